@@ -1,0 +1,422 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { createGzip, deflateSync, crc32 as zlibCrc32 } from 'node:zlib';
+import * as tar from 'tar';
+import { createRandom, fillNoise, seedOf } from './prng';
+import type { SeedSite } from './seed';
+
+const run = promisify(execFile);
+
+/** Bump when archive content changes, so cached archives from older builds are not served. */
+const CONTENT_VERSION = 3;
+/** Fixed mtime for every archive entry: the same seed gives the same bytes. */
+const EPOCH = new Date('2024-01-01T00:00:00Z');
+
+/** The three archive kinds. */
+export type ArchiveElement = 'code' | 'files' | 'database';
+
+/** A built archive on disk. */
+export interface BuiltArchive {
+  readonly path: string;
+  readonly size: number;
+  readonly md5: string;
+  readonly sha256: string;
+}
+
+/** What Pantheon's files backup leaves out of a Drupal files folder (Backup Creation page, "Drupal Note"). */
+export const DRUPAL_EXCLUDED = [
+  'styles',
+  'css',
+  'js',
+  'backup_migrate',
+  'private/backup_migrate',
+  'imagecache',
+];
+
+/** Newest deploy tag of an environment, e.g. `pantheon_live_12`; null for dev, multidevs and uninitialized envs. */
+export function deployTagOf(site: SeedSite, env: string): string | null {
+  if (env === 'test' && site.testDeploys > 0) return `pantheon_test_${site.testDeploys}`;
+  if (env === 'live' && site.liveDeploys > 0) return `pantheon_live_${site.liveDeploys}`;
+  return null;
+}
+
+/** The commit message of the n-th commit (1-based), as RELEASE.txt records it: tests read it to know which ref is checked out. */
+export const releaseLine = (site: SeedSite, n: number): string => `${site.name} release ${n}\n`;
+
+/** Number of commits on master: one initial commit plus one per test deploy plus one undeployed change on dev. */
+export const masterCommits = (site: SeedSite): number => site.testDeploys + 2;
+
+/**
+ * Builds archives on first use and caches them on disk, keyed by site, environment, sizes and content version.
+ * Building is memoized so concurrent requests for one archive share one build.
+ */
+export class ArchiveLibrary {
+  private readonly building = new Map<string, Promise<BuiltArchive>>();
+
+  constructor(private readonly cacheDir: string) {}
+
+  /** The archive of one element of one environment, built if needed. */
+  get(site: SeedSite, env: string, element: ArchiveElement): Promise<BuiltArchive> {
+    const key = [
+      `v${CONTENT_VERSION}`,
+      site.name,
+      env,
+      element,
+      site.sizes[element],
+      site.framework,
+      site.testDeploys,
+      site.liveDeploys,
+      site.multidevs.join('+'),
+      site.mysql8Collation ? 'my8' : 'maria',
+      site.codeWithoutTopFolder ? 'flat' : 'top',
+    ].join('_');
+    let p = this.building.get(key);
+    if (!p) {
+      p = this.load(key, site, env, element);
+      this.building.set(key, p);
+      p.catch(() => this.building.delete(key));
+    }
+    return p;
+  }
+
+  private async load(
+    key: string,
+    site: SeedSite,
+    env: string,
+    element: ArchiveElement,
+  ): Promise<BuiltArchive> {
+    const ext = element === 'database' ? 'sql.gz' : 'tar.gz';
+    const path = join(this.cacheDir, `${key}.${ext}`);
+    const metaPath = `${path}.json`;
+    try {
+      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as BuiltArchive;
+      const st = await stat(path);
+      if (st.size === meta.size) return { ...meta, path };
+    } catch {
+      // not cached yet
+    }
+    await mkdir(this.cacheDir, { recursive: true });
+    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      if (element === 'code') await buildCode(site, env, tmp);
+      else if (element === 'files') await buildFiles(site, env, tmp);
+      else await buildDatabase(site, env, tmp);
+      const digest = await hashFile(tmp);
+      await rename(tmp, path);
+      const built: BuiltArchive = { path, ...digest };
+      await writeFile(metaPath, JSON.stringify(built));
+      return built;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+}
+
+async function hashFile(path: string): Promise<{ size: number; md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    md5.update(chunk);
+    sha.update(chunk);
+    size += chunk.length;
+  }
+  return { size, md5: md5.digest('base64'), sha256: sha.digest('hex') };
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: tmpdir(),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    LANG: 'C',
+  };
+}
+
+/** Source files of a site's repository at the n-th commit. */
+function codeTree(site: SeedSite, n: number): Record<string, string> {
+  const rnd = createRandom(seedOf(`code:${site.name}`));
+  const filler = Array.from({ length: Math.max(1, Math.floor(site.sizes.code / 64)) }, (_, i) => {
+    const v = Math.floor(rnd() * 1e9).toString(36);
+    return `  /* chunk ${i} */ register('${v}', ${Math.floor(rnd() * 1000)});`;
+  }).join('\n');
+  const common: Record<string, string> = {
+    'RELEASE.txt': releaseLine(site, n),
+    'README.md': `# ${site.label}\n\nHosted on Pantheon. Framework: ${site.framework}.\n`,
+    'pantheon.yml': `api_version: 1\n${site.framework === 'drupal8' ? 'web_docroot: true\n' : ''}php_version: 8.2\n`,
+  };
+  if (site.framework === 'wordpress') {
+    return {
+      ...common,
+      '.gitignore': 'wp-content/uploads\nwp-content/blogs.dir\nwp-content/upgrade\nwp-content/backup-db\n',
+      'index.php': "<?php\ndefine('WP_USE_THEMES', true);\nrequire __DIR__ . '/wp-blog-header.php';\n",
+      'wp-config.php': `<?php\n$table_prefix = 'wp_';\ndefine('WP_HOME', 'https://${site.name}.example');\n`,
+      'wp-blog-header.php': '<?php\n// WordPress bootstrap\n',
+      [`wp-content/themes/${site.name}/style.css`]: `/* Theme Name: ${site.label} */\nbody { color: #222; }\n`,
+      [`wp-content/themes/${site.name}/functions.php`]: `<?php\n// release ${n}\n`,
+      'wp-content/plugins/lifeboat-demo/lifeboat-demo.php': `<?php\n/* Plugin Name: Demo */\n/*\n${filler}\n*/\n`,
+    };
+  }
+  const root = site.framework === 'drupal8' ? 'web/' : '';
+  return {
+    ...common,
+    '.gitignore': `${root}sites/default/files\n${root}sites/*/files\n`,
+    [`${root}index.php`]: '<?php\nuse Drupal\\Core\\DrupalKernel;\n',
+    [`${root}sites/default/settings.php`]: `<?php\n$settings['hash_salt'] = '${site.id}';\n`,
+    [`${root}modules/custom/${site.name.replace(/-/g, '_')}/${site.name.replace(/-/g, '_')}.info.yml`]: `name: ${site.label}\ntype: module\n# release ${n}\n`,
+    [`${root}themes/custom/lifeboat/lifeboat.js`]: `(function () {\n${filler}\n})();\n`,
+    ...(site.framework === 'drupal8'
+      ? { 'composer.json': '{\n  "name": "pantheon/site",\n  "type": "project"\n}\n' }
+      : {}),
+  };
+}
+
+/** A `git fast-import` stream for the whole history: commits, annotated deploy tags and multidev branches. */
+function fastImportStream(site: SeedSite): string {
+  const out: string[] = [];
+  const data = (s: string): string => `data ${Buffer.byteLength(s)}\n${s}\n`;
+  const who = (t: number): string => `Pantheon Automation <bot@getpantheon.com> ${t} +0000`;
+  const total = masterCommits(site);
+  let mark = 0;
+  let prevTree: Record<string, string> = {};
+  const commitMarks: number[] = [];
+  for (let n = 1; n <= total; n++) {
+    const tree = codeTree(site, n);
+    const t = site.created + n * 86400;
+    mark++;
+    commitMarks[n] = mark;
+    out.push(`commit refs/heads/master\nmark :${mark}\ncommitter ${who(t)}\n`);
+    out.push(data(n === 1 ? 'Initial commit' : `Release ${n}`));
+    if (n > 1) out.push(`from :${mark - 1}\n`);
+    for (const [file, content] of Object.entries(tree)) {
+      if (prevTree[file] !== content) out.push(`M 100644 inline ${file}\n`, data(content));
+    }
+    prevTree = tree;
+  }
+  // Deploy tags: test deploy k tags commit k+1; live deploy k promotes what test deploy k had.
+  const tag = (name: string, commit: number, t: number, msg: string): void => {
+    out.push(`tag ${name}\nfrom :${commitMarks[commit]}\ntagger ${who(t)}\n`, data(msg));
+  };
+  tag('pantheon.initialize', 1, site.created + 86400, 'Initialize the site');
+  for (let k = 1; k <= site.testDeploys; k++)
+    tag(`pantheon_test_${k}`, k + 1, site.created + (k + 1) * 86400 + 600, `Deploy to test ${k}`);
+  for (let k = 1; k <= Math.min(site.liveDeploys, site.testDeploys); k++)
+    tag(`pantheon_live_${k}`, k + 1, site.created + (k + 1) * 86400 + 1200, `Deploy to live ${k}`);
+  for (const md of site.multidevs) {
+    mark++;
+    const t = site.created + (total + 1) * 86400;
+    out.push(`commit refs/heads/${md}\nmark :${mark}\ncommitter ${who(t)}\n`, data(`Work on ${md}`));
+    out.push(`from :${commitMarks[total]}\n`, `M 100644 inline MULTIDEV.txt\n`, data(`${md}\n`));
+  }
+  out.push('done\n');
+  return out.join('');
+}
+
+/** The code archive: the whole repository with every tag, checked out as the environment runs it. */
+async function buildCode(site: SeedSite, env: string, target: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'lifeboat-sbx-code-'));
+  try {
+    const top = site.codeWithoutTopFolder ? '' : `${site.name}_${env}_code`;
+    const repo = join(work, top || 'root');
+    await mkdir(repo, { recursive: true });
+    const env_ = gitEnv();
+    await run('git', ['init', '-q', '-b', 'master', repo], { env: env_ });
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('git', ['fast-import', '--quiet', '--done'], { cwd: repo, env: env_ }, (e) =>
+        e ? reject(e) : resolve(),
+      );
+      child.stdin!.end(fastImportStream(site));
+    });
+    const tagName = deployTagOf(site, env);
+    const ref = tagName ?? (site.multidevs.includes(env) ? env : 'master');
+    await run('git', ['-c', 'advice.detachedHead=false', 'checkout', '-q', ref], { cwd: repo, env: env_ });
+    // Pantheon's archive is the remote repository, so the origin remote points back at Pantheon.
+    await run(
+      'git',
+      [
+        'remote',
+        'add',
+        'origin',
+        `ssh://codeserver.dev.${site.id}@codeserver.dev.${site.id}.drush.in:2222/~/repository.git`,
+      ],
+      {
+        cwd: repo,
+        env: env_,
+      },
+    );
+    await tar.c({ gzip: true, file: target, cwd: top ? work : repo, portable: true, mtime: EPOCH }, [
+      top || '.',
+    ]);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function png(width: number, height: number, seed: number): Buffer {
+  const rnd = createRandom(seed);
+  const [r0, g0, b0] = [rnd() * 255, rnd() * 255, rnd() * 255];
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      raw[row + 1 + x * 3] = (r0 + x * 2) & 255;
+      raw[row + 2 + x * 3] = (g0 + y * 2) & 255;
+      raw[row + 3 + x * 3] = (b0 + x + y) & 255;
+    }
+  }
+  const chunk = (type: string, body: Buffer): Buffer => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const tb = Buffer.concat([Buffer.from(type, 'ascii'), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlibCrc32(tb) >>> 0);
+    return Buffer.concat([len, tb, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function pdf(title: string): Buffer {
+  const body = `BT /F1 18 Tf 72 720 Td (${title.replace(/[()\\]/g, '')}) Tj ET`;
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
+      `3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n` +
+      `4 0 obj<</Length ${body.length}>>stream\n${body}\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+  );
+}
+
+/** The files archive: one top folder `files_<env>/` with images, documents and (for size) media. */
+async function buildFiles(site: SeedSite, env: string, target: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'lifeboat-sbx-files-'));
+  try {
+    const top = `files_${env}`;
+    const root = join(work, top);
+    const put = async (rel: string, content: Buffer | string): Promise<void> => {
+      const p = join(root, rel);
+      await mkdir(join(p, '..'), { recursive: true });
+      await writeFile(p, content);
+    };
+    const seed = seedOf(`files:${site.name}:${env}`);
+    let written = 0;
+    const months = ['2023/11', '2024/01', '2024/03', '2024/06', '2025/02'];
+    for (const [i, m] of months.entries()) {
+      for (let k = 1; k <= 3; k++) {
+        const img = png(48 + k * 8, 32 + i * 4, seed + i * 10 + k);
+        written += img.length;
+        await put(`${m}/photo-${i + 1}-${k}.png`, img);
+      }
+      const doc = pdf(`${site.label} report ${m}`);
+      written += doc.length;
+      await put(`${m}/report-${m.replace('/', '-')}.pdf`, doc);
+    }
+    await put('documents/price-list.csv', 'item,price\nbread,3.50\ncake,12.00\n');
+    await put(
+      `documents/${env} notes (draft).txt`,
+      `Notes for ${site.label} ${env}. Unicode: café, naïve, 日本.\n`,
+    );
+    if (site.framework === 'wordpress') await put('.htaccess', '# Protect uploads\nOptions -Indexes\n');
+    else {
+      await put('pictures/avatar-1.png', png(40, 40, seed + 999));
+      // Generated or private content a live Drupal site has, which Pantheon's backup leaves out.
+      for (const dir of DRUPAL_EXCLUDED) await put(`${dir}/generated.txt`, 'generated, not backed up\n');
+    }
+    // Fill up to the target size with incompressible media, as real sites' photos and videos are.
+    const chunk = Buffer.allocUnsafe(Math.min(64 << 20, Math.max(0, site.sizes.files - written)));
+    for (let n = 1; written < site.sizes.files; n++) {
+      const len = Math.min(chunk.length, site.sizes.files - written);
+      const buf = chunk.subarray(0, len);
+      fillNoise(buf, seed + n);
+      await put(`media/video-${String(n).padStart(3, '0')}.mp4`, buf);
+      written += len;
+    }
+    const excluded = new Set(DRUPAL_EXCLUDED.map((d) => `${top}/${d}`));
+    await tar.c(
+      {
+        // Large archives are mostly incompressible media: the fastest level gives the same size much sooner.
+        gzip: { level: site.sizes.files > 32 << 20 ? 1 : 6 },
+        file: target,
+        cwd: work,
+        portable: true,
+        mtime: EPOCH,
+        filter: (p) =>
+          site.framework === 'wordpress' || ![...excluded].some((x) => p === x || p.startsWith(`${x}/`)),
+      },
+      [top],
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const LOREM =
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(
+    ' ',
+  );
+
+/** SQL string literal with MySQL escaping. */
+const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+
+function* dumpLines(site: SeedSite, env: string): Generator<string> {
+  const collation = site.mysql8Collation ? 'utf8mb4_0900_ai_ci' : 'utf8mb4_unicode_ci';
+  const server = site.mysql8Collation
+    ? 'MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)'
+    : 'MariaDB dump 10.19  Distrib 10.6.16-MariaDB, for Linux (x86_64)';
+  const rnd = createRandom(seedOf(`db:${site.name}:${env}`));
+  const words = (n: number): string =>
+    Array.from({ length: n }, () => LOREM[Math.floor(rnd() * LOREM.length)]).join(' ');
+  yield `-- ${server}\n--\n-- Host: dbserver.${env}.${site.id}.drush.in    Database: pantheon\n-- ------------------------------------------------------\n`;
+  yield '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n/*!40101 SET NAMES utf8mb4 */;\n';
+  yield "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n\n";
+  const wp = site.framework === 'wordpress';
+  const tables = wp
+    ? { options: 'wp_options', content: 'wp_posts', users: 'wp_users' }
+    : { options: 'config', content: 'node_field_data', users: 'users_field_data' };
+  yield `DROP TABLE IF EXISTS \`${tables.options}\`;\nCREATE TABLE \`${tables.options}\` (\n  \`name\` varchar(191) NOT NULL,\n  \`value\` longtext NOT NULL,\n  PRIMARY KEY (\`name\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+  yield `LOCK TABLES \`${tables.options}\` WRITE;\nINSERT INTO \`${tables.options}\` VALUES (${q('siteurl')},${q(`https://${env}-${site.name}.pantheonsite.io`)}),(${q('blogname')},${q(site.label)}),(${q('lifeboat_env')},${q(env)});\nUNLOCK TABLES;\n\n`;
+  yield `DROP TABLE IF EXISTS \`${tables.users}\`;\nCREATE TABLE \`${tables.users}\` (\n  \`id\` int unsigned NOT NULL AUTO_INCREMENT,\n  \`login\` varchar(60) NOT NULL,\n  \`email\` varchar(100) NOT NULL,\n  PRIMARY KEY (\`id\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+  yield `LOCK TABLES \`${tables.users}\` WRITE;\nINSERT INTO \`${tables.users}\` VALUES (1,'admin','admin@${site.name}.example'),(2,'editor','o\\'brien@${site.name}.example');\nUNLOCK TABLES;\n\n`;
+  yield `DROP TABLE IF EXISTS \`${tables.content}\`;\nCREATE TABLE \`${tables.content}\` (\n  \`id\` bigint unsigned NOT NULL AUTO_INCREMENT,\n  \`title\` text NOT NULL,\n  \`body\` longtext NOT NULL,\n  \`created\` datetime NOT NULL,\n  PRIMARY KEY (\`id\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+  yield `LOCK TABLES \`${tables.content}\` WRITE;\n`;
+  let produced = 0;
+  let id = 0;
+  while (produced < site.sizes.database || id === 0) {
+    const rows: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      id++;
+      const date = new Date(Date.UTC(2020, 0, 1) + id * 3_600_000)
+        .toISOString()
+        .slice(0, 19)
+        .replace('T', ' ');
+      rows.push(
+        `(${id},${q(`${words(4)} #${id}`)},${q(`${words(40)}\n${words(30)} — “quoted” ünïcode`)},'${date}')`,
+      );
+    }
+    const line = `INSERT INTO \`${tables.content}\` VALUES ${rows.join(',')};\n`;
+    produced += line.length;
+    yield line;
+  }
+  yield 'UNLOCK TABLES;\n\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;\n';
+  yield `-- Dump completed on 2024-01-01  0:00:00\n`;
+}
+
+/** The database archive: one gzip'd mysqldump that a real MariaDB imports. */
+async function buildDatabase(site: SeedSite, env: string, target: string): Promise<void> {
+  await pipeline(Readable.from(dumpLines(site, env)), createGzip({ level: 6 }), createWriteStream(target));
+}

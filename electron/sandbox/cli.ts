@@ -1,0 +1,37 @@
+/** `npm run sandbox [-- --port N --seed demo|big]`: runs the sandbox standalone and prints how to reach it. */
+import { parseArgs } from 'node:util';
+import { startSandbox } from './server';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8787' },
+    seed: { type: 'string', default: 'demo' },
+    'step-ms': { type: 'string' },
+  },
+});
+if (values.seed !== 'demo' && values.seed !== 'big') {
+  process.stderr.write(`Unknown seed "${values.seed}": use demo or big.\n`);
+  process.exit(2);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}".\n`);
+  process.exit(2);
+}
+const sandbox = await startSandbox({
+  port,
+  seed: values.seed,
+  workflowStepMs: values['step-ms'] ? Number(values['step-ms']) : undefined,
+});
+const u = new URL(sandbox.url);
+process.stdout.write(
+  `Lifeboat sandbox (${values.seed} seed, ${sandbox.seed.sites.length} sites) at ${sandbox.url}\n` +
+    `API: ${sandbox.apiUrl}\n` +
+    `Use it with Terminus-style variables: TERMINUS_PROTOCOL=http TERMINUS_HOST=${u.hostname} TERMINUS_PORT=${u.port}\n` +
+    `Demo machine tokens:\n${sandbox.accounts.map((a) => `  ${a.email.padEnd(24)} ${a.machineToken}`).join('\n')}\n`,
+);
+const stop = (): void => {
+  void sandbox.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,952 @@
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchiveLibrary, deployTagOf, type ArchiveElement, type BuiltArchive } from './archives';
+import { entriesOf, plannedHistory, sortCatalog, type CatalogEntry, type PlannedSet } from './catalog';
+import type { Faults, ScriptedFault } from './faults';
+import { createRandom } from './prng';
+import { demoSeed, seedByName, type Seed, type SeedSite, type SeedUser } from './seed';
+
+/** How to start a sandbox. */
+export interface SandboxOptions {
+  readonly seed?: Seed | 'demo' | 'big';
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Where built archives are cached between runs. */
+  readonly cacheDir?: string;
+  readonly urlLifetimeSeconds?: number;
+  readonly sessionLifetimeSeconds?: number;
+  /** How long each workflow step takes. */
+  readonly workflowStepMs?: number;
+  /** Whether `start` names the first item of the next page (inclusive) or the last of the previous one. */
+  readonly pagingStartInclusive?: boolean;
+  /** Status for a rejected machine token: 401 (2017+), 500 (2016 cassette) or 400 (2024 report). */
+  readonly badTokenStatus?: 400 | 401 | 500;
+  readonly faults?: Faults;
+}
+
+/** One request as the sandbox saw it, for tests that assert what was (re)tried. */
+export interface RequestLogEntry {
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  readonly status: number;
+  readonly range?: string;
+  readonly authorization?: string;
+  readonly userAgent?: string;
+  readonly at: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  readonly url: string;
+  /** The API base, ending in `/api/`. */
+  readonly apiUrl: string;
+  readonly seed: Seed;
+  /** Each user's email with a machine token that logs in as them. */
+  readonly accounts: readonly {
+    readonly email: string;
+    readonly machineToken: string;
+    readonly userId: string;
+  }[];
+  readonly requests: RequestLogEntry[];
+  setFaults(faults: Faults): void;
+  /** Invalidate every session issued so far, as if they had expired. */
+  expireSessions(): void;
+  /** The built archive behind a site's environment, for checksums in tests. */
+  archive(siteName: string, env: string, element: ArchiveElement): Promise<BuiltArchive>;
+  /** Wait until every running workflow has finished. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly userId: string;
+  readonly expiresAt: number;
+  revoked: boolean;
+}
+
+interface WorkflowRecord {
+  data: Record<string, unknown>;
+  done: Promise<void>;
+}
+
+interface Issued {
+  readonly issuedAt: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+    readonly raw = false,
+  ) {
+    super(typeof body === 'string' ? body : `HTTP ${status}`);
+  }
+}
+
+const json = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+};
+
+const text = (res: ServerResponse, status: number, body: string, type = 'text/plain'): void => {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 1 << 20) throw new HttpError(413, 'Request body too large.');
+    chunks.push(c);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON.');
+  }
+}
+
+const STANDARD_ENVS = ['dev', 'test', 'live'];
+
+/** Starts the Pantheon-compatible sandbox on loopback. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const seed =
+    typeof options.seed === 'string'
+      ? (seedByName(options.seed) ?? demoSeed())
+      : (options.seed ?? demoSeed());
+  const library = new ArchiveLibrary(options.cacheDir ?? join(tmpdir(), 'lifeboat-sandbox-cache'));
+  const urlLifetime = options.urlLifetimeSeconds ?? 3600;
+  const sessionLifetime = options.sessionLifetimeSeconds ?? 28 * 86400;
+  const stepMs = options.workflowStepMs ?? 1500;
+  const inclusive = options.pagingStartInclusive ?? true;
+  const badTokenStatus = options.badTokenStatus ?? 401;
+  const signingKey = randomBytes(32);
+  let faults: Faults = options.faults ?? {};
+  let apiRoll = createRandom(faults.api?.seed ?? 1);
+  let storeRoll = createRandom(faults.store?.seed ?? 2);
+
+  const usersById = new Map(seed.users.map((u) => [u.id, u]));
+  const userByToken = new Map<string, SeedUser>();
+  for (const u of seed.users) for (const t of u.machineTokens) userByToken.set(t, u);
+  const sitesById = new Map(seed.sites.map((s) => [s.id, s]));
+  const sitesByName = new Map(seed.sites.map((s) => [s.name, s]));
+  const orgsById = new Map(seed.orgs.map((o) => [o.id, o]));
+  const sessions = new Map<string, Session>();
+  const workflows = new Map<string, WorkflowRecord>();
+  const catalogs = new Map<string, Promise<Record<string, CatalogEntry>>>();
+  const schedules = new Map<string, Record<string, { hour: number | null; ttl: number } | null>>();
+  const issuedUrls = new Map<string, Issued>();
+  const timers = new Set<NodeJS.Timeout>();
+  const requests: RequestLogEntry[] = [];
+  const startedAt = Math.floor(Date.now() / 1000);
+
+  const envsOf = (site: SeedSite): string[] => [...STANDARD_ENVS, ...site.multidevs];
+
+  const orgRole = (userId: string, orgId: string): string | undefined => orgsById.get(orgId)?.members[userId];
+  const canSee = (userId: string, site: SeedSite): boolean =>
+    site.members.includes(userId) ||
+    site.orgs.some((o) => {
+      const role = orgRole(userId, o.orgId);
+      return role !== undefined && role !== 'unprivileged';
+    });
+
+  const siteObject = (site: SeedSite): Record<string, unknown> => {
+    const org = site.orgs[0] ? orgsById.get(site.orgs[0].orgId) : undefined;
+    const owner = usersById.get(site.ownerId);
+    return {
+      id: site.id,
+      name: site.name,
+      label: site.label,
+      created: site.created,
+      created_by_user_id: site.ownerId,
+      framework: site.framework,
+      owner: site.ownerId,
+      holder_id: org?.id ?? site.ownerId,
+      holder_type: org ? 'organization' : 'user',
+      plan_name: site.planName,
+      service_level: site.planName === 'Sandbox' ? 'free' : 'basic',
+      php_version: '82',
+      preferred_zone: 'us-central1',
+      preferred_zone_label: 'United States',
+      last_code_push: {
+        timestamp: new Date((site.created + 86400 * 3) * 1000).toISOString().slice(0, 19),
+        user_uuid: null,
+      },
+      upstream: {
+        id:
+          site.framework === 'wordpress'
+            ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf'
+            : '21e1fada-199c-492b-97bd-0b36b53a9da0',
+        label:
+          site.framework === 'wordpress'
+            ? 'WordPress'
+            : site.framework === 'drupal8'
+              ? 'Drupal 10'
+              : 'Drupal 7',
+        machine_name: site.framework,
+        url: `https://github.com/pantheon-systems/${site.framework === 'wordpress' ? 'WordPress' : 'drops-7'}`,
+        branch: 'master',
+        framework: site.framework,
+        type: 'core',
+      },
+      holder: org
+        ? { id: org.id, profile: { name: org.name, machine_name: org.machineName } }
+        : { id: owner?.id, email: owner?.email },
+      settings: { max_num_cdes: 10, allow_domains: true, ssl_enabled: null, drush_version: 8 },
+      // Older membership payloads only had attributes.label; send both as the real API did.
+      attributes: { label: site.label },
+      base_domain: null,
+      add_ons: [],
+      ...(site.frozen ? { frozen: true, last_frozen_at: site.created + 86400 * 30 } : {}),
+    };
+  };
+
+  const envObject = (site: SeedSite, env: string): Record<string, unknown> => {
+    const initialized =
+      !(env === 'live' && site.liveDeploys === 0) && !(env === 'test' && site.testDeploys === 0);
+    const tag = deployTagOf(site, env);
+    const base: Record<string, unknown> = {
+      dns_zone: 'pantheonsite.io',
+      environment_created: site.created + (STANDARD_ENVS.indexOf(env) + 1) * 60,
+      on_server_development: env === 'dev',
+      php_version: '82',
+      php_major_minor_version: '8.2',
+      styx_cluster: 'styx-01.pantheon.io',
+      key: `${site.id}!${env}`,
+      preferred_pool: null,
+      is_initialized: initialized,
+      environment_variables: { php_version: 8.2 },
+      quicksilver_configuration: {},
+      diffstat: {},
+      lock: { username: null, password: null, locked: env === 'test' && site.name.endsWith('-shop') },
+      maintenance: { enabled: false },
+    };
+    if (!initialized) return base;
+    const ref = tag
+      ? `refs/tags/${tag}`
+      : site.multidevs.includes(env)
+        ? `refs/heads/${env}`
+        : 'refs/heads/master';
+    return { ...base, target_ref: ref, target_commit: createHmac('sha1', site.id).update(ref).digest('hex') };
+  };
+
+  const catalogFor = (site: SeedSite, env: string): Promise<Record<string, CatalogEntry>> => {
+    const key = `${site.id}/${env}`;
+    let p = catalogs.get(key);
+    if (!p) {
+      p = (async () => {
+        const planned = plannedHistory(site, env, startedAt);
+        const out: Record<string, CatalogEntry> = {};
+        if (planned.length > 0) {
+          const sizes = await archiveSizes(site, env, ['code', 'database', 'files']);
+          for (const set of planned) for (const [k, v] of entriesOf(site, env, set, sizes)) out[k] = v;
+          // Manifests can outlive their archives.
+          const orphan = planned[planned.length - 1]!.epoch - 30 * 86400;
+          const [, manifest] = entriesOf(
+            site,
+            env,
+            { epoch: orphan, kind: 'automated', ttl: 31536000, elements: [] },
+            null,
+          )[0]!;
+          out[`${orphan}_automated_manifest`] = manifest;
+        }
+        return out;
+      })();
+      catalogs.set(key, p);
+      p.catch(() => catalogs.delete(key));
+    }
+    return p;
+  };
+
+  const archiveSizes = async (site: SeedSite, env: string, elements: readonly ArchiveElement[]) => {
+    const sizes: Partial<Record<ArchiveElement, number>> = {};
+    for (const el of elements) sizes[el] = (await library.get(site, env, el)).size;
+    return sizes;
+  };
+
+  const sign = (path: string, expires: number): string =>
+    createHmac('sha256', signingKey).update(`${path}\n${expires}`).digest('base64url');
+
+  const track = (t: NodeJS.Timeout): void => {
+    timers.add(t);
+  };
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((r) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        r();
+      }, ms);
+      track(t);
+    });
+
+  const workflowObject = (
+    id: string,
+    type: string,
+    site: SeedSite,
+    env: string | null,
+    user: SeedUser,
+    params: unknown,
+    total: number,
+    description: string,
+  ) => ({
+    id,
+    type,
+    description,
+    active_description: description.replace(/^Export/, 'Exporting'),
+    environment: env,
+    environment_id: env,
+    site_id: site.id,
+    user_id: user.id,
+    params,
+    phase: 'created',
+    result: null,
+    reason: '',
+    step: 0,
+    number_of_tasks: total,
+    created_at: Date.now() / 1000,
+    started_at: null,
+    finished_at: null,
+    total_time: null,
+    run_time: null,
+    queued_time: null,
+    final_task_id: null,
+    task_ids: [],
+    has_operation_log_output: false,
+    keep_forever: false,
+    key: `${site.id}:${id}`,
+    role: 'owner',
+    trace_id: randomUUID(),
+    user_email: user.email,
+  });
+
+  const finishWorkflow = (
+    data: Record<string, unknown>,
+    result: 'succeeded' | 'failed',
+    reason?: string,
+  ): void => {
+    const now = Date.now() / 1000;
+    data.phase = 'finished';
+    data.result = result;
+    data.finished_at = now;
+    data.total_time = now - (data.created_at as number);
+    data.run_time = now - ((data.started_at as number | null) ?? (data.created_at as number));
+    data.final_task_id = randomUUID();
+    if (reason) {
+      data.reason = reason;
+      data.final_task = {
+        reason,
+        error_details: reason,
+        responses: [{ code: 400, body: reason }],
+        messages: { [new Date().toISOString().replace('Z', '')]: { message: reason, level: 'ERROR' } },
+        has_error: true,
+      };
+    }
+  };
+
+  const runExport = async (
+    site: SeedSite,
+    env: string,
+    data: Record<string, unknown>,
+    elements: ArchiveElement[],
+    ttl: number,
+  ): Promise<void> => {
+    const failWith = faults.workflow?.failExportWith;
+    if (failWith) faults = { ...faults, workflow: { ...faults.workflow, failExportWith: undefined } };
+    const catalog = await catalogFor(site, env);
+    // The folder epoch is the creation second; two backups in one second get distinct folders.
+    let epoch = Math.floor((data.created_at as number) ?? Date.now() / 1000);
+    while (Object.keys(catalog).some((k) => k.startsWith(`${epoch}_backup_`))) epoch++;
+    const set: PlannedSet = { epoch, kind: 'backup', ttl, elements };
+    await wait(stepMs);
+    data.phase = 'started';
+    data.started_at = Date.now() / 1000;
+    data.step = 1;
+    for (const [k, v] of entriesOf(site, env, set, null)) catalog[k] = v;
+    const total = data.number_of_tasks as number;
+    for (let step = 2; step <= total; step++) {
+      await wait(stepMs);
+      data.step = step;
+      if (failWith && step === total) {
+        for (const k of Object.keys(catalog)) if (k.startsWith(`${epoch}_backup_`)) delete catalog[k];
+        finishWorkflow(data, 'failed', failWith);
+        return;
+      }
+    }
+    const sizes = await archiveSizes(site, env, elements);
+    for (const [k, v] of entriesOf(site, env, set, sizes)) catalog[k] = v;
+    const sorted = sortCatalog(catalog);
+    for (const k of Object.keys(catalog)) delete catalog[k];
+    Object.assign(catalog, sorted);
+    finishWorkflow(data, 'succeeded');
+  };
+
+  const startWorkflow = async (
+    site: SeedSite,
+    env: string | null,
+    user: SeedUser,
+    body: unknown,
+  ): Promise<Record<string, unknown>> => {
+    const b = body as { type?: unknown; params?: Record<string, unknown> };
+    const type = typeof b.type === 'string' ? b.type : '';
+    const params = b.params && typeof b.params === 'object' ? b.params : {};
+    const id = randomUUID();
+    if (site.frozen && env !== null && ['do_export', 'do_import', 'deploy'].includes(type)) {
+      throw new HttpError(
+        403,
+        'This site is frozen. Its test and live environments and many commands will be unavailable while it remains frozen.',
+      );
+    }
+    if (type === 'do_export' && env) {
+      const elements = (['code', 'database', 'files'] as const).filter(
+        (e) => params[e] === true || params[e] === 1,
+      );
+      if (elements.length === 0)
+        throw new HttpError(400, 'Nothing to back up: choose code, database or files.');
+      const ttl = typeof params.ttl === 'number' && params.ttl > 0 ? Math.floor(params.ttl) : 31536000;
+      const what = elements.length === 3 ? 'code, files and database' : elements.join(' and ');
+      const data = workflowObject(id, type, site, env, user, params, 3, `Export ${what} from "${env}"`);
+      const done = runExport(site, env, data, [...elements], ttl).catch((e: unknown) =>
+        finishWorkflow(data, 'failed', String(e)),
+      );
+      workflows.set(id, { data, done });
+      return data;
+    }
+    if (type === 'change_backup_schedule' && env) {
+      const sched = params.backup_schedule as
+        Record<string, { hour: number | null; ttl: number } | null> | undefined;
+      if (!sched || typeof sched !== 'object') throw new HttpError(400, 'backup_schedule is required.');
+      const data = workflowObject(
+        id,
+        type,
+        site,
+        env,
+        user,
+        params,
+        1,
+        `Change backup schedule for "${env}"`,
+      );
+      const done = (async () => {
+        await wait(stepMs);
+        const normalized: Record<string, { hour: number | null; ttl: number } | null> = {};
+        for (let d = 0; d < 7; d++) {
+          const v = sched[String(d)];
+          normalized[String(d)] = v ? { hour: v.hour ?? 0, ttl: v.ttl } : null;
+        }
+        schedules.set(`${site.id}/${env}`, normalized);
+        data.step = 1;
+        finishWorkflow(data, 'succeeded');
+      })();
+      workflows.set(id, { data, done });
+      return data;
+    }
+    throw new HttpError(400, `Workflow type "${type}" is not supported by the Lifeboat sandbox.`);
+  };
+
+  const defaultSchedule = (site: SeedSite): Record<string, { hour: number; ttl: number } | null> => {
+    const out: Record<string, { hour: number; ttl: number } | null> = {};
+    const on = site.history !== 'none' && site.planName !== 'Sandbox';
+    for (let d = 0; d < 7; d++) out[String(d)] = on ? { hour: 16, ttl: d === 5 ? 2764800 : 691200 } : null;
+    return out;
+  };
+
+  const paged = <T extends { id: string }>(items: T[], q: URLSearchParams): T[] => {
+    const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const limit = Math.max(1, Math.min(Number.parseInt(q.get('limit') ?? '100', 10) || 100, 5000));
+    const start = q.get('start');
+    let from = 0;
+    if (start) {
+      const i = sorted.findIndex((x) => x.id === start);
+      from = i < 0 ? sorted.length : inclusive ? i : i + 1;
+    }
+    return sorted.slice(from, from + limit);
+  };
+
+  const authUser = (req: IncomingMessage): SeedUser => {
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer (.+)$/.exec(h);
+    const cookie = /X-Pantheon-Session=([^;]+)/.exec(req.headers.cookie ?? '');
+    const token = m?.[1] ?? cookie?.[1];
+    const s = token ? sessions.get(token) : undefined;
+    if (!s || s.revoked || s.expiresAt < Date.now() / 1000) {
+      throw new HttpError(401, 'Invalid or expired session header: X-Pantheon-Session');
+    }
+    return usersById.get(s.userId)!;
+  };
+
+  const visibleSite = (user: SeedUser, id: string): SeedSite => {
+    const site = sitesById.get(id);
+    if (!site) throw new HttpError(404, `Site ${id} was not found.`);
+    if (!canSee(user.id, site)) throw new HttpError(403, 'You are not authorized to access this site.');
+    return site;
+  };
+
+  const envOf = (site: SeedSite, env: string): string => {
+    if (!envsOf(site).includes(env)) throw new HttpError(404, `Environment "${env}" was not found.`);
+    return env;
+  };
+
+  const scriptedFault = (method: string, path: string): ScriptedFault | undefined => {
+    const script = faults.api?.script;
+    if (!script) return undefined;
+    const f = script.find((s) => s.times > 0 && (!s.method || s.method === method) && path.includes(s.path));
+    if (f) f.times--;
+    return f;
+  };
+
+  async function handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    q: URLSearchParams,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const api = faults.api;
+    if (api?.slowMs) await sleep(api.slowMs);
+    const scripted = scriptedFault(method, path);
+    if (scripted) {
+      if (scripted.hangUp) {
+        req.socket.destroy();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      if (scripted.retryAfterSeconds !== undefined)
+        headers['Retry-After'] = String(scripted.retryAfterSeconds);
+      json(res, scripted.status, scripted.body ?? `Injected failure ${scripted.status}.`, headers);
+      return;
+    }
+    if (api?.rateLimitRate && apiRoll() < api.rateLimitRate) {
+      json(res, 429, 'Too many requests. Slow your roll.', {
+        'Retry-After': String(api.retryAfterSeconds ?? 1),
+      });
+      return;
+    }
+    if (api?.errorRate && apiRoll() < api.errorRate) {
+      json(res, 503, 'The service is temporarily unavailable.');
+      return;
+    }
+    const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
+    // A pattern segment ':' matches any one path segment.
+    const is = (m: string, pattern: string): boolean => {
+      const parts = pattern.split('/');
+      return m === method && parts.length === seg.length && parts.every((p, i) => p === ':' || p === seg[i]);
+    };
+
+    if (method === 'POST' && path === 'authorize/machine-token') {
+      const body = (await readJson(req)) as { machine_token?: unknown; client?: unknown };
+      const user = typeof body.machine_token === 'string' ? userByToken.get(body.machine_token) : undefined;
+      if (!user) {
+        if (badTokenStatus === 400)
+          throw new HttpError(400, 'Request to /delegation was not properly formatted');
+        throw new HttpError(
+          badTokenStatus,
+          'Authorization failed. Please check that your machine token is valid.',
+        );
+      }
+      const session = `${user.id}:${randomUUID()}:${randomBytes(9).toString('base64url')}`;
+      const expiresAt = Math.floor(Date.now() / 1000) + sessionLifetime;
+      sessions.set(session, { userId: user.id, expiresAt, revoked: false });
+      json(res, 200, { session, expires_at: expiresAt, user_id: user.id });
+      return;
+    }
+    if (method === 'POST' && path === 'track') {
+      await readJson(req);
+      json(res, 200, {});
+      return;
+    }
+    const user = authUser(req);
+
+    if (seg[0] === 'users') {
+      if (seg[1] !== user.id) throw new HttpError(403, 'You may only access your own user.');
+      if (is('GET', 'users/:')) {
+        json(res, 200, {
+          id: user.id,
+          email: user.email,
+          profile: {
+            full_name: `${user.firstname} ${user.lastname}`,
+            firstname: user.firstname,
+            lastname: user.lastname,
+          },
+          feature_flags: [],
+          created_at: 1500000000,
+        });
+        return;
+      }
+      if (is('GET', 'users/:/memberships/sites')) {
+        const items = seed.sites
+          .filter((s) => s.members.includes(user.id))
+          .map((s) => ({
+            id: s.id,
+            site_id: s.id,
+            user_id: user.id,
+            role: s.ownerId === user.id ? 'owner' : 'team_member',
+            archived: false,
+            invited_by_id: s.ownerId,
+            key: `${s.id}:${user.id}`,
+            site: siteObject(s),
+          }));
+        json(res, 200, paged(items, q));
+        return;
+      }
+      if (is('GET', 'users/:/memberships/organizations')) {
+        const items = seed.orgs
+          .filter((o) => o.members[user.id] !== undefined)
+          .map((o) => ({
+            id: o.id,
+            organization_id: o.id,
+            user_id: user.id,
+            role: o.members[user.id],
+            admin: o.members[user.id] === 'admin',
+            archived: false,
+            organization: { id: o.id, profile: { machine_name: o.machineName, name: o.name } },
+          }));
+        json(res, 200, paged(items, q));
+        return;
+      }
+    }
+    if (is('GET', 'organizations/:/memberships/sites')) {
+      const org = orgsById.get(seg[1]!);
+      const role = org?.members[user.id];
+      if (!org || role === undefined) throw new HttpError(404, 'Organization not found.');
+      if (role === 'unprivileged')
+        throw new HttpError(403, 'You do not have permission to list sites of this organization.');
+      const items = seed.sites
+        .filter((s) => s.orgs.some((o) => o.orgId === org.id))
+        .map((s) => ({
+          id: s.id,
+          site_id: s.id,
+          organization_id: org.id,
+          role: 'team_member',
+          site: siteObject(s),
+          tags: s.orgs.find((o) => o.orgId === org.id)!.tags,
+        }));
+      json(res, 200, paged(items, q));
+      return;
+    }
+    if (is('GET', 'site-names/:')) {
+      const site = sitesByName.get(seg[1]!);
+      if (!site) throw new HttpError(404, `A site named ${seg[1]} was not found.`);
+      json(res, 200, { id: site.id, name: site.name });
+      return;
+    }
+    if (seg[0] !== 'sites' || !seg[1]) throw new HttpError(404, 'Not found.');
+    const site = visibleSite(user, seg[1]);
+    if (is('GET', 'sites/:')) {
+      json(res, 200, siteObject(site));
+      return;
+    }
+    if (is('GET', 'sites/:/environments')) {
+      json(res, 200, Object.fromEntries(envsOf(site).map((e) => [e, envObject(site, e)])));
+      return;
+    }
+    if (is('GET', 'sites/:/environments/:')) {
+      json(res, 200, envObject(site, envOf(site, seg[3]!)));
+      return;
+    }
+    if (is('GET', 'sites/:/environments/:/settings')) {
+      const env = envOf(site, seg[3]!);
+      json(res, 200, { is_initialized: envObject(site, env).is_initialized, php_version: 8.2 });
+      return;
+    }
+    if (is('GET', 'sites/:/environments/:/backups/catalog')) {
+      json(res, 200, sortCatalog(await catalogFor(site, envOf(site, seg[3]!))));
+      return;
+    }
+    if (
+      method === 'POST' &&
+      seg[4] === 'backups' &&
+      seg[5] === 'catalog' &&
+      seg.length === 9 &&
+      seg[8] === 's3token'
+    ) {
+      const env = envOf(site, seg[3]!);
+      const body = (await readJson(req)) as { method?: unknown };
+      if (body.method !== 'get') throw new HttpError(400, 'method must be "get".');
+      const [folder, type] = [seg[6]!, seg[7]!];
+      const entry = (await catalogFor(site, env))[`${folder}_${type}`];
+      if (!entry?.filename) throw new HttpError(404, `Backup ${folder} has no ${type} archive.`);
+      if (!entry.size) throw new HttpError(404, `Backup ${folder} ${type} is not finished yet.`);
+      const objectPath = `/store/gcs-pantheon-backups/${site.id}/${env}/${folder}/${entry.filename}`;
+      const expires = Math.floor(Date.now() / 1000) + urlLifetime;
+      const signature = sign(objectPath, expires);
+      issuedUrls.set(signature, { issuedAt: Date.now() });
+      const origin = `http://${req.headers.host}`;
+      const url = `${origin}${objectPath}?Expires=${expires}&GoogleAccessId=url-signer%40pantheon-backups.iam.gserviceaccount.com&Signature=${encodeURIComponent(signature)}`;
+      json(res, 200, { url });
+      return;
+    }
+    if (is('POST', 'sites/:/environments/:/workflows')) {
+      const env = envOf(site, seg[3]!);
+      json(res, 202, await startWorkflow(site, env, user, await readJson(req)));
+      return;
+    }
+    if (is('POST', 'sites/:/workflows')) {
+      json(res, 202, await startWorkflow(site, null, user, await readJson(req)));
+      return;
+    }
+    if (is('GET', 'sites/:/workflows')) {
+      json(
+        res,
+        200,
+        [...workflows.values()].map((w) => w.data).filter((w) => w.site_id === site.id),
+      );
+      return;
+    }
+    if (is('GET', 'sites/:/workflows/:')) {
+      const wf = workflows.get(seg[3]!);
+      if (!wf || wf.data.site_id !== site.id) {
+        text(res, 404, 'Not found.\n');
+        return;
+      }
+      json(res, 200, wf.data);
+      return;
+    }
+    if (is('GET', 'sites/:/environments/:/backups/schedule')) {
+      const env = envOf(site, seg[3]!);
+      json(res, 200, schedules.get(`${site.id}/${env}`) ?? defaultSchedule(site));
+      return;
+    }
+    if (method === 'DELETE' && seg[4] === 'backups' && seg[5] === 'schedule' && seg.length === 7) {
+      const env = envOf(site, seg[3]!);
+      const day = seg[6]!;
+      if (!/^[0-6]$/.test(day)) throw new HttpError(404, 'Not found.');
+      const key = `${site.id}/${env}`;
+      const current = { ...(schedules.get(key) ?? defaultSchedule(site)) };
+      current[day] = null;
+      schedules.set(key, current);
+      text(res, 200, 'Backup unscheduled.\n', 'text/html');
+      return;
+    }
+    throw new HttpError(404, 'Not found.');
+  }
+
+  async function handleStore(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const deny = (message: string): void =>
+      text(
+        res,
+        403,
+        `<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>${message}</Message></Error>`,
+        'application/xml',
+      );
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      text(res, 405, 'Method not allowed.\n');
+      return;
+    }
+    const expires = Number(url.searchParams.get('Expires'));
+    const signature = url.searchParams.get('Signature') ?? '';
+    const expected = sign(url.pathname, expires);
+    const a = Buffer.from(signature);
+    const b = Buffer.from(expected);
+    if (!Number.isFinite(expires) || a.length !== b.length || !timingSafeEqual(a, b))
+      return deny('SignatureDoesNotMatch');
+    const issued = issuedUrls.get(signature);
+    const earlyExpiry = faults.store?.expireUrlsAfterMs;
+    if (
+      expires < Date.now() / 1000 ||
+      (earlyExpiry !== undefined && issued && Date.now() - issued.issuedAt > earlyExpiry)
+    ) {
+      return deny('Request has expired');
+    }
+    const [, , , siteId, env, folder, filename] = url.pathname.split('/').map(decodeURIComponent);
+    const site = sitesById.get(siteId ?? '');
+    if (!site || !env || !folder || !filename) return deny('No such object.');
+    const type = (['code', 'database', 'files'] as const).find((t) =>
+      filename.endsWith(`_${t}.${t === 'database' ? 'sql.gz' : 'tar.gz'}`),
+    );
+    if (!type) return deny('No such object.');
+    const built = await library.get(site, env, type);
+    const store = faults.store;
+    const faulty = store && (!store.match || filename.includes(store.match));
+    const fullSize = faulty && store.truncate ? Math.floor(built.size * 0.6) : built.size;
+    const corruptAt = faulty && store.corrupt ? Math.floor(built.size / 2) : -1;
+
+    let start = 0;
+    let end = fullSize - 1;
+    let status = 200;
+    const range = req.headers.range;
+    const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
+    if (range && m && (m[1] || m[2])) {
+      if (m[1]) {
+        start = Number(m[1]);
+        end = m[2] ? Math.min(Number(m[2]), fullSize - 1) : fullSize - 1;
+      } else {
+        start = Math.max(0, fullSize - Number(m[2]));
+      }
+      if (start >= fullSize || start > end) {
+        res.writeHead(416, { 'Content-Range': `bytes */${fullSize}`, 'Content-Type': 'application/xml' });
+        res.end();
+        return;
+      }
+      status = 206;
+    }
+    const headers: Record<string, string | number> = {
+      'Content-Type': type === 'database' ? 'application/gzip' : 'application/x-gzip',
+      'Content-Length': end - start + 1,
+      'Accept-Ranges': 'bytes',
+      ETag: `"${Buffer.from(built.md5, 'base64').toString('hex')}"`,
+      'Last-Modified': new Date(startedAt * 1000).toUTCString(),
+      // GCS sends the object's MD5; a faulty copy keeps the real hash, as a corrupted transfer would.
+      'x-goog-hash': `md5=${built.md5}`,
+    };
+    if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${fullSize}`;
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    let dropAfter = Infinity;
+    if (
+      faulty &&
+      store.dropAfterBytes !== undefined &&
+      (store.dropTimes === undefined || store.dropTimes > 0)
+    ) {
+      const d = store.dropAfterBytes;
+      dropAfter = typeof d === 'number' ? d : Math.floor(d[0] + storeRoll() * (d[1] - d[0]));
+      if (store.dropTimes !== undefined) store.dropTimes--;
+    }
+    const bps = faulty ? store.throttleBytesPerSecond : undefined;
+    let sent = 0;
+    let offset = start;
+    const stream = createReadStream(built.path, {
+      start,
+      end,
+      highWaterMark: bps ? Math.max(1024, Math.floor(bps / 20)) : 1 << 20,
+    });
+    res.on('close', () => stream.destroy());
+    try {
+      for await (const raw of stream as AsyncIterable<Buffer>) {
+        let chunk = raw;
+        if (corruptAt >= offset && corruptAt < offset + chunk.length) {
+          chunk = Buffer.from(chunk);
+          chunk[corruptAt - offset] = chunk[corruptAt - offset]! ^ 0xff;
+        }
+        offset += chunk.length;
+        if (sent + chunk.length >= dropAfter) {
+          const part = chunk.subarray(0, Math.max(0, dropAfter - sent));
+          if (part.length > 0) res.write(part);
+          // Give the bytes already written a moment to leave, then cut the connection mid-body.
+          await new Promise((r) => setTimeout(r, 5));
+          res.socket?.destroy();
+          return;
+        }
+        sent += chunk.length;
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r));
+        if (res.destroyed) return;
+        if (bps) await sleep((chunk.length / bps) * 1000);
+      }
+      res.end();
+    } catch {
+      res.destroy();
+    }
+  }
+
+  async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method === 'POST' && path === '/__sandbox/faults') {
+      sandbox.setFaults((await readJson(req)) as Faults);
+      json(res, 200, { ok: true });
+      return;
+    }
+    if (req.method === 'POST' && path === '/__sandbox/expire-sessions') {
+      sandbox.expireSessions();
+      json(res, 200, { ok: true });
+      return;
+    }
+    if (req.method === 'GET' && path === '/__sandbox/info') {
+      json(res, 200, { seed: seed.name, accounts: sandbox.accounts, sites: seed.sites.length });
+      return;
+    }
+    text(res, 404, 'Not found.\n');
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const path = url.pathname;
+    res.on('finish', () =>
+      requests.push({
+        method: req.method ?? 'GET',
+        path,
+        status: res.statusCode,
+        range: req.headers.range,
+        authorization: req.headers.authorization,
+        userAgent: req.headers['user-agent'],
+        at: Date.now(),
+      }),
+    );
+    const handle = path.startsWith('/api/')
+      ? handleApi(req, res, path.slice('/api/'.length), url.searchParams)
+      : path.startsWith('/store/')
+        ? handleStore(req, res, url)
+        : path.startsWith('/__sandbox/')
+          ? handleAdmin(req, res, path)
+          : Promise.resolve(text(res, 404, 'Not found.\n'));
+    handle.catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) json(res, e.status, e.body, e.headers);
+      else json(res, 500, `Internal sandbox error: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  });
+  // Keep-alive sockets must not hold close() open.
+  server.keepAliveTimeout = 1000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const base = `http://${addr.address}:${addr.port}`;
+
+  const sandbox: Sandbox = {
+    url: base,
+    apiUrl: `${base}/api/`,
+    seed,
+    accounts: seed.users.map((u) => ({ email: u.email, machineToken: u.machineTokens[0]!, userId: u.id })),
+    requests,
+    setFaults(next) {
+      faults = next;
+      apiRoll = createRandom(next.api?.seed ?? 1);
+      storeRoll = createRandom(next.store?.seed ?? 2);
+    },
+    expireSessions() {
+      for (const s of sessions.values()) s.revoked = true;
+    },
+    archive(siteName, env, element) {
+      const site = sitesByName.get(siteName);
+      if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
+      return library.get(site, env, element);
+    },
+    async idle() {
+      await Promise.all([...workflows.values()].map((w) => w.done));
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  return sandbox;
+}

@@ -1,0 +1,55 @@
+import type { AppError, ErrorCode } from '@shared/result';
+import { isRetryableCode } from '@shared/result';
+import { redact } from './log/redact';
+
+/** The engine's one error type: a code from the contract and a message a person can act on. */
+export class LifeboatError extends Error {
+  override readonly name = 'LifeboatError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The error as contract data, with secrets and signed URLs redacted. */
+  toAppError(): AppError {
+    return {
+      code: this.code,
+      message: redact(this.message),
+      ...(this.detail ? { detail: redact(this.detail) } : {}),
+      retryable: isRetryableCode(this.code),
+    };
+  }
+}
+
+/** Any thrown value as contract data; unknown errors become `internal` without leaking their text's secrets. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof LifeboatError) return e.toAppError();
+  if (e instanceof Error && e.name === 'AbortError')
+    return { code: 'cancelled', message: 'Cancelled.', retryable: false };
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err?.code === 'ENOSPC') {
+    return {
+      code: 'disk-full',
+      message: 'The disk is full. Free some space and try again.',
+      retryable: false,
+    };
+  }
+  if (err?.code === 'EACCES' || err?.code === 'EPERM') {
+    return {
+      code: 'io',
+      message: `Permission denied: ${redact(err.path ?? err.message)}.`,
+      retryable: false,
+    };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    code: 'internal',
+    message: `Something went wrong inside Lifeboat: ${redact(message)}`,
+    retryable: false,
+  };
+}

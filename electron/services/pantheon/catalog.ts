@@ -1,0 +1,91 @@
+import type { BackupArchive, BackupSet, Element } from '@shared/models';
+import { ELEMENTS } from '@shared/models';
+
+const KEY = /^(\d+)_(backup|automated)_(code|files|database|manifest)$/;
+
+const num = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? v
+    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+      ? Number(v)
+      : null;
+
+/**
+ * Parses a backup catalog by Terminus's rules: entries without a filename (manifests) are dropped, the element
+ * comes from the key, finished means size > 0 and a finish time or timestamp. Keys Lifeboat does not
+ * understand are skipped rather than failing the whole catalog.
+ */
+export function parseCatalog(raw: unknown): BackupArchive[] {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const out: BackupArchive[] = [];
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const m = KEY.exec(key);
+    if (!m || m[3] === 'manifest' || !value || typeof value !== 'object') continue;
+    const e = value as Record<string, unknown>;
+    if (typeof e.filename !== 'string' || e.filename === '') continue;
+    const size = num(e.size) ?? 0;
+    const date = num(e.finish_time) ?? num(e.timestamp);
+    const ttl = num(e.ttl) ?? 0;
+    const folder = typeof e.folder === 'string' && e.folder ? e.folder : `${m[1]}_${m[2]}`;
+    out.push({
+      id: key,
+      element: m[3] as Element,
+      filename: e.filename,
+      folder,
+      size,
+      finished: size !== 0 && date !== null,
+      date,
+      ttl,
+      expiresAt: date !== null ? Math.floor(date + ttl) : null,
+    });
+  }
+  return out;
+}
+
+/** Groups archives into backup sets by folder, newest first. */
+export function groupBackupSets(archives: readonly BackupArchive[]): BackupSet[] {
+  const byFolder = new Map<string, BackupArchive[]>();
+  for (const a of archives) {
+    const list = byFolder.get(a.folder) ?? [];
+    list.push(a);
+    byFolder.set(a.folder, list);
+  }
+  const sets: BackupSet[] = [];
+  for (const [folder, list] of byFolder) {
+    const archivesByElement: Partial<Record<Element, BackupArchive>> = {};
+    for (const el of ELEMENTS) {
+      const a = list.find((x) => x.element === el);
+      if (a) archivesByElement[el] = a;
+    }
+    const epoch = Number.parseInt(folder, 10);
+    sets.push({
+      folder,
+      scheduledFor: Number.isFinite(epoch) ? epoch : 0,
+      initiator: folder.endsWith('_automated') ? 'automated' : 'manual',
+      archives: archivesByElement,
+      finished: list.every((a) => a.finished),
+      totalSize: list.reduce((n, a) => n + a.size, 0),
+    });
+  }
+  return sets.sort((a, b) => b.scheduledFor - a.scheduledFor || (a.folder < b.folder ? 1 : -1));
+}
+
+/**
+ * The newest finished archive of an element, as Terminus picks it: finished entries of that element,
+ * keys sorted descending as strings (epochs are ten digits), first one.
+ */
+export function latestFinished(archives: readonly BackupArchive[], element: Element): BackupArchive | null {
+  const finished = archives.filter((a) => a.element === element && a.finished);
+  finished.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return finished[0] ?? null;
+}
+
+/** Finds a backup set by folder, by an archive's key, or by an archive's file name (`--file` in Terminus). */
+export function findBackupSet(sets: readonly BackupSet[], ref: string): BackupSet | null {
+  return (
+    sets.find(
+      (s) =>
+        s.folder === ref || Object.values(s.archives).some((a) => a && (a.id === ref || a.filename === ref)),
+    ) ?? null
+  );
+}

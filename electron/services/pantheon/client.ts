@@ -1,0 +1,506 @@
+import type { Got } from 'got';
+import type {
+  BackupArchive,
+  BackupSchedule,
+  BackupSet,
+  Element,
+  Environment,
+  Organization,
+  Site,
+  Workflow,
+} from '@shared/models';
+import { LifeboatError } from '../errors';
+import { registerSecret } from '../log/redact';
+import { groupBackupSets, parseCatalog } from './catalog';
+import { isPantheon } from './config';
+import { createHttp, DEFAULT_RETRY, mapHttpError, type ErrorContext, type RetryPolicy } from './http';
+import { orderEnvironments, toEnvironment, toOrganization, toSchedule, toSite, toWorkflow } from './mappers';
+import { fetchAllPages } from './paging';
+
+/** How to build a client. */
+export interface PantheonClientOptions {
+  readonly apiUrl: string;
+  /** Supplies the machine token when a login is needed; kept as a function so the token stays in the keychain until then. */
+  readonly machineToken: () => Promise<string>;
+  readonly userAgent: string;
+  readonly retry?: RetryPolicy;
+  /** Lowest workflow polling interval; Pantheon refuses faster than once a second, a sandbox may allow less. */
+  readonly minPollMs?: number;
+}
+
+/** The logged-in user. */
+export interface PantheonUser {
+  readonly id: string;
+  readonly email: string;
+  readonly fullName: string;
+}
+
+/** The site list of one account. */
+export interface AccountSites {
+  readonly sites: Site[];
+  readonly organizations: Organization[];
+}
+
+interface SessionState {
+  readonly session: string;
+  readonly expiresAt: number;
+  readonly userId: string;
+}
+
+/** Treat a session as expired this long before Pantheon says, so it never lapses mid-request. */
+const SESSION_MARGIN_S = 60;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A machine-token login's session, shared by every request of one client; one login at a time. */
+class SessionKeeper {
+  private state: SessionState | null = null;
+  private pending: Promise<SessionState> | null = null;
+
+  constructor(
+    private readonly http: () => Got,
+    private readonly token: () => Promise<string>,
+  ) {}
+
+  async current(): Promise<SessionState> {
+    if (this.state && this.state.expiresAt - SESSION_MARGIN_S > Date.now() / 1000) return this.state;
+    return this.renew();
+  }
+
+  invalidate(session: string): void {
+    if (this.state?.session === session) this.state = null;
+  }
+
+  renew(): Promise<SessionState> {
+    this.pending ??= this.login().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async login(): Promise<SessionState> {
+    const machineToken = await this.token();
+    registerSecret(machineToken);
+    let body: string;
+    try {
+      // No Authorization header on this path (see the beforeRequest hook); the body is exactly what Terminus sends.
+      body = (
+        await this.http().post('authorize/machine-token', {
+          json: { machine_token: machineToken, client: 'terminus' },
+        })
+      ).body;
+    } catch (e) {
+      throw mapHttpError(e, { what: 'logging in' });
+    }
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      throw new LifeboatError(
+        'server',
+        'Pantheon answered the login with something that is not JSON. Try again later.',
+      );
+    }
+    const { session, expires_at, user_id } = parsed;
+    // Terminus stores whatever comes back and fails later with "No user ID"; check it here instead.
+    if (typeof session !== 'string' || typeof user_id !== 'string' || !user_id) {
+      throw new LifeboatError(
+        'invalid-token',
+        'Pantheon did not return a session for this machine token. Check the token and try again.',
+      );
+    }
+    registerSecret(session);
+    const expiresAt = typeof expires_at === 'number' ? expires_at : Date.now() / 1000 + 3600;
+    this.state = { session, expiresAt, userId: user_id };
+    return this.state;
+  }
+}
+
+/** The Pantheon API client for one account: the endpoints Terminus uses, with Lifeboat's retry and error rules. */
+export class PantheonClient {
+  readonly apiUrl: string;
+  private readonly http: Got;
+  private readonly sessions: SessionKeeper;
+  private readonly minPollMs: number;
+
+  constructor(options: PantheonClientOptions) {
+    this.apiUrl = options.apiUrl;
+    this.minPollMs = options.minPollMs ?? (isPantheon(options.apiUrl) ? 1000 : 50);
+    this.sessions = new SessionKeeper(() => this.http, options.machineToken);
+    this.http = createHttp(options.apiUrl, options.userAgent, options.retry ?? DEFAULT_RETRY, {
+      beforeRequest: [
+        async (req) => {
+          const url = String(req.url ?? '');
+          // Terminus sends the session everywhere except the login path, whose last segment is `machine-token`.
+          if (new URL(url).pathname.endsWith('/machine-token')) return;
+          const s = await this.sessions.current();
+          req.headers.authorization = `Bearer ${s.session}`;
+        },
+      ],
+      afterResponse: [
+        async (response, retryWithMergedOptions) => {
+          const ctx = response.request.options.context as { reauthed?: boolean };
+          const auth = response.request.options.headers.authorization;
+          // A 401 mid-run means the session died early: log in once more and replay, but only once.
+          if (response.statusCode === 401 && typeof auth === 'string' && !ctx.reauthed) {
+            ctx.reauthed = true;
+            this.sessions.invalidate(auth.slice('Bearer '.length));
+            const s = await this.sessions.renew();
+            return retryWithMergedOptions({
+              headers: { authorization: `Bearer ${s.session}` },
+              context: ctx,
+            });
+          }
+          return response;
+        },
+      ],
+    });
+  }
+
+  private async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    ctx: ErrorContext,
+    json?: unknown,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    try {
+      const res = await this.http(path, { method, json, signal, context: {} });
+      const body = res.body.trim();
+      if (body === '') return null;
+      try {
+        return JSON.parse(body);
+      } catch {
+        // Some endpoints answer plain text ("Backup unscheduled.\n").
+        return body;
+      }
+    } catch (e) {
+      throw mapHttpError(e, ctx);
+    }
+  }
+
+  /** Logs in (if needed) and returns the user behind the machine token. */
+  async whoAmI(): Promise<PantheonUser> {
+    const { userId } = await this.sessions.current();
+    const raw = (await this.call('GET', `users/${encodeURIComponent(userId)}`, {
+      what: 'reading your user profile',
+    })) as Record<string, unknown>;
+    const profile = (raw?.profile ?? {}) as Record<string, unknown>;
+    const email = typeof raw?.email === 'string' ? raw.email : '';
+    const fullName =
+      typeof profile.full_name === 'string' && profile.full_name
+        ? profile.full_name
+        : [profile.firstname, profile.lastname].filter((x) => typeof x === 'string' && x).join(' ');
+    return { id: userId, email, fullName: fullName || email };
+  }
+
+  private paged<T extends { id: string }>(
+    path: string,
+    what: string,
+    map: (raw: unknown) => T,
+  ): Promise<T[]> {
+    return fetchAllPages(async (limit, start) => {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (start) q.set('start', start);
+      const raw = await this.call('GET', `${path}?${q}`, { what });
+      if (!Array.isArray(raw))
+        throw new LifeboatError('server', `Pantheon sent an unexpected answer while ${what}.`);
+      return raw.map(map).filter((x) => x.id !== '');
+    });
+  }
+
+  /**
+   * Every site the user can see: direct memberships plus the sites of each organization where the user is
+   * not `unprivileged`, merged by site id with organization names and tags combined.
+   */
+  async listSites(): Promise<AccountSites> {
+    const { userId } = await this.sessions.current();
+    const uid = encodeURIComponent(userId);
+    type Member = { id: string; site: unknown; tags: string[] };
+    const member = (raw: unknown): Member => {
+      const m = (raw ?? {}) as Record<string, unknown>;
+      const site = (m.site ?? {}) as Record<string, unknown>;
+      const id = String(site.id ?? m.site_id ?? m.id ?? '');
+      const tags = Array.isArray(m.tags) ? m.tags.filter((t): t is string => typeof t === 'string') : [];
+      return { id, site, tags };
+    };
+    const [direct, orgMemberships] = await Promise.all([
+      this.paged(`users/${uid}/memberships/sites`, 'listing your sites', member),
+      this.paged(`users/${uid}/memberships/organizations`, 'listing your organizations', (raw) => ({
+        ...toOrganization(raw),
+      })),
+    ]);
+    const organizations = orgMemberships.filter((o) => o.role !== 'unprivileged');
+    const merged = new Map<string, { raw: unknown; orgs: Set<string>; tags: Set<string> }>();
+    const add = (m: Member, org?: Organization): void => {
+      const entry = merged.get(m.id) ?? { raw: m.site, orgs: new Set<string>(), tags: new Set<string>() };
+      if (org) entry.orgs.add(org.label);
+      m.tags.forEach((t) => entry.tags.add(t));
+      merged.set(m.id, entry);
+    };
+    direct.forEach((m) => add(m));
+    // A few organizations at a time: freelancers may belong to many.
+    for (let i = 0; i < organizations.length; i += 4) {
+      const batch = organizations.slice(i, i + 4);
+      const lists = await Promise.all(
+        batch.map((org) =>
+          this.paged(
+            `organizations/${encodeURIComponent(org.id)}/memberships/sites`,
+            `listing the sites of ${org.label}`,
+            member,
+          ),
+        ),
+      );
+      lists.forEach((list, k) => list.forEach((m) => add(m, batch[k])));
+    }
+    const sites = [...merged.values()].map((e) =>
+      toSite(e.raw, userId, [...e.orgs].sort(), [...e.tags].sort()),
+    );
+    sites.sort((a, b) => a.name.localeCompare(b.name));
+    return { sites, organizations };
+  }
+
+  /** A site by name or UUID; unknown or inaccessible sites are `not-found` with the name in the message. */
+  async getSite(nameOrId: string): Promise<Site> {
+    const ctx = { what: 'looking up the site', site: nameOrId };
+    let id = nameOrId;
+    if (!UUID.test(nameOrId)) {
+      const found = (await this.call('GET', `site-names/${encodeURIComponent(nameOrId)}`, ctx)) as Record<
+        string,
+        unknown
+      > | null;
+      if (!found || typeof found.id !== 'string')
+        throw new LifeboatError('not-found', `Site '${nameOrId}' was not found or you have no access to it.`);
+      id = found.id;
+    }
+    let raw: unknown;
+    try {
+      raw = await this.call('GET', `sites/${encodeURIComponent(id)}?site_state=true`, ctx);
+    } catch (e) {
+      // Terminus treats any failure of the UUID lookup as "not found".
+      if (e instanceof LifeboatError && (e.code === 'forbidden' || e.code === 'not-found')) {
+        throw new LifeboatError(
+          'not-found',
+          `Site '${nameOrId}' was not found or you have no access to it.`,
+          e.detail,
+        );
+      }
+      throw e;
+    }
+    const { userId } = await this.sessions.current();
+    return toSite(raw, userId);
+  }
+
+  /**
+   * Environments in dev, test, live, multidev order. As in Terminus, a frozen site shows no test or live:
+   * Pantheon makes them unavailable while the site is frozen.
+   */
+  async listEnvironments(site: Site): Promise<Environment[]> {
+    const ctx = { what: 'listing environments', site: site.name };
+    const raw = (await this.call('GET', `sites/${encodeURIComponent(site.id)}/environments`, ctx)) as Record<
+      string,
+      unknown
+    > | null;
+    const entries = raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};
+    const ids = orderEnvironments(Object.keys(entries)).filter(
+      (id) => !(site.frozen && (id === 'test' || id === 'live')),
+    );
+    return Promise.all(
+      ids.map(async (id) => {
+        const e = (entries[id] ?? {}) as Record<string, unknown>;
+        let fromSettings: boolean | undefined;
+        if ((id === 'test' || id === 'live') && typeof e.is_initialized !== 'boolean') {
+          const settings = (await this.call(
+            'GET',
+            `sites/${encodeURIComponent(site.id)}/environments/${id}/settings`,
+            ctx,
+          )) as Record<string, unknown> | null;
+          fromSettings = Boolean(settings?.is_initialized);
+        }
+        return toEnvironment(site.id, site.name, id, e, fromSettings);
+      }),
+    );
+  }
+
+  /** Every archive in an environment's catalog (finished or not), parsed by Terminus's rules. */
+  async listArchives(site: Site, env: string): Promise<BackupArchive[]> {
+    const raw = await this.call(
+      'GET',
+      `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/catalog`,
+      {
+        what: `reading the backups of ${env}`,
+        site: site.name,
+      },
+    );
+    return parseCatalog(raw);
+  }
+
+  /** The catalog as backup sets, newest first. */
+  async listBackupSets(site: Site, env: string): Promise<BackupSet[]> {
+    return groupBackupSets(await this.listArchives(site, env));
+  }
+
+  /** A fresh signed download URL for one archive. Links are short-lived: fetch one right before each download. */
+  async archiveUrl(
+    site: Site,
+    env: string,
+    folder: string,
+    element: Element,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const path = `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/catalog/${encodeURIComponent(folder)}/${element}/s3token`;
+    const raw = (await this.call(
+      'POST',
+      path,
+      { what: `getting a download link for the ${element} archive`, site: site.name },
+      { method: 'get' },
+      signal,
+    )) as Record<string, unknown> | null;
+    if (!raw || typeof raw.url !== 'string' || !/^https?:\/\//.test(raw.url)) {
+      throw new LifeboatError(
+        'server',
+        `Pantheon did not return a download link for the ${element} archive.`,
+      );
+    }
+    return raw.url;
+  }
+
+  /** Starts a backup (`do_export`) of some elements, kept `keepForDays` days (Terminus's default is 365). */
+  async createBackup(
+    site: Site,
+    env: string,
+    elements: readonly Element[],
+    keepForDays = 365,
+  ): Promise<Workflow> {
+    if (site.frozen) {
+      throw new LifeboatError(
+        'frozen',
+        `Site '${site.name}' is frozen: its test and live environments and backups are unavailable until it is unfrozen in the Pantheon dashboard.`,
+      );
+    }
+    if (elements.length === 0)
+      throw new LifeboatError(
+        'invalid-request',
+        'Choose at least one of code, database and files to back up.',
+      );
+    const has = (e: Element): boolean => elements.includes(e);
+    // Key order exactly as Terminus sends it.
+    const params = {
+      code: has('code'),
+      database: has('database'),
+      files: has('files'),
+      entry_type: 'backup',
+      ttl: Math.round(keepForDays * 86400),
+    };
+    const raw = await this.call(
+      'POST',
+      `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,
+      { what: 'starting a backup', site: site.name },
+      {
+        type: 'do_export',
+        params,
+      },
+    );
+    return toWorkflow(raw);
+  }
+
+  /** One workflow of a site. */
+  async getWorkflow(siteId: string, workflowId: string, signal?: AbortSignal): Promise<Workflow> {
+    return toWorkflow(
+      await this.call(
+        'GET',
+        `sites/${encodeURIComponent(siteId)}/workflows/${encodeURIComponent(workflowId)}`,
+        { what: 'checking the workflow' },
+        undefined,
+        signal,
+      ),
+    );
+  }
+
+  /**
+   * Polls a workflow until it finishes (result present and non-null). Resolves with the succeeded workflow;
+   * a failed one throws `workflow-failed` with Terminus's failure message.
+   */
+  async waitForWorkflow(
+    siteId: string,
+    workflow: Workflow,
+    options: { intervalMs?: number; signal?: AbortSignal; onUpdate?: (w: Workflow) => void } = {},
+  ): Promise<Workflow> {
+    const interval = Math.max(options.intervalMs ?? 5000, this.minPollMs);
+    let current = workflow;
+    while (current.result === null) {
+      await sleep(interval, options.signal);
+      current = await this.getWorkflow(siteId, workflow.id, options.signal);
+      options.onUpdate?.(current);
+    }
+    if (current.result !== 'succeeded')
+      throw new LifeboatError('workflow-failed', current.failureMessage ?? 'Workflow failed.');
+    return current;
+  }
+
+  /** The automatic backup schedule of an environment. */
+  async getSchedule(site: Site, env: string): Promise<BackupSchedule> {
+    return toSchedule(
+      await this.call(
+        'GET',
+        `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/schedule`,
+        { what: 'reading the backup schedule', site: site.name },
+      ),
+    );
+  }
+
+  /**
+   * Turns automatic backups on: daily kept 8 days, weekly (on `weeklyDay`, else a random day as Terminus picks)
+   * kept `keepWeeklyForDays` (default 32). Returns the workflow; it is not waited for.
+   */
+  async enableSchedule(
+    site: Site,
+    env: string,
+    weeklyDay?: number,
+    keepWeeklyForDays = 32,
+  ): Promise<Workflow> {
+    const day = weeklyDay ?? Math.floor(Math.random() * 7);
+    const schedule: Record<string, { hour: null; ttl: number }> = {};
+    for (let d = 0; d < 7; d++)
+      schedule[String(d)] = { hour: null, ttl: d === day ? keepWeeklyForDays * 86400 : 691200 };
+    const raw = await this.call(
+      'POST',
+      `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,
+      { what: 'enabling automatic backups', site: site.name },
+      {
+        type: 'change_backup_schedule',
+        params: { backup_schedule: schedule },
+      },
+    );
+    return toWorkflow(raw);
+  }
+
+  /** Turns automatic backups off: one DELETE per weekday, as Terminus does. */
+  async disableSchedule(site: Site, env: string): Promise<void> {
+    for (let d = 0; d < 7; d++) {
+      await this.call(
+        'DELETE',
+        `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/schedule/${d}`,
+        {
+          what: 'disabling automatic backups',
+          site: site.name,
+        },
+      );
+    }
+  }
+}
+
+/** Sleeps, ending early with `cancelled` when the signal aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LifeboatError('cancelled', 'Cancelled.'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new LifeboatError('cancelled', 'Cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import got, { HTTPError, RequestError, type Got, type Hooks, type RetryObject } from 'got';
+import { LifeboatError } from '../errors';
+
+/** How hard to retry: Terminus's rules, with bounds a desktop app can live with. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly limit: number;
+  /** First backoff; doubles each retry, with up to 20% jitter. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the request fails as rate-limited. */
+  readonly maxRetryAfterMs: number;
+}
+
+/** The default retry policy: 4 retries, 0.5 s doubling to 8 s, waiting up to 2 minutes when Pantheon asks. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  limit: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 120_000,
+};
+
+/**
+ * Status codes that are retried. Terminus's decider (`/[2,4]0\d/` means "do not retry") never retries 200–209 and
+ * 400–409 and retries everything else: 3xx that were not followed, 410–499 (422, 429…) and every 5xx.
+ */
+export const RETRIED_STATUS_CODES: readonly number[] = [
+  ...Array.from({ length: 100 }, (_, i) => 300 + i),
+  ...Array.from({ length: 90 }, (_, i) => 410 + i),
+  ...Array.from({ length: 100 }, (_, i) => 500 + i),
+];
+
+/** True if Terminus's rules retry this status. */
+export const isRetriedStatus = (status: number): boolean =>
+  !/^[24]0\d$/.test(String(status)) && status >= 300;
+
+/** The body of a Pantheon error: usually a JSON-encoded string, sometimes plain text. */
+export function errorBodyText(body: unknown): string {
+  const raw = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  const trimmed = raw.trim();
+  if (trimmed === '') return '';
+  try {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (typeof parsed === 'string') return parsed.trim();
+    if (parsed && typeof parsed === 'object') {
+      const o = parsed as Record<string, unknown>;
+      const m = o.message ?? o.error ?? o.reason;
+      if (typeof m === 'string') return m.trim();
+    }
+  } catch {
+    // not JSON: plain text
+  }
+  return trimmed.length > 300 ? `${trimmed.slice(0, 300)}…` : trimmed;
+}
+
+/** Login failures: Pantheon has answered a bad token with 401, 400 and even 500 over the years. */
+const isLoginRejection = (path: string, status: number, body: string): boolean =>
+  path.endsWith('authorize/machine-token') &&
+  (status === 401 || status === 400 || status === 403 || /authoriz/i.test(body));
+
+/** Creates the one got instance for an API base: User-Agent, retry policy, text bodies parsed by the client. */
+export function createHttp(
+  apiUrl: string,
+  userAgent: string,
+  retry: RetryPolicy,
+  hooks: Partial<Hooks> = {},
+): Got {
+  const traceId = randomUUID();
+  return got.extend({
+    prefixUrl: apiUrl,
+    headers: { 'user-agent': userAgent, accept: 'application/json', 'x-pantheon-trace-id': traceId },
+    responseType: 'text',
+    timeout: { connect: 15_000, response: 60_000 },
+    hooks,
+    retry: {
+      limit: retry.limit,
+      // Terminus retries every method; a repeated backup request only makes one extra backup, never loses one.
+      methods: ['GET', 'HEAD', 'DELETE', 'PUT', 'POST'],
+      statusCodes: [...RETRIED_STATUS_CODES],
+      maxRetryAfter: retry.maxRetryAfterMs,
+      calculateDelay: ({ attemptCount, error, computedValue, retryAfter }: RetryObject): number => {
+        if (error.name === 'RetryError') return computedValue;
+        if (computedValue === 0) return 0;
+        const res = error.response;
+        // A rejected machine token is not a server fault even when Pantheon says 500: fail now, not in two minutes.
+        if (res && isLoginRejection(String(error.options.url ?? ''), res.statusCode, errorBodyText(res.body)))
+          return 0;
+        if (retryAfter !== undefined && res) return computedValue;
+        const backoff = Math.min(retry.baseDelayMs * 2 ** (attemptCount - 1), retry.maxDelayMs);
+        return backoff + Math.random() * backoff * 0.2;
+      },
+    },
+  });
+}
+
+/** What the request was about, to word its errors. */
+export interface ErrorContext {
+  readonly what: string;
+  readonly site?: string;
+}
+
+/** Maps a got error to a LifeboatError with a message a person can act on. */
+export function mapHttpError(e: unknown, ctx: ErrorContext): LifeboatError {
+  if (e instanceof LifeboatError) return e;
+  if (e instanceof HTTPError) {
+    const status = e.response.statusCode;
+    const body = errorBodyText(e.response.body);
+    const url = String(e.options.url ?? '');
+    const detail = `HTTP ${status}${body ? `: ${body}` : ''}`;
+    if (isLoginRejection(url, status, body)) {
+      return new LifeboatError(
+        'invalid-token',
+        'The machine token was rejected by Pantheon. Check that it was pasted whole and has not been revoked (Pantheon dashboard → Personal Settings → Machine Tokens).',
+        detail,
+      );
+    }
+    if (status === 401) {
+      return new LifeboatError(
+        'session-expired',
+        'Pantheon no longer accepts this session, and logging in again did not help. Remove and re-add the account.',
+        detail,
+      );
+    }
+    if (status === 404 && ctx.site) {
+      return new LifeboatError(
+        'not-found',
+        `Site '${ctx.site}' was not found or you have no access to it.`,
+        detail,
+      );
+    }
+    if (status === 403 && ctx.site) {
+      if (/frozen/i.test(body))
+        return new LifeboatError(
+          'frozen',
+          `Site '${ctx.site}' is frozen: unfreeze it in the Pantheon dashboard first.`,
+          detail,
+        );
+      return new LifeboatError(
+        'forbidden',
+        `Pantheon refused ${ctx.what} for site '${ctx.site}': ${body || 'access denied'}.`,
+        detail,
+      );
+    }
+    if (status === 404)
+      return new LifeboatError(
+        'not-found',
+        `Pantheon could not find ${ctx.what}${body ? `: ${body}` : '.'}`,
+        detail,
+      );
+    if (status === 403)
+      return new LifeboatError(
+        'forbidden',
+        `Pantheon refused ${ctx.what}${body ? `: ${body}` : '.'}`,
+        detail,
+      );
+    if (status === 429) {
+      return new LifeboatError(
+        'rate-limited',
+        `Pantheon is limiting requests; ${ctx.what} failed after several tries. Wait a minute and try again.`,
+        detail,
+      );
+    }
+    if (status >= 400 && status < 500)
+      return new LifeboatError(
+        'invalid-request',
+        `Pantheon rejected ${ctx.what}${body ? `: ${body}` : '.'}`,
+        detail,
+      );
+    return new LifeboatError(
+      'server',
+      `Pantheon had a problem with ${ctx.what} (HTTP ${status}) and still failed after retrying. Try again later.`,
+      detail,
+    );
+  }
+  if (e instanceof RequestError) {
+    if (e.name === 'AbortError' || e.code === 'ERR_ABORTED')
+      return new LifeboatError('cancelled', 'Cancelled.');
+    if (e.name === 'TimeoutError') {
+      return new LifeboatError(
+        'timeout',
+        `Pantheon did not answer in time for ${ctx.what}. Check your connection and try again.`,
+        e.code,
+      );
+    }
+    const host = (() => {
+      try {
+        return new URL(String(e.options.url)).host;
+      } catch {
+        return 'Pantheon';
+      }
+    })();
+    return new LifeboatError(
+      'network',
+      `Could not reach ${host} for ${ctx.what} (${e.code ?? e.message}). Check your internet connection.`,
+      e.code,
+    );
+  }
+  if (e instanceof Error && e.name === 'AbortError') return new LifeboatError('cancelled', 'Cancelled.');
+  return new LifeboatError(
+    'internal',
+    `Unexpected error during ${ctx.what}: ${e instanceof Error ? e.message : String(e)}`,
+  );
+}

@@ -1,0 +1,164 @@
+import type { BackupSchedule, Environment, Organization, Site, Workflow } from '@shared/models';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const str = (v: unknown, fallback = ''): string =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback;
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** A site from a membership payload; older payloads only had `attributes.label`. */
+export function toSite(
+  raw: unknown,
+  accountId: string,
+  organizations: readonly string[] = [],
+  tags: readonly string[] = [],
+): Site {
+  const s = obj(raw);
+  const upstream = obj(s.upstream);
+  return {
+    id: str(s.id),
+    name: str(s.name),
+    label: str(s.label) || str(obj(s.attributes).label) || str(s.name),
+    framework: str(s.framework, 'unknown'),
+    planName: str(s.plan_name),
+    owner: str(s.owner),
+    region: str(s.preferred_zone_label),
+    frozen: Boolean(s.frozen),
+    created: numOrNull(s.created) ?? 0,
+    upstreamLabel: str(upstream.label),
+    organizations,
+    tags,
+    accountId,
+  };
+}
+
+/** An organization membership. */
+export function toOrganization(raw: unknown): Organization {
+  const m = obj(raw);
+  const org = obj(m.organization);
+  const profile = obj(org.profile);
+  return {
+    id: str(org.id) || str(m.organization_id) || str(m.id),
+    name: str(profile.machine_name),
+    label: str(profile.name) || str(profile.machine_name),
+    role: str(m.role),
+  };
+}
+
+const STANDARD = ['dev', 'test', 'live'];
+
+/** Environment ids in Pantheon's display order: dev, test, live, then multidevs by name. */
+export function orderEnvironments(ids: readonly string[]): string[] {
+  const std = STANDARD.filter((e) => ids.includes(e));
+  const multidevs = ids.filter((e) => !STANDARD.includes(e)).sort();
+  return [...std, ...multidevs];
+}
+
+/** The deploy tag named by a `refs/tags/…` target ref, else null. */
+export const deployTagFromRef = (ref: string | null): string | null =>
+  ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : null;
+
+/**
+ * One environment. `initialized` for test/live is `is_initialized` of the entry; Terminus reads it from the
+ * settings endpoint, which the caller supplies when the entry lacks it.
+ */
+export function toEnvironment(
+  siteId: string,
+  siteName: string,
+  id: string,
+  raw: unknown,
+  initializedFromSettings?: boolean,
+): Environment {
+  const e = obj(raw);
+  const ref = typeof e.target_ref === 'string' ? e.target_ref : null;
+  const multidev = !STANDARD.includes(id);
+  const initialized =
+    id === 'dev' || multidev
+      ? true
+      : typeof e.is_initialized === 'boolean'
+        ? e.is_initialized
+        : (initializedFromSettings ?? ref !== null);
+  const php = str(e.php_major_minor_version) || str(e.php_version);
+  return {
+    id,
+    siteId,
+    multidev,
+    initialized,
+    deployTag: deployTagFromRef(ref),
+    targetRef: ref,
+    targetCommit: typeof e.target_commit === 'string' ? e.target_commit : null,
+    domain: `${id}-${siteName}.${str(e.dns_zone, 'pantheonsite.io')}`,
+    connectionMode: e.on_server_development ? 'sftp' : 'git',
+    phpVersion: php || null,
+    locked: Boolean(obj(e.lock).locked),
+    createdAt: numOrNull(e.environment_created),
+  };
+}
+
+/**
+ * The failure message of a workflow by Terminus's rules: `final_task.reason`, else the last of
+ * `final_task.messages`, else "Workflow failed.". A reason may be an object on newer workflows.
+ */
+export function workflowFailureMessage(raw: unknown): string {
+  const w = obj(raw);
+  const task = obj(w.final_task);
+  const reason = task.reason;
+  if (typeof reason === 'string' && reason.trim()) return reason.trim();
+  if (reason && typeof reason === 'object') {
+    const parts = Object.entries(reason as Obj).map(([k, v]) => `${k}: ${str(v)}`);
+    if (parts.length) return parts.join('; ');
+  }
+  const messages = Object.entries(obj(task.messages)).sort(([a], [b]) => (a < b ? -1 : 1));
+  const last = messages.length ? obj(messages[messages.length - 1]![1]).message : undefined;
+  if (typeof last === 'string' && last.trim()) {
+    // Terminus rewords this restore message, which Pantheon sends when a restore went wrong.
+    return last.trim() === 'Successfully queued restore_site'
+      ? 'There was an error while restoring your backup.'
+      : last.trim();
+  }
+  return 'Workflow failed.';
+}
+
+/** A workflow; finished when `result` is present and non-null. */
+export function toWorkflow(raw: unknown): Workflow {
+  const w = obj(raw);
+  const result = typeof w.result === 'string' ? w.result : null;
+  return {
+    id: str(w.id),
+    type: str(w.type),
+    siteId: str(w.site_id),
+    environment: typeof w.environment === 'string' ? w.environment : null,
+    description: str(w.description),
+    activeDescription: str(w.active_description) || str(w.description),
+    phase: str(w.phase),
+    result,
+    step: numOrNull(w.step) ?? 0,
+    numberOfTasks: numOrNull(w.number_of_tasks) ?? 3,
+    createdAt: numOrNull(w.created_at),
+    finishedAt: numOrNull(w.finished_at),
+    failureMessage: result !== null && result !== 'succeeded' ? workflowFailureMessage(raw) : null,
+  };
+}
+
+/** The schedule: the weekly backup is the day with the longest ttl; all null when nothing is scheduled. */
+export function toSchedule(raw: unknown): BackupSchedule {
+  const o = obj(raw);
+  const days = Array.from({ length: 7 }, (_, d) => {
+    const v = o[String(d)];
+    if (!v || typeof v !== 'object') return null;
+    const day = v as Obj;
+    return { hour: numOrNull(day.hour), ttl: numOrNull(day.ttl) ?? 0 };
+  });
+  let weekly: number | null = null;
+  days.forEach((d, i) => {
+    if (d && (weekly === null || d.ttl > days[weekly]!.ttl)) weekly = i;
+  });
+  const w = weekly === null ? null : days[weekly]!;
+  return {
+    enabled: weekly !== null,
+    weeklyDay: weekly,
+    dailyHourUtc: w?.hour ?? null,
+    weeklyRetentionDays: w ? Math.round(w.ttl / 86400) : null,
+    days,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Account, Job } from '../models';
+
+/** Events from the main side to the renderer, by channel; each payload is plain data. */
+export interface AppEvents {
+  'accounts.changed': { readonly accounts: readonly Account[] };
+  'jobs.updated': { readonly job: Job };
+}
+
+/** An event channel name. */
+export type AppEventName = keyof AppEvents;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Request schemas for every contract method that takes a request; main, host and CLI validate against these. */
+const siteRef = z.string().trim().min(1, 'A site name or id is required.').max(200);
+const envId = z
+  .string()
+  .trim()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,31}$/,
+    'An environment id is lowercase letters, digits and dashes (e.g. live).',
+  );
+const accountId = z.string().min(1).max(200);
+const element = z.enum(['code', 'database', 'files']);
+
+/** The request schemas, by contract path. */
+export const schemas = {
+  accountsAdd: z.object({
+    machineToken: z
+      .string()
+      .trim()
+      .min(1, 'Paste a machine token.')
+      .max(512, 'That is too long for a machine token.')
+      .regex(/^[A-Za-z0-9_-]+$/, 'A machine token has only letters, digits, dashes and underscores.'),
+    apiUrl: z.url().optional(),
+  }),
+  accountsRemove: z.object({ accountId }),
+  sitesList: z.object({ refresh: z.boolean().optional() }).optional(),
+  sitesEnvironments: z.object({ accountId, site: siteRef }),
+  backupsList: z.object({ accountId, site: siteRef, env: envId }),
+  backupsCreate: z.object({
+    accountId,
+    site: siteRef,
+    env: envId,
+    elements: z.array(element).min(1).max(3),
+    keepForDays: z
+      .number()
+      .int()
+      .min(1, 'Keep a backup at least 1 day.')
+      .max(3650, 'Keep a backup at most 3650 days.'),
+  }),
+  backupsSchedule: z.object({ accountId, site: siteRef, env: envId }),
+  backupsSetSchedule: z.object({
+    accountId,
+    site: siteRef,
+    env: envId,
+    enabled: z.boolean(),
+    weeklyDay: z.number().int().min(0).max(6).optional(),
+    keepWeeklyForDays: z.number().int().min(1).max(365).optional(),
+  }),
+  workflowsGet: z.object({ accountId, site: siteRef, workflowId: z.string().min(1).max(100) }),
+} as const;
+
+/** The validated request type of a schema. */
+export type RequestOf<K extends keyof typeof schemas> = z.infer<(typeof schemas)[K]>;
+
+/** Validates `input` against a schema; returns the parsed value or a readable message naming the bad field. */
+export function validate<K extends keyof typeof schemas>(
+  key: K,
+  input: unknown,
+): { ok: true; value: RequestOf<K> } | { ok: false; message: string } {
+  const parsed = schemas[key].safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data as RequestOf<K> };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `${where}${issue?.message ?? 'Invalid request.'}` };
+}

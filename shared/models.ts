@@ -1,0 +1,180 @@
+import type { AppError } from './result';
+
+/** The three archives of a Pantheon backup, in the order Lifeboat shows and restores them. */
+export const ELEMENTS = ['code', 'database', 'files'] as const;
+
+/** One archive kind of a backup set. */
+export type Element = (typeof ELEMENTS)[number];
+
+/** A Pantheon account: one machine token, named by its user's email. The token itself never appears here. */
+export interface Account {
+  readonly id: string;
+  readonly email: string;
+  readonly fullName: string;
+  /** Where this account's API lives; absent for Pantheon itself. */
+  readonly apiUrl?: string;
+  /** True for the built-in demo sandbox account. */
+  readonly demo?: boolean;
+  readonly addedAt: string;
+}
+
+/** An organization the user belongs to. */
+export interface Organization {
+  readonly id: string;
+  readonly name: string;
+  readonly label: string;
+  readonly role: string;
+}
+
+/** The CMS a site runs. Pantheon also knows others (e.g. `drupal8`), kept as given. */
+export type Framework = 'wordpress' | 'drupal' | 'drupal8' | string;
+
+/** A site as listed across memberships, merged by id. */
+export interface Site {
+  readonly id: string;
+  readonly name: string;
+  readonly label: string;
+  readonly framework: Framework;
+  readonly planName: string;
+  readonly owner: string;
+  readonly region: string;
+  readonly frozen: boolean;
+  readonly created: number;
+  readonly upstreamLabel: string;
+  /** Organizations the site is seen through (labels). */
+  readonly organizations: readonly string[];
+  readonly tags: readonly string[];
+  /** The account (user id) that can see this site. */
+  readonly accountId: string;
+}
+
+/** An environment of a site: dev, test, live or a multidev. */
+export interface Environment {
+  readonly id: string;
+  readonly siteId: string;
+  readonly multidev: boolean;
+  readonly initialized: boolean;
+  /** The deploy tag for test/live (`pantheon_live_13`), else null. */
+  readonly deployTag: string | null;
+  /** The git ref the environment runs, e.g. `refs/heads/master` or `refs/tags/pantheon_live_13`. */
+  readonly targetRef: string | null;
+  readonly targetCommit: string | null;
+  readonly domain: string;
+  readonly connectionMode: 'sftp' | 'git';
+  readonly phpVersion: string | null;
+  readonly locked: boolean;
+  readonly createdAt: number | null;
+}
+
+/** One archive of a backup set. */
+export interface BackupArchive {
+  /** The catalog key, e.g. `1471562180_backup_code`. */
+  readonly id: string;
+  readonly element: Element;
+  readonly filename: string;
+  readonly folder: string;
+  readonly size: number;
+  readonly finished: boolean;
+  /** Seconds since epoch; finish_time, else timestamp, else null (pending). */
+  readonly date: number | null;
+  readonly ttl: number;
+  /** Seconds since epoch when Pantheon deletes it; null while pending. */
+  readonly expiresAt: number | null;
+}
+
+/** How a backup came to be. */
+export type BackupInitiator = 'manual' | 'automated';
+
+/** The archives sharing one catalog folder: one backup of one environment. */
+export interface BackupSet {
+  readonly folder: string;
+  /** The folder's epoch: when the backup was scheduled. */
+  readonly scheduledFor: number;
+  readonly initiator: BackupInitiator;
+  readonly archives: Readonly<Partial<Record<Element, BackupArchive>>>;
+  /** True when every archive present is finished. */
+  readonly finished: boolean;
+  readonly totalSize: number;
+}
+
+/** A Pantheon workflow (backup creation, schedule change…), as far as Lifeboat follows it. */
+export interface Workflow {
+  readonly id: string;
+  readonly type: string;
+  readonly siteId: string;
+  readonly environment: string | null;
+  readonly description: string;
+  readonly activeDescription: string;
+  readonly phase: string;
+  /** null while running; `succeeded`, `failed` or `aborted` when finished. */
+  readonly result: string | null;
+  readonly step: number;
+  readonly numberOfTasks: number;
+  readonly createdAt: number | null;
+  readonly finishedAt: number | null;
+  /** The failure message by Terminus's rules, when failed. */
+  readonly failureMessage: string | null;
+}
+
+/** One day's automatic backup, or null when none. */
+export interface ScheduleDay {
+  readonly hour: number | null;
+  readonly ttl: number;
+}
+
+/** The automatic backup schedule of an environment. */
+export interface BackupSchedule {
+  readonly enabled: boolean;
+  /** 0 = Sunday … 6 = Saturday, the day with the longest retention. */
+  readonly weeklyDay: number | null;
+  readonly dailyHourUtc: number | null;
+  /** Retention of the weekly backup, in days. */
+  readonly weeklyRetentionDays: number | null;
+  readonly days: readonly (ScheduleDay | null)[];
+}
+
+/** The phase of a long job, in words a person understands. */
+export type JobPhase =
+  | 'queued'
+  | 'creating-backup'
+  | 'downloading'
+  | 'verifying'
+  | 'extracting'
+  | 'checking-out'
+  | 'importing'
+  | 'finishing';
+
+/** Where a job stands. */
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Progress of one part of a job (an archive, a workflow). */
+export interface ProgressPart {
+  readonly label: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number | null;
+}
+
+/** A snapshot of a job's progress: bytes, speed and ETA for the phase it is in. */
+export interface JobProgress {
+  readonly phase: JobPhase;
+  readonly bytesDone: number;
+  readonly bytesTotal: number | null;
+  readonly bytesPerSecond: number | null;
+  readonly etaSeconds: number | null;
+  readonly parts: readonly ProgressPart[];
+  readonly message?: string;
+}
+
+/** A long-running piece of work: backup creation, download, restore. */
+export interface Job {
+  readonly id: string;
+  readonly kind: 'create-backup' | 'download' | 'restore';
+  readonly title: string;
+  readonly state: JobState;
+  readonly progress: JobProgress;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly error?: AppError;
+  /** A folder to show in the file manager when done. */
+  readonly outputPath?: string;
+}
