@@ -13,10 +13,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
-          // The browser host, the CLI and the standalone sandbox are plain Node entry points built with
-          // the main bundle so they share its chunks; none of them imports 'electron'.
-          host: resolve(import.meta.dirname, 'electron/host/index.ts'),
-          cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
+          // The standalone sandbox is a plain Node entry point built with the main bundle so they share
+          // chunks; it never imports 'electron'.
           sandbox: resolve(import.meta.dirname, 'electron/sandbox/cli.ts'),
         },
       },
@@ -28,7 +26,7 @@ export default defineConfig({
       rollupOptions: {
         input: { index: resolve(import.meta.dirname, 'electron/preload/index.ts') },
         // A sandboxed preload must be a single CommonJS file.
-        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+        output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
       },
     },
   },

@@ -22,10 +22,20 @@ const nodeBuiltins = [
   'util',
 ];
 const electronPkg = ['electron', 'electron/*'];
+/** A regex for relative imports that climb into one of the named sibling zones under electron/. */
+const zone = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`;
 
 /** One `no-restricted-imports` rule for a zone, from the groups it may not import. */
-const forbid = (message, ...groups) => ({
-  'no-restricted-imports': ['error', { patterns: [{ group: groups.flat(), message }] }],
+const forbid = (message, groups, zones = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        { group: groups.flat(), message },
+        ...(zones.length ? [{ regex: zone(...zones), message }] : []),
+      ],
+    },
+  ],
 });
 
 export default tseslint.config(
@@ -65,43 +75,41 @@ export default tseslint.config(
     files: ['electron/services/**/*.ts'],
     rules: forbid(
       'The engine is plain Node: no electron, no sandbox, no api/main/host/cli, no renderer.',
-      electronPkg,
-      ['**/sandbox/**', '**/sandbox', '**/main/**', '**/api/**', '**/host/**', '**/cli/**', '**/renderer/**'],
+      [electronPkg, ['**/renderer/**']],
+      ['api', 'main', 'host', 'cli', 'sandbox', 'preload'],
     ),
   },
   {
     files: ['electron/sandbox/**/*.ts'],
     rules: forbid(
       'The sandbox is the other side of the wire: it never imports the services (or electron).',
-      electronPkg,
-      ['**/services/**', '**/services', '**/api/**', '**/main/**', '**/renderer/**'],
+      [electronPkg, ['**/renderer/**']],
+      ['services', 'api', 'main', 'host', 'cli', 'preload'],
     ),
   },
   {
     files: ['electron/api/**/*.ts'],
-    rules: forbid('api/ is plain Node over the services: no electron, no sandbox.', electronPkg, [
-      '**/sandbox/**',
-      '**/main/**',
-      '**/host/**',
-      '**/cli/**',
-      '**/renderer/**',
-    ]),
+    rules: forbid(
+      'api/ is plain Node over the services: no electron, no sandbox.',
+      [electronPkg, ['**/renderer/**']],
+      ['sandbox', 'main', 'host', 'cli', 'preload'],
+    ),
   },
   {
     files: ['electron/host/**/*.ts', 'electron/cli/**/*.ts'],
-    rules: forbid('Composition roots for Node: no electron, no renderer.', electronPkg, [
-      '**/renderer/**',
-      '**/main/**',
-    ]),
+    rules: forbid(
+      'Composition roots for Node: no electron, no renderer.',
+      [electronPkg, ['**/renderer/**']],
+      ['main', 'preload'],
+    ),
   },
   {
     files: ['electron/preload/**/*.ts'],
-    rules: forbid('The preload only bridges: electron and shared types.', nodeBuiltins, [
-      '**/services/**',
-      '**/api/**',
-      '**/sandbox/**',
-      '**/renderer/**',
-    ]),
+    rules: forbid(
+      'The preload only bridges: electron and shared types.',
+      [nodeBuiltins, ['**/renderer/**']],
+      ['services', 'api', 'sandbox', 'host', 'cli'],
+    ),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],

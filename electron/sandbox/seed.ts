@@ -60,7 +60,7 @@ export interface Seed {
   readonly sites: readonly SeedSite[];
 }
 
-const SMALL: SeedSizes = { code: 16 * 1024, files: 96 * 1024, database: 48 * 1024 };
+const SMALL: SeedSizes = { code: 16 * 1024, files: 256 * 1024, database: 48 * 1024 };
 const CREATED = 1_700_000_000;
 
 function user(key: string, email: string, firstname: string, lastname: string): SeedUser {

@@ -8,6 +8,7 @@ import type {
   Workflow,
 } from '../models';
 import type { Result } from '../result';
+import type { AppEventName, AppEvents } from './events';
 import type { RequestOf } from './schemas';
 
 /** The account list plus which accounts could not be reached (their sites are missing from a site list). */
@@ -80,3 +81,15 @@ export const API_METHODS = [
 
 /** A `domain.method` channel name. */
 export type ApiMethod = (typeof API_METHODS)[number];
+
+/** What the preload exposes as `window.lifeboat`: the contract plus event subscriptions. */
+export interface LifeboatBridge extends AppApi {
+  /** Subscribes to a main-side event; returns the unsubscribe function. */
+  on<K extends AppEventName>(name: K, listener: (payload: AppEvents[K]) => void): () => void;
+}
+
+/** The IPC channel of a contract method. */
+export const channelOf = (method: ApiMethod): string => `lifeboat:${method}`;
+
+/** The IPC channel of an event. */
+export const eventChannelOf = (name: AppEventName): string => `lifeboat-event:${name}`;

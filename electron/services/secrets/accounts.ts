@@ -1,0 +1,191 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Account } from '@shared/models';
+import type { TerminusImport } from '@shared/api/contract';
+import { LifeboatError } from '../errors';
+import { forgetSecret, registerSecret } from '../log/redact';
+import { PANTHEON_API_URL } from '../pantheon/config';
+import type { PantheonClient } from '../pantheon/client';
+import { JsonFile } from '../settings/json-file';
+import type { SecretStore } from './secret-store';
+
+/** Builds an API client for an API base and a token source. */
+export type ClientFactory = (apiUrl: string, machineToken: () => Promise<string>) => PantheonClient;
+
+interface AccountsFile {
+  readonly version: 1;
+  readonly accounts: Account[];
+}
+
+/** How to reach the token of an account that does not keep it in the keychain (the demo sandbox). */
+export type TokenOverride = (account: Account) => string | null;
+
+/**
+ * Accounts: one per machine token, named by the user's email. The token goes to the keychain; the rest
+ * (email, name, API base) to `accounts.json` in the data folder. Clients are made per account on demand.
+ */
+export class AccountService {
+  private readonly file: JsonFile<AccountsFile>;
+  private readonly clients = new Map<string, PantheonClient>();
+
+  constructor(
+    private readonly deps: {
+      readonly dataDir: string;
+      readonly secrets: SecretStore;
+      readonly clientFor: ClientFactory;
+      /** The API base new accounts use unless told otherwise. */
+      readonly defaultApiUrl: string;
+      readonly tokenOverride?: TokenOverride;
+      readonly onChange?: (accounts: readonly Account[]) => void;
+    },
+  ) {
+    this.file = new JsonFile(join(deps.dataDir, 'accounts.json'), () => ({ version: 1, accounts: [] }));
+  }
+
+  /** Every account, in the order they were added. */
+  async list(): Promise<Account[]> {
+    return (await this.file.read()).accounts;
+  }
+
+  /** One account, or `not-found`. */
+  async get(accountId: string): Promise<Account> {
+    const account = (await this.list()).find((a) => a.id === accountId);
+    if (!account)
+      throw new LifeboatError('not-found', `There is no account ${accountId}. It may have been removed.`);
+    return account;
+  }
+
+  /**
+   * Adds an account by machine token: logs in to learn who it belongs to, then saves the token in the keychain
+   * and the account in the settings. Adding a token of an existing account replaces its token.
+   */
+  async add(machineToken: string, options: { apiUrl?: string; demo?: boolean } = {}): Promise<Account> {
+    const token = machineToken.trim();
+    registerSecret(token);
+    const apiUrl = options.apiUrl ?? this.deps.defaultApiUrl;
+    const client = this.deps.clientFor(apiUrl, async () => token);
+    const user = await client.whoAmI();
+    const id = accountIdOf(user.id, apiUrl);
+    const account: Account = {
+      id,
+      email: user.email,
+      fullName: user.fullName,
+      ...(apiUrl !== PANTHEON_API_URL ? { apiUrl } : {}),
+      ...(options.demo ? { demo: true } : {}),
+      addedAt: new Date().toISOString(),
+    };
+    // Demo tokens are public and come from the sandbox itself; real tokens go to the keychain before anything else is written.
+    if (!options.demo) await this.deps.secrets.set(id, token);
+    try {
+      const next = await this.file.update((f) => {
+        const existing = f.accounts.find((a) => a.id === id);
+        const merged = existing ? { ...account, addedAt: existing.addedAt } : account;
+        return {
+          version: 1,
+          accounts: existing ? f.accounts.map((a) => (a.id === id ? merged : a)) : [...f.accounts, merged],
+        };
+      });
+      this.clients.set(id, client);
+      this.deps.onChange?.(next.accounts);
+      return next.accounts.find((a) => a.id === id)!;
+    } catch (e) {
+      if (!options.demo) await this.deps.secrets.delete(id).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Removes an account and its keychain entry. */
+  async remove(accountId: string): Promise<void> {
+    const account = await this.get(accountId);
+    if (!account.demo) {
+      const token = await this.deps.secrets.get(accountId);
+      await this.deps.secrets.delete(accountId);
+      if (token) forgetSecret(token);
+    }
+    const next = await this.file.update((f) => ({
+      version: 1,
+      accounts: f.accounts.filter((a) => a.id !== accountId),
+    }));
+    this.clients.delete(accountId);
+    this.deps.onChange?.(next.accounts);
+  }
+
+  /** The API client of an account; the token is read from the keychain when a login is needed. */
+  async client(accountId: string): Promise<PantheonClient> {
+    const cached = this.clients.get(accountId);
+    if (cached) return cached;
+    const account = await this.get(accountId);
+    const client = this.deps.clientFor(account.apiUrl ?? PANTHEON_API_URL, async () => {
+      const override = this.deps.tokenOverride?.(account);
+      if (override) return override;
+      const token = await this.deps.secrets.get(accountId);
+      if (!token) {
+        throw new LifeboatError(
+          'not-logged-in',
+          `The machine token of ${account.email} is missing from the keychain. Remove the account and add it again.`,
+        );
+      }
+      return token;
+    });
+    this.clients.set(accountId, client);
+    return client;
+  }
+
+  /**
+   * Imports the machine tokens Terminus saved in `~/.terminus/cache/tokens/` (JSON `{token, email, date}`),
+   * checking each with a login. Files that are not tokens or whose token Pantheon rejects are reported, not fatal.
+   */
+  async importTerminus(dir = join(homedir(), '.terminus', 'cache', 'tokens')): Promise<TerminusImport> {
+    let names: string[];
+    try {
+      names = (await readdir(dir, { withFileTypes: true }))
+        .filter((d) => d.isFile())
+        .map((d) => d.name)
+        .sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new LifeboatError(
+          'not-found',
+          `No Terminus tokens found: ${dir} does not exist. Log in with Terminus first, or add a machine token directly.`,
+        );
+      }
+      throw new LifeboatError('io', `Could not read ${dir}: ${(e as Error).message}`);
+    }
+    const imported: Account[] = [];
+    const skipped: { file: string; reason: string }[] = [];
+    for (const name of names) {
+      let token: unknown;
+      try {
+        token = (JSON.parse(await readFile(join(dir, name), 'utf8')) as { token?: unknown }).token;
+      } catch {
+        skipped.push({ file: name, reason: 'not a Terminus token file (not JSON)' });
+        continue;
+      }
+      if (typeof token !== 'string' || token.trim() === '') {
+        skipped.push({ file: name, reason: 'no token in the file' });
+        continue;
+      }
+      try {
+        imported.push(await this.add(token));
+      } catch (e) {
+        if (e instanceof LifeboatError && e.code === 'keychain-unavailable') throw e;
+        skipped.push({
+          file: name,
+          reason: e instanceof LifeboatError ? e.toAppError().message : 'could not log in',
+        });
+      }
+    }
+    if (names.length === 0)
+      throw new LifeboatError(
+        'not-found',
+        `No Terminus tokens found in ${dir}. Log in with Terminus first, or add a machine token directly.`,
+      );
+    return { imported, skipped };
+  }
+}
+
+/** An account id: the Pantheon user id, qualified by host for any API other than Pantheon's. */
+export function accountIdOf(userId: string, apiUrl: string): string {
+  return apiUrl === PANTHEON_API_URL ? userId : `${userId}@${new URL(apiUrl).host}`;
+}

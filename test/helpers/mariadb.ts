@@ -1,0 +1,109 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A throwaway MariaDB server on loopback, as TOOLCHAIN.md describes: no systemd, its own data folder. */
+export interface TestMariaDb {
+  readonly socket: string;
+  readonly port: number;
+  /** Runs SQL as root and returns the tab-separated output. */
+  query(sql: string, database?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Why MariaDB cannot run here, or null when it can. */
+export async function mariadbUnavailable(): Promise<string | null> {
+  for (const bin of ['mariadbd', 'mariadb-install-db', 'mariadb']) {
+    try {
+      await run('sh', ['-c', `command -v ${bin}`]);
+    } catch {
+      return `${bin} is not installed (Debian packages mariadb-server and mariadb-client)`;
+    }
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts MariaDB and waits until it answers. */
+export async function startMariaDb(): Promise<TestMariaDb> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-mariadb-'));
+  const data = join(dir, 'data');
+  const socket = join(dir, 'mysqld.sock');
+  const port = await freePort();
+  await run(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--user=root',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ],
+    {
+      maxBuffer: 16 << 20,
+    },
+  );
+  const child: ChildProcess = spawn(
+    'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--user=root',
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      `--log-error=${join(dir, 'err.log')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=64M',
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  for (let i = 0; ; i++) {
+    try {
+      await run('mariadb-admin', ['--no-defaults', `--socket=${socket}`, '-uroot', 'ping']);
+      break;
+    } catch {
+      if (i > 300 || child.exitCode !== null) throw new Error(`MariaDB did not start (see ${dir}/err.log)`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    socket,
+    port,
+    async query(sql, database) {
+      const args = [
+        '--no-defaults',
+        `--socket=${socket}`,
+        '-uroot',
+        '--batch',
+        '--skip-column-names',
+        '-e',
+        sql,
+      ];
+      if (database) args.push(database);
+      return (await run('mariadb', args, { maxBuffer: 64 << 20 })).stdout;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// The one test command (`npm test`): static checks, then every vitest suite (under a throwaway D-Bus session
+// and GNOME Keyring so keychain tests use a real Secret Service), then the browser end-to-end suite.
+// Ends with the single line `N passed, N failed, N skipped` that CI reads.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = join(root, '.cache', 'test-results');
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const skippedNotes = [];
+const started = Date.now();
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
+const section = (title) =>
+  process.stdout.write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n`);
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status ?? 1;
+}
+
+// 1. Static checks count as one test each: a type error or lint violation fails the run like a failing test.
+for (const [name, args] of [
+  ['typecheck', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json']],
+  ['lint (zone import rules)', [bin('eslint', 'bin/eslint.js'), '.']],
+  ['format', [bin('prettier', 'bin/prettier.cjs'), '--check', '.', '--log-level', 'warn']],
+]) {
+  section(name);
+  const ok = run(process.execPath, args) === 0;
+  totals[ok ? 'passed' : 'failed']++;
+  process.stdout.write(ok ? `${name}: ok\n` : `${name}: FAILED\n`);
+}
+
+// 2. Vitest (unit + integration), inside a private D-Bus session with an unlocked keyring when available.
+section('vitest: unit and integration');
+const vitestJson = join(results, 'vitest.json');
+const vitestArgs = [
+  bin('vitest', 'vitest.mjs'),
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+];
+let keyHome = null;
+if (process.platform === 'linux' && has('dbus-run-session') && has('gnome-keyring-daemon')) {
+  keyHome = mkdtempSync(join(tmpdir(), 'lifeboat-keyring-'));
+  const script =
+    'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
+  run('dbus-run-session', ['--', 'sh', '-c', script, 'sh', process.execPath, ...vitestArgs], {
+    HOME: keyHome,
+  });
+} else {
+  process.stdout.write(
+    'No dbus-run-session/gnome-keyring-daemon: keychain tests will be skipped (see their reasons).\n',
+  );
+  run(process.execPath, vitestArgs);
+}
+if (keyHome) rmSync(keyHome, { recursive: true, force: true });
+collectVitest(vitestJson);
+
+// 3. End-to-end (Playwright) when the suite exists: build first, then Chromium against the browser host.
+const e2eDir = join(root, 'test', 'e2e');
+if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts'))) {
+  section('build');
+  const built = run('npm', ['run', '--silent', 'build']) === 0;
+  totals[built ? 'passed' : 'failed']++;
+  if (built) {
+    section('playwright: end-to-end');
+    const pwJson = join(results, 'playwright.json');
+    run(process.execPath, [bin('@playwright/test', 'cli.js'), 'test', '--reporter=list,json'], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
+    });
+    collectPlaywright(pwJson);
+  }
+}
+
+function collectVitest(file) {
+  if (!existsSync(file)) {
+    process.stdout.write('vitest wrote no results: counting the suite as failed.\n');
+    totals.failed++;
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += r.numPendingTests + r.numTodoTests;
+  // A suite that fails to load has no tests to count: count the file itself.
+  for (const f of r.testResults) {
+    if (f.status === 'failed' && f.assertionResults.length === 0) totals.failed++;
+    for (const t of f.assertionResults) {
+      if (t.status === 'skipped' || t.status === 'pending')
+        skippedNotes.push(`${f.name.replace(`${root}/`, '')}: ${t.fullName}`);
+    }
+  }
+}
+
+function collectPlaywright(file) {
+  if (!existsSync(file)) {
+    process.stdout.write('playwright wrote no results: counting the suite as failed.\n');
+    totals.failed++;
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  totals.passed += r.stats.expected + (r.stats.flaky ?? 0);
+  totals.failed += r.stats.unexpected;
+  totals.skipped += r.stats.skipped;
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status === 'skipped') {
+          const note = (t.annotations ?? []).find((a) => a.type === 'skip')?.description;
+          skippedNotes.push(`${spec.file}: ${spec.title}${note ? ` (${note})` : ''}`);
+        }
+      }
+    }
+    (suite.suites ?? []).forEach(walk);
+  };
+  (r.suites ?? []).forEach(walk);
+}
+
+section('summary');
+if (skippedNotes.length)
+  process.stdout.write(
+    `Skipped (each test prints its reason above):\n${skippedNotes.map((n) => `  - ${n}`).join('\n')}\n`,
+  );
+process.stdout.write(`Took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.exit(totals.failed > 0 ? 1 : 0);

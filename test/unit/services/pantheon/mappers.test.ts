@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import {
+  orderEnvironments,
+  toEnvironment,
+  toSchedule,
+  toSite,
+  toWorkflow,
+  workflowFailureMessage,
+} from '../../../../electron/services/pantheon/mappers';
+import { resolveApiUrl } from '../../../../electron/services/pantheon/config';
+
+describe('environments', () => {
+  it('orders dev, test, live, then multidevs by name', () => {
+    expect(orderEnvironments(['pr-84', 'live', 'feature', 'dev', 'test'])).toEqual([
+      'dev',
+      'test',
+      'live',
+      'feature',
+      'pr-84',
+    ]);
+    expect(orderEnvironments(['live', 'dev'])).toEqual(['dev', 'live']);
+  });
+
+  it('reads the deploy tag, domain and mode from an entry', () => {
+    const env = toEnvironment('sid', 'behat-tests', 'test', {
+      dns_zone: 'pantheonsite.io',
+      target_ref: 'refs/tags/pantheon_test_2',
+      target_commit: 'abc',
+      on_server_development: false,
+      is_initialized: true,
+      lock: { locked: true },
+    });
+    expect(env).toMatchObject({
+      deployTag: 'pantheon_test_2',
+      domain: 'test-behat-tests.pantheonsite.io',
+      connectionMode: 'git',
+      initialized: true,
+      locked: true,
+      multidev: false,
+    });
+  });
+
+  it('treats dev and multidevs as initialized and an uninitialized live as not', () => {
+    expect(toEnvironment('s', 'x', 'pr-1', { target_ref: 'refs/heads/pr-1' })).toMatchObject({
+      initialized: true,
+      multidev: true,
+      deployTag: null,
+    });
+    expect(toEnvironment('s', 'x', 'live', { is_initialized: false })).toMatchObject({
+      initialized: false,
+      deployTag: null,
+      targetRef: null,
+    });
+    expect(toEnvironment('s', 'x', 'live', {}, true).initialized).toBe(true);
+  });
+});
+
+describe('workflows', () => {
+  it('uses final_task.reason first', () => {
+    expect(
+      workflowFailureMessage({
+        reason: 'top',
+        final_task: { reason: 'Site is over quota', messages: { a: { message: 'm' } } },
+      }),
+    ).toBe('Site is over quota');
+  });
+  it('words an object reason', () => {
+    expect(
+      workflowFailureMessage({
+        final_task: { reason: { dedicated_ip: "Value 'False' failed conditional" } },
+      }),
+    ).toBe("dedicated_ip: Value 'False' failed conditional");
+  });
+  it('falls back to the last message, then to "Workflow failed."', () => {
+    expect(
+      workflowFailureMessage({
+        final_task: {
+          messages: {
+            '2016-08-24T00:04:28.1': { message: 'first' },
+            '2016-08-24T00:05:00.0': { message: 'last' },
+          },
+        },
+      }),
+    ).toBe('last');
+    expect(workflowFailureMessage({ reason: 'top-level reasons are ignored' })).toBe('Workflow failed.');
+  });
+  it('rewords the queued-restore message as Terminus does', () => {
+    expect(
+      workflowFailureMessage({
+        final_task: { messages: { a: { message: 'Successfully queued restore_site' } } },
+      }),
+    ).toBe('There was an error while restoring your backup.');
+  });
+  it('is finished only when result is non-null', () => {
+    expect(toWorkflow({ id: 'w', phase: 'started', result: null }).result).toBeNull();
+    expect(toWorkflow({ id: 'w', result: 'succeeded' })).toMatchObject({
+      result: 'succeeded',
+      failureMessage: null,
+    });
+    expect(toWorkflow({ id: 'w', result: 'aborted', final_task: { reason: 'x' } }).failureMessage).toBe('x');
+  });
+});
+
+describe('schedule', () => {
+  it('finds the weekly day as the longest ttl', () => {
+    const days = Object.fromEntries(
+      Array.from({ length: 7 }, (_, d) => [String(d), { hour: 16, ttl: d === 5 ? 2764800 : 691200 }]),
+    );
+    expect(toSchedule(days)).toMatchObject({
+      enabled: true,
+      weeklyDay: 5,
+      dailyHourUtc: 16,
+      weeklyRetentionDays: 32,
+    });
+  });
+  it('is disabled when every day is null', () => {
+    const days = Object.fromEntries(Array.from({ length: 7 }, (_, d) => [String(d), null]));
+    expect(toSchedule(days)).toMatchObject({
+      enabled: false,
+      weeklyDay: null,
+      dailyHourUtc: null,
+      weeklyRetentionDays: null,
+    });
+  });
+});
+
+describe('sites', () => {
+  it('falls back to attributes.label for old payloads', () => {
+    expect(toSite({ id: 'a', name: 'n', attributes: { label: 'Old Label' } }, 'u').label).toBe('Old Label');
+    expect(toSite({ id: 'a', name: 'n', frozen: true }, 'u')).toMatchObject({ label: 'n', frozen: true });
+  });
+});
+
+describe('resolveApiUrl', () => {
+  it('defaults to Pantheon with the explicit port', () => {
+    expect(resolveApiUrl(undefined, {})).toBe('https://terminus.pantheon.io:443/api/');
+  });
+  it('honours the Terminus variables', () => {
+    expect(
+      resolveApiUrl(undefined, {
+        TERMINUS_PROTOCOL: 'http',
+        TERMINUS_HOST: '127.0.0.1',
+        TERMINUS_PORT: '8787',
+      }),
+    ).toBe('http://127.0.0.1:8787/api/');
+    expect(resolveApiUrl(undefined, { TERMINUS_HOST: 'onebox.example' })).toBe(
+      'https://onebox.example:443/api/',
+    );
+  });
+  it('normalizes an explicit URL and rejects other schemes', () => {
+    expect(resolveApiUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000/api/');
+    expect(resolveApiUrl('http://127.0.0.1:9000/api')).toBe('http://127.0.0.1:9000/api/');
+    expect(() => resolveApiUrl('ftp://x')).toThrow(/http/);
+  });
+});
