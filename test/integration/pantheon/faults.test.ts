@@ -127,6 +127,23 @@ describe('retries against injected API faults', () => {
   });
 });
 
+describe('session lifetime', () => {
+  it('logs in again before expires_at instead of waiting for a 401', async () => {
+    // Sessions of 30 s are inside the client's 60 s safety margin, so each call needs a fresh one.
+    const sbx = await testSandbox({ sessionLifetimeSeconds: 30 });
+    try {
+      const client = clientFor(sbx, DANA);
+      await client.whoAmI();
+      await client.getSite('acme-blog');
+      // whoAmI: user id + GET users; getSite: site-names + sites/{id} + user id: five session checks, five logins.
+      expect(requestsTo(sbx, 'authorize/machine-token')).toHaveLength(5);
+      expect(sbx.requests.filter((r) => r.status === 401)).toEqual([]);
+    } finally {
+      await sbx.close();
+    }
+  });
+});
+
 describe('bad machine tokens', () => {
   for (const badTokenStatus of [401, 500, 400] as const) {
     it(`fail at once as invalid-token when Pantheon answers ${badTokenStatus}`, async () => {
