@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'disk-full',
   'keychain-unavailable',
   'workflow-failed',
+  'database',
+  'hostile-archive',
   'io',
   'internal',
 ] as const;

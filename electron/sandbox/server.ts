@@ -39,6 +39,8 @@ export interface RequestLogEntry {
   readonly authorization?: string;
   readonly userAgent?: string;
   readonly at: number;
+  /** The connection was cut after the headers (a drop fault). */
+  readonly dropped?: boolean;
 }
 
 /** A running sandbox. */
@@ -851,10 +853,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           res.socket?.destroy();
           return;
         }
+        if (bps) await sleep((chunk.length / bps) * 1000);
+        if (res.destroyed) return;
         sent += chunk.length;
         if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r));
         if (res.destroyed) return;
-        if (bps) await sleep((chunk.length / bps) * 1000);
       }
       res.end();
     } catch {
@@ -883,7 +886,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname;
-    res.on('finish', () =>
+    let logged = false;
+    const log = (dropped: boolean): void => {
+      if (logged) return;
+      logged = true;
       requests.push({
         method: req.method ?? 'GET',
         path,
@@ -892,8 +898,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         authorization: req.headers.authorization,
         userAgent: req.headers['user-agent'],
         at: Date.now(),
-      }),
-    );
+        ...(dropped ? { dropped: true } : {}),
+      });
+    };
+    res.on('finish', () => log(false));
+    // A response cut mid-body (a store fault) is logged too, marked dropped; one that never started is not.
+    res.on('close', () => {
+      if (res.headersSent) log(!res.writableFinished);
+    });
     const handle = path.startsWith('/api/')
       ? handleApi(req, res, path.slice('/api/'.length), url.searchParams)
       : path.startsWith('/store/')

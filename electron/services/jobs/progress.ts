@@ -1,0 +1,92 @@
+import type { JobPhase, JobProgress, ProgressPart } from '@shared/models';
+
+/**
+ * Tracks bytes of several parts (archives) and derives speed and ETA. Speed is a moving average over the
+ * last few seconds so a burst or a stall does not make the ETA jump.
+ */
+export class ProgressTracker {
+  private phase: JobPhase = 'queued';
+  private message: string | undefined;
+  private readonly parts = new Map<string, { label: string; done: number; total: number | null }>();
+  private samples: { t: number; bytes: number }[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  setPhase(phase: JobPhase, message?: string): void {
+    this.phase = phase;
+    this.message = message;
+    this.samples = [];
+  }
+
+  setPart(key: string, label: string, done: number, total: number | null): void {
+    this.parts.set(key, { label, done, total });
+    const t = this.now();
+    const bytes = this.totalDone();
+    this.samples.push({ t, bytes });
+    while (this.samples.length > 2 && t - this.samples[0]!.t > 5000) this.samples.shift();
+  }
+
+  private totalDone(): number {
+    let n = 0;
+    for (const p of this.parts.values()) n += p.done;
+    return n;
+  }
+
+  snapshot(): JobProgress {
+    const parts: ProgressPart[] = [...this.parts.values()].map((p) => ({
+      label: p.label,
+      bytesDone: p.done,
+      bytesTotal: p.total,
+    }));
+    const done = this.totalDone();
+    const totals = parts.map((p) => p.bytesTotal);
+    const total =
+      totals.length > 0 && totals.every((t) => t !== null)
+        ? totals.reduce<number>((a, b) => a + (b ?? 0), 0)
+        : null;
+    let speed: number | null = null;
+    if (this.samples.length >= 2) {
+      const first = this.samples[0]!;
+      const last = this.samples[this.samples.length - 1]!;
+      const dt = (last.t - first.t) / 1000;
+      if (dt > 0.2) speed = Math.max(0, (last.bytes - first.bytes) / dt);
+    }
+    const eta = speed && total !== null && speed > 0 ? Math.max(0, Math.round((total - done) / speed)) : null;
+    return {
+      phase: this.phase,
+      bytesDone: done,
+      bytesTotal: total,
+      bytesPerSecond: speed,
+      etaSeconds: eta,
+      parts,
+      ...(this.message ? { message: this.message } : {}),
+    };
+  }
+}
+
+/** Calls `fn` at most every `ms`, always delivering the latest value (and the final one on flush). */
+export function throttle<T>(fn: (value: T) => void, ms: number): { push(value: T): void; flush(): void } {
+  let last = 0;
+  let pending: { value: T } | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const fire = (): void => {
+    timer = null;
+    if (!pending) return;
+    last = Date.now();
+    const { value } = pending;
+    pending = null;
+    fn(value);
+  };
+  return {
+    push(value) {
+      pending = { value };
+      const wait = last + ms - Date.now();
+      if (wait <= 0) fire();
+      else timer ??= setTimeout(fire, wait);
+    },
+    flush() {
+      if (timer) clearTimeout(timer);
+      fire();
+    },
+  };
+}

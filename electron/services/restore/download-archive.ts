@@ -1,0 +1,161 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Element, Site } from '@shared/models';
+import { extractTarGz } from '../archive/extract';
+import { LifeboatError } from '../errors';
+import type { PantheonClient } from '../pantheon/client';
+import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
+import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
+import { GrowingFile } from '../transfer/growing-file';
+import { archiveLabel, type RestoreContext } from './restore';
+
+/** One archive to save as it is (the designer's path), optionally with only some folders unpacked. */
+export interface DownloadPlan {
+  readonly site: string;
+  readonly env: string;
+  /** The backup folder, or `latest` for the newest finished archive of the element. */
+  readonly folder: string;
+  readonly element: Element;
+  readonly targetDir: string;
+  /** When given (files and code only), these folders are unpacked beside the archive, into `<name>/`. */
+  readonly include?: readonly string[];
+}
+
+const exists = async (p: string): Promise<boolean> => {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Saves one archive into a folder: resumable `.part`, verified through gunzip while it downloads, renamed
+ * when complete. An existing file of that name is never overwritten.
+ */
+export async function downloadArchive(
+  deps: {
+    readonly client: PantheonClient;
+    readonly site: Site;
+    readonly transfer?: TransferPolicy;
+    readonly freeSpace?: FreeSpaceProbe;
+  },
+  plan: DownloadPlan,
+  ctx: RestoreContext,
+): Promise<{ path: string; extractedTo: string | null; resumedBytes: number }> {
+  const { client, site } = deps;
+  const sets = await client.listBackupSets(site, plan.env);
+  const set =
+    plan.folder === 'latest'
+      ? sets.find((s) => s.archives[plan.element]?.finished)
+      : sets.find((s) => s.folder === plan.folder);
+  const archive = set?.archives[plan.element];
+  if (!set || !archive?.finished)
+    throw new LifeboatError(
+      'not-found',
+      `There is no finished ${plan.element} archive in ${plan.folder === 'latest' ? 'the catalog' : `backup ${plan.folder}`}.`,
+    );
+  const dir = resolve(plan.targetDir);
+  const path = join(dir, archive.filename);
+  const unpackTo = plan.include?.length
+    ? join(dir, archive.filename.replace(/\.tar\.gz$|\.sql\.gz$/, ''))
+    : null;
+  if (await exists(path))
+    throw new LifeboatError('conflict', `${path} already exists; Lifeboat will not overwrite it.`);
+  if (unpackTo && (await exists(unpackTo)))
+    throw new LifeboatError('conflict', `${unpackTo} already exists; Lifeboat will not overwrite it.`);
+  if (unpackTo && plan.element === 'database')
+    throw new LifeboatError('invalid-request', 'Only code and files archives have folders to pick.');
+  await mkdir(dir, { recursive: true });
+  const partPath = `${path}.part`;
+  const source = {
+    label: archiveLabel(plan.element),
+    identity: `${set.folder}/${archive.filename}`,
+    size: archive.size,
+    url: (s?: AbortSignal) => client.archiveUrl(site, plan.env, set.folder, plan.element, s),
+  };
+  const have = await partProgress(partPath, source);
+  await ensureFreeSpace(
+    dir,
+    archive.size - have + (unpackTo ? archive.size : 0),
+    deps.freeSpace ?? statfsFreeSpace,
+  );
+  ctx.phase('downloading', `Downloading ${archive.filename}`);
+  const file = new GrowingFile(partPath);
+  const inner = new AbortController();
+  const onAbort = (): void => inner.abort();
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
+  try {
+    const dl = downloadToPart({
+      source,
+      partPath,
+      file,
+      signal: inner.signal,
+      ...(deps.transfer ? { policy: deps.transfer } : {}),
+      onProgress: (d) => ctx.part(plan.element, source.label, d, archive.size),
+    }).then(
+      (r) => (file.finish(), r),
+      (e: Error) => {
+        file.fail(e);
+        throw e;
+      },
+    );
+    const verify = (async () => {
+      if (staging) {
+        await rm(staging, { recursive: true, force: true });
+        await mkdir(staging, { recursive: true });
+        await extractTarGz(file.reader({ signal: inner.signal }), staging, {
+          label: source.label,
+          include: plan.include ?? [],
+          signal: inner.signal,
+        });
+        return;
+      }
+      try {
+        await pipeline(
+          file.reader({ signal: inner.signal }),
+          createGunzip(),
+          new Writable({ write: (_c, _e, cb) => cb() }),
+        );
+      } catch (e) {
+        if (inner.signal.aborted) throw e;
+        throw new LifeboatError(
+          'integrity',
+          `${source.label} is damaged (${(e as Error).message}). Try again or pick another backup.`,
+        );
+      }
+    })().catch((e: unknown) => {
+      inner.abort();
+      throw e;
+    });
+    const [d, v] = await Promise.allSettled([dl, verify]);
+    if (v.status === 'rejected') {
+      const err = v.reason as unknown;
+      if (err instanceof LifeboatError && (err.code === 'integrity' || err.code === 'hostile-archive')) {
+        await discardPart(partPath);
+        throw err;
+      }
+      if (d.status === 'fulfilled') throw err;
+    }
+    if (d.status === 'rejected') throw d.reason;
+    await rename(partPath, path);
+    await rm(`${partPath}.json`, { force: true });
+    if (staging && unpackTo) await rename(staging, unpackTo);
+    return { path, extractedTo: unpackTo, resumedBytes: d.value.resumedFrom };
+  } catch (e) {
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (ctx.signal?.aborted)
+      throw new LifeboatError(
+        'cancelled',
+        `Download of ${archive.filename} cancelled; it will resume from where it stopped.`,
+      );
+    throw e;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,347 @@
+import { once } from 'node:events';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import got, { type Got } from 'got';
+import { LifeboatError } from '../errors';
+import { redact } from '../log/redact';
+import { USER_AGENT } from '../version';
+import { GrowingFile } from './growing-file';
+
+/** Where an archive comes from: a fresh signed URL on demand (they expire within minutes), its catalog size. */
+export interface ArchiveSource {
+  /** A person's name for it, for messages: "the files archive". */
+  readonly label: string;
+  /** Folder and file name: a `.part` left by another archive is never resumed into this one. */
+  readonly identity: string;
+  readonly size: number;
+  url(signal?: AbortSignal): Promise<string>;
+}
+
+/** How a download behaves when the network does not. */
+export interface TransferPolicy {
+  /** Failed attempts in a row, with no byte gained in between, before giving up. */
+  readonly maxFailures: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Fresh URLs in a row, with no byte gained in between, before giving up on an archive that keeps refusing. */
+  readonly maxUrlRefreshes: number;
+  /** A URL expiring sooner than this is replaced before it is used. */
+  readonly refreshBeforeExpiryMs: number;
+  /** No byte for this long means a stalled connection, which is dropped and resumed. */
+  readonly idleTimeoutMs: number;
+}
+
+/** Default policy: 8 tries with backoff from 0.5 s to 15 s; URLs refreshed a minute before they expire. */
+export const DEFAULT_TRANSFER: TransferPolicy = {
+  maxFailures: 8,
+  backoffMs: 500,
+  maxBackoffMs: 15_000,
+  maxUrlRefreshes: 4,
+  refreshBeforeExpiryMs: 60_000,
+  idleTimeoutMs: 60_000,
+};
+
+/** One got instance for archive storage: no API headers or session, no automatic retries (resume does that). */
+export const storageHttp: Got = got.extend({
+  headers: { 'user-agent': USER_AGENT },
+  retry: { limit: 0 },
+  throwHttpErrors: false,
+  decompress: false,
+  followRedirect: true,
+});
+
+interface PartMeta {
+  readonly identity: string;
+  readonly size: number;
+  etag?: string;
+}
+
+/** What a `.part` file already holds for this source, after discarding one that belongs to something else. */
+export async function partProgress(
+  partPath: string,
+  source: Pick<ArchiveSource, 'identity' | 'size'>,
+): Promise<number> {
+  let meta: PartMeta | null = null;
+  try {
+    meta = JSON.parse(await readFile(`${partPath}.json`, 'utf8')) as PartMeta;
+  } catch {
+    meta = null;
+  }
+  let size = 0;
+  try {
+    size = (await stat(partPath)).size;
+  } catch {
+    size = 0;
+  }
+  if (!meta || meta.identity !== source.identity || meta.size !== source.size || size > source.size) {
+    await discardPart(partPath);
+    return 0;
+  }
+  return size;
+}
+
+/** Removes a `.part` and its metadata. */
+export async function discardPart(partPath: string): Promise<void> {
+  await rm(partPath, { force: true });
+  await rm(`${partPath}.json`, { force: true });
+}
+
+class UrlExpired extends Error {}
+class Retryable extends Error {}
+
+/** Epoch ms at which a signed URL stops working, from its Expires (S3/GCS v2) or X-Goog-Date + X-Goog-Expires. */
+export function urlExpiry(url: string): number | null {
+  try {
+    const q = new URL(url).searchParams;
+    const expires = q.get('Expires');
+    if (expires && /^\d+$/.test(expires)) return Number(expires) * 1000;
+    const date = q.get('X-Goog-Date') ?? q.get('X-Amz-Date');
+    const ttl = q.get('X-Goog-Expires') ?? q.get('X-Amz-Expires');
+    if (date && ttl) {
+      const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(date);
+      if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Number(ttl) * 1000;
+    }
+  } catch {
+    // not a URL we can read: treat as unknown
+  }
+  return null;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** Drops the first `n` bytes of a stream: used when a server ignores Range and sends the whole file again. */
+function skipBytes(n: number): Transform {
+  let left = n;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return cb();
+      }
+      const rest = left > 0 ? chunk.subarray(left) : chunk;
+      left = 0;
+      cb(null, rest);
+    },
+  });
+}
+
+/**
+ * Downloads an archive into `partPath`, appending only, resuming with Range after a dropped connection or a
+ * restart, and fetching a fresh signed URL when one expires. Resolves when the `.part` holds exactly
+ * `source.size` bytes; the caller verifies the content and renames it. Cancelling leaves the `.part` to resume.
+ */
+export async function downloadToPart(options: {
+  source: ArchiveSource;
+  partPath: string;
+  file?: GrowingFile;
+  signal?: AbortSignal;
+  policy?: TransferPolicy;
+  onProgress?: (bytesDone: number) => void;
+  http?: Got;
+}): Promise<{ resumedFrom: number; attempts: number }> {
+  const { source, partPath, signal } = options;
+  const policy = options.policy ?? DEFAULT_TRANSFER;
+  const http = options.http ?? storageHttp;
+  const file = options.file ?? new GrowingFile(partPath);
+  const cancelled = (): LifeboatError =>
+    new LifeboatError(
+      'cancelled',
+      `Download of ${source.label} cancelled; it will resume from where it stopped.`,
+    );
+  let offset = await partProgress(partPath, source);
+  const resumedFrom = offset;
+  const meta: PartMeta = { identity: source.identity, size: source.size };
+  try {
+    const old = JSON.parse(await readFile(`${partPath}.json`, 'utf8')) as PartMeta;
+    if (offset > 0 && old.etag) meta.etag = old.etag;
+  } catch {
+    // fresh download
+  }
+  await writeFile(`${partPath}.json`, JSON.stringify(meta));
+  const handle = await open(partPath, 'a');
+  options.onProgress?.(offset);
+  file.grew();
+  let url: string | null = null;
+  let failures = 0;
+  let refreshes = 0;
+  let attempts = 0;
+  try {
+    while (offset < source.size) {
+      if (signal?.aborted) throw cancelled();
+      const expiry = url ? urlExpiry(url) : null;
+      if (!url || (expiry !== null && expiry - Date.now() < policy.refreshBeforeExpiryMs))
+        url = await source.url(signal);
+      const before = offset;
+      attempts++;
+      try {
+        await attempt(url);
+      } catch (e) {
+        if (signal?.aborted) throw cancelled();
+        if (e instanceof LifeboatError) throw e;
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+          throw new LifeboatError(
+            'disk-full',
+            `The disk filled up while downloading ${source.label}. Free some space; the download will resume from where it stopped.`,
+          );
+        }
+        if (offset > before) {
+          failures = 0;
+          refreshes = 0;
+        }
+        if (e instanceof UrlExpired) {
+          url = null;
+          if (++refreshes > policy.maxUrlRefreshes) {
+            throw new LifeboatError(
+              'forbidden',
+              `The storage keeps refusing ${source.label}, even with fresh download links. Try again later.`,
+              redact(e.message),
+            );
+          }
+          continue;
+        }
+        if (++failures >= policy.maxFailures) {
+          throw new LifeboatError(
+            'network',
+            `Downloading ${source.label} failed ${failures} times in a row (${redact((e as Error).message)}). Check your connection; the download will resume from ${Math.floor((offset / source.size) * 100)}% next time.`,
+          );
+        }
+        await sleep(Math.min(policy.backoffMs * 2 ** (failures - 1), policy.maxBackoffMs), signal);
+        continue;
+      }
+      if (offset > before) {
+        failures = 0;
+        refreshes = 0;
+      }
+    }
+    return { resumedFrom, attempts };
+  } finally {
+    await handle.close();
+  }
+
+  async function attempt(currentUrl: string): Promise<void> {
+    const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    const req = http.stream(currentUrl, { headers, signal, timeout: { connect: 15_000, response: 30_000 } });
+    let idle: NodeJS.Timeout | null = null;
+    const arm = (): void => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(
+        () => req.destroy(new Retryable(`no data for ${policy.idleTimeoutMs / 1000} s`)),
+        policy.idleTimeoutMs,
+      );
+    };
+    try {
+      arm();
+      const [res] = (await once(req, 'response')) as [
+        { statusCode: number; headers: Record<string, string | undefined> },
+      ];
+      const status = res.statusCode;
+      let skip = 0;
+      if (status === 403 || status === 401 || status === 400) {
+        req.destroy();
+        throw new UrlExpired(`HTTP ${status}`);
+      }
+      if (status === 404 || status === 410) {
+        req.destroy();
+        throw new LifeboatError(
+          'not-found',
+          `${source.label} is no longer in Pantheon's storage (HTTP ${status}). It may have expired; pick another backup.`,
+        );
+      }
+      if (status === 416) {
+        req.destroy();
+        throw new LifeboatError(
+          'integrity',
+          `${source.label} on the server is smaller than the ${source.size} bytes the catalog lists: the archive is incomplete.`,
+        );
+      }
+      if (status === 200) {
+        const length = Number(res.headers['content-length']);
+        if (
+          Number.isFinite(length) &&
+          res.headers['content-length'] !== undefined &&
+          length !== source.size
+        ) {
+          req.destroy();
+          throw new LifeboatError(
+            'integrity',
+            `${source.label} is ${length} bytes on the server but ${source.size} bytes in the catalog: the archive is incomplete or was replaced. Create a new backup and try again.`,
+          );
+        }
+        skip = offset;
+      } else if (status === 206) {
+        const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers['content-range'] ?? '');
+        if (!m || Number(m[1]) !== offset) {
+          req.destroy();
+          throw new Retryable(`unexpected Content-Range "${res.headers['content-range'] ?? ''}"`);
+        }
+        if (m[3] !== '*' && Number(m[3]) !== source.size) {
+          req.destroy();
+          throw new LifeboatError(
+            'integrity',
+            `${source.label} is ${m[3]} bytes on the server but ${source.size} bytes in the catalog: the archive is incomplete.`,
+          );
+        }
+      } else {
+        req.destroy();
+        throw new Retryable(`HTTP ${status}`);
+      }
+      const etag = res.headers.etag;
+      if (etag) {
+        if (meta.etag && meta.etag !== etag) {
+          req.destroy();
+          await discardPart(partPath);
+          throw new LifeboatError(
+            'integrity',
+            `${source.label} changed on the server while it was being downloaded. Start the download again.`,
+          );
+        }
+        if (!meta.etag) {
+          meta.etag = etag;
+          await writeFile(`${partPath}.json`, JSON.stringify(meta));
+        }
+      }
+      const sink = new Writable({
+        highWaterMark: 1 << 20,
+        writev(chunks, cb) {
+          const bufs = chunks.map((c) => c.chunk as Buffer);
+          const remaining = source.size - offset;
+          let total = bufs.reduce((n, b) => n + b.length, 0);
+          // Never write past the catalog size, whatever the server sends.
+          if (total > remaining) {
+            let keep = remaining;
+            for (let i = 0; i < bufs.length; i++) {
+              const b = bufs[i]!;
+              bufs[i] = b.subarray(0, Math.max(0, Math.min(b.length, keep)));
+              keep -= bufs[i]!.length;
+            }
+            total = remaining;
+          }
+          handle.writev(bufs).then(
+            () => {
+              offset += total;
+              arm();
+              file.grew();
+              options.onProgress?.(offset);
+              cb();
+            },
+            (e: Error) => cb(e),
+          );
+        },
+      });
+      if (skip > 0) await pipeline(req, skipBytes(skip), sink);
+      else await pipeline(req, sink);
+    } finally {
+      if (idle) clearTimeout(idle);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/**
+ * A `.part` file being written by a download, shared with readers that follow it as it grows. The download
+ * only ever appends, so a reader can start before the download ends (extraction while downloading), and
+ * after a restart it simply starts from byte 0 of what is already on disk.
+ */
+export class GrowingFile extends EventEmitter {
+  private ended = false;
+  private failure: Error | null = null;
+
+  constructor(readonly path: string) {
+    super();
+    this.setMaxListeners(50);
+  }
+
+  /** Called by the writer after bytes reached the file. */
+  grew(): void {
+    this.emit('grow');
+  }
+
+  /** No more bytes will come: readers end at the current size. */
+  finish(): void {
+    this.ended = true;
+    this.emit('grow');
+  }
+
+  /** The download failed for good: readers fail with the same error. */
+  fail(error: Error): void {
+    this.failure = error;
+    this.emit('grow');
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Waits until more bytes may be there, the writer finished, or it failed. */
+  waitForGrowth(signal?: AbortSignal): Promise<void> {
+    if (this.ended || this.failure) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off('grow', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.once('grow', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** A readable stream of the file from byte 0 that follows it until the writer finishes. */
+  reader(
+    options: { signal?: AbortSignal; chunkSize?: number; onRead?: (bytes: number) => void } = {},
+  ): Readable {
+    const file = this;
+    const chunkSize = options.chunkSize ?? 1 << 20;
+    let handle: FileHandle | null = null;
+    let position = 0;
+    return new Readable({
+      highWaterMark: chunkSize,
+      async read() {
+        try {
+          for (;;) {
+            if (!handle) {
+              try {
+                handle = await open(file.path, 'r');
+              } catch (e) {
+                // The writer has not created the file yet: wait for it, unless it already gave up.
+                if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || file.failure || file.ended)
+                  throw file.failure ?? e;
+                await file.waitForGrowth(options.signal);
+                continue;
+              }
+            }
+            if (options.signal?.aborted)
+              throw options.signal.reason instanceof Error ? options.signal.reason : new Error('Cancelled.');
+            const buf = Buffer.allocUnsafe(chunkSize);
+            const { bytesRead } = await handle.read(buf, 0, chunkSize, position);
+            if (bytesRead > 0) {
+              position += bytesRead;
+              options.onRead?.(bytesRead);
+              this.push(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
+              return;
+            }
+            if (file.failure) throw file.failure;
+            if (file.ended) {
+              this.push(null);
+              return;
+            }
+            await file.waitForGrowth(options.signal);
+          }
+        } catch (e) {
+          this.destroy(e as Error);
+        }
+      },
+      destroy(err, cb) {
+        const h = handle;
+        handle = null;
+        if (h)
+          void h.close().then(
+            () => cb(err),
+            () => cb(err),
+          );
+        else cb(err);
+      },
+    });
+  }
+}
