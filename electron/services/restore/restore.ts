@@ -473,7 +473,7 @@ export async function runRestore(
   const recordPath = join(assembleRoot, 'lifeboat.json');
   if (update) {
     // Keep the history of an updated restore: earlier records move to `previous`.
-    let previous: unknown[] = [];
+    let previous: unknown[];
     try {
       const old = JSON.parse(await readFile(recordPath, 'utf8')) as { previous?: unknown[] };
       previous = [...(old.previous ?? []), { ...old, previous: undefined }];

@@ -62,13 +62,13 @@ export async function partProgress(
   partPath: string,
   source: Pick<ArchiveSource, 'identity' | 'size'>,
 ): Promise<number> {
-  let meta: PartMeta | null = null;
+  let meta: PartMeta | null;
   try {
     meta = JSON.parse(await readFile(`${partPath}.json`, 'utf8')) as PartMeta;
   } catch {
     meta = null;
   }
-  let size = 0;
+  let size: number;
   try {
     size = (await stat(partPath)).size;
   } catch {

@@ -59,45 +59,46 @@ export class GrowingFile extends EventEmitter {
   reader(
     options: { signal?: AbortSignal; chunkSize?: number; onRead?: (bytes: number) => void } = {},
   ): Readable {
-    const file = this;
     const chunkSize = options.chunkSize ?? 1 << 20;
     let handle: FileHandle | null = null;
     let position = 0;
-    return new Readable({
+    const stream: Readable = new Readable({
       highWaterMark: chunkSize,
-      async read() {
+      read: async () => {
         try {
           for (;;) {
             if (!handle) {
               try {
-                handle = await open(file.path, 'r');
+                handle = await open(this.path, 'r');
               } catch (e) {
                 // The writer has not created the file yet: wait for it, unless it already gave up.
-                if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || file.failure || file.ended)
-                  throw file.failure ?? e;
-                await file.waitForGrowth(options.signal);
+                if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || this.failure || this.ended)
+                  throw this.failure ?? e;
+                await this.waitForGrowth(options.signal);
                 continue;
               }
             }
             if (options.signal?.aborted)
               throw options.signal.reason instanceof Error ? options.signal.reason : new Error('Cancelled.');
+            // Read "ended" before reading: bytes written just before finish() must not be missed.
+            const endedBefore = this.ended;
             const buf = Buffer.allocUnsafe(chunkSize);
             const { bytesRead } = await handle.read(buf, 0, chunkSize, position);
             if (bytesRead > 0) {
               position += bytesRead;
               options.onRead?.(bytesRead);
-              this.push(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
+              stream.push(bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead));
               return;
             }
-            if (file.failure) throw file.failure;
-            if (file.ended) {
-              this.push(null);
+            if (this.failure) throw this.failure;
+            if (endedBefore) {
+              stream.push(null);
               return;
             }
-            await file.waitForGrowth(options.signal);
+            await this.waitForGrowth(options.signal);
           }
         } catch (e) {
-          this.destroy(e as Error);
+          stream.destroy(e as Error);
         }
       },
       destroy(err, cb) {
@@ -111,5 +112,6 @@ export class GrowingFile extends EventEmitter {
         else cb(err);
       },
     });
+    return stream;
   }
 }
