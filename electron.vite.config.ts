@@ -13,9 +13,10 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
-          // The standalone sandbox is a plain Node entry point built with the main bundle so they share
+          // The standalone sandbox and the CLI are plain Node entry points built with the main bundle so they share
           // chunks; it never imports 'electron'.
           sandbox: resolve(import.meta.dirname, 'electron/sandbox/cli.ts'),
+          cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
         },
       },
     },
