@@ -261,6 +261,24 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       throw new UsageError('auth takes login, list, logout or import-terminus.');
     }
 
+    // Arguments are checked before anything connects, so a typo never costs a login.
+    if (cmd === 'envs' && !pos[0]) throw new UsageError('envs needs a SITE.');
+    if (cmd === 'backups') {
+      if (sub !== 'list' && sub !== 'create') throw new UsageError('backups takes list or create.');
+      siteEnv(pos[1]);
+      elementsOf(str('element'), 'all', true);
+      positiveInt(str('keep-for'), '--keep-for', 365);
+    }
+    if (cmd === 'pull' || cmd === 'download') {
+      siteEnv(pos[0]);
+      if (!str('to'))
+        throw new UsageError(
+          `${cmd} needs --to DIR: the folder to put the ${cmd === 'pull' ? 'restore' : 'archive'} in.`,
+        );
+      if (cmd === 'pull') elementsOf(str('element'), 'code,files,database', true, true);
+      else elementsOf(str('element'), 'files', false);
+      if (str('db-import')) parseDbUrl(str('db-import')!);
+    }
     const conn = await Connection.open(g, io.env);
     try {
       if (cmd === 'sites') {
@@ -359,7 +377,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           const tracker = new ProgressTracker();
           tracker.setPhase('creating-backup');
           const done = await client.waitForWorkflow(site.id, wf, {
-            intervalMs: conn.sandbox ? 200 : 5000,
             signal: io.signal,
             onUpdate: (w) => {
               tracker.setPart('wf', w.activeDescription, w.step, w.numberOfTasks);

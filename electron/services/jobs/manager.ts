@@ -45,6 +45,7 @@ export class JobManager {
   private readonly queue: string[] = [];
   private readonly waiters = new Map<string, ((job: Job) => void)[]>();
   private loaded: Promise<void> | null = null;
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: {
@@ -168,9 +169,16 @@ export class JobManager {
 
   /** Resolves when the job reaches a final state. */
   async wait(id: string): Promise<Job> {
-    const job = await this.get(id);
+    await this.get(id);
+    // Read the state now, not from before the await: the job may have finished in between.
+    const job = this.jobs.get(id)!.job;
     if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') return job;
     return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  /** Resolves when the journal has been written (before quitting, or in tests before removing the folder). */
+  async flush(): Promise<void> {
+    await this.persisting;
   }
 
   /** Cancels everything running (on quit). */
@@ -247,6 +255,7 @@ export class JobManager {
     const all = [...this.jobs.values()]
       .sort((a, b) => (a.job.createdAt < b.job.createdAt ? 1 : -1))
       .slice(0, HISTORY_LIMIT);
-    return this.file.write({ version: 1, jobs: all }).catch(() => undefined);
+    this.persisting = this.file.write({ version: 1, jobs: all }).catch(() => undefined);
+    return this.persisting;
   }
 }

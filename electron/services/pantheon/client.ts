@@ -121,10 +121,13 @@ export class PantheonClient {
   private readonly http: Got;
   private readonly sessions: SessionKeeper;
   private readonly minPollMs: number;
+  /** Polling interval for workflows: Terminus's 5 s on Pantheon, quicker on a local sandbox. */
+  readonly defaultPollMs: number;
 
   constructor(options: PantheonClientOptions) {
     this.apiUrl = options.apiUrl;
     this.minPollMs = options.minPollMs ?? (isPantheon(options.apiUrl) ? 1000 : 50);
+    this.defaultPollMs = isPantheon(options.apiUrl) ? 5000 : 500;
     this.sessions = new SessionKeeper(() => this.http, options.machineToken);
     this.http = createHttp(options.apiUrl, options.userAgent, options.retry ?? DEFAULT_RETRY, {
       beforeRequest: [
@@ -425,7 +428,7 @@ export class PantheonClient {
     workflow: Workflow,
     options: { intervalMs?: number; signal?: AbortSignal; onUpdate?: (w: Workflow) => void } = {},
   ): Promise<Workflow> {
-    const interval = Math.max(options.intervalMs ?? 5000, this.minPollMs);
+    const interval = Math.max(options.intervalMs ?? this.defaultPollMs, this.minPollMs);
     let current = workflow;
     while (current.result === null) {
       await sleep(interval, options.signal);

@@ -223,7 +223,7 @@ export async function runRestore(
     ctx.phase('creating-backup', `Creating a backup of ${plan.env}`);
     const wf = await client.createBackup(site, plan.env, elements, plan.keepForDays ?? 30);
     await client.waitForWorkflow(site.id, wf, {
-      intervalMs: options.pollMs ?? 5000,
+      intervalMs: options.pollMs ?? client.defaultPollMs,
       ...(signal ? { signal } : {}),
       onUpdate: (w) =>
         ctx.part('workflow', w.activeDescription || 'Creating backup', w.step, w.numberOfTasks),
