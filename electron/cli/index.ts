@@ -3,12 +3,12 @@
  * `--json` prints the shared models; exit codes are in exit-codes.ts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Element, JobProgress } from '@shared/models';
+import type { Element } from '@shared/models';
 import { parseElement, parseElementList } from '@shared/elements';
-import { startSandbox } from '../sandbox';
+import { seedByName, startSandbox } from '../sandbox';
 import { parseDbUrl } from '../services/database/mysql';
 import { LifeboatError, toAppError } from '../services/errors';
-import { ProgressTracker } from '../services/jobs/progress';
+import { ProgressTracker, throttle } from '../services/jobs/progress';
 import { downloadArchive } from '../services/restore/download-archive';
 import { runRestore, type RestoreContext } from '../services/restore/restore';
 import type { BackupChoice, RestorePlan } from '../services/restore/plan';
@@ -181,8 +181,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const list = (k: string): string[] => (v[k] as string[] | undefined) ?? [];
 
     if (cmd === 'sandbox') {
-      const seed = str('seed') ?? 'demo';
-      if (seed !== 'demo' && seed !== 'big') throw new UsageError(`Unknown seed "${seed}": use demo or big.`);
+      const seed = seedByName(str('seed') ?? 'demo');
+      if (!seed) throw new UsageError(`Unknown seed "${str('seed')}": use demo, big or bench[:MiB].`);
       const port = str('port') === undefined ? 8787 : Number(str('port'));
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`--port must be a number from 0 to 65535, not "${str('port')}".`);
@@ -407,15 +407,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           json ? 'silent' : (io.stderr as NodeJS.WriteStream).isTTY ? 'tty' : 'plain',
           io.stderr,
         );
+        // Progress arrives per network chunk; the display needs at most ten updates a second.
+        const show = throttle(() => writer.update(tracker.snapshot()), 100);
         const ctx: RestoreContext = {
           signal: io.signal,
           phase: (p, m) => {
             tracker.setPhase(p, m);
-            writer.update(tracker.snapshot());
+            show.push(undefined);
+            show.flush();
           },
           part: (key, label, d, t) => {
             tracker.setPart(key, label, d, t);
-            writer.update(tracker.snapshot() as JobProgress);
+            show.push(undefined);
           },
         };
         if (cmd === 'download') {
@@ -432,6 +435,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
             },
             ctx,
           );
+          show.flush();
           writer.done();
           print(
             json
@@ -475,6 +479,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           plan,
           ctx,
         );
+        show.flush();
         writer.done();
         if (json) print(JSON.stringify(r));
         else {

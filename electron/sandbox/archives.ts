@@ -15,7 +15,7 @@ import type { SeedSite } from './seed';
 const run = promisify(execFile);
 
 /** Bump when archive content changes, so cached archives from older builds are not served. */
-const CONTENT_VERSION = 3;
+const CONTENT_VERSION = 4;
 /** Fixed mtime for every archive entry: the same seed gives the same bytes. */
 const EPOCH = new Date('2024-01-01T00:00:00Z');
 
@@ -76,6 +76,7 @@ export class ArchiveLibrary {
       site.multidevs.join('+'),
       site.mysql8Collation ? 'my8' : 'maria',
       site.codeWithoutTopFolder ? 'flat' : 'top',
+      site.denseDatabase ? 'dense' : 'text',
     ].join('_');
     let p = this.building.get(key);
     if (!p) {
@@ -418,5 +419,6 @@ function* dumpLines(site: SeedSite, env: string): Generator<string> {
 
 /** The database archive: one gzip'd mysqldump that a real MariaDB imports. */
 async function buildDatabase(site: SeedSite, env: string, target: string): Promise<void> {
-  await pipeline(Readable.from(dumpLines(site, env)), createGzip({ level: 6 }), createWriteStream(target));
+  const level = site.sizes.database > 32 << 20 ? 1 : 6;
+  await pipeline(Readable.from(dumpLines(site, env)), createGzip({ level }), createWriteStream(target));
 }

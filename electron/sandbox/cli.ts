@@ -1,5 +1,6 @@
 /** `npm run sandbox [-- --port N --seed demo|big]`: runs the sandbox standalone and prints how to reach it. */
 import { parseArgs } from 'node:util';
+import { seedByName } from './seed';
 import { startSandbox } from './server';
 
 const { values } = parseArgs({
@@ -9,8 +10,9 @@ const { values } = parseArgs({
     'step-ms': { type: 'string' },
   },
 });
-if (values.seed !== 'demo' && values.seed !== 'big') {
-  process.stderr.write(`Unknown seed "${values.seed}": use demo or big.\n`);
+const seed = seedByName(values.seed);
+if (!seed) {
+  process.stderr.write(`Unknown seed "${values.seed}": use demo, big or bench[:MiB].\n`);
   process.exit(2);
 }
 const port = Number(values.port);
@@ -20,12 +22,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const sandbox = await startSandbox({
   port,
-  seed: values.seed,
+  seed,
   workflowStepMs: values['step-ms'] ? Number(values['step-ms']) : undefined,
 });
 const u = new URL(sandbox.url);
 process.stdout.write(
-  `Lifeboat sandbox (${values.seed} seed, ${sandbox.seed.sites.length} sites) at ${sandbox.url}\n` +
+  `Lifeboat sandbox (${seed.name} seed, ${sandbox.seed.sites.length} sites) at ${sandbox.url}\n` +
     `API: ${sandbox.apiUrl}\n` +
     `Use it with Terminus-style variables: TERMINUS_PROTOCOL=http TERMINUS_HOST=${u.hostname} TERMINUS_PORT=${u.port}\n` +
     `Demo machine tokens:\n${sandbox.accounts.map((a) => `  ${a.email.padEnd(24)} ${a.machineToken}`).join('\n')}\n`,

@@ -1,7 +1,16 @@
 /** The Lifeboat sandbox: a Pantheon-compatible platform on loopback, for demo mode, tests and benchmarks. */
 export { startSandbox, type Sandbox, type SandboxOptions, type RequestLogEntry } from './server';
 export type { Faults, ApiFaults, StoreFaults, ScriptedFault, WorkflowFaults } from './faults';
-export { demoSeed, bigSeed, seedByName, type Seed, type SeedSite, type SeedUser, type SeedOrg } from './seed';
+export {
+  demoSeed,
+  bigSeed,
+  benchSeed,
+  seedByName,
+  type Seed,
+  type SeedSite,
+  type SeedUser,
+  type SeedOrg,
+} from './seed';
 export {
   deployTagOf,
   releaseLine,

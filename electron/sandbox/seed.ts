@@ -45,6 +45,8 @@ export interface SeedSite {
   readonly sizes: SeedSizes;
   /** Write the dump as MySQL 8 does (utf8mb4_0900_ai_ci), which MariaDB rejects. */
   readonly mysql8Collation: boolean;
+  /** Fill the dump with random base64 payloads (as sites storing serialized blobs do), so it compresses little. */
+  readonly denseDatabase?: boolean;
   /** Put the repository at the archive root instead of under a top folder. */
   readonly codeWithoutTopFolder: boolean;
   /** Backup history: 'full' has manual and automated sets of several ages, 'automated' only those, 'none' an empty catalog. */
@@ -214,9 +216,34 @@ export function bigSeed(count = 2000): Seed {
   return { name: 'big', users: [boss], orgs, sites };
 }
 
-/** The seed for a name, or null. */
+/**
+ * The benchmark seed: one account with sites whose archives are `mb` MiB each (files archive of media,
+ * a dense database dump, a code archive), built once and cached like every other archive.
+ */
+export function benchSeed(mb = 1024): Seed {
+  const owner = user('bench', 'bench@example.com', 'Bench', 'Mark');
+  const bytes = mb * 1024 * 1024;
+  const sites = [
+    site('bench-files', 'Bench: files', 'wordpress', owner, {
+      sizes: { code: 64 * 1024, files: bytes, database: 64 * 1024 },
+    }),
+    site('bench-db', 'Bench: database', 'drupal8', owner, {
+      sizes: { code: 64 * 1024, files: 256 * 1024, database: bytes },
+      denseDatabase: true,
+    }),
+    site('bench-full', 'Bench: full set', 'wordpress', owner, {
+      sizes: { code: Math.min(bytes / 8, 64 << 20), files: bytes / 2, database: bytes / 4 },
+      denseDatabase: true,
+    }),
+  ];
+  return { name: `bench-${mb}`, users: [owner], orgs: [], sites };
+}
+
+/** The seed for a name (`demo`, `big`, `bench` or `bench:<MiB>`), or null. */
 export function seedByName(name: string): Seed | null {
   if (name === 'demo') return demoSeed();
   if (name === 'big') return bigSeed();
+  const bench = /^bench(?::(\d+))?$/.exec(name);
+  if (bench) return benchSeed(bench[1] ? Number(bench[1]) : 1024);
   return null;
 }

@@ -41,6 +41,8 @@ export interface RequestLogEntry {
   readonly at: number;
   /** The connection was cut after the headers (a drop fault). */
   readonly dropped?: boolean;
+  /** Body bytes written, for archive downloads. */
+  readonly bytesSent?: number;
 }
 
 /** A running sandbox. */
@@ -162,6 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const issuedUrls = new Map<string, Issued>();
   const timers = new Set<NodeJS.Timeout>();
   const requests: RequestLogEntry[] = [];
+  const bodyBytes = new WeakMap<ServerResponse, number>();
   const startedAt = Math.floor(Date.now() / 1000);
 
   const envsOf = (site: SeedSite): string[] => [...STANDARD_ENVS, ...site.multidevs];
@@ -848,6 +851,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (sent + chunk.length >= dropAfter) {
           const part = chunk.subarray(0, Math.max(0, dropAfter - sent));
           if (part.length > 0) res.write(part);
+          bodyBytes.set(res, sent + part.length);
           // Give the bytes already written a moment to leave, then cut the connection mid-body.
           await new Promise((r) => setTimeout(r, 5));
           res.socket?.destroy();
@@ -856,6 +860,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (bps) await sleep((chunk.length / bps) * 1000);
         if (res.destroyed) return;
         sent += chunk.length;
+        bodyBytes.set(res, sent);
         if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r));
         if (res.destroyed) return;
       }
@@ -874,6 +879,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (req.method === 'POST' && path === '/__sandbox/expire-sessions') {
       sandbox.expireSessions();
       json(res, 200, { ok: true });
+      return;
+    }
+    if (req.method === 'GET' && path === '/__sandbox/requests') {
+      json(
+        res,
+        200,
+        requests.map(({ authorization: _a, ...r }) => r),
+      );
       return;
     }
     if (req.method === 'GET' && path === '/__sandbox/info') {
@@ -899,6 +912,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userAgent: req.headers['user-agent'],
         at: Date.now(),
         ...(dropped ? { dropped: true } : {}),
+        ...(bodyBytes.has(res) ? { bytesSent: bodyBytes.get(res) } : {}),
       });
     };
     res.on('finish', () => log(false));

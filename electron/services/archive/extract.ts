@@ -90,7 +90,7 @@ export async function extractTarGz(
     },
   });
   try {
-    await pipeline(source, createGunzip(), unpack, { signal: options.signal });
+    await pipeline(source, createGunzip({ chunkSize: 1 << 20 }), unpack, { signal: options.signal });
   } catch (e) {
     if (options.signal?.aborted)
       throw new LifeboatError('cancelled', `Extracting ${options.label} was cancelled.`);
@@ -153,7 +153,7 @@ export async function listTarGz(source: Readable, signal?: AbortSignal): Promise
     },
   });
   try {
-    await pipeline(source, createGunzip(), parser, { signal });
+    await pipeline(source, createGunzip({ chunkSize: 1 << 20 }), parser, { signal });
   } catch (e) {
     if (signal?.aborted) throw new LifeboatError('cancelled', 'Listing cancelled.');
     throw new LifeboatError('integrity', `The archive could not be read (${(e as Error).message}).`);

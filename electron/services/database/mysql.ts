@@ -250,7 +250,7 @@ export async function importDatabase(options: {
             cb(null, chunk);
           },
         });
-        const stages: NodeJS.ReadWriteStream[] = [counter, createGunzip()];
+        const stages: NodeJS.ReadWriteStream[] = [counter, createGunzip({ chunkSize: 1 << 20 })];
         if (mariadb) {
           const rw = collationRewriter();
           const detect = new Transform({

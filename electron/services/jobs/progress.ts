@@ -21,8 +21,10 @@ export class ProgressTracker {
   setPart(key: string, label: string, done: number, total: number | null): void {
     this.parts.set(key, { label, done, total });
     const t = this.now();
-    const bytes = this.totalDone();
-    this.samples.push({ t, bytes });
+    // One speed sample per 100 ms is plenty; parts report on every network chunk.
+    const lastSample = this.samples[this.samples.length - 1];
+    if (lastSample && t - lastSample.t < 100 && this.samples.length > 1) return;
+    this.samples.push({ t, bytes: this.totalDone() });
     while (this.samples.length > 2 && t - this.samples[0]!.t > 5000) this.samples.shift();
   }
 

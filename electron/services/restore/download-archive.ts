@@ -119,7 +119,7 @@ export async function downloadArchive(
       try {
         await pipeline(
           file.reader({ signal: inner.signal }),
-          createGunzip(),
+          createGunzip({ chunkSize: 1 << 20 }),
           new Writable({ write: (_c, _e, cb) => cb() }),
         );
       } catch (e) {

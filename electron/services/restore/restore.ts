@@ -310,7 +310,11 @@ export async function runRestore(
       if (a.element === 'database') {
         // Kept as downloaded; read through gunzip only to verify it to the end (CRC and length).
         try {
-          await pipeline(reader, createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }));
+          await pipeline(
+            reader,
+            createGunzip({ chunkSize: 1 << 20 }),
+            new Writable({ write: (_c, _e, cb) => cb() }),
+          );
         } catch (e) {
           if (inner.signal.aborted) throw e;
           throw new LifeboatError(

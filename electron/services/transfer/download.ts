@@ -231,14 +231,19 @@ export async function downloadToPart(options: {
   async function attempt(currentUrl: string): Promise<void> {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const req = http.stream(currentUrl, { headers, signal, timeout: { connect: 15_000, response: 30_000 } });
-    let idle: NodeJS.Timeout | null = null;
+    // One timer checks for a stalled connection; bytes only move a timestamp (cheaper than re-arming a timer per chunk).
+    let lastActivity = Date.now();
     const arm = (): void => {
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(
-        () => req.destroy(new Retryable(`no data for ${policy.idleTimeoutMs / 1000} s`)),
-        policy.idleTimeoutMs,
-      );
+      lastActivity = Date.now();
     };
+    const idle = setInterval(
+      () => {
+        if (Date.now() - lastActivity > policy.idleTimeoutMs) {
+          req.destroy(new Retryable(`no data for ${policy.idleTimeoutMs / 1000} s`));
+        }
+      },
+      Math.min(1000, policy.idleTimeoutMs),
+    );
     try {
       arm();
       const [res] = (await once(req, 'response')) as [
@@ -328,9 +333,10 @@ export async function downloadToPart(options: {
           }
           handle.writev(bufs).then(
             () => {
+              const at = offset;
               offset += total;
               arm();
-              file.grew();
+              file.grew(bufs, at);
               options.onProgress?.(offset);
               cb();
             },
@@ -341,7 +347,7 @@ export async function downloadToPart(options: {
       if (skip > 0) await pipeline(req, skipBytes(skip), sink);
       else await pipeline(req, sink);
     } finally {
-      if (idle) clearTimeout(idle);
+      clearInterval(idle);
     }
   }
 }

@@ -16,8 +16,12 @@ export class GrowingFile extends EventEmitter {
     this.setMaxListeners(50);
   }
 
-  /** Called by the writer after bytes reached the file. */
-  grew(): void {
+  /**
+   * Called by the writer after bytes reached the file. Passing the bytes and where they start lets a reader
+   * that has caught up take them from memory instead of reading them back from disk.
+   */
+  grew(chunks?: readonly Buffer[], offset?: number): void {
+    if (chunks && offset !== undefined) this.emit('bytes', chunks, offset);
     this.emit('grow');
   }
 
@@ -62,6 +66,31 @@ export class GrowingFile extends EventEmitter {
     const chunkSize = options.chunkSize ?? 1 << 20;
     let handle: FileHandle | null = null;
     let position = 0;
+    // Bytes the writer just wrote, kept briefly so a caught-up reader need not read them back from disk.
+    // Bounded: when the reader falls behind, chunks are dropped and it reads from the file instead.
+    const queue: { offset: number; buf: Buffer }[] = [];
+    let queued = 0;
+    const memoryLimit = 16 << 20;
+    const onBytes = (chunks: readonly Buffer[], offset: number): void => {
+      let at = offset;
+      for (const buf of chunks) {
+        if (queued + buf.length <= memoryLimit && at + buf.length > position) {
+          queue.push({ offset: at, buf });
+          queued += buf.length;
+        }
+        at += buf.length;
+      }
+    };
+    this.on('bytes', onBytes);
+    const fromMemory = (): Buffer | null => {
+      while (queue.length > 0 && queue[0]!.offset + queue[0]!.buf.length <= position)
+        queued -= queue.shift()!.buf.length;
+      const head = queue[0];
+      if (!head || head.offset > position) return null;
+      queue.shift();
+      queued -= head.buf.length;
+      return head.offset === position ? head.buf : head.buf.subarray(position - head.offset);
+    };
     const stream: Readable = new Readable({
       highWaterMark: chunkSize,
       read: async () => {
@@ -80,6 +109,13 @@ export class GrowingFile extends EventEmitter {
             }
             if (options.signal?.aborted)
               throw options.signal.reason instanceof Error ? options.signal.reason : new Error('Cancelled.');
+            const memory = fromMemory();
+            if (memory) {
+              position += memory.length;
+              options.onRead?.(memory.length);
+              stream.push(memory);
+              return;
+            }
             // Read "ended" before reading: bytes written just before finish() must not be missed.
             const endedBefore = this.ended;
             const buf = Buffer.allocUnsafe(chunkSize);
@@ -101,7 +137,9 @@ export class GrowingFile extends EventEmitter {
           stream.destroy(e as Error);
         }
       },
-      destroy(err, cb) {
+      destroy: (err, cb) => {
+        this.off('bytes', onBytes);
+        queue.length = 0;
         const h = handle;
         handle = null;
         if (h)

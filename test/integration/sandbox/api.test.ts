@@ -207,6 +207,6 @@ describe('npm run sandbox', () => {
       ),
     );
     expect(err.code).toBe(2);
-    expect(err.stderr).toBe('Unknown seed "huge": use demo or big.\n');
+    expect(err.stderr).toBe('Unknown seed "huge": use demo, big or bench[:MiB].\n');
   });
 });
