@@ -412,6 +412,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const ctx: RestoreContext = {
           signal: io.signal,
           phase: (p, m) => {
+            // Show where the previous phase ended before announcing the next one.
+            show.flush();
             tracker.setPhase(p, m);
             show.push(undefined);
             show.flush();

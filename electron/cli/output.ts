@@ -24,7 +24,9 @@ const duration = (s: number): string => {
 /** One line describing progress: phase, bar, bytes, speed, ETA. */
 export function progressLine(p: JobProgress, width = 24): string {
   const words = PHASE_WORDS[p.phase];
-  if (p.bytesTotal === null || p.bytesTotal === 0) return `${p.message ?? words}…`;
+  // Only transfers and imports have bytes worth a bar; other phases say what they do.
+  const measured = p.phase === 'downloading' || p.phase === 'importing' || p.phase === 'creating-backup';
+  if (!measured || p.bytesTotal === null || p.bytesTotal === 0) return `${p.message ?? words}…`;
   const ratio = Math.min(1, p.bytesDone / p.bytesTotal);
   const filled = Math.round(ratio * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
@@ -60,7 +62,7 @@ export function progressWriter(
         return;
       }
       const quarter = p.bytesTotal ? Math.floor((p.bytesDone / p.bytesTotal) * 4) : -1;
-      if (p.phase !== lastPhase || (quarter > lastQuarter && quarter < 4)) {
+      if (p.phase !== lastPhase || quarter > lastQuarter) {
         if (p.phase !== lastPhase) lastQuarter = -1;
         lastPhase = p.phase;
         lastQuarter = Math.max(lastQuarter, quarter);

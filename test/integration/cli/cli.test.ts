@@ -46,7 +46,8 @@ describe('lifeboat --demo pull (the README command)', () => {
     expect(JSON.parse(await readFile(join(root, 'lifeboat.json'), 'utf8')).code.tag).toBe('pantheon_live_12');
     // Not a terminal: plain progress lines, one per phase and quarter.
     expect(r.stderr).toMatch(/^Downloading\s+[█░]{24}\s+\d+%/m);
-    expect(r.stderr).toMatch(/^Checking out\s+█{24}\s+100%/m);
+    expect(r.stderr).toMatch(/^Downloading\s+█{24}\s+100%/m);
+    expect(r.stderr).toMatch(/^Checking out live…$/m);
   });
 });
 
