@@ -70,7 +70,7 @@ export class GrowingFile extends EventEmitter {
     // Bounded: when the reader falls behind, chunks are dropped and it reads from the file instead.
     const queue: { offset: number; buf: Buffer }[] = [];
     let queued = 0;
-    const memoryLimit = 16 << 20;
+    const memoryLimit = 4 << 20;
     const onBytes = (chunks: readonly Buffer[], offset: number): void => {
       let at = offset;
       for (const buf of chunks) {
