@@ -13,10 +13,12 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
-          // The standalone sandbox and the CLI are plain Node entry points built with the main bundle so they share
+          // The standalone sandbox, the CLI, the browser host and the launcher are plain Node entry points built with the main bundle so they share
           // chunks; it never imports 'electron'.
           sandbox: resolve(import.meta.dirname, 'electron/sandbox/cli.ts'),
           cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
+          host: resolve(import.meta.dirname, 'electron/host/index.ts'),
+          launch: resolve(import.meta.dirname, 'electron/host/launch.ts'),
         },
       },
     },
@@ -36,6 +38,9 @@ export default defineConfig({
     resolve: { alias },
     plugins: [react()],
     build: {
+      minify: true,
+      // Prints each file's gzipped size: the renderer bundle's weight is watched.
+      reportCompressedSize: true,
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'renderer/index.html') } },
     },
   },

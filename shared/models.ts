@@ -178,3 +178,52 @@ export interface Job {
   /** A folder to show in the file manager when done. */
   readonly outputPath?: string;
 }
+
+/** The UI theme. */
+export type Theme = 'system' | 'light' | 'dark';
+
+/** A local MySQL/MariaDB server for imports; the password lives in the keychain. */
+export interface DatabaseSettings {
+  readonly host: string;
+  readonly port: number;
+  /** A Unix socket path; used instead of host and port when set. */
+  readonly socket: string | null;
+  readonly user: string;
+  readonly hasPassword: boolean;
+}
+
+/** What a person can set. */
+export interface Settings {
+  readonly defaultRestoreDir: string;
+  readonly parallelDownloads: number;
+  readonly database: DatabaseSettings | null;
+  readonly theme: Theme;
+  /** Site ids pinned to the top of the list. */
+  readonly favourites: readonly string[];
+}
+
+/** One entry of an archive's tree. */
+export interface ArchiveEntryInfo {
+  readonly path: string;
+  readonly type: 'file' | 'directory' | 'link' | 'other';
+  readonly size: number;
+}
+
+/** Something a restore would run into, shown before it starts. */
+export interface RestoreConflict {
+  readonly kind: 'folder' | 'branch' | 'database' | 'disk' | 'backup' | 'clone';
+  readonly message: string;
+}
+
+/** What a restore will write where, and what stands in its way. */
+export interface RestorePreview {
+  readonly path: string;
+  readonly backupFolder: string | null;
+  readonly elements: readonly Element[];
+  readonly branch: string | null;
+  readonly databaseName: string | null;
+  readonly downloadBytes: number;
+  readonly freeBytes: number;
+  readonly writes: readonly string[];
+  readonly conflicts: readonly RestoreConflict[];
+}

@@ -41,33 +41,44 @@ for (const [name, args] of [
 // 2. Vitest (unit + integration), inside a private D-Bus session with an unlocked keyring when available.
 section('vitest: unit and integration');
 const vitestJson = join(results, 'vitest.json');
-const vitestArgs = [
+const keyring = process.platform === 'linux' && has('dbus-run-session') && has('gnome-keyring-daemon');
+if (!keyring)
+  process.stdout.write(
+    'No dbus-run-session/gnome-keyring-daemon: keychain tests will be skipped (see their reasons).\n',
+  );
+
+/** Runs a Node command inside a throwaway D-Bus session with an unlocked GNOME Keyring (a real Secret Service). */
+function runWithKeyring(args, env = {}) {
+  if (!keyring) return run(process.execPath, args, env);
+  const keyHome = mkdtempSync(join(tmpdir(), 'lifeboat-keyring-'));
+  const script =
+    'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
+  try {
+    return run('dbus-run-session', ['--', 'sh', '-c', script, 'sh', process.execPath, ...args], {
+      HOME: keyHome,
+      ...env,
+    });
+  } finally {
+    rmSync(keyHome, { recursive: true, force: true });
+  }
+}
+
+runWithKeyring([
   bin('vitest', 'vitest.mjs'),
   'run',
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${vitestJson}`,
-];
-let keyHome = null;
-if (process.platform === 'linux' && has('dbus-run-session') && has('gnome-keyring-daemon')) {
-  keyHome = mkdtempSync(join(tmpdir(), 'lifeboat-keyring-'));
-  const script =
-    'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
-  run('dbus-run-session', ['--', 'sh', '-c', script, 'sh', process.execPath, ...vitestArgs], {
-    HOME: keyHome,
-  });
-} else {
-  process.stdout.write(
-    'No dbus-run-session/gnome-keyring-daemon: keychain tests will be skipped (see their reasons).\n',
-  );
-  run(process.execPath, vitestArgs);
-}
-if (keyHome) rmSync(keyHome, { recursive: true, force: true });
+]);
 collectVitest(vitestJson);
 
 // 3. End-to-end (Playwright) when the suite exists: build first, then Chromium against the browser host.
 const e2eDir = join(root, 'test', 'e2e');
 if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts'))) {
+  if (!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)
+    process.stdout.write(
+      "No Chromium at /usr/bin/chromium: install Debian's chromium (or set CHROMIUM_PATH).\n",
+    );
   section('build');
   const built = run('npm', ['run', '--silent', 'build']) === 0;
   totals[built ? 'passed' : 'failed']++;

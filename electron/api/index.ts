@@ -2,7 +2,7 @@ import type { AppApi } from '@shared/api/contract';
 import { validate, type RequestOf, type schemas } from '@shared/api/schemas';
 import { ok, type Result } from '@shared/result';
 import type { Engine } from '../services/engine';
-import { toAppError } from '../services/errors';
+import { LifeboatError, toAppError } from '../services/errors';
 import { VERSION } from '../services/version';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
@@ -24,13 +24,23 @@ async function run<T>(fn: () => Promise<T>): Promise<Result<T>> {
   }
 }
 
+const ELEMENT_WORDS = { code: 'code', database: 'database', files: 'files' } as const;
+
 /** The main-side implementation of AppApi over the engine: one function per contract method. */
 export function createApi(engine: Engine): AppApi {
-  const { accounts, sites } = engine;
+  const { accounts, sites, jobs, settings } = engine;
   const site = async (accountId: string, ref: string) => ({
     client: await accounts.client(accountId),
     site: await sites.resolve(accountId, ref),
   });
+  const native = (): NonNullable<Engine['native']> => {
+    if (!engine.native)
+      throw new LifeboatError(
+        'invalid-request',
+        'This needs the desktop app; in the browser, type the folder path instead.',
+      );
+    return engine.native;
+  };
   return {
     accounts: {
       list: () => run(() => accounts.list()),
@@ -38,6 +48,7 @@ export function createApi(engine: Engine): AppApi {
         handle('accountsAdd', req, (r) => accounts.add(r.machineToken, r.apiUrl ? { apiUrl: r.apiUrl } : {})),
       remove: (req) => handle('accountsRemove', req, async (r) => (await accounts.remove(r.accountId), null)),
       importTerminus: () => run(() => accounts.importTerminus()),
+      startDemo: () => run(() => accounts.startDemo()),
     },
     sites: {
       list: (req) => handle('sitesList', req, (r) => sites.list(r?.refresh ?? false)),
@@ -56,7 +67,19 @@ export function createApi(engine: Engine): AppApi {
       create: (req) =>
         handle('backupsCreate', req, async (r) => {
           const s = await site(r.accountId, r.site);
-          return s.client.createBackup(s.site, r.env, r.elements, r.keepForDays);
+          // Refuse a frozen site now, not inside a job.
+          if (s.site.frozen)
+            throw new LifeboatError(
+              'frozen',
+              `Site '${s.site.name}' is frozen: unfreeze it in the Pantheon dashboard before creating a backup.`,
+            );
+          const what =
+            r.elements.length === 3 ? 'all' : r.elements.map((e) => ELEMENT_WORDS[e]).join(' and ');
+          return jobs.submit(
+            'create-backup',
+            `Back up ${r.site}.${r.env} (${what}, ${r.keepForDays} days)`,
+            r,
+          );
         }),
       workflow: (req) =>
         handle('workflowsGet', req, async (r) => {
@@ -73,12 +96,43 @@ export function createApi(engine: Engine): AppApi {
           const s = await site(r.accountId, r.site);
           if (r.enabled) {
             const wf = await s.client.enableSchedule(s.site, r.env, r.weeklyDay, r.keepWeeklyForDays);
-            await s.client.waitForWorkflow(s.site.id, wf, { intervalMs: 1000 });
+            await s.client.waitForWorkflow(s.site.id, wf);
           } else {
             await s.client.disableSchedule(s.site, r.env);
           }
           return s.client.getSchedule(s.site, r.env);
         }),
+    },
+    restores: {
+      preview: (req) => handle('restore', req, (r) => engine.preview(r)),
+      start: (req) =>
+        handle('restore', req, async (r) => {
+          const p = await engine.preview(r);
+          // The same checks as the preview: a conflict stops the job before it is queued.
+          const blocking = p.conflicts[0];
+          if (blocking)
+            throw new LifeboatError(
+              blocking.kind === 'disk' ? 'disk-full' : blocking.kind === 'backup' ? 'not-found' : 'conflict',
+              blocking.message,
+            );
+          return jobs.submit('restore', `Restore ${r.site}.${r.env} into ${p.path}`, r);
+        }),
+      download: (req) =>
+        handle('download', req, (r) =>
+          jobs.submit('download', `Download the ${r.element} archive of ${r.site}.${r.env}`, r),
+        ),
+      tree: (req) => handle('archiveTree', req, (r) => engine.tree(r)),
+    },
+    jobs: {
+      list: () => run(() => jobs.list()),
+      cancel: (req) => handle('jobRef', req, (r) => jobs.cancel(r.jobId)),
+      retry: (req) => handle('jobRef', req, (r) => jobs.retry(r.jobId)),
+    },
+    settings: {
+      get: () => run(() => settings.get()),
+      update: (req) => handle('settingsUpdate', req, (r) => settings.update(r)),
+      setDatabasePassword: (req) =>
+        handle('databasePassword', req, (r) => settings.setDatabasePassword(r.password)),
     },
     system: {
       info: () =>
@@ -87,7 +141,11 @@ export function createApi(engine: Engine): AppApi {
           platform: process.platform,
           keychainAvailable: await engine.secrets.available(),
           dataDir: engine.dataDir,
+          native: engine.native !== null,
+          demoRunning: engine.demoStarted(),
         })),
+      showInFolder: (req) => handle('path', req, async (r) => (native().showInFolder(r.path), null)),
+      pickFolder: () => run(() => native().pickFolder()),
     },
   };
 }

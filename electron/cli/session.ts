@@ -1,11 +1,10 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Site } from '@shared/models';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createEngine, type Engine } from '../services/engine';
 import { LifeboatError } from '../services/errors';
 import { PantheonClient } from '../services/pantheon/client';
 import { resolveApiUrl } from '../services/pantheon/config';
+import { defaultDataDir } from '../services/settings/paths';
 import { KeytarSecretStore } from '../services/secrets/keytar-store';
 import { USER_AGENT } from '../services/version';
 
@@ -17,14 +16,8 @@ export interface GlobalOptions {
   readonly account?: string;
 }
 
-/** Where the CLI and the desktop app keep settings (Electron's userData for "Lifeboat"), unless LIFEBOAT_DATA_DIR says otherwise. */
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LIFEBOAT_DATA_DIR) return env.LIFEBOAT_DATA_DIR;
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Lifeboat');
-  if (process.platform === 'win32')
-    return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Lifeboat');
-  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Lifeboat');
-}
+/** Where the CLI keeps its accounts: shared with the desktop app. */
+export const dataDir = (): string => defaultDataDir();
 
 /** The engine over the OS keychain, for the `auth` commands. */
 export function keychainEngine(g: GlobalOptions): Engine {

@@ -1,13 +1,25 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  Menu,
+  Notification,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { eventChannelOf } from '@shared/api/contract';
 import { createApi } from '../api';
+import { startSandbox, type Sandbox } from '../sandbox';
 import { createEngine } from '../services/engine';
 import { resolveApiUrl } from '../services/pantheon/config';
 import { KeytarSecretStore } from '../services/secrets/keytar-store';
 import { bindApi } from './ipc';
+import { windowState } from './window-state';
 
 let mainWindow: BrowserWindow | null = null;
+let sandbox: Promise<Sandbox> | null = null;
 
 /** Same-origin check for the renderer: the dev server URL in development, the packaged file otherwise. */
 function isOwnUrl(url: string): boolean {
@@ -16,10 +28,10 @@ function isOwnUrl(url: string): boolean {
   return url.startsWith('file://') && url.includes('/out/renderer/');
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(state: ReturnType<typeof windowState>): BrowserWindow {
+  const { maximized, ...bounds } = state.initial;
   const win = new BrowserWindow({
-    width: 1200,
-    height: 800,
+    ...bounds,
     minWidth: 800,
     minHeight: 560,
     title: 'Lifeboat',
@@ -32,7 +44,11 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
     },
   });
-  win.once('ready-to-show', () => win.show());
+  state.track(win);
+  win.once('ready-to-show', () => {
+    if (maximized) win.maximize();
+    win.show();
+  });
   win.webContents.on('will-navigate', (e, url) => {
     if (!isOwnUrl(url)) e.preventDefault();
   });
@@ -45,6 +61,9 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+// Tests and portable setups can point the app at its own data folder.
+if (process.env.LIFEBOAT_DATA_DIR) app.setPath('userData', process.env.LIFEBOAT_DATA_DIR);
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -54,11 +73,60 @@ if (!app.requestSingleInstanceLock()) {
   });
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate([
+        ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+        { role: 'fileMenu' },
+        { role: 'editMenu' },
+        { role: 'viewMenu' },
+        { role: 'windowMenu' },
+        {
+          role: 'help',
+          submenu: [
+            {
+              label: 'Pantheon machine tokens',
+              click: () => void shell.openExternal('https://docs.pantheon.io/machine-tokens'),
+            },
+          ],
+        },
+      ]),
+    );
+    const dataDir = app.getPath('userData');
     const engine = createEngine({
-      dataDir: app.getPath('userData'),
+      dataDir,
       secrets: new KeytarSecretStore(),
       defaultApiUrl: resolveApiUrl(),
-      emit: (name, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
+      demo: async () => {
+        sandbox ??= startSandbox({ seed: 'demo', workflowStepMs: 800 });
+        const s = await sandbox;
+        return {
+          apiUrl: s.apiUrl,
+          tokens: Object.fromEntries(s.accounts.map((a) => [a.email, a.machineToken])),
+        };
+      },
+      native: {
+        showInFolder: (path) => shell.showItemInFolder(path),
+        pickFolder: async () => {
+          const r = await dialog.showOpenDialog(mainWindow!, {
+            properties: ['openDirectory', 'createDirectory'],
+          });
+          return r.canceled ? null : (r.filePaths[0] ?? null);
+        },
+        notify: (title, body) => {
+          if (Notification.isSupported()) new Notification({ title, body }).show();
+        },
+        progress: (fraction) => mainWindow?.setProgressBar(fraction ?? -1),
+      },
+      emit: (name, payload) => {
+        mainWindow?.webContents.send(eventChannelOf(name), payload);
+        if (name === 'jobs.updated')
+          void engine.jobs.list().then((jobs) => {
+            const running = jobs.filter((j) => j.state === 'running' && j.progress.bytesTotal);
+            const done = running.reduce((n, j) => n + j.progress.bytesDone, 0);
+            const total = running.reduce((n, j) => n + (j.progress.bytesTotal ?? 0), 0);
+            mainWindow?.setProgressBar(total > 0 ? done / total : -1);
+          });
+      },
     });
     const trusted = (e: IpcMainInvokeEvent): boolean =>
       e.sender === mainWindow?.webContents &&
@@ -66,9 +134,15 @@ if (!app.requestSingleInstanceLock()) {
       e.senderFrame === e.sender.mainFrame &&
       isOwnUrl(e.senderFrame.url);
     bindApi(createApi(engine), trusted);
-    mainWindow = createWindow();
+    const state = windowState(dataDir);
+    mainWindow = createWindow(state);
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow(state);
+    });
+    app.on('before-quit', () => {
+      engine.jobs.cancelAll();
+      void engine.jobs.flush();
+      void sandbox?.then((s) => s.close());
     });
   });
   app.on('window-all-closed', () => {

@@ -1,42 +1,117 @@
-import { useEffect, useState } from 'react';
-import type { Account } from '@shared/models';
-import { bridge } from './bridge';
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { AccountsView, Welcome } from './components/Accounts';
+import { EmptyState, ErrorState, Loading } from './components/common';
+import { JobsView } from './components/Jobs';
+import { SettingsView } from './components/Settings';
+import { SiteList } from './components/SiteList';
+import { SiteView } from './components/SiteView';
+import { useStore, type View } from './store';
 
-/** The first screen: the accounts Lifeboat knows. The full UI is built on this contract. */
+const NAV: { view: View; label: string }[] = [
+  { view: 'sites', label: 'Sites' },
+  { view: 'jobs', label: 'Jobs' },
+  { view: 'accounts', label: 'Accounts' },
+  { view: 'settings', label: 'Settings' },
+];
+
+/** The window: navigation, the current view, and toasts. */
 export function App() {
-  const [accounts, setAccounts] = useState<readonly Account[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { accounts, view, selected, toasts, theme } = useStore(
+    useShallow((s) => ({
+      accounts: s.accounts,
+      view: s.view,
+      selected: s.selected,
+      toasts: s.toasts,
+      theme: s.settings.data?.theme ?? 'system',
+    })),
+  );
+  const running = useStore(
+    (s) => Object.values(s.jobs).filter((j) => j.state === 'running' || j.state === 'queued').length,
+  );
+  const site = useStore((s) =>
+    s.selected ? s.sites.data?.sites.find((x) => `${x.accountId}|${x.id}` === s.selected) : undefined,
+  );
+  const setView = useStore((s) => s.setView);
+  const dismiss = useStore((s) => s.dismissToast);
+  const loadAccounts = useStore((s) => s.loadAccounts);
 
   useEffect(() => {
-    let live = true;
-    void Promise.resolve()
-      .then(() => bridge().accounts.list())
-      .then(
-        (r) => {
-          if (!live) return;
-          if (r.ok) setAccounts(r.value);
-          else setError(r.error.message);
-        },
-        (e: Error) => live && setError(e.message),
-      );
-    return () => {
-      live = false;
-    };
-  }, []);
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
 
+  if (!accounts.data && accounts.error) {
+    return (
+      <ErrorState
+        title="Lifeboat could not start"
+        error={accounts.error}
+        onRetry={() => void loadAccounts()}
+      />
+    );
+  }
+  if (!accounts.data) return <Loading what="Lifeboat" />;
+  if (accounts.data.length === 0) return <Welcome />;
   return (
-    <main>
-      <h1>Lifeboat</h1>
-      {error && <p role="alert">{error}</p>}
-      {!error && accounts === null && <p>Loading accounts…</p>}
-      {accounts?.length === 0 && <p>No Pantheon account yet.</p>}
-      {accounts && accounts.length > 0 && (
-        <ul aria-label="Accounts">
-          {accounts.map((a) => (
-            <li key={a.id}>{a.email}</li>
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">
+          <svg viewBox="0 0 64 64" width="22" height="22" aria-hidden="true">
+            <circle cx="32" cy="32" r="30" fill="#1d5fd1" />
+            <path d="M14 38h36l-6 10H20z" fill="#fff" />
+            <path d="M31 12v24h2V12z" fill="#fff" />
+            <path d="M33 14l12 18H33z" fill="#ffd166" />
+            <path d="M31 18L21 32h10z" fill="#e6f0ff" />
+          </svg>
+          Lifeboat
+        </span>
+        <nav aria-label="Main">
+          {NAV.map((n) => (
+            <button
+              key={n.view}
+              type="button"
+              className={`nav-button${view === n.view ? ' active' : ''}`}
+              aria-current={view === n.view ? 'page' : undefined}
+              onClick={() => setView(n.view)}
+            >
+              {n.label}
+              {n.view === 'jobs' && running > 0 && (
+                <span className="count" aria-label={`${running} running`}>
+                  {running}
+                </span>
+              )}
+            </button>
           ))}
-        </ul>
-      )}
-    </main>
+        </nav>
+      </header>
+      <div className="content">
+        {view === 'sites' && (
+          <div className="split">
+            <SiteList />
+            {site && selected ? (
+              <SiteView key={selected} site={site} siteKey={selected} />
+            ) : (
+              <main className="site-view">
+                <EmptyState title="Choose a site">
+                  Pick a site on the left to see its environments and backups.
+                </EmptyState>
+              </main>
+            )}
+          </div>
+        )}
+        {view === 'jobs' && <JobsView />}
+        {view === 'accounts' && <AccountsView />}
+        {view === 'settings' && <SettingsView />}
+      </div>
+      <div className="toasts" role="log" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast toast-${t.kind}`}>
+            <span>{t.text}</span>
+            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+              ×
+            </button>
+          </div>
+        ))}
+      </div>
+    </div>
   );
 }

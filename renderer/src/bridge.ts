@@ -1,14 +1,22 @@
 import type { LifeboatBridge } from '@shared/api/contract';
+import { webSocketBridge } from './lib/ws-bridge';
 
 declare global {
   interface Window {
-    /** The contract, exposed by the preload (desktop) or the browser host's client (web). */
+    /** The contract, exposed by the preload (desktop) or set up here for the browser host. */
     lifeboat?: LifeboatBridge;
   }
 }
 
-/** The bridge to the main side; throws a readable error when the page runs without one. */
+let cached: LifeboatBridge | null = null;
+
+/** The bridge to the main side: the preload's in the desktop app, a WebSocket to the browser host otherwise. */
 export function bridge(): LifeboatBridge {
-  if (!window.lifeboat) throw new Error('Lifeboat’s engine is not connected to this page.');
-  return window.lifeboat;
+  if (cached) return cached;
+  if (window.lifeboat) return (cached = window.lifeboat);
+  // The browser host serves the page under /<secret>/ and answers the WebSocket at /<secret>/ws.
+  const base = location.pathname.endsWith('/') ? location.pathname : location.pathname.replace(/[^/]*$/, '');
+  if (location.protocol === 'http:' && base.length > 1)
+    return (cached = webSocketBridge(`ws://${location.host}${base}ws`));
+  throw new Error('Lifeboat’s engine is not connected to this page.');
 }

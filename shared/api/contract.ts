@@ -1,9 +1,13 @@
 import type {
   Account,
+  ArchiveEntryInfo,
   BackupSchedule,
   BackupSet,
   Environment,
+  Job,
   Organization,
+  RestorePreview,
+  Settings,
   Site,
   Workflow,
 } from '../models';
@@ -31,6 +35,10 @@ export interface SystemInfo {
   readonly platform: string;
   readonly keychainAvailable: boolean;
   readonly dataDir: string;
+  /** What this shell can do natively: pick folders, reveal files, notify. The browser host cannot. */
+  readonly native: boolean;
+  /** The demo sandbox is running in this process. */
+  readonly demoRunning: boolean;
 }
 
 /**
@@ -43,6 +51,8 @@ export interface AppApi {
     add(req: RequestOf<'accountsAdd'>): Promise<Result<Account>>;
     remove(req: RequestOf<'accountsRemove'>): Promise<Result<null>>;
     importTerminus(): Promise<Result<TerminusImport>>;
+    /** Starts the built-in demo sandbox and adds its accounts (their tokens never reach the keychain). */
+    startDemo(): Promise<Result<readonly Account[]>>;
   };
   readonly sites: {
     list(req?: RequestOf<'sitesList'>): Promise<Result<SiteList>>;
@@ -50,14 +60,37 @@ export interface AppApi {
   };
   readonly backups: {
     list(req: RequestOf<'backupsList'>): Promise<Result<readonly BackupSet[]>>;
-    /** Starts a backup and returns its workflow at once; follow it with `workflow`. */
-    create(req: RequestOf<'backupsCreate'>): Promise<Result<Workflow>>;
+    /** Starts a backup as a job that follows Pantheon's workflow to the end. */
+    create(req: RequestOf<'backupsCreate'>): Promise<Result<Job>>;
     workflow(req: RequestOf<'workflowsGet'>): Promise<Result<Workflow>>;
     schedule(req: RequestOf<'backupsSchedule'>): Promise<Result<BackupSchedule>>;
     setSchedule(req: RequestOf<'backupsSetSchedule'>): Promise<Result<BackupSchedule>>;
   };
+  readonly restores: {
+    /** What a restore would write where, and its conflicts, without writing anything. */
+    preview(req: RequestOf<'restore'>): Promise<Result<RestorePreview>>;
+    start(req: RequestOf<'restore'>): Promise<Result<Job>>;
+    /** One archive saved as it is (optionally with chosen folders unpacked beside it). */
+    download(req: RequestOf<'download'>): Promise<Result<Job>>;
+    /** The folders and files of a code or files archive, read without saving it. */
+    tree(req: RequestOf<'archiveTree'>): Promise<Result<readonly ArchiveEntryInfo[]>>;
+  };
+  readonly jobs: {
+    list(): Promise<Result<readonly Job[]>>;
+    cancel(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
+    retry(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
+  };
+  readonly settings: {
+    get(): Promise<Result<Settings>>;
+    update(req: RequestOf<'settingsUpdate'>): Promise<Result<Settings>>;
+    setDatabasePassword(req: RequestOf<'databasePassword'>): Promise<Result<Settings>>;
+  };
   readonly system: {
     info(): Promise<Result<SystemInfo>>;
+    /** Reveals a file or folder in the file manager (desktop only). */
+    showInFolder(req: RequestOf<'path'>): Promise<Result<null>>;
+    /** A native folder picker (desktop only); null when cancelled. */
+    pickFolder(): Promise<Result<string | null>>;
   };
 }
 
@@ -67,6 +100,7 @@ export const API_METHODS = [
   'accounts.add',
   'accounts.remove',
   'accounts.importTerminus',
+  'accounts.startDemo',
   'sites.list',
   'sites.environments',
   'backups.list',
@@ -74,13 +108,42 @@ export const API_METHODS = [
   'backups.workflow',
   'backups.schedule',
   'backups.setSchedule',
+  'restores.preview',
+  'restores.start',
+  'restores.download',
+  'restores.tree',
+  'jobs.list',
+  'jobs.cancel',
+  'jobs.retry',
+  'settings.get',
+  'settings.update',
+  'settings.setDatabasePassword',
   'system.info',
+  'system.showInFolder',
+  'system.pickFolder',
 ] as const satisfies readonly {
   [D in keyof AppApi]: `${D & string}.${keyof AppApi[D] & string}`;
 }[keyof AppApi][];
 
 /** A `domain.method` channel name. */
 export type ApiMethod = (typeof API_METHODS)[number];
+
+type AllMethods = { [D in keyof AppApi]: `${D & string}.${keyof AppApi[D] & string}` }[keyof AppApi];
+/** Fails to compile when a contract method is missing from API_METHODS. */
+export const API_METHODS_COMPLETE: Exclude<AllMethods, ApiMethod> extends never ? true : never = true;
+
+/**
+ * Builds an AppApi whose every method sends `(method, request)` through one transport (IPC in the preload,
+ * a WebSocket in the browser). The transport answers with the Result the main side produced.
+ */
+export function apiOverTransport(send: (method: ApiMethod, req: unknown) => Promise<unknown>): AppApi {
+  const api: Record<string, Record<string, (req?: unknown) => Promise<unknown>>> = {};
+  for (const method of API_METHODS) {
+    const [domain, name] = method.split('.') as [string, string];
+    (api[domain] ??= {})[name] = (req?: unknown) => send(method, req);
+  }
+  return api as unknown as AppApi;
+}
 
 /** What the preload exposes as `window.lifeboat`: the contract plus event subscriptions. */
 export interface LifeboatBridge extends AppApi {

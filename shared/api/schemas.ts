@@ -48,6 +48,57 @@ export const schemas = {
     keepWeeklyForDays: z.number().int().min(1).max(365).optional(),
   }),
   workflowsGet: z.object({ accountId, site: siteRef, workflowId: z.string().min(1).max(100) }),
+  restore: z.object({
+    accountId,
+    site: siteRef,
+    env: envId,
+    /** `latest`, `new`, or a backup folder such as 1700000000_backup. */
+    backup: z.string().regex(/^(latest|new|\d{9,11}_(backup|automated))$/, 'Choose latest, new or a backup folder.'),
+    elements: z.array(element).min(1, 'Choose at least one of code, database and files.').max(3),
+    targetDir: z.string().trim().min(1, 'Choose a folder to restore into.').max(4096),
+    folderName: z
+      .string()
+      .trim()
+      .regex(/^[^/\\\0]+$/, 'A folder name, not a path.')
+      .max(255)
+      .optional(),
+    branch: z.string().trim().min(1).max(200).optional(),
+    intoRepo: z.string().trim().min(1).max(4096).optional(),
+    checkoutIntoRepo: z.boolean().optional(),
+    importDatabase: z.object({ name: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'Letters, digits and _ only, at most 64.').optional(), replace: z.boolean().optional() }).optional(),
+    include: z.array(z.string().max(1000)).max(200).optional(),
+    exclude: z.array(z.string().max(1000)).max(200).optional(),
+    updateInPlace: z.boolean().optional(),
+    keepForDays: z.number().int().min(1).max(3650).optional(),
+  }),
+  download: z.object({
+    accountId,
+    site: siteRef,
+    env: envId,
+    folder: z.string().regex(/^(latest|\d{9,11}_(backup|automated))$/, 'Choose latest or a backup folder.'),
+    element,
+    targetDir: z.string().trim().min(1, 'Choose a folder to save into.').max(4096),
+    include: z.array(z.string().max(1000)).max(200).optional(),
+  }),
+  archiveTree: z.object({ accountId, site: siteRef, env: envId, folder: z.string().regex(/^\d{9,11}_(backup|automated)$/), element: z.enum(['code', 'files']) }),
+  jobRef: z.object({ jobId: z.string().uuid() }),
+  settingsUpdate: z.object({
+    defaultRestoreDir: z.string().trim().min(1).max(4096).optional(),
+    parallelDownloads: z.number().int().min(1, 'At least 1.').max(6, 'At most 6.').optional(),
+    database: z
+      .object({
+        host: z.string().trim().min(1).max(255),
+        port: z.number().int().min(1).max(65535),
+        socket: z.string().trim().max(4096).nullable(),
+        user: z.string().trim().min(1).max(80),
+      })
+      .nullable()
+      .optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+    favourites: z.array(z.string().max(100)).max(5000).optional(),
+  }),
+  databasePassword: z.object({ password: z.string().max(1024) }),
+  path: z.object({ path: z.string().min(1).max(4096) }),
 } as const;
 
 /** The validated request type of a schema. */

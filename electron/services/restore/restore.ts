@@ -55,9 +55,10 @@ export interface RestoreOptions {
 }
 
 /** Expected size on disk once an archive is extracted, per compressed byte: code compresses well, media not. */
-const EXPANSION: Record<Element, number> = { code: 3, files: 1.05, database: 0 };
+export const EXPANSION: Record<Element, number> = { code: 3, files: 1.05, database: 0 };
 
-const isNonEmptyDir = async (p: string): Promise<boolean> => {
+/** True for a folder with something in it (or a file in the way). */
+export const isNonEmptyDir = async (p: string): Promise<boolean> => {
   try {
     return (await readdir(p)).length > 0;
   } catch (e) {

@@ -18,8 +18,11 @@ interface AccountsFile {
   readonly accounts: Account[];
 }
 
-/** How to reach the token of an account that does not keep it in the keychain (the demo sandbox). */
-export type TokenOverride = (account: Account) => string | null;
+/** The demo sandbox, started on first use by the composition root: where it is and its accounts' tokens. */
+export type DemoProvider = () => Promise<{
+  readonly apiUrl: string;
+  readonly tokens: Readonly<Record<string, string>>;
+}>;
 
 /**
  * Accounts: one per machine token, named by the user's email. The token goes to the keychain; the rest
@@ -36,7 +39,7 @@ export class AccountService {
       readonly clientFor: ClientFactory;
       /** The API base new accounts use unless told otherwise. */
       readonly defaultApiUrl: string;
-      readonly tokenOverride?: TokenOverride;
+      readonly demo?: DemoProvider;
       readonly onChange?: (accounts: readonly Account[]) => void;
     },
   ) {
@@ -66,12 +69,12 @@ export class AccountService {
     const apiUrl = options.apiUrl ?? this.deps.defaultApiUrl;
     const client = this.deps.clientFor(apiUrl, async () => token);
     const user = await client.whoAmI();
-    const id = accountIdOf(user.id, apiUrl);
+    const id = options.demo ? `${user.id}@demo` : accountIdOf(user.id, apiUrl);
     const account: Account = {
       id,
       email: user.email,
       fullName: user.fullName,
-      ...(apiUrl !== PANTHEON_API_URL ? { apiUrl } : {}),
+      ...(apiUrl !== PANTHEON_API_URL && !options.demo ? { apiUrl } : {}),
       ...(options.demo ? { demo: true } : {}),
       addedAt: new Date().toISOString(),
     };
@@ -95,6 +98,17 @@ export class AccountService {
     }
   }
 
+  /** Starts the demo sandbox (if needed) and adds its accounts. */
+  async startDemo(): Promise<Account[]> {
+    if (!this.deps.demo)
+      throw new LifeboatError('not-found', 'The demo sandbox is not available in this build.');
+    const demo = await this.deps.demo();
+    const added: Account[] = [];
+    for (const token of Object.values(demo.tokens))
+      added.push(await this.add(token, { apiUrl: demo.apiUrl, demo: true }));
+    return added;
+  }
+
   /** Removes an account and its keychain entry. */
   async remove(accountId: string): Promise<void> {
     const account = await this.get(accountId);
@@ -116,9 +130,25 @@ export class AccountService {
     const cached = this.clients.get(accountId);
     if (cached) return cached;
     const account = await this.get(accountId);
+    if (account.demo) {
+      // Demo tokens come from the running sandbox, which listens on a new port each time the app starts.
+      if (!this.deps.demo)
+        throw new LifeboatError(
+          'not-found',
+          'The demo sandbox is not available here. Remove the demo account.',
+        );
+      const demo = await this.deps.demo();
+      const token = demo.tokens[account.email];
+      if (!token)
+        throw new LifeboatError(
+          'not-found',
+          `The demo has no account ${account.email}. Remove it and start the demo again.`,
+        );
+      const client = this.deps.clientFor(demo.apiUrl, async () => token);
+      this.clients.set(accountId, client);
+      return client;
+    }
     const client = this.deps.clientFor(account.apiUrl ?? PANTHEON_API_URL, async () => {
-      const override = this.deps.tokenOverride?.(account);
-      if (override) return override;
       const token = await this.deps.secrets.get(accountId);
       if (!token) {
         throw new LifeboatError(

@@ -34,6 +34,8 @@ beforeEach(async (ctx) => {
     minPollMs: 10,
   });
   return async () => {
+    engine.jobs.cancelAll();
+    await engine.jobs.flush();
     for (const a of await engine.accounts.list()) await store.delete(a.id);
     await rm(dir, { recursive: true, force: true });
   };
@@ -166,26 +168,44 @@ describe('the api over the engine', () => {
     }
   });
 
-  it('creates a backup and follows its workflow by id', async () => {
+  it('creates a backup as a job that follows the workflow to the end', async () => {
     const api = createApi(engine);
     const dana = await api.accounts.add({ machineToken: token(DANA) });
     if (!dana.ok) throw new Error(dana.error.message);
-    const wf = await api.backups.create({
+    const job = await api.backups.create({
       accountId: dana.value.id,
       site: 'acme-blog',
       env: 'dev',
       elements: ['database'],
       keepForDays: 30,
     });
-    if (!wf.ok) throw new Error(wf.error.message);
-    await sandbox.idle();
-    const done = await api.backups.workflow({
-      accountId: dana.value.id,
-      site: 'acme-blog',
-      workflowId: wf.value.id,
+    if (!job.ok) throw new Error(job.error.message);
+    expect(job.value).toMatchObject({
+      kind: 'create-backup',
+      title: 'Back up acme-blog.dev (database, 30 days)',
     });
-    expect(done).toMatchObject({ ok: true, value: { result: 'succeeded' } });
+    const done = await engine.jobs.wait(job.value.id);
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      progress: { phase: 'creating-backup', bytesDone: 3, bytesTotal: 3 },
+    });
     const sets = await api.backups.list({ accountId: dana.value.id, site: 'acme-blog', env: 'dev' });
     expect(sets.ok && sets.value[0]!.archives.database!.ttl).toBe(30 * 86400);
+    await engine.jobs.flush();
+  });
+
+  it('refuses a backup of a frozen site before queueing a job', async () => {
+    const api = createApi(engine);
+    const dana = await api.accounts.add({ machineToken: token(DANA) });
+    if (!dana.ok) throw new Error(dana.error.message);
+    const r = await api.backups.create({
+      accountId: dana.value.id,
+      site: 'acme-intranet',
+      env: 'dev',
+      elements: ['code'],
+      keepForDays: 1,
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'frozen' } });
+    expect(await engine.jobs.list()).toEqual([]);
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * `npm run start:web` / `node out/main/host.js`: Lifeboat's real UI and engine in any browser, for machines
+ * where Electron cannot start, for UI work and for the end-to-end tests. Prints the URL (with its secret).
+ */
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApi } from '../api';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createEngine } from '../services/engine';
+import type { AppEventName, AppEvents } from '@shared/api/events';
+import { resolveApiUrl } from '../services/pantheon/config';
+import { KeytarSecretStore } from '../services/secrets/keytar-store';
+import { defaultDataDir } from '../services/settings/paths';
+import { startHost, type Host } from './server';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'data-dir': { type: 'string' },
+    'renderer-dir': { type: 'string' },
+    'workflow-step-ms': { type: 'string' },
+    'poll-ms': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}".\n`);
+  process.exit(2);
+}
+const here = dirname(new URL(import.meta.url).pathname);
+const rendererDir = values['renderer-dir'] ?? join(here, '..', 'renderer');
+let sandbox: Promise<Sandbox> | null = null;
+let host: Host | null = null;
+const engine = createEngine({
+  dataDir: values['data-dir'] ?? defaultDataDir(),
+  secrets: new KeytarSecretStore(),
+  defaultApiUrl: resolveApiUrl(),
+  ...(values['poll-ms'] ? { pollMs: Number(values['poll-ms']), minPollMs: 10 } : {}),
+  demo: async () => {
+    sandbox ??= startSandbox({
+      seed: 'demo',
+      workflowStepMs: values['workflow-step-ms'] ? Number(values['workflow-step-ms']) : 800,
+    });
+    const s = await sandbox;
+    return { apiUrl: s.apiUrl, tokens: Object.fromEntries(s.accounts.map((a) => [a.email, a.machineToken])) };
+  },
+  emit: <K extends AppEventName>(name: K, payload: AppEvents[K]) => host?.emit(name, payload),
+});
+host = await startHost({ api: createApi(engine), rendererDir, port });
+process.stdout.write(
+  values.json
+    ? `${JSON.stringify({ url: host.url })}\n`
+    : `Lifeboat is running at ${host.url}\nOpen that address in a browser (it only answers on this computer). Ctrl-C stops it.\n`,
+);
+const stop = async (): Promise<void> => {
+  engine.jobs.cancelAll();
+  await engine.jobs.flush();
+  await host?.close();
+  await (await sandbox)?.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

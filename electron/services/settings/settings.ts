@@ -1,0 +1,73 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Settings, Theme } from '@shared/models';
+import type { SecretStore } from '../secrets/secret-store';
+import { JsonFile } from './json-file';
+
+interface StoredSettings {
+  readonly defaultRestoreDir?: string;
+  readonly parallelDownloads?: number;
+  readonly database?: { host: string; port: number; socket: string | null; user: string } | null;
+  readonly theme?: Theme;
+  readonly favourites?: string[];
+}
+
+/** The keychain entry holding the local database password. */
+export const DB_PASSWORD_KEY = 'database-password';
+
+/** Settings in `settings.json` beside the accounts; the database password stays in the keychain. */
+export class SettingsService {
+  private readonly file: JsonFile<StoredSettings>;
+
+  constructor(
+    dataDir: string,
+    private readonly secrets: SecretStore,
+    private readonly onChange?: (s: Settings) => void,
+  ) {
+    this.file = new JsonFile(join(dataDir, 'settings.json'), () => ({}));
+  }
+
+  private async resolve(s: StoredSettings): Promise<Settings> {
+    const hasPassword = s.database
+      ? (await this.secrets.get(DB_PASSWORD_KEY).catch(() => null)) !== null
+      : false;
+    return {
+      defaultRestoreDir: s.defaultRestoreDir ?? join(homedir(), 'Lifeboat'),
+      parallelDownloads: s.parallelDownloads ?? 3,
+      database: s.database ? { ...s.database, hasPassword } : null,
+      theme: s.theme ?? 'system',
+      favourites: s.favourites ?? [],
+    };
+  }
+
+  async get(): Promise<Settings> {
+    return this.resolve(await this.file.read());
+  }
+
+  async update(
+    patch: Partial<Omit<StoredSettings, 'favourites'>> & { favourites?: readonly string[] },
+  ): Promise<Settings> {
+    const next = await this.file.update((cur) => {
+      const merged: Record<string, unknown> = { ...cur };
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;
+      return merged as StoredSettings;
+    });
+    const s = await this.resolve(next);
+    this.onChange?.(s);
+    return s;
+  }
+
+  /** Stores (or with an empty string, forgets) the database password in the keychain. */
+  async setDatabasePassword(password: string): Promise<Settings> {
+    if (password === '') await this.secrets.delete(DB_PASSWORD_KEY);
+    else await this.secrets.set(DB_PASSWORD_KEY, password);
+    const s = await this.get();
+    this.onChange?.(s);
+    return s;
+  }
+
+  /** The password for imports, from the keychain. */
+  databasePassword(): Promise<string | null> {
+    return this.secrets.get(DB_PASSWORD_KEY);
+  }
+}

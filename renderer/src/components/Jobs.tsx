@@ -1,0 +1,93 @@
+import { useMemo } from 'react';
+import type { Job } from '@shared/models';
+import { bridge } from '../bridge';
+import { localDateTime } from '../lib/format';
+import { useStore } from '../store';
+import { EmptyState, ProgressBar } from './common';
+
+const PHASE: Record<Job['progress']['phase'], string> = {
+  queued: 'Waiting',
+  'creating-backup': 'Creating backup on Pantheon',
+  downloading: 'Downloading',
+  verifying: 'Verifying',
+  extracting: 'Extracting',
+  'checking-out': 'Checking out',
+  importing: 'Importing the database',
+  finishing: 'Finishing',
+};
+
+const STATE: Record<Job['state'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** Every job, newest first: progress while running; cancel, retry (which resumes downloads) and show in folder. */
+export function JobsView() {
+  const jobsById = useStore((s) => s.jobs);
+  const native = useStore((s) => s.nativeShell);
+  const toast = useStore((s) => s.toast);
+  const upsert = useStore((s) => s.upsertJob);
+  const jobs = useMemo(
+    () => Object.values(jobsById).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)),
+    [jobsById],
+  );
+  const act = async (kind: 'cancel' | 'retry', job: Job): Promise<void> => {
+    const r = await bridge().jobs[kind]({ jobId: job.id });
+    if (!r.ok) return toast('error', r.error.message);
+    upsert(r.value);
+  };
+  return (
+    <main className="page" aria-labelledby="jobs-title">
+      <h1 id="jobs-title">Jobs</h1>
+      {jobs.length === 0 && (
+        <EmptyState title="No jobs yet">
+          Backups, downloads and restores you start show up here, with their progress.
+        </EmptyState>
+      )}
+      <ul className="card-list" aria-label="Jobs">
+        {jobs.map((job) => (
+          <li key={job.id} className={`card job job-${job.state}`} aria-label={job.title}>
+            <div className="row spread">
+              <div>
+                <strong>{job.title}</strong>
+                <div className="hint">
+                  <span className={`badge badge-state-${job.state}`}>{STATE[job.state]}</span>{' '}
+                  {job.state === 'running' && PHASE[job.progress.phase]} · started{' '}
+                  {localDateTime(Date.parse(job.createdAt) / 1000)}
+                </div>
+              </div>
+              <div className="row">
+                {(job.state === 'running' || job.state === 'queued') && (
+                  <button type="button" onClick={() => void act('cancel', job)}>
+                    Cancel
+                  </button>
+                )}
+                {(job.state === 'failed' || job.state === 'cancelled') && (
+                  <button type="button" onClick={() => void act('retry', job)}>
+                    {job.kind === 'create-backup' ? 'Retry' : 'Resume'}
+                  </button>
+                )}
+                {job.state === 'succeeded' && job.outputPath && native && (
+                  <button
+                    type="button"
+                    onClick={() => void bridge().system.showInFolder({ path: job.outputPath! })}
+                  >
+                    Show in folder
+                  </button>
+                )}
+              </div>
+            </div>
+            {job.state === 'running' && (
+              <ProgressBar progress={job.progress} label={`Progress of ${job.title}`} />
+            )}
+            {job.state === 'succeeded' && job.outputPath && <p className="path">{job.outputPath}</p>}
+            {job.error && job.state !== 'succeeded' && <p className="error-text">{job.error.message}</p>}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

@@ -1,0 +1,600 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ArchiveEntryInfo, BackupSet, Element, Job, RestorePreview, Site } from '@shared/models';
+import { bridge } from '../bridge';
+import { formatBytes, localDateTime, today } from '../lib/format';
+import { useStore, type SiteKey } from '../store';
+import { Dialog, ErrorState, Loading, ProgressBar } from './common';
+
+const split = (key: SiteKey): { accountId: string; siteId: string } => ({
+  accountId: key.slice(0, key.indexOf('|')),
+  siteId: key.slice(key.indexOf('|') + 1),
+});
+const accountOf = (site: Site): string => site.accountId;
+
+/** A folder path: typed, or picked with the native dialog in the desktop app. */
+export function FolderField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const native = useStore((s) => s.nativeShell);
+  const pick = async (): Promise<void> => {
+    const r = await bridge().system.pickFolder();
+    if (r.ok && r.value) onChange(r.value);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="row">
+        <input
+          id={id}
+          type="text"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          spellCheck={false}
+          className="grow"
+        />
+        {native && (
+          <button type="button" onClick={() => void pick()}>
+            Choose…
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Follows one job from the store: its progress, then its outcome. */
+function JobStatus({ jobId, doneText }: { jobId: string; doneText: string }) {
+  const job = useStore((s) => s.jobs[jobId]) as Job | undefined;
+  const native = useStore((s) => s.nativeShell);
+  if (!job) return <Loading what="the job" />;
+  if (job.state === 'failed' || job.state === 'cancelled')
+    return (
+      <ErrorState
+        title={job.state === 'cancelled' ? 'Cancelled' : 'It did not work'}
+        error={job.error ?? { message: 'Failed.' }}
+      />
+    );
+  if (job.state === 'succeeded') {
+    return (
+      <div className="state state-success" role="status">
+        <strong>{doneText}</strong>
+        {job.outputPath && <p className="path">{job.outputPath}</p>}
+        {job.outputPath && native && (
+          <button type="button" onClick={() => void bridge().system.showInFolder({ path: job.outputPath! })}>
+            Show in folder
+          </button>
+        )}
+      </div>
+    );
+  }
+  return (
+    <div role="status" aria-live="polite">
+      <p>{job.progress.message ?? job.progress.phase}</p>
+      <ProgressBar progress={job.progress} label={job.title} />
+    </div>
+  );
+}
+
+const PRESETS = [
+  { days: 7, label: '1 week' },
+  { days: 30, label: '1 month' },
+  { days: 180, label: '6 months' },
+  { days: 365, label: '1 year' },
+];
+
+/** Create backup: which element, how long to keep it, then the workflow's progress. */
+export function CreateBackupDialog({ site, env, onClose }: { site: Site; env: string; onClose: () => void }) {
+  const [element, setElement] = useState<'all' | Element>('all');
+  const [days, setDays] = useState(30);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const upsertJob = useStore((s) => s.upsertJob);
+  const start = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    const r = await bridge().backups.create({
+      accountId: accountOf(site),
+      site: site.name,
+      env,
+      elements: element === 'all' ? ['code', 'database', 'files'] : [element],
+      keepForDays: days,
+    });
+    if (!r.ok) return setError(r.error.message);
+    upsertJob(r.value);
+    setJobId(r.value.id);
+  };
+  return (
+    <Dialog title={`Create a backup of ${site.name}.${env}`} onClose={onClose}>
+      {jobId ? (
+        <JobStatus jobId={jobId} doneText="The backup is ready; it is now at the top of the list." />
+      ) : (
+        <form className="stack" onSubmit={start}>
+          <fieldset>
+            <legend>What to back up</legend>
+            {(['all', 'code', 'database', 'files'] as const).map((el) => (
+              <label key={el} className="choice">
+                <input
+                  type="radio"
+                  name="element"
+                  value={el}
+                  checked={element === el}
+                  onChange={() => setElement(el)}
+                />
+                {el === 'all' ? 'Everything (code, database and files)' : el[0]!.toUpperCase() + el.slice(1)}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset>
+            <legend>Keep it for</legend>
+            <div className="row wrap">
+              {PRESETS.map((p) => (
+                <label key={p.days} className="choice">
+                  <input
+                    type="radio"
+                    name="keep"
+                    checked={days === p.days}
+                    onChange={() => setDays(p.days)}
+                  />
+                  {p.label}
+                </label>
+              ))}
+              <label>
+                or{' '}
+                <input
+                  type="number"
+                  min={1}
+                  max={3650}
+                  value={days}
+                  onChange={(e) => setDays(Number(e.target.value))}
+                  className="narrow"
+                  aria-label="Days to keep"
+                />{' '}
+                days
+              </label>
+            </div>
+          </fieldset>
+          {error && <ErrorState error={{ message: error }} />}
+          <div className="row end">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={!(days >= 1 && days <= 3650)}>
+              Create backup
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+/** Directories of an archive listing, as a tree two levels deep below the top folder. */
+function folderTree(entries: readonly ArchiveEntryInfo[]): { path: string; depth: number; size: number }[] {
+  const sizes = new Map<string, number>();
+  for (const e of entries) {
+    const parts = e.path.split('/');
+    for (let d = 1; d <= Math.min(3, parts.length - (e.type === 'directory' ? 0 : 1)); d++) {
+      const p = parts.slice(0, d).join('/');
+      sizes.set(p, (sizes.get(p) ?? 0) + (e.type === 'file' ? e.size : 0));
+    }
+  }
+  return [...sizes.entries()]
+    .map(([path, size]) => ({ path, depth: path.split('/').length - 1, size }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Download one archive as it is; for code and files, optionally unpack only some folders. */
+export function DownloadDialog({
+  site,
+  siteKey,
+  env,
+  set,
+  element,
+  onClose,
+}: {
+  site: Site;
+  siteKey: SiteKey;
+  env: string;
+  set: BackupSet;
+  element: Element;
+  onClose: () => void;
+}) {
+  const defaultDir = useStore((s) => s.settings.data?.defaultRestoreDir ?? '');
+  const treeId = `${siteKey}/${env}/${set.folder}/${element}`;
+  const tree = useStore((s) => s.trees[treeId]);
+  const loadTree = useStore((s) => s.loadTree);
+  const upsertJob = useStore((s) => s.upsertJob);
+  const [dir, setDir] = useState(defaultDir);
+  const [pickFolders, setPickFolders] = useState(false);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const archive = set.archives[element]!;
+  useEffect(() => {
+    if (pickFolders && element !== 'database' && !tree) void loadTree(siteKey, env, set.folder, element);
+  }, [pickFolders, element, tree, loadTree, siteKey, env, set.folder]);
+  const folders = useMemo(() => (tree?.data ? folderTree(tree.data).filter((f) => f.depth > 0) : []), [tree]);
+  const start = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    setError(null);
+    const include = pickFolders ? [...chosen].map((p) => `${p}/`) : [];
+    const r = await bridge().restores.download({
+      accountId: split(siteKey).accountId,
+      site: site.name,
+      env,
+      folder: set.folder,
+      element,
+      targetDir: dir,
+      include,
+    });
+    if (!r.ok) return setError(r.error.message);
+    upsertJob(r.value);
+    setJobId(r.value.id);
+  };
+  return (
+    <Dialog title={`Download the ${element} archive`} onClose={onClose} wide>
+      <p className="hint">
+        {archive.filename} · {formatBytes(archive.size)} · made{' '}
+        {archive.date ? localDateTime(archive.date) : '—'}
+      </p>
+      {jobId ? (
+        <JobStatus jobId={jobId} doneText="Downloaded and verified." />
+      ) : (
+        <form className="stack" onSubmit={start}>
+          <FolderField id="download-dir" label="Save into" value={dir} onChange={setDir} />
+          {element !== 'database' && (
+            <label className="choice">
+              <input
+                type="checkbox"
+                checked={pickFolders}
+                onChange={(e) => setPickFolders(e.target.checked)}
+              />
+              Also unpack only some folders
+            </label>
+          )}
+          {pickFolders && (
+            <fieldset className="tree">
+              <legend>Folders to unpack</legend>
+              {tree?.loading && <Loading what="the archive's folders (this reads the whole archive)" />}
+              {tree?.error && (
+                <ErrorState
+                  error={tree.error}
+                  onRetry={() => void loadTree(siteKey, env, set.folder, element as 'code' | 'files')}
+                />
+              )}
+              {folders.map((f) => (
+                <label
+                  key={f.path}
+                  className="choice tree-item"
+                  style={{ paddingLeft: `${(f.depth - 1) * 1.25}rem` }}
+                >
+                  <input
+                    type="checkbox"
+                    checked={chosen.has(f.path)}
+                    onChange={(e) => {
+                      const next = new Set(chosen);
+                      if (e.target.checked) next.add(f.path);
+                      else next.delete(f.path);
+                      setChosen(next);
+                    }}
+                  />
+                  {f.path.split('/').pop()}/ <span className="hint">{formatBytes(f.size)}</span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {error && <ErrorState error={{ message: error }} />}
+          <div className="row end">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button
+              type="submit"
+              className="primary"
+              disabled={dir.trim() === '' || (pickFolders && chosen.size === 0)}
+            >
+              Download
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+const words = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Restore locally: what, from which backup, where, on which branch; a summary of every write and conflict before it starts. */
+export function RestoreDialog({
+  site,
+  siteKey,
+  env,
+  folder,
+  onClose,
+}: {
+  site: Site;
+  siteKey: SiteKey;
+  env: string;
+  folder?: string;
+  onClose: () => void;
+}) {
+  const settings = useStore((s) => s.settings.data);
+  const sets = useStore((s) => s.backups[`${siteKey}/${env}`]?.data ?? []);
+  const upsertJob = useStore((s) => s.upsertJob);
+  const [backup, setBackup] = useState<string>(folder ?? 'latest');
+  const [elements, setElements] = useState<Element[]>(['code', 'database', 'files']);
+  const [dir, setDir] = useState(settings?.defaultRestoreDir ?? '');
+  const [folderName, setFolderName] = useState(`${site.name}-${env}`);
+  const [branch, setBranch] = useState(`lifeboat/${env}-${today()}`);
+  const [intoRepo, setIntoRepo] = useState('');
+  const [checkout, setCheckout] = useState(false);
+  const [importDb, setImportDb] = useState(false);
+  const [dbName, setDbName] = useState('');
+  const [replaceDb, setReplaceDb] = useState(false);
+  const [include, setInclude] = useState('');
+  const [exclude, setExclude] = useState('');
+  const [preview, setPreview] = useState<RestorePreview | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  const request = () => ({
+    accountId: split(siteKey).accountId,
+    site: site.name,
+    env,
+    backup,
+    elements,
+    targetDir: dir,
+    folderName,
+    ...(elements.includes('code') ? { branch } : {}),
+    ...(intoRepo.trim() && elements.includes('code')
+      ? { intoRepo: intoRepo.trim(), checkoutIntoRepo: checkout }
+      : {}),
+    ...(importDb && elements.includes('database')
+      ? { importDatabase: { ...(dbName.trim() ? { name: dbName.trim() } : {}), replace: replaceDb } }
+      : {}),
+    include: words(include),
+    exclude: words(exclude),
+  });
+  const review = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const r = await bridge().restores.preview(request());
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    setPreview(r.value);
+  };
+  const start = async (): Promise<void> => {
+    setBusy(true);
+    const r = await bridge().restores.start(request());
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    upsertJob(r.value);
+    setJobId(r.value.id);
+  };
+  const toggle = (el: Element, on: boolean): void => {
+    setPreview(null);
+    setElements(
+      on
+        ? (['code', 'database', 'files'] as const).filter((x) => x === el || elements.includes(x))
+        : elements.filter((x) => x !== el),
+    );
+  };
+  const changed =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      setPreview(null);
+      set(v);
+    };
+  if (jobId) {
+    return (
+      <Dialog title={`Restore ${site.name}.${env} locally`} onClose={onClose}>
+        <JobStatus jobId={jobId} doneText="Restored. Everything is in place." />
+        <p className="hint">You can close this; the job keeps running and is listed under Jobs.</p>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title={`Restore ${site.name}.${env} locally`} onClose={onClose} wide>
+      <form className="stack" onSubmit={review}>
+        <div className="grid-2">
+          <div className="field">
+            <label htmlFor="restore-backup">Backup</label>
+            <select id="restore-backup" value={backup} onChange={(e) => changed(setBackup)(e.target.value)}>
+              <option value="latest">The latest backup</option>
+              <option value="new">Create a new backup first</option>
+              {sets
+                .filter((s) => s.finished)
+                .map((s) => (
+                  <option key={s.folder} value={s.folder}>
+                    {localDateTime(s.scheduledFor)} ({s.initiator})
+                  </option>
+                ))}
+            </select>
+          </div>
+          <fieldset>
+            <legend>Restore</legend>
+            {(['code', 'database', 'files'] as const).map((el) => (
+              <label key={el} className="choice">
+                <input
+                  type="checkbox"
+                  checked={elements.includes(el)}
+                  onChange={(e) => toggle(el, e.target.checked)}
+                />
+                {el === 'code' ? 'Code (git)' : el === 'database' ? 'Database' : 'Files'}
+              </label>
+            ))}
+          </fieldset>
+        </div>
+        <div className="grid-2">
+          <FolderField id="restore-dir" label="Into the folder" value={dir} onChange={changed(setDir)} />
+          <div className="field">
+            <label htmlFor="restore-name">New folder name</label>
+            <input
+              id="restore-name"
+              type="text"
+              value={folderName}
+              onChange={(e) => changed(setFolderName)(e.target.value)}
+            />
+          </div>
+        </div>
+        {elements.includes('code') && (
+          <div className="grid-2">
+            <div className="field">
+              <label htmlFor="restore-branch">Branch</label>
+              <input
+                id="restore-branch"
+                type="text"
+                value={branch}
+                onChange={(e) => changed(setBranch)(e.target.value)}
+                spellCheck={false}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="restore-repo">Also into my existing clone (optional)</label>
+              <input
+                id="restore-repo"
+                type="text"
+                value={intoRepo}
+                onChange={(e) => changed(setIntoRepo)(e.target.value)}
+                placeholder="/path/to/my/clone"
+                spellCheck={false}
+              />
+              {intoRepo.trim() && (
+                <label className="choice">
+                  <input
+                    type="checkbox"
+                    checked={checkout}
+                    onChange={(e) => changed(setCheckout)(e.target.checked)}
+                  />{' '}
+                  Check the branch out there
+                </label>
+              )}
+            </div>
+          </div>
+        )}
+        {elements.includes('database') && (
+          <fieldset>
+            <legend>Database</legend>
+            <p className="hint">The .sql.gz is always kept as downloaded.</p>
+            <label className="choice">
+              <input
+                type="checkbox"
+                checked={importDb}
+                onChange={(e) => changed(setImportDb)(e.target.checked)}
+                disabled={!settings?.database}
+              />{' '}
+              Import it into my local database
+              {!settings?.database && <span className="hint"> (set up a connection in Settings first)</span>}
+            </label>
+            {importDb && (
+              <div className="row wrap">
+                <label>
+                  Database name{' '}
+                  <input
+                    type="text"
+                    value={dbName}
+                    placeholder={`${site.name.replace(/-/g, '_')}_${env}_${today().replace(/-/g, '')}`}
+                    onChange={(e) => changed(setDbName)(e.target.value)}
+                  />
+                </label>
+                <label className="choice">
+                  <input
+                    type="checkbox"
+                    checked={replaceDb}
+                    onChange={(e) => changed(setReplaceDb)(e.target.checked)}
+                  />{' '}
+                  Replace it if it exists
+                </label>
+              </div>
+            )}
+          </fieldset>
+        )}
+        {elements.includes('files') && (
+          <div className="grid-2">
+            <div className="field">
+              <label htmlFor="restore-include">Only these folders (optional)</label>
+              <input
+                id="restore-include"
+                type="text"
+                value={include}
+                onChange={(e) => changed(setInclude)(e.target.value)}
+                placeholder={`files_${env}/2024/`}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor="restore-exclude">Leave out (optional)</label>
+              <input
+                id="restore-exclude"
+                type="text"
+                value={exclude}
+                onChange={(e) => changed(setExclude)(e.target.value)}
+                placeholder="styles/, css/, js/"
+              />
+            </div>
+          </div>
+        )}
+        {error && <ErrorState error={{ message: error }} />}
+        {preview && (
+          <section className="summary" aria-labelledby="summary-title">
+            <h3 id="summary-title">What will happen</h3>
+            <ul>
+              {preview.writes.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+            <p className="hint">
+              About {formatBytes(preview.downloadBytes)} on disk; {formatBytes(preview.freeBytes)} free.
+            </p>
+            {preview.conflicts.length > 0 && (
+              <div className="state state-error" role="alert">
+                <strong>Fix these first</strong>
+                <ul>
+                  {preview.conflicts.map((c) => (
+                    <li key={c.message}>{c.message}</li>
+                  ))}
+                </ul>
+              </div>
+            )}
+          </section>
+        )}
+        <div className="row end">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          {!preview ? (
+            <button
+              type="submit"
+              className="primary"
+              disabled={busy || elements.length === 0 || dir.trim() === ''}
+            >
+              {busy ? 'Checking…' : 'Review'}
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void start()}
+              disabled={busy || preview.conflicts.length > 0}
+            >
+              Start restore
+            </button>
+          )}
+        </div>
+      </form>
+    </Dialog>
+  );
+}

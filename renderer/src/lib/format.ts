@@ -1,0 +1,49 @@
+/** Bytes for people: 1.5 GB, 340 MB, 12 kB. */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '—';
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "3 days ago", "in 2 months": an epoch in seconds relative to now. */
+export function relativeTime(epochSeconds: number, now = Date.now()): string {
+  const diff = epochSeconds * 1000 - now;
+  const abs = Math.abs(diff);
+  const steps: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['year', 365 * 86400_000],
+    ['month', 30 * 86400_000],
+    ['week', 7 * 86400_000],
+    ['day', 86400_000],
+    ['hour', 3600_000],
+    ['minute', 60_000],
+  ];
+  for (const [unit, ms] of steps) if (abs >= ms) return rtf.format(Math.round(diff / ms), unit);
+  return rtf.format(0, 'minute');
+}
+
+/** A date and time in the user's time zone. */
+export function localDateTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** 1:05 or 1:02:03. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return '';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+    : `${m}:${String(s).padStart(2, '0')}`;
+}
+
+/** Today's date as YYYY-MM-DD, for default branch names. */
+export const today = (): string => new Date().toISOString().slice(0, 10);

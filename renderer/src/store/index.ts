@@ -1,0 +1,15 @@
+import { create } from 'zustand';
+import { accountsSlice, backupsSlice, jobsSlice, settingsSlice, sitesSlice, uiSlice } from './slices';
+import type { Store } from './types';
+
+/** The renderer's one store, made of typed slices. Select atomically; use useShallow for several fields. */
+export const useStore = create<Store>()((...a) => ({
+  ...accountsSlice(...a),
+  ...sitesSlice(...a),
+  ...backupsSlice(...a),
+  ...jobsSlice(...a),
+  ...settingsSlice(...a),
+  ...uiSlice(...a),
+}));
+
+export * from './types';

@@ -1,0 +1,12 @@
+/** The shared models the store keeps, re-exported in one place. */
+export type {
+  Account,
+  ArchiveEntryInfo,
+  BackupSchedule,
+  BackupSet,
+  Environment,
+  Job,
+  Settings,
+  Site,
+} from '@shared/models';
+export type { AppError as AppErrorLike } from '@shared/result';

@@ -1,0 +1,98 @@
+import type { StateCreator } from 'zustand';
+import type { SiteList } from '@shared/api/contract';
+import type {
+  Account,
+  AppErrorLike,
+  ArchiveEntryInfo,
+  BackupSchedule,
+  BackupSet,
+  Environment,
+  Job,
+  Settings,
+} from './model-types';
+
+/** A value being loaded: data, whether a load is running, and the last error. */
+export interface Loadable<T> {
+  readonly data: T | null;
+  readonly loading: boolean;
+  readonly error: AppErrorLike | null;
+}
+
+export const idle = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
+
+export interface AccountsSlice {
+  accounts: Loadable<readonly Account[]>;
+  loadAccounts(): Promise<void>;
+}
+
+/** A site is identified by its account and id: the same site may be visible to two accounts. */
+export type SiteKey = `${string}|${string}`;
+export const siteKey = (accountId: string, siteId: string): SiteKey => `${accountId}|${siteId}`;
+
+export interface SiteFilters {
+  readonly framework: string;
+  readonly organization: string;
+  readonly account: string;
+}
+
+export interface SitesSlice {
+  sites: Loadable<SiteList>;
+  query: string;
+  filters: SiteFilters;
+  selected: SiteKey | null;
+  loadSites(refresh?: boolean): Promise<void>;
+  setQuery(q: string): void;
+  setFilter<K extends keyof SiteFilters>(key: K, value: SiteFilters[K]): void;
+  select(key: SiteKey | null): void;
+}
+
+export interface BackupsSlice {
+  environments: Record<SiteKey, Loadable<readonly Environment[]>>;
+  selectedEnv: Record<SiteKey, string>;
+  backups: Record<string, Loadable<readonly BackupSet[]>>;
+  schedules: Record<string, Loadable<BackupSchedule>>;
+  trees: Record<string, Loadable<readonly ArchiveEntryInfo[]>>;
+  loadEnvironments(key: SiteKey): Promise<void>;
+  selectEnv(key: SiteKey, env: string): void;
+  loadBackups(key: SiteKey, env: string): Promise<void>;
+  loadSchedule(key: SiteKey, env: string): Promise<void>;
+  loadTree(key: SiteKey, env: string, folder: string, element: 'code' | 'files'): Promise<void>;
+}
+
+export interface JobsSlice {
+  jobs: Record<string, Job>;
+  jobsLoaded: boolean;
+  loadJobs(): Promise<void>;
+  upsertJob(job: Job): void;
+}
+
+export interface SettingsSlice {
+  settings: Loadable<Settings>;
+  loadSettings(): Promise<void>;
+  setSettings(s: Settings): void;
+  toggleFavourite(siteId: string): Promise<void>;
+}
+
+export type View = 'sites' | 'jobs' | 'settings' | 'accounts';
+
+export interface Toast {
+  readonly id: number;
+  readonly kind: 'info' | 'error' | 'success';
+  readonly text: string;
+}
+
+export interface UiSlice {
+  view: View;
+  toasts: readonly Toast[];
+  /** The desktop shell (folder picker, show in folder); false in the browser host. */
+  nativeShell: boolean;
+  setNativeShell(native: boolean): void;
+  setView(v: View): void;
+  toast(kind: Toast['kind'], text: string): void;
+  dismissToast(id: number): void;
+}
+
+export type Store = AccountsSlice & SitesSlice & BackupsSlice & JobsSlice & SettingsSlice & UiSlice;
+
+/** A slice creator over the whole store. */
+export type Slice<T> = StateCreator<Store, [], [], T>;

@@ -1,0 +1,264 @@
+// The end-to-end journeys, written once: journeys.spec.ts runs them in Chromium through the browser host,
+// test/e2e-electron runs them in the desktop app wherever an Electron binary exists.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from '@playwright/test';
+import type { Sandbox } from '../../electron/sandbox';
+import { clientFor } from '../helpers/sandbox';
+import { addAccount, expect, expectAccessible, shot } from './fixtures';
+
+const run = promisify(execFile);
+const sha = async (p: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
+const DANA = 'dana@example.com';
+const FRAN = 'fran@example.com';
+
+/** What a journey gets: the page (a browser tab or the Electron window), how to open the app, the sandbox, a temp folder. */
+export interface JourneyContext {
+  readonly page: Page;
+  open(): Promise<void>;
+  readonly sandbox: Sandbox;
+  readonly work: string;
+  /** Only the Chromium run saves the README screenshots. */
+  readonly screenshots: boolean;
+}
+
+const token = (ctx: JourneyContext, email: string): string =>
+  ctx.sandbox.accounts.find((a) => a.email === email)!.machineToken;
+
+async function capture(ctx: JourneyContext, name: string): Promise<void> {
+  await expectAccessible(ctx.page, name);
+  if (ctx.screenshots) await shot(ctx.page, name);
+}
+
+async function openSite(page: Page, label: string): Promise<void> {
+  await page
+    .getByRole('list', { name: 'Site list' })
+    .getByRole('button', { name: new RegExp(label) })
+    .click();
+  await expect(page.getByRole('heading', { level: 1, name: new RegExp(label) })).toBeVisible();
+}
+
+async function signIn(ctx: JourneyContext, email = DANA): Promise<void> {
+  await ctx.open();
+  await addAccount(ctx.page, token(ctx, email));
+  await expect(ctx.page.getByRole('list', { name: 'Site list' })).toBeVisible();
+}
+
+const firstBackupRow = (page: Page) =>
+  page.getByRole('table', { name: 'Backups of live' }).getByRole('row').nth(1);
+
+/** Every journey, by name. */
+export const journeys: { readonly name: string; run(ctx: JourneyContext): Promise<void> }[] = [
+  {
+    name: 'first run: the demo sandbox lists sites and search narrows them',
+    async run(ctx) {
+      const { page } = ctx;
+      await ctx.open();
+      await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toBeVisible();
+      await capture(ctx, 'welcome');
+      await page.getByRole('button', { name: 'Try the demo sandbox' }).click();
+      await expect(
+        page.getByRole('list', { name: 'Site list' }).getByRole('button', { name: /Acme Blog/ }),
+      ).toBeVisible();
+      // Dana sees 9 sites and Fran 6: both demo accounts are listed together.
+      await expect(page.getByText('15 of 15 sites')).toBeVisible();
+      await page.getByLabel('Search sites').fill('globex');
+      await expect(page.getByText('6 of 15 sites')).toBeVisible();
+      await page.getByLabel('Search sites').fill('bakery');
+      await expect(page.getByText('1 of 15 sites')).toBeVisible();
+      await page.getByLabel('Search sites').fill('');
+      await openSite(page, 'Acme Blog');
+      await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByRole('table', { name: 'Backups of live' })).toBeVisible();
+      await capture(ctx, 'sites');
+    },
+  },
+  {
+    name: 'accounts: a bad token gets the specific error; good ones list their sites side by side',
+    async run(ctx) {
+      const { page } = ctx;
+      await ctx.open();
+      await addAccount(page, 'not-a-real-token-123');
+      await expect(page.getByRole('alert')).toContainText('The machine token was rejected by Pantheon');
+      await addAccount(page, token(ctx, DANA));
+      await expect(
+        page.getByRole('list', { name: 'Site list' }).getByRole('button', { name: /Acme Blog/ }),
+      ).toBeVisible();
+      await page.getByRole('button', { name: 'Accounts' }).click();
+      await addAccount(page, token(ctx, FRAN));
+      await expect(page.getByRole('list', { name: 'Accounts' }).getByText(FRAN)).toBeVisible();
+      await capture(ctx, 'accounts');
+      await page.getByRole('button', { name: 'Sites' }).click();
+      const list = page.getByRole('list', { name: 'Site list' });
+      await page.getByLabel('Search sites').fill('fran');
+      await expect(list.getByRole('button', { name: /Fran Portfolio/ })).toBeVisible();
+      await page.getByLabel('Search sites').fill('acme blog');
+      await expect(list.getByRole('button', { name: /Acme Blog/ })).toBeVisible();
+    },
+  },
+  {
+    name: 'create a backup (all, 30 days): progress, then the new set at the top',
+    async run(ctx) {
+      const { page, sandbox } = ctx;
+      await signIn(ctx);
+      await openSite(page, 'Acme Events');
+      await page.getByRole('button', { name: 'Create backup' }).first().click();
+      const dialog = page.getByRole('dialog', { name: /Create a backup/ });
+      await dialog.getByLabel('Everything (code, database and files)').check();
+      await dialog.getByLabel('1 month').check();
+      await capture(ctx, 'create-backup');
+      await dialog.getByRole('button', { name: 'Create backup' }).click();
+      await expect(dialog.getByRole('progressbar')).toBeVisible();
+      await expect(dialog.getByText('The backup is ready')).toBeVisible({ timeout: 30_000 });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await expect(firstBackupRow(page).getByText('manual')).toBeVisible();
+      const client = clientFor(sandbox, DANA);
+      const [newest] = await client.listBackupSets(await client.getSite('acme-events'), 'live');
+      expect(newest).toMatchObject({ initiator: 'manual' });
+      expect(newest!.archives.files!.ttl).toBe(30 * 86400);
+    },
+  },
+  {
+    name: 'restore live into a folder: branch at the newest live tag, files in place, database archive, lifeboat.json',
+    async run(ctx) {
+      const { page, sandbox } = ctx;
+      const target = join(ctx.work, 'restores');
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      await page.getByRole('button', { name: 'Restore locally' }).click();
+      const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
+      await dialog.getByLabel('Into the folder').fill(target);
+      await dialog.getByRole('button', { name: 'Review' }).click();
+      await expect(dialog.getByRole('heading', { name: 'What will happen' })).toBeVisible();
+      await capture(ctx, 'restore');
+      await dialog.getByRole('button', { name: 'Start restore' }).click();
+      await expect(dialog.getByText('Restored. Everything is in place.')).toBeVisible({ timeout: 60_000 });
+      const root = join(target, 'acme-blog-live');
+      const git = async (...args: string[]) => (await run('git', args, { cwd: root })).stdout.trim();
+      expect(await git('rev-parse', '--abbrev-ref', 'HEAD')).toMatch(/^lifeboat\/live-\d{4}-\d\d-\d\d$/);
+      expect(await git('describe', '--tags', '--exact-match', 'HEAD')).toBe('pantheon_live_12');
+      expect(await readdir(join(root, 'wp-content', 'uploads'))).toContain('2024');
+      const db = (await readdir(join(root, 'database')))[0]!;
+      expect(await sha(join(root, 'database', db))).toBe(
+        (await sandbox.archive('acme-blog', 'live', 'database')).sha256,
+      );
+      expect(JSON.parse(await readFile(join(root, 'lifeboat.json'), 'utf8'))).toMatchObject({
+        env: 'live',
+        code: { tag: 'pantheon_live_12' },
+      });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('button', { name: /^Jobs/ }).click();
+      await expect(
+        page.getByRole('list', { name: 'Jobs' }).getByText(/Restore acme-blog\.live/),
+      ).toBeVisible();
+      await capture(ctx, 'jobs');
+    },
+  },
+  {
+    name: 'designer: download only the files archive, with one folder picked from its tree',
+    async run(ctx) {
+      const { page, sandbox } = ctx;
+      const target = join(ctx.work, 'designer');
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      await firstBackupRow(page)
+        .getByRole('button', { name: /Download the files archive/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Download the files archive' });
+      await dialog.getByLabel('Save into').fill(target);
+      await dialog.getByLabel('Also unpack only some folders').check();
+      await dialog.getByRole('checkbox', { name: /^2024\// }).check();
+      await capture(ctx, 'download');
+      await dialog.getByRole('button', { name: 'Download' }).click();
+      await expect(dialog.getByText('Downloaded and verified.')).toBeVisible({ timeout: 30_000 });
+      const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
+      expect(await sha(join(target, archive))).toBe(
+        (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
+      );
+      expect(await readdir(join(target, archive.replace('.tar.gz', ''), 'files_live'))).toEqual(['2024']);
+    },
+  },
+  {
+    name: 'cancel a download half way, resume it, and the result is byte-identical',
+    async run(ctx) {
+      const { page, sandbox } = ctx;
+      const target = join(ctx.work, 'resume');
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      sandbox.setFaults({ store: { throttleBytesPerSecond: 60_000, match: '_files.' } });
+      await firstBackupRow(page)
+        .getByRole('button', { name: /Download the files archive/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Download the files archive' });
+      await dialog.getByLabel('Save into').fill(target);
+      await dialog.getByRole('button', { name: 'Download' }).click();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('button', { name: /^Jobs/ }).click();
+      const job = page.getByRole('listitem', { name: /Download the files archive of acme-blog.live/ });
+      const bar = job.getByRole('progressbar');
+      await expect
+        .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
+        .toBeGreaterThanOrEqual(25);
+      await job.getByRole('button', { name: 'Cancel' }).click();
+      await expect(job.getByText('Cancelled', { exact: true })).toBeVisible();
+      expect((await readdir(target)).some((n) => n.endsWith('.part'))).toBe(true);
+      sandbox.setFaults({});
+      const before = sandbox.requests.length;
+      await job.getByRole('button', { name: 'Resume' }).click();
+      await expect(job.getByText('Done', { exact: true })).toBeVisible({ timeout: 30_000 });
+      const requests = sandbox.requests.slice(before).filter((r) => r.path.endsWith('_files.tar.gz'));
+      expect(requests[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+      const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
+      expect(await sha(join(target, archive))).toBe(
+        (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
+      );
+    },
+  },
+  {
+    name: 'a non-empty target folder is refused before anything is written',
+    async run(ctx) {
+      const { page } = ctx;
+      const target = join(ctx.work, 'busy');
+      await mkdir(join(target, 'acme-blog-live'), { recursive: true });
+      await writeFile(join(target, 'acme-blog-live', 'notes.txt'), 'mine');
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      await page.getByRole('button', { name: 'Restore locally' }).click();
+      const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
+      await dialog.getByLabel('Into the folder').fill(target);
+      await dialog.getByRole('button', { name: 'Review' }).click();
+      await expect(dialog.getByRole('alert')).toContainText('already exists and is not empty');
+      await expect(dialog.getByRole('button', { name: 'Start restore' })).toBeDisabled();
+      expect(await readdir(target)).toEqual(['acme-blog-live']);
+      expect(await readdir(join(target, 'acme-blog-live'))).toEqual(['notes.txt']);
+    },
+  },
+  {
+    name: 'after a reload the job history is still there',
+    async run(ctx) {
+      const { page } = ctx;
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      await firstBackupRow(page)
+        .getByRole('button', { name: /Download the database archive/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Download the database archive' });
+      await dialog.getByLabel('Save into').fill(join(ctx.work, 'history'));
+      await dialog.getByRole('button', { name: 'Download' }).click();
+      await expect(dialog.getByText('Downloaded and verified.')).toBeVisible();
+      await page.reload();
+      await page.getByRole('button', { name: /^Jobs/ }).click();
+      const job = page.getByRole('listitem', { name: /Download the database archive of acme-blog.live/ });
+      await expect(job.getByText('Done', { exact: true })).toBeVisible();
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+      await capture(ctx, 'settings');
+    },
+  },
+];
