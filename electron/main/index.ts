@@ -115,7 +115,6 @@ if (!app.requestSingleInstanceLock()) {
         notify: (title, body) => {
           if (Notification.isSupported()) new Notification({ title, body }).show();
         },
-        progress: (fraction) => mainWindow?.setProgressBar(fraction ?? -1),
       },
       emit: (name, payload) => {
         mainWindow?.webContents.send(eventChannelOf(name), payload);

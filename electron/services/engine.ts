@@ -25,7 +25,6 @@ export interface NativeShell {
   showInFolder(path: string): void;
   pickFolder(): Promise<string | null>;
   notify?(title: string, body: string): void;
-  progress?(fraction: number | null): void;
 }
 
 /** What the engine needs from its composition root (main, host, CLI or a test). */

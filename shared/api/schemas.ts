@@ -53,7 +53,9 @@ export const schemas = {
     site: siteRef,
     env: envId,
     /** `latest`, `new`, or a backup folder such as 1700000000_backup. */
-    backup: z.string().regex(/^(latest|new|\d{9,11}_(backup|automated))$/, 'Choose latest, new or a backup folder.'),
+    backup: z
+      .string()
+      .regex(/^(latest|new|\d{9,11}_(backup|automated))$/, 'Choose latest, new or a backup folder.'),
     elements: z.array(element).min(1, 'Choose at least one of code, database and files.').max(3),
     targetDir: z.string().trim().min(1, 'Choose a folder to restore into.').max(4096),
     folderName: z
@@ -65,7 +67,15 @@ export const schemas = {
     branch: z.string().trim().min(1).max(200).optional(),
     intoRepo: z.string().trim().min(1).max(4096).optional(),
     checkoutIntoRepo: z.boolean().optional(),
-    importDatabase: z.object({ name: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'Letters, digits and _ only, at most 64.').optional(), replace: z.boolean().optional() }).optional(),
+    importDatabase: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_$]{1,64}$/, 'Letters, digits and _ only, at most 64.')
+          .optional(),
+        replace: z.boolean().optional(),
+      })
+      .optional(),
     include: z.array(z.string().max(1000)).max(200).optional(),
     exclude: z.array(z.string().max(1000)).max(200).optional(),
     updateInPlace: z.boolean().optional(),
@@ -80,7 +90,13 @@ export const schemas = {
     targetDir: z.string().trim().min(1, 'Choose a folder to save into.').max(4096),
     include: z.array(z.string().max(1000)).max(200).optional(),
   }),
-  archiveTree: z.object({ accountId, site: siteRef, env: envId, folder: z.string().regex(/^\d{9,11}_(backup|automated)$/), element: z.enum(['code', 'files']) }),
+  archiveTree: z.object({
+    accountId,
+    site: siteRef,
+    env: envId,
+    folder: z.string().regex(/^\d{9,11}_(backup|automated)$/),
+    element: z.enum(['code', 'files']),
+  }),
   jobRef: z.object({ jobId: z.string().uuid() }),
   settingsUpdate: z.object({
     defaultRestoreDir: z.string().trim().min(1).max(4096).optional(),

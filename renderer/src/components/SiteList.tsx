@@ -1,18 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Site } from '@shared/models';
 import { relativeTime } from '../lib/format';
-import { siteKey, useStore } from '../store';
+import { filterSites, siteRows } from '../lib/filter';
+import { useStore } from '../store';
 import { EmptyState, ErrorState, Loading } from './common';
-
-interface Row {
-  readonly site: Site;
-  readonly key: ReturnType<typeof siteKey>;
-  /** Lower-cased name, label, organizations and tags: built once per list, searched per keystroke. */
-  readonly haystack: string;
-  readonly account: string;
-}
 
 const ROW_HEIGHT = 56;
 
@@ -33,15 +25,7 @@ export function SiteList() {
   const select = useStore((s) => s.select);
   const loadSites = useStore((s) => s.loadSites);
 
-  const rows = useMemo<Row[]>(() => {
-    const byAccount = new Map((accounts ?? []).map((a) => [a.id, a.email]));
-    return (sites.data?.sites ?? []).map((site) => ({
-      site,
-      key: siteKey(site.accountId, site.id),
-      account: byAccount.get(site.accountId) ?? '',
-      haystack: [site.name, site.label, ...site.organizations, ...site.tags].join('\n').toLowerCase(),
-    }));
-  }, [sites.data, accounts]);
+  const rows = useMemo(() => siteRows(sites.data?.sites ?? []), [sites.data]);
 
   const options = useMemo(
     () => ({
@@ -51,20 +35,10 @@ export function SiteList() {
     [rows],
   );
 
-  const visible = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    const fav = new Set(favourites ?? []);
-    const out = rows.filter(
-      (r) =>
-        (!q || r.haystack.includes(q)) &&
-        (!filters.framework || r.site.framework === filters.framework) &&
-        (!filters.organization || r.site.organizations.includes(filters.organization)) &&
-        (!filters.account || r.site.accountId === filters.account),
-    );
-    // Favourites first; otherwise the list keeps its alphabetical order.
-    return out.filter((r) => fav.has(r.site.id)).concat(out.filter((r) => !fav.has(r.site.id)));
-  }, [rows, query, filters, favourites]);
-
+  const visible = useMemo(
+    () => filterSites(rows, query, filters, favourites ?? []),
+    [rows, query, filters, favourites],
+  );
   const favSet = useMemo(() => new Set(favourites ?? []), [favourites]);
   // A mark for the UI benchmark: when the list first shows real rows.
   useEffect(() => {

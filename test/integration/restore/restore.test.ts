@@ -357,6 +357,59 @@ describe('network faults during downloads', () => {
   });
 });
 
+describe('updating a restore in place', () => {
+  it('adds a branch and refreshes files, keeping the previous files and record', async () => {
+    const first = await restore(dana, {
+      site: 'acme-blog',
+      env: 'live',
+      backup: 'latest',
+      elements: ['code', 'files'],
+      branch: 'snapshot-1',
+    });
+    const root = first.result.path;
+    await writeFile(join(root, 'wp-content', 'uploads', 'my-local-edit.txt'), 'keep me');
+    const older = (await dana.listBackupSets(await dana.getSite('acme-blog'), 'live')).find(
+      (s) => s.initiator === 'manual' && s.archives.code,
+    )!;
+    await restore(dana, {
+      site: 'acme-blog',
+      env: 'live',
+      backup: { folder: older.folder },
+      elements: ['code', 'files'],
+      branch: 'snapshot-2',
+      updateInPlace: true,
+    });
+    expect((await git(root, 'branch', '--list')).split('\n').map((b) => b.replace(/^[* ]+/, ''))).toEqual(
+      expect.arrayContaining(['snapshot-1', 'snapshot-2']),
+    );
+    // The working tree stays on the branch the person had.
+    expect(await git(root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('snapshot-1');
+    const previous = (await readdir(join(root, 'wp-content'))).find((n) => n.startsWith('uploads.before-'))!;
+    expect(await readFile(join(root, 'wp-content', previous, 'my-local-edit.txt'), 'utf8')).toBe('keep me');
+    expect(await readdir(join(root, 'wp-content', 'uploads'))).toContain('2024');
+    const record = JSON.parse(await readFile(join(root, 'lifeboat.json'), 'utf8'));
+    expect(record.backup.folder).toBe(older.folder);
+    expect(record.previous[0].code.branch).toBe('snapshot-1');
+  });
+
+  it('refuses to update a folder that is not a Lifeboat restore', async () => {
+    await mkdir(join(dir, 'acme-blog-live'));
+    await writeFile(join(dir, 'acme-blog-live', 'x.txt'), 'mine');
+    await expect(
+      restore(dana, {
+        site: 'acme-blog',
+        env: 'live',
+        backup: 'latest',
+        elements: ['files'],
+        updateInPlace: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('not a Lifeboat restore'),
+    });
+  });
+});
+
 describe('a new backup first', () => {
   it('creates the backup, waits for it and restores from it', async () => {
     const { result, phases } = await restore(dana, {
