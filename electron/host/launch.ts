@@ -3,21 +3,10 @@
  * where Electron cannot start) the same UI and engine through the browser host, in the system browser.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { electronBinary } from './electron-binary';
 
 const here = dirname(new URL(import.meta.url).pathname);
-
-function electronBinary(): string | null {
-  try {
-    // The electron package exports the path to its binary, which is downloaded separately and may be missing.
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
 
 const electron = electronBinary();
 if (electron) {

@@ -1,19 +1,8 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { _electron as electron } from '@playwright/test';
+import { electronBinary } from '../../electron/host/electron-binary';
 import { ROOT, test } from '../e2e/fixtures';
 import { journeys } from '../e2e/journeys';
-
-/** The Electron binary, when this machine has one (it is downloaded from outside the npm registry). */
-function electronBinary(): string | null {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    return typeof path === 'string' && existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
 
 const binary = electronBinary();
 

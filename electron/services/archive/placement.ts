@@ -1,15 +1,7 @@
-import { readdir, readFile, rename, stat } from 'node:fs/promises';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError } from '../errors';
-
-const exists = async (p: string): Promise<boolean> => {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { exists } from '../fs-util';
 
 /**
  * Where a site keeps its uploaded files inside its code tree, from the framework and what the tree shows:

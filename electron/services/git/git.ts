@@ -1,7 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { LifeboatError } from '../errors';
+import { exists, isDir } from '../fs-util';
 
 /**
  * The one simple-git factory: v4 strips GIT_* variables from the environment of every git it runs (so a
@@ -25,23 +26,6 @@ function gitError(e: unknown, what: string): LifeboatError {
     return new LifeboatError('cancelled', `Cancelled while ${what}.`);
   return new LifeboatError('io', `git failed while ${what}: ${message}`);
 }
-
-const isDir = async (p: string): Promise<boolean> => {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
-const exists = async (p: string): Promise<boolean> => {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Where a repository is inside an extracted code archive, and whether it is bare. */
 export interface FoundRepository {

@@ -30,6 +30,16 @@ interface JobsFile {
   readonly jobs: StoredJob[];
 }
 
+/** The progress of a job that has not started. */
+const queuedProgress = (): Job['progress'] => ({
+  phase: 'queued',
+  bytesDone: 0,
+  bytesTotal: null,
+  bytesPerSecond: null,
+  etaSeconds: null,
+  parts: [],
+});
+
 /** Finished jobs kept in the history. */
 const HISTORY_LIMIT = 200;
 
@@ -107,14 +117,7 @@ export class JobManager {
       kind,
       title,
       state: 'queued',
-      progress: {
-        phase: 'queued',
-        bytesDone: 0,
-        bytesTotal: null,
-        bytesPerSecond: null,
-        etaSeconds: null,
-        parts: [],
-      },
+      progress: queuedProgress(),
       createdAt: new Date().toISOString(),
       finishedAt: null,
     };
@@ -149,14 +152,7 @@ export class JobManager {
       ...s.job,
       state: 'queued',
       finishedAt: null,
-      progress: {
-        phase: 'queued',
-        bytesDone: 0,
-        bytesTotal: null,
-        bytesPerSecond: null,
-        etaSeconds: null,
-        parts: [],
-      },
+      progress: queuedProgress(),
     };
     delete (job as { error?: unknown }).error;
     this.jobs.set(id, { job, plan: s.plan });

@@ -1,15 +1,14 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import type { Element, Site } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
 import { LifeboatError } from '../errors';
+import { exists } from '../fs-util';
 import type { PantheonClient } from '../pantheon/client';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
 import { GrowingFile } from '../transfer/growing-file';
+import { verifyGzip } from '../transfer/verify';
 import { archiveLabel, type RestoreContext } from './restore';
 
 /** One archive to save as it is (the designer's path), optionally with only some folders unpacked. */
@@ -23,15 +22,6 @@ export interface DownloadPlan {
   /** When given (files and code only), these folders are unpacked beside the archive, into `<name>/`. */
   readonly include?: readonly string[];
 }
-
-const exists = async (p: string): Promise<boolean> => {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Saves one archive into a folder: resumable `.part`, verified through gunzip while it downloads, renamed
@@ -116,19 +106,7 @@ export async function downloadArchive(
         });
         return;
       }
-      try {
-        await pipeline(
-          file.reader({ signal: inner.signal }),
-          createGunzip({ chunkSize: 1 << 20 }),
-          new Writable({ write: (_c, _e, cb) => cb() }),
-        );
-      } catch (e) {
-        if (inner.signal.aborted) throw e;
-        throw new LifeboatError(
-          'integrity',
-          `${source.label} is damaged (${(e as Error).message}). Try again or pick another backup.`,
-        );
-      }
+      await verifyGzip(file.reader({ signal: inner.signal }), source.label, inner.signal);
     })().catch((e: unknown) => {
       inner.abort();
       throw e;

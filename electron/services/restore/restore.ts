@@ -1,14 +1,12 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BackupArchive, BackupSet, Element, Environment, JobPhase, Site } from '@shared/models';
 import { ELEMENTS } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
 import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
 import { databaseExists, defaultDatabaseName, importDatabase } from '../database/mysql';
 import { LifeboatError } from '../errors';
+import { exists } from '../fs-util';
 import {
   chooseRef,
   cloneBare,
@@ -25,6 +23,7 @@ import { findBackupSet } from '../pantheon/catalog';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
 import { GrowingFile } from '../transfer/growing-file';
+import { verifyGzip } from '../transfer/verify';
 import { VERSION } from '../version';
 import type { RestorePlan, RestoreRecord } from './plan';
 
@@ -65,15 +64,6 @@ export const isNonEmptyDir = async (p: string): Promise<boolean> => {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return true;
     throw e;
-  }
-};
-
-const exists = async (p: string): Promise<boolean> => {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
   }
 };
 
@@ -310,19 +300,7 @@ export async function runRestore(
       const reader = file.reader({ signal: inner.signal });
       if (a.element === 'database') {
         // Kept as downloaded; read through gunzip only to verify it to the end (CRC and length).
-        try {
-          await pipeline(
-            reader,
-            createGunzip({ chunkSize: 1 << 20 }),
-            new Writable({ write: (_c, _e, cb) => cb() }),
-          );
-        } catch (e) {
-          if (inner.signal.aborted) throw e;
-          throw new LifeboatError(
-            'integrity',
-            `${label} is damaged (${(e as Error).message}). Try again or pick another backup.`,
-          );
-        }
+        await verifyGzip(reader, label, inner.signal);
         return;
       }
       const dir = join(work, `extract-${a.element}`);

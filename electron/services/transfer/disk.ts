@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { formatBytes } from '@shared/format';
 import { LifeboatError } from '../errors';
 
 /** Free bytes for an unprivileged user on the filesystem holding `path` (or its nearest existing parent). */
@@ -20,17 +21,7 @@ export const statfsFreeSpace: FreeSpaceProbe = async (path) => {
   }
 };
 
-/** Formats a byte count for people: 1.5 GB, 340 MB, 12 kB. */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from '@shared/format';
 
 /** Room left on purpose so the system does not run dry. */
 export const DISK_MARGIN = 64 * 1024 * 1024;
