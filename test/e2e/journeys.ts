@@ -191,7 +191,7 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       const target = join(ctx.work, 'resume');
       await signIn(ctx);
       await openSite(page, 'Acme Blog');
-      sandbox.setFaults({ store: { throttleBytesPerSecond: 60_000, match: '_files.' } });
+      sandbox.setFaults({ store: { throttleBytesPerSecond: 30_000, match: '_files.' } });
       await firstBackupRow(page)
         .getByRole('button', { name: /Download the files archive/ })
         .click();
