@@ -28,10 +28,20 @@ export function uuidOf(name: string): string {
  * like the photos and PDFs that make up most of a real files archive.
  */
 export function fillNoise(buf: Buffer, seed: number): void {
-  let x = seed | 1;
-  let y = 362436069;
-  let z = 521288629;
-  let w = 88675123;
+  // splitmix32 spreads the seed over all four words, so nearby seeds give unrelated streams
+  // (plain xorshift seeded with n and n+1 starts out nearly alike, which gzip would find).
+  let s = seed >>> 0;
+  const mix = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let x = mix() | 1;
+  let y = mix();
+  let z = mix();
+  let w = mix();
   const words = new Uint32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4));
   for (let i = 0; i < words.length; i++) {
     const t = x ^ (x << 11);
