@@ -85,7 +85,7 @@ if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts')
   if (built) {
     section('playwright: end-to-end');
     const pwJson = join(results, 'playwright.json');
-    run(process.execPath, [bin('@playwright/test', 'cli.js'), 'test', '--reporter=list,json'], {
+    runWithKeyring([bin('@playwright/test', 'cli.js'), 'test', '--reporter=list,json'], {
       PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
     });
     collectPlaywright(pwJson);
