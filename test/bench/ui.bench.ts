@@ -111,23 +111,21 @@ async function main(): Promise<void> {
     // 3. The longest task while three downloads run: a frame-gap monitor plus the long-task observer.
     await page.getByRole('list', { name: 'Site list' }).getByRole('button').first().click();
     await page.getByRole('button', { name: /^Jobs/ }).click();
-    await page.evaluate(() => {
-      const w = window as unknown as { __gaps: number[]; __long: number[]; __stop: boolean };
+    // A string, not a function: the TypeScript loader would wrap named functions in a helper the page lacks.
+    await page.evaluate(`(() => {
+      const w = window;
       w.__gaps = [];
       w.__long = [];
       w.__stop = false;
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({
-        type: 'longtask',
-        buffered: false,
-      });
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__long.push(e.duration))).observe({ type: 'longtask', buffered: false });
       let last = performance.now();
-      const tick = (t: number): void => {
+      const tick = (t) => {
         w.__gaps.push(t - last);
         last = t;
         if (!w.__stop) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-    });
+    })()`);
     sandbox.setFaults({ store: { throttleBytesPerSecond: 150_000 } });
     const ws = new WebSocket(url.replace('http://', 'ws://') + 'ws', { origin: new URL(url).origin });
     await new Promise((r) => ws.once('open', r));
