@@ -157,7 +157,6 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await expect(
         page.getByRole('list', { name: 'Jobs' }).getByText(/Restore acme-blog\.live/),
       ).toBeVisible();
-      await capture(ctx, 'jobs');
     },
   },
   {
@@ -205,6 +204,8 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await expect
         .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
         .toBeGreaterThanOrEqual(25);
+      // The jobs screen for the README, with a download in progress.
+      await capture(ctx, 'jobs');
       await job.getByRole('button', { name: 'Cancel' }).click();
       await expect(job.getByText('Cancelled', { exact: true })).toBeVisible();
       expect((await readdir(target)).some((n) => n.endsWith('.part'))).toBe(true);
