@@ -63,7 +63,13 @@ export async function startHost(options: {
         .end('Forbidden: open the URL Lifeboat printed, with its secret.\n');
       return;
     }
-    let rel = decodeURIComponent(path.slice(prefix.length)) || 'index.html';
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path.slice(prefix.length)) || 'index.html';
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request.\n');
+      return;
+    }
     if (rel.endsWith('/')) rel += 'index.html';
     const file = normalize(join(options.rendererDir, rel));
     if (!file.startsWith(options.rendererDir + sep)) {
@@ -102,7 +108,10 @@ export async function startHost(options: {
         } catch {
           return;
         }
-        const reply = (result: Result<unknown>): void => ws.send(JSON.stringify({ id: msg.id, result }));
+        const reply = (result: Result<unknown>): void => {
+          // The page may have gone away while the call ran.
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, result }));
+        };
         if (!(API_METHODS as readonly string[]).includes(msg.method)) {
           reply({
             ok: false,
