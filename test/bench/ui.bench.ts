@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { startSandbox } from '../../electron/sandbox';
+import { CHROMIUM } from '../helpers/chromium';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -36,17 +37,7 @@ async function main(): Promise<void> {
       resolve((JSON.parse(d.toString().split('\n')[0]!) as { url: string }).url),
     ),
   );
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   const results: Record<string, unknown> = {};
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -8,6 +8,26 @@ import { EmptyState, ErrorState, Loading } from './common';
 
 const ROW_HEIGHT = 56;
 
+/** One filter of the list: "All …" or one value. */
+function FilterSelect(props: {
+  label: string;
+  all: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: readonly (readonly [string, string])[];
+}) {
+  return (
+    <select aria-label={props.label} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+      <option value="">{props.all}</option>
+      {props.options.map(([value, text]) => (
+        <option key={value} value={value}>
+          {text}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** Search, filter, favourites first, and a virtualized list that stays smooth with thousands of sites. */
 export function SiteList() {
   const { sites, query, filters, selected, accounts, favourites } = useStore(
@@ -69,52 +89,28 @@ export function SiteList() {
           onChange={(e) => setQuery(e.target.value)}
         />
         <div className="filters">
-          <label>
-            <span className="visually-hidden">Framework</span>
-            <select
-              aria-label="Framework"
-              value={filters.framework}
-              onChange={(e) => setFilter('framework', e.target.value)}
-            >
-              <option value="">All frameworks</option>
-              {options.frameworks.map((f) => (
-                <option key={f} value={f}>
-                  {f}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <span className="visually-hidden">Organization</span>
-            <select
-              aria-label="Organization"
-              value={filters.organization}
-              onChange={(e) => setFilter('organization', e.target.value)}
-            >
-              <option value="">All organizations</option>
-              {options.organizations.map((o) => (
-                <option key={o} value={o}>
-                  {o}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="Framework"
+            all="All frameworks"
+            value={filters.framework}
+            onChange={(v) => setFilter('framework', v)}
+            options={options.frameworks.map((f) => [f, f])}
+          />
+          <FilterSelect
+            label="Organization"
+            all="All organizations"
+            value={filters.organization}
+            onChange={(v) => setFilter('organization', v)}
+            options={options.organizations.map((o) => [o, o])}
+          />
           {(accounts?.length ?? 0) > 1 && (
-            <label>
-              <span className="visually-hidden">Account</span>
-              <select
-                aria-label="Account"
-                value={filters.account}
-                onChange={(e) => setFilter('account', e.target.value)}
-              >
-                <option value="">All accounts</option>
-                {accounts!.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.email}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <FilterSelect
+              label="Account"
+              all="All accounts"
+              value={filters.account}
+              onChange={(v) => setFilter('account', v)}
+              options={accounts!.map((a) => [a.id, a.email])}
+            />
           )}
         </div>
         <div className="row spread hint">

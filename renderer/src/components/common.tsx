@@ -152,3 +152,28 @@ export function Dialog({
     </div>
   );
 }
+
+/** A labelled checkbox: the box and its words in one clickable label. */
+export function Check({
+  checked,
+  onChange,
+  disabled,
+  children,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <label className="choice">
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        disabled={disabled}
+      />{' '}
+      {children}
+    </label>
+  );
+}

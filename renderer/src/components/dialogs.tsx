@@ -3,7 +3,7 @@ import type { ArchiveEntryInfo, BackupSet, Element, Job, RestorePreview, Site } 
 import { bridge } from '../bridge';
 import { formatBytes, localDateTime, today } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
-import { Dialog, ErrorState, Loading, ProgressBar } from './common';
+import { Check, Dialog, ErrorState, Loading, ProgressBar } from './common';
 
 const split = (key: SiteKey): { accountId: string; siteId: string } => ({
   accountId: key.slice(0, key.indexOf('|')),
@@ -474,14 +474,9 @@ export function RestoreDialog({
                 spellCheck={false}
               />
               {intoRepo.trim() && (
-                <label className="choice">
-                  <input
-                    type="checkbox"
-                    checked={checkout}
-                    onChange={(e) => changed(setCheckout)(e.target.checked)}
-                  />{' '}
+                <Check checked={checkout} onChange={changed(setCheckout)}>
                   Check the branch out there
-                </label>
+                </Check>
               )}
             </div>
           </div>
@@ -490,16 +485,10 @@ export function RestoreDialog({
           <fieldset>
             <legend>Database</legend>
             <p className="hint">The .sql.gz is always kept as downloaded.</p>
-            <label className="choice">
-              <input
-                type="checkbox"
-                checked={importDb}
-                onChange={(e) => changed(setImportDb)(e.target.checked)}
-                disabled={!settings?.database}
-              />{' '}
+            <Check checked={importDb} onChange={changed(setImportDb)} disabled={!settings?.database}>
               Import it into my local database
               {!settings?.database && <span className="hint"> (set up a connection in Settings first)</span>}
-            </label>
+            </Check>
             {importDb && (
               <div className="row wrap">
                 <label>
@@ -511,14 +500,9 @@ export function RestoreDialog({
                     onChange={(e) => changed(setDbName)(e.target.value)}
                   />
                 </label>
-                <label className="choice">
-                  <input
-                    type="checkbox"
-                    checked={replaceDb}
-                    onChange={(e) => changed(setReplaceDb)(e.target.checked)}
-                  />{' '}
+                <Check checked={replaceDb} onChange={changed(setReplaceDb)}>
                   Replace it if it exists
-                </label>
+                </Check>
               </div>
             )}
           </fieldset>
