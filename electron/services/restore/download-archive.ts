@@ -68,7 +68,7 @@ export async function downloadArchive(
     size: archive.size,
     url: (s?: AbortSignal) => client.archiveUrl(site, plan.env, set.folder, plan.element, s),
   };
-  const have = await partProgress(partPath, source);
+  const have = await partProgress(partPath, source, { discard: false });
   await ensureFreeSpace(
     dir,
     archive.size - have + (unpackTo ? archive.size : 0),

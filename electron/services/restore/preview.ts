@@ -93,10 +93,14 @@ export async function previewRestore(
       const work = join(targetDir, `.${basename(path)}.lifeboat`, 'downloads');
       for (const el of elements) {
         const a = set.archives[el]!;
-        const have = await partProgress(join(work, `${a.filename}.part`), {
-          identity: `${set.folder}/${a.filename}`,
-          size: a.size,
-        }).catch(() => 0);
+        const have = await partProgress(
+          join(work, `${a.filename}.part`),
+          {
+            identity: `${set.folder}/${a.filename}`,
+            size: a.size,
+          },
+          { discard: false },
+        ).catch(() => 0);
         downloadBytes += a.size - have + a.size * EXPANSION[el];
       }
     } catch (e) {

@@ -235,10 +235,14 @@ export async function runRestore(
   const downloads = join(work, 'downloads');
   let needed = 0;
   for (const a of archives) {
-    const have = await partProgress(join(downloads, `${a.filename}.part`), {
-      identity: `${set.folder}/${a.filename}`,
-      size: a.size,
-    }).catch(() => 0);
+    const have = await partProgress(
+      join(downloads, `${a.filename}.part`),
+      {
+        identity: `${set.folder}/${a.filename}`,
+        size: a.size,
+      },
+      { discard: false },
+    ).catch(() => 0);
     const complete = await exists(join(downloads, a.filename));
     needed += (complete ? 0 : a.size - have) + a.size * EXPANSION[a.element];
   }

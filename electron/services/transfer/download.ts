@@ -61,6 +61,7 @@ interface PartMeta {
 export async function partProgress(
   partPath: string,
   source: Pick<ArchiveSource, 'identity' | 'size'>,
+  options: { readonly discard?: boolean } = {},
 ): Promise<number> {
   let meta: PartMeta | null;
   try {
@@ -75,7 +76,8 @@ export async function partProgress(
     size = 0;
   }
   if (!meta || meta.identity !== source.identity || meta.size !== source.size || size > source.size) {
-    await discardPart(partPath);
+    // Only the download itself clears a stale .part; estimates (previews, disk checks) must not write.
+    if (options.discard ?? true) await discardPart(partPath);
     return 0;
   }
   return size;

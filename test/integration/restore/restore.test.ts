@@ -357,6 +357,37 @@ describe('network faults during downloads', () => {
   });
 });
 
+describe('the preview', () => {
+  it('lists writes and conflicts without touching the disk, even a stale .part', async () => {
+    const { previewRestore } = await import('../../../electron/services/restore/preview');
+    const site = await dana.getSite('acme-blog');
+    const downloads = join(dir, '.acme-blog-live.lifeboat', 'downloads');
+    await mkdir(downloads, { recursive: true });
+    // A .part with this backup's file name but metadata of another download: a real download would discard it.
+    const [latest] = await dana.listBackupSets(site, 'live');
+    const name = latest!.archives.files!.filename;
+    await writeFile(join(downloads, `${name}.part`), 'from another backup');
+    await writeFile(join(downloads, `${name}.part.json`), JSON.stringify({ identity: 'other/x', size: 1 }));
+    await mkdir(join(dir, 'acme-blog-live'));
+    await writeFile(join(dir, 'acme-blog-live', 'mine.txt'), 'x');
+    const p = await previewRestore(
+      { client: dana, site },
+      {
+        site: 'acme-blog',
+        env: 'live',
+        backup: 'latest',
+        elements: ['code', 'files'],
+        targetDir: dir,
+        branch: 'bad..name',
+      },
+    );
+    expect(p.conflicts.map((c) => c.kind).sort()).toEqual(['branch', 'folder']);
+    expect(p.writes[0]).toContain('acme-blog-live/');
+    expect(p.downloadBytes).toBeGreaterThan(0);
+    expect((await readdir(downloads)).sort()).toEqual([`${name}.part`, `${name}.part.json`]);
+  });
+});
+
 describe('updating a restore in place', () => {
   it('adds a branch and refreshes files, keeping the previous files and record', async () => {
     const first = await restore(dana, {
