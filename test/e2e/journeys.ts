@@ -75,6 +75,12 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await page.getByLabel('Search sites').fill('');
       await openSite(page, 'Acme Blog');
       await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
+      // Tabs follow the arrow keys.
+      await page.getByRole('tab', { name: /live/ }).press('ArrowLeft');
+      await expect(page.getByRole('tab', { name: /test/ })).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByRole('tab', { name: /test/ })).toBeFocused();
+      await page.keyboard.press('ArrowRight');
+      await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
       await expect(page.getByRole('table', { name: 'Backups of live' })).toBeVisible();
       await capture(ctx, 'sites');
     },

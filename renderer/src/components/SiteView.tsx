@@ -63,7 +63,30 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
       )}
       {!envs?.data && envs?.loading && <Loading what="environments" />}
       {envs?.data && (
-        <div role="tablist" aria-label="Environments" className="env-tabs">
+        <div
+          role="tablist"
+          aria-label="Environments"
+          className="env-tabs"
+          onKeyDown={(ev) => {
+            // Arrow keys, Home and End move between environments, as tabs do (WAI-ARIA tabs pattern).
+            const ids = envs.data!.map((e) => e.id);
+            const i = ids.indexOf(env ?? '');
+            const next =
+              ev.key === 'ArrowRight'
+                ? ids[(i + 1) % ids.length]
+                : ev.key === 'ArrowLeft'
+                  ? ids[(i - 1 + ids.length) % ids.length]
+                  : ev.key === 'Home'
+                    ? ids[0]
+                    : ev.key === 'End'
+                      ? ids[ids.length - 1]
+                      : undefined;
+            if (!next) return;
+            ev.preventDefault();
+            selectEnv(siteKey, next);
+            document.getElementById(`env-tab-${next}`)?.focus();
+          }}
+        >
           {envs.data.map((e) => (
             <button
               key={e.id}
@@ -72,6 +95,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               id={`env-tab-${e.id}`}
               aria-selected={e.id === env}
               aria-controls="env-panel"
+              tabIndex={e.id === env ? 0 : -1}
               className={`env-tab${e.id === env ? ' active' : ''}`}
               onClick={() => selectEnv(siteKey, e.id)}
             >
