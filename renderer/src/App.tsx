@@ -37,7 +37,15 @@ export function App() {
   const loadAccounts = useStore((s) => s.loadAccounts);
 
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
+    // "system" follows the OS setting, live.
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const apply = (): void => {
+      document.documentElement.dataset.theme =
+        theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
+    };
+    apply();
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
   }, [theme]);
 
   if (!accounts.data && accounts.error) {

@@ -50,6 +50,15 @@ async function signIn(ctx: JourneyContext, email = DANA): Promise<void> {
   await expect(ctx.page.getByRole('list', { name: 'Site list' })).toBeVisible();
 }
 
+/** Opens "Restore locally" for the open site, points it at `target` and asks for the review. */
+async function reviewRestore(page: Page, target: string) {
+  await page.getByRole('button', { name: 'Restore locally' }).click();
+  const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
+  await dialog.getByLabel('Into the folder').fill(target);
+  await dialog.getByRole('button', { name: 'Review' }).click();
+  return dialog;
+}
+
 const firstBackupRow = (page: Page) =>
   page.getByRole('table', { name: 'Backups of live' }).getByRole('row').nth(1);
 
@@ -137,10 +146,7 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       const target = join(ctx.work, 'restores');
       await signIn(ctx);
       await openSite(page, 'Acme Blog');
-      await page.getByRole('button', { name: 'Restore locally' }).click();
-      const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
-      await dialog.getByLabel('Into the folder').fill(target);
-      await dialog.getByRole('button', { name: 'Review' }).click();
+      const dialog = await reviewRestore(page, target);
       await expect(dialog.getByRole('heading', { name: 'What will happen' })).toBeVisible();
       await capture(ctx, 'restore');
       await dialog.getByRole('button', { name: 'Start restore' }).click();
@@ -236,10 +242,7 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await writeFile(join(target, 'acme-blog-live', 'notes.txt'), 'mine');
       await signIn(ctx);
       await openSite(page, 'Acme Blog');
-      await page.getByRole('button', { name: 'Restore locally' }).click();
-      const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
-      await dialog.getByLabel('Into the folder').fill(target);
-      await dialog.getByRole('button', { name: 'Review' }).click();
+      const dialog = await reviewRestore(page, target);
       await expect(dialog.getByRole('alert')).toContainText('already exists and is not empty');
       await expect(dialog.getByRole('button', { name: 'Start restore' })).toBeDisabled();
       expect(await readdir(target)).toEqual(['acme-blog-live']);
