@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { API_METHODS, type ApiMethod, type AppApi } from '@shared/api/contract';
+import { API_METHODS, apiFunction, type ApiMethod, type AppApi } from '@shared/api/contract';
 import type { AppEventName, AppEvents } from '@shared/api/events';
 import type { Result } from '@shared/result';
 
@@ -119,11 +119,7 @@ export async function startHost(options: {
           });
           return;
         }
-        const [domain, name] = (msg.method as ApiMethod).split('.') as [keyof AppApi, string];
-        const fn = (
-          options.api[domain] as unknown as Record<string, (req?: unknown) => Promise<Result<unknown>>>
-        )[name]!;
-        reply(await fn.call(options.api[domain], msg.req));
+        reply(await apiFunction(options.api, msg.method as ApiMethod)(msg.req));
       });
     });
   });

@@ -3,6 +3,7 @@ import {
   app,
   BrowserWindow,
   dialog,
+  ipcMain,
   Menu,
   Notification,
   session,
@@ -132,7 +133,7 @@ if (!app.requestSingleInstanceLock()) {
       e.senderFrame !== null &&
       e.senderFrame === e.sender.mainFrame &&
       isOwnUrl(e.senderFrame.url);
-    bindApi(createApi(engine), trusted);
+    bindApi(ipcMain, createApi(engine), trusted);
     const state = windowState(dataDir);
     mainWindow = createWindow(state);
     app.on('activate', () => {

@@ -1,22 +1,20 @@
-import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { API_METHODS, channelOf, type ApiMethod, type AppApi } from '@shared/api/contract';
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { API_METHODS, apiFunction, channelOf, type AppApi } from '@shared/api/contract';
 import type { Result } from '@shared/result';
-
-/** The api function behind a `domain.method` name. */
-function resolve(api: AppApi, method: ApiMethod): (req?: unknown) => Promise<Result<unknown>> {
-  const [domain, name] = method.split('.') as [keyof AppApi, string];
-  const fn = (api[domain] as unknown as Record<string, (req?: unknown) => Promise<Result<unknown>>>)[name]!;
-  return fn.bind(api[domain]);
-}
 
 /**
  * Binds every contract method to ipcMain through one wrapper: only our own window's top frame may call, and
- * the api itself validates every request against its schema and answers with a Result.
+ * the api itself validates every request against its schema and answers with a Result. `ipc` is Electron's
+ * ipcMain (passed in, so this wiring is tested under plain Node).
  */
-export function bindApi(api: AppApi, isTrustedSender: (e: IpcMainInvokeEvent) => boolean): () => void {
+export function bindApi(
+  ipc: Pick<IpcMain, 'handle' | 'removeHandler'>,
+  api: AppApi,
+  isTrustedSender: (e: IpcMainInvokeEvent) => boolean,
+): () => void {
   for (const method of API_METHODS) {
-    const fn = resolve(api, method);
-    ipcMain.handle(channelOf(method), async (event, req: unknown): Promise<Result<unknown>> => {
+    const fn = apiFunction(api, method);
+    ipc.handle(channelOf(method), async (event, req: unknown): Promise<Result<unknown>> => {
       if (!isTrustedSender(event)) {
         return {
           ok: false,
@@ -30,5 +28,5 @@ export function bindApi(api: AppApi, isTrustedSender: (e: IpcMainInvokeEvent) =>
       return fn(req);
     });
   }
-  return () => API_METHODS.forEach((m) => ipcMain.removeHandler(channelOf(m)));
+  return () => API_METHODS.forEach((m) => ipc.removeHandler(channelOf(m)));
 }

@@ -132,6 +132,13 @@ type AllMethods = { [D in keyof AppApi]: `${D & string}.${keyof AppApi[D] & stri
 /** Fails to compile when a contract method is missing from API_METHODS. */
 export const API_METHODS_COMPLETE: Exclude<AllMethods, ApiMethod> extends never ? true : never = true;
 
+/** The function behind a `domain.method` name, bound to its domain: how IPC and WebSocket servers dispatch. */
+export function apiFunction(api: AppApi, method: ApiMethod): (req?: unknown) => Promise<Result<unknown>> {
+  const [domain, name] = method.split('.') as [keyof AppApi, string];
+  const target = api[domain] as unknown as Record<string, (req?: unknown) => Promise<Result<unknown>>>;
+  return target[name]!.bind(target);
+}
+
 /**
  * Builds an AppApi whose every method sends `(method, request)` through one transport (IPC in the preload,
  * a WebSocket in the browser). The transport answers with the Result the main side produced.
