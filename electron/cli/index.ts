@@ -113,13 +113,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       words.push(a);
     }
     const [cmd, sub] = words;
-    if (!cmd || argv.includes('--help') || argv.includes('-h')) {
-      print(USAGE);
-      return cmd || argv.length ? EXIT.ok : EXIT.usage;
-    }
-    if (cmd === '--version' || argv.includes('--version')) {
+    if (argv.includes('--version')) {
       print(VERSION);
       return EXIT.ok;
+    }
+    if (argv.includes('--help') || argv.includes('-h')) {
+      print(USAGE);
+      return EXIT.ok;
+    }
+    if (!cmd) {
+      io.stderr.write(USAGE);
+      return EXIT.usage;
     }
     const specific: Record<string, Options> = {
       auth: {},

@@ -117,6 +117,22 @@ describe('commands against the sandbox', () => {
 });
 
 describe('errors and exit codes', () => {
+  it('prints its version and help, and the usage on stderr with exit 2 when given nothing to do', async () => {
+    const { version } = JSON.parse(
+      await readFile(join(import.meta.dirname, '../../../package.json'), 'utf8'),
+    ) as { version: string };
+    expect(await lifeboat(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(await lifeboat(['--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('lifeboat pull SITE.ENV --to DIR'),
+    });
+    expect(await lifeboat([])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('Usage:'),
+    });
+  });
+
   it('usage errors exit 2 with a specific message', async () => {
     expect(await lifeboat(['pull', 'acme-blog', '--to', dir])).toMatchObject({
       code: 2,
