@@ -18,7 +18,8 @@ const HOW_TO_FIX: Record<string, string> = {
 export class KeytarSecretStore implements SecretStore {
   private keytar: Keytar | null = null;
 
-  constructor(private readonly service = KEYCHAIN_SERVICE) {}
+  // LIFEBOAT_KEYCHAIN_SERVICE lets tests use entries of their own, never the real `Lifeboat` ones.
+  constructor(private readonly service = process.env.LIFEBOAT_KEYCHAIN_SERVICE || KEYCHAIN_SERVICE) {}
 
   private load(): Keytar {
     if (!this.keytar) {
