@@ -8,6 +8,7 @@ import type { PantheonClient } from '../pantheon/client';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
 import { GrowingFile } from '../transfer/growing-file';
+import { settleDownload } from '../transfer/settle';
 import { verifyGzip } from '../transfer/verify';
 import { archiveLabel, type RestoreContext } from './restore';
 
@@ -80,6 +81,7 @@ export async function downloadArchive(
   const onAbort = (): void => inner.abort();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
+  let resumedBytes = 0;
   try {
     const dl = downloadToPart({
       source,
@@ -89,7 +91,10 @@ export async function downloadArchive(
       ...(deps.transfer ? { policy: deps.transfer } : {}),
       onProgress: (d) => ctx.part(plan.element, source.label, d, archive.size),
     }).then(
-      (r) => (file.finish(), r),
+      (r) => {
+        resumedBytes = r.resumedFrom;
+        file.finish();
+      },
       (e: Error) => {
         file.fail(e);
         throw e;
@@ -111,20 +116,11 @@ export async function downloadArchive(
       inner.abort();
       throw e;
     });
-    const [d, v] = await Promise.allSettled([dl, verify]);
-    if (v.status === 'rejected') {
-      const err = v.reason as unknown;
-      if (err instanceof LifeboatError && (err.code === 'integrity' || err.code === 'hostile-archive')) {
-        await discardPart(partPath);
-        throw err;
-      }
-      if (d.status === 'fulfilled') throw err;
-    }
-    if (d.status === 'rejected') throw d.reason;
+    await settleDownload(dl, verify, () => discardPart(partPath));
     await rename(partPath, path);
     await rm(`${partPath}.json`, { force: true });
     if (staging && unpackTo) await rename(staging, unpackTo);
-    return { path, extractedTo: unpackTo, resumedBytes: d.value.resumedFrom };
+    return { path, extractedTo: unpackTo, resumedBytes };
   } catch (e) {
     if (staging) await rm(staging, { recursive: true, force: true });
     if (ctx.signal?.aborted)

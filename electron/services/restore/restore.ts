@@ -23,6 +23,7 @@ import { findBackupSet } from '../pantheon/catalog';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
 import { GrowingFile } from '../transfer/growing-file';
+import { settleDownload } from '../transfer/settle';
 import { verifyGzip } from '../transfer/verify';
 import { VERSION } from '../version';
 import type { RestorePlan, RestoreRecord } from './plan';
@@ -317,23 +318,12 @@ export async function runRestore(
       extracted[a.element] = { dir, entries: r.entries };
     })();
     try {
-      const [d, c] = await Promise.allSettled([
+      await settleDownload(
         dl,
         consume.catch((e: unknown) => (inner.abort(), Promise.reject(e))),
-      ]);
-      // A damaged archive is worse than a dropped connection: report it, and do not resume into it next time.
-      if (c.status === 'rejected') {
-        const err = c.reason as unknown;
-        if (err instanceof LifeboatError && (err.code === 'integrity' || err.code === 'hostile-archive'))
-          await discardPart(partPath);
-        if (
-          d.status === 'rejected' &&
-          !(err instanceof LifeboatError && (err.code === 'integrity' || err.code === 'hostile-archive'))
-        )
-          throw d.reason;
-        throw err;
-      }
-      if (d.status === 'rejected') throw d.reason;
+        // A finished download that fails its check is discarded too, or every later run would reuse it.
+        () => Promise.all([discardPart(partPath), already ? rm(finalPath, { force: true }) : undefined]),
+      );
       if (!already) {
         await rename(partPath, finalPath);
         await rm(`${partPath}.json`, { force: true });

@@ -254,6 +254,26 @@ describe('damaged and hostile downloads', () => {
     expect((await readdir(staging)).filter((n) => n.includes('_files.'))).toEqual([]);
   });
 
+  it('discards a finished download kept from an earlier run when it no longer checks out, so the next run succeeds', async () => {
+    const site = await dana.getSite('acme-blog');
+    const [latest] = await dana.listBackupSets(site, 'dev');
+    const downloads = join(dir, '.acme-blog-dev.lifeboat', 'downloads');
+    await mkdir(downloads, { recursive: true });
+    const kept = join(downloads, latest!.archives.files!.filename);
+    await writeFile(kept, 'not a gzip stream any more');
+    await expect(
+      restore(dana, { site: 'acme-blog', env: 'dev', backup: 'latest', elements: ['files'] }),
+    ).rejects.toMatchObject({ code: 'integrity' });
+    expect(await readdir(downloads)).not.toContain(latest!.archives.files!.filename);
+    const { result } = await restore(dana, {
+      site: 'acme-blog',
+      env: 'dev',
+      backup: 'latest',
+      elements: ['files'],
+    });
+    expect(await readdir(join(result.path, 'files'))).toContain('2024');
+  });
+
   it('fails a truncated archive before extracting it', async () => {
     sandbox.setFaults({ store: { truncate: true, match: '_code.' } });
     await expect(
