@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Settings, Theme } from '@shared/models';
 import { bridge } from '../bridge';
 import { useStore } from '../store';
-import { ErrorState, Loading } from './common';
+import { Check, ErrorState, Loading } from './common';
 import { FolderField } from './dialogs';
 
 /** Settings: default restore folder, parallel downloads, the local database, theme. */
@@ -76,10 +76,9 @@ function SettingsForm({ initial }: { initial: Settings }) {
         </fieldset>
         <fieldset>
           <legend>Local database for imports</legend>
-          <label className="choice">
-            <input type="checkbox" checked={useDb} onChange={(e) => setUseDb(e.target.checked)} /> I have a
-            local MySQL or MariaDB server
-          </label>
+          <Check checked={useDb} onChange={setUseDb}>
+            I have a local MySQL or MariaDB server
+          </Check>
           {useDb && (
             <div className="grid-2">
               <div className="field">

@@ -251,14 +251,9 @@ export function DownloadDialog({
         <form className="stack" onSubmit={start}>
           <FolderField id="download-dir" label="Save into" value={dir} onChange={setDir} />
           {element !== 'database' && (
-            <label className="choice">
-              <input
-                type="checkbox"
-                checked={pickFolders}
-                onChange={(e) => setPickFolders(e.target.checked)}
-              />
+            <Check checked={pickFolders} onChange={setPickFolders}>
               Also unpack only some folders
-            </label>
+            </Check>
           )}
           {pickFolders && (
             <fieldset className="tree">
