@@ -1,12 +1,63 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { devNull, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
 
+/*
+ * Git on untrusted repositories. A code archive is a whole repository: its `.git/config`, hooks and
+ * attributes are the archive author's, and git runs programs named there (hooks, core.fsmonitor,
+ * core.hooksPath, filter drivers via .gitattributes, include.path, ...). So:
+ *  - every git Lifeboat runs gets `-c` overrides that turn off hooks (core.hooksPath = the null device),
+ *    fsmonitor, the pager, every transport but local paths, submodule recursion and auto gc;
+ *  - a restored repository is neutralised before git first touches it (neutraliseRepository): its config is
+ *    replaced by a minimal one rebuilt from a few checked values (the original is kept beside it as
+ *    `config.from-archive`), its hooks folder is moved aside, and gitfiles/commondir are refused; git then
+ *    runs on it with an explicit --git-dir/--work-tree and no system or global config, so nothing of the
+ *    user's (filters such as git-lfs, url rewrites) applies to it either;
+ *  - the user's own clone keeps its config and filters, but Lifeboat's fetch/branch/checkout there run no
+ *    hooks either: a hook path inside the working tree (husky's `core.hooksPath=.husky`) would otherwise run
+ *    the restored tree's own script right after checking it out.
+ */
+
 /**
- * The one simple-git factory: v4 strips GIT_* variables from the environment of every git it runs (so a
- * user's GIT_DIR cannot redirect Lifeboat) and refuses config writes; git never prompts.
+ * Where git finds hooks and the global config for Lifeboat's commands: the null device. `<null device>/<hook>`
+ * can never exist (not even on Windows, where `\\.\nul` is not a folder anyone can create files in), and as
+ * a config file it reads as empty. As a git directory it is no repository, so git looks for none.
+ */
+const NOWHERE = devNull;
+
+/** The `-c` settings every git Lifeboat runs carries; command-line config beats every config file. */
+function safetyConfig(): string[] {
+  return [
+    `core.hooksPath=${NOWHERE}`,
+    'core.fsmonitor=false',
+    'core.pager=cat',
+    'protocol.allow=never',
+    'protocol.file.allow=always',
+    'submodule.recurse=false',
+    'fetch.recurseSubmodules=false',
+    'gc.auto=0',
+    'maintenance.auto=false',
+    'advice.detachedHead=false',
+  ];
+}
+
+/** simple-git refuses the safety settings above unless told they are wanted (they make git safer here). */
+const SAFETY_UNSAFE: SimpleGitOptions['unsafe'] = {
+  allowUnsafeHooksPath: true,
+  allowUnsafeFsMonitor: true,
+  allowUnsafePager: true,
+  allowUnsafeProtocolOverride: true,
+  allowUnsafePack: true,
+};
+
+/**
+ * simple-git for a user's own repository: v4 strips GIT_* variables from the environment of every git it
+ * runs (so a user's GIT_DIR cannot redirect Lifeboat) and refuses config writes; git never prompts; hooks,
+ * fsmonitor, pager, network transports and auto gc are off (see above). The repository's config is the
+ * user's and applies.
  */
 export function gitAt(dir: string, signal?: AbortSignal): SimpleGit {
   return simpleGit({
@@ -14,17 +65,365 @@ export function gitAt(dir: string, signal?: AbortSignal): SimpleGit {
     maxConcurrentProcesses: 2,
     trimmed: true,
     ...(signal ? { abort: signal } : {}),
-    config: ['advice.detachedHead=false'],
+    config: safetyConfig(),
+    unsafe: SAFETY_UNSAFE,
   });
 }
+
+/** Where a repository's git directory and working tree are, after neutraliseRepository checked them. */
+export interface GitLayout {
+  readonly gitDir: string;
+  /** Null for a bare repository. */
+  readonly workTree: string | null;
+}
+
+/** Variables of the environment git takes a program or a config path from; never passed on. */
+const ENV_PROGRAMS = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass']);
+
+/**
+ * simple-git for an untrusted repository (or none): only the repository's own (neutralised) config applies,
+ * no system or global config, at an explicit git directory so git never looks further up for one.
+ */
+function untrustedGit(
+  where: { readonly baseDir: string; readonly layout: GitLayout | null },
+  signal?: AbortSignal,
+): { git: SimpleGit; args: string[] } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    const key = k.toLowerCase();
+    if (v !== undefined && !key.startsWith('git') && !ENV_PROGRAMS.has(key)) env[k] = v;
+  }
+  env.GIT_CONFIG_NOSYSTEM = '1';
+  env.GIT_CONFIG_GLOBAL = NOWHERE;
+  const git = simpleGit({
+    baseDir: where.baseDir,
+    maxConcurrentProcesses: 2,
+    trimmed: true,
+    ...(signal ? { abort: signal } : {}),
+    config: safetyConfig(),
+    allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL'],
+    unsafe: { ...SAFETY_UNSAFE, allowUnsafeConfigPaths: true },
+  }).env(env);
+  const args = where.layout
+    ? [
+        `--git-dir=${where.layout.gitDir}`,
+        ...(where.layout.workTree ? [`--work-tree=${where.layout.workTree}`] : []),
+      ]
+    : [];
+  return { git, args };
+}
+
+/** True when the error says the git program itself could not be started. */
+const isGitMissing = (e: unknown): boolean =>
+  /\bspawn\s+\S*git\S*\s+ENOENT\b/i.test(e instanceof Error ? e.message : String(e));
+
+/** The error for a machine without git. */
+export const gitMissingError = (): LifeboatError =>
+  new LifeboatError('not-found', 'git is not installed (or not on PATH); install git to restore code.');
 
 /** Maps a git failure to a LifeboatError worded for a person. */
 function gitError(e: unknown, what: string): LifeboatError {
   if (e instanceof LifeboatError) return e;
+  if (isGitMissing(e)) return gitMissingError();
   const message = e instanceof Error ? e.message.trim().split('\n').slice(0, 3).join(' ') : String(e);
   if (/abort/i.test((e as Error)?.name ?? ''))
     return new LifeboatError('cancelled', `Cancelled while ${what}.`);
   return new LifeboatError('io', `git failed while ${what}: ${message}`);
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* Neutralising a restored repository                                                                       */
+
+/** One `section.subsection.key = value` of a git config file; value null for a bare boolean key. */
+export interface ConfigEntry {
+  readonly section: string;
+  readonly subsection: string | null;
+  readonly key: string;
+  readonly value: string | null;
+}
+
+/**
+ * Reads git's config file syntax (sections, quoted subsections, quoting, escapes, continuation lines,
+ * comments). Includes are not followed. Anything it cannot read is skipped: what it returns only feeds the
+ * checked values of {@link safeConfigText}, so a misreading can drop a setting but never add one.
+ */
+export function parseGitConfig(text: string): ConfigEntry[] {
+  const out: ConfigEntry[] = [];
+  let i = 0;
+  const n = text.length;
+  let section: string | null = null;
+  let subsection: string | null = null;
+  const skipBlank = (): void => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r')) i++;
+  };
+  const skipLine = (): void => {
+    while (i < n && text[i] !== '\n') i++;
+  };
+  while (i < n) {
+    skipBlank();
+    const c = text[i];
+    if (c === undefined) break;
+    if (c === '\n') {
+      i++;
+      continue;
+    }
+    if (c === '#' || c === ';') {
+      skipLine();
+      continue;
+    }
+    if (c === '[') {
+      i++;
+      let name = '';
+      while (i < n && /[A-Za-z0-9.-]/.test(text[i]!)) name += text[i++];
+      let sub: string | null = null;
+      let ok = name.length > 0;
+      if (ok && (text[i] === ' ' || text[i] === '\t')) {
+        skipBlank();
+        if (text[i] === '"') {
+          i++;
+          sub = '';
+          while (i < n && text[i] !== '"' && text[i] !== '\n') {
+            if (text[i] === '\\' && i + 1 < n && text[i + 1] !== '\n') i++;
+            sub += text[i++];
+          }
+          ok = text[i] === '"';
+          i++;
+        } else ok = false;
+      } else if (ok && name.includes('.')) {
+        const dot = name.indexOf('.');
+        sub = name.slice(dot + 1).toLowerCase();
+        name = name.slice(0, dot);
+      }
+      if (!ok || text[i] !== ']') {
+        section = null;
+        skipLine();
+        continue;
+      }
+      i++;
+      section = name.toLowerCase();
+      subsection = sub;
+      continue;
+    }
+    if (!/[A-Za-z]/.test(c)) {
+      skipLine();
+      continue;
+    }
+    let key = '';
+    while (i < n && /[A-Za-z0-9-]/.test(text[i]!)) key += text[i++];
+    skipBlank();
+    let value: string | null = null;
+    let valid = true;
+    if (text[i] === '=') {
+      i++;
+      skipBlank();
+      value = '';
+      let quoted = false;
+      let pendingSpace = '';
+      for (;;) {
+        const ch = text[i];
+        if (ch === undefined || ch === '\n') {
+          if (quoted) valid = false;
+          break;
+        }
+        i++;
+        if (!quoted && (ch === ' ' || ch === '\t')) {
+          if (value !== '') pendingSpace += ch;
+          continue;
+        }
+        if (!quoted && (ch === '#' || ch === ';')) {
+          skipLine();
+          break;
+        }
+        if (ch === '\r' && text[i] === '\n') continue;
+        value += pendingSpace;
+        pendingSpace = '';
+        if (ch === '\\') {
+          const esc = text[i++];
+          if (esc === '\n') continue;
+          if (esc === '\r' && text[i] === '\n') {
+            i++;
+            continue;
+          }
+          const map: Record<string, string> = { n: '\n', t: '\t', b: '\b', '\\': '\\', '"': '"' };
+          if (esc === undefined || !(esc in map)) {
+            valid = false;
+            skipLine();
+            break;
+          }
+          value += map[esc];
+          continue;
+        }
+        if (ch === '"') {
+          quoted = !quoted;
+          continue;
+        }
+        value += ch;
+      }
+    } else if (i < n && text[i] !== '\n' && text[i] !== '#' && text[i] !== ';') {
+      valid = false;
+      skipLine();
+    }
+    if (valid && section !== null) out.push({ section, subsection, key: key.toLowerCase(), value });
+  }
+  return out;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const REFSPEC = /^\+?refs\/[A-Za-z0-9._/*-]+:refs\/[A-Za-z0-9._/*-]+$/;
+const MERGE = /^refs\/heads\/[A-Za-z0-9._/-]+$/;
+/** Network URLs only (no local paths, no `ext::`), hosts and users that cannot pass as an option. */
+const REMOTE_URL =
+  /^(?:(?:ssh|https?|git):\/\/(?:[\w.~%+-]+@)?[A-Za-z0-9][\w.-]*(?::\d+)?(?:\/[\w.~%+@:/-]*)?|[\w.~+-]+@[A-Za-z0-9][\w.-]*:[\w.~%+@/-]+)$/;
+const safeName = (s: string | null): s is string => s !== null && NAME.test(s) && !s.includes('..');
+
+function configBool(value: string | null): boolean | null {
+  if (value === null) return true;
+  const v = value.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(v)) return true;
+  if (['false', 'no', 'off', '0', ''].includes(v)) return false;
+  return null;
+}
+
+/**
+ * The minimal config a restored repository gets: the repository format, a few plain booleans about the
+ * file system, and its remotes and branch tracking when their values check out. No setting names a
+ * program, a path or another file.
+ */
+export function safeConfigText(entries: readonly ConfigEntry[], bare: boolean): string {
+  const core = new Map<string, string>();
+  let objectFormat: string | null = null;
+  const remotes = new Map<string, { urls: string[]; fetch: string[] }>();
+  const branches = new Map<string, { remote?: string; merge?: string }>();
+  for (const e of entries) {
+    if (e.section === 'core' && e.subsection === null) {
+      if (['filemode', 'ignorecase', 'symlinks', 'precomposeunicode'].includes(e.key)) {
+        const b = configBool(e.value);
+        if (b !== null) core.set(e.key, String(b));
+      } else if (e.key === 'logallrefupdates') {
+        const b = e.value?.trim().toLowerCase() === 'always' ? 'always' : configBool(e.value);
+        if (b !== null) core.set(e.key, String(b));
+      }
+    } else if (e.section === 'extensions' && e.subsection === null && e.key === 'objectformat') {
+      objectFormat = e.value?.trim().toLowerCase() === 'sha256' ? 'sha256' : null;
+    } else if (e.section === 'remote' && safeName(e.subsection) && e.value !== null) {
+      const r = remotes.get(e.subsection) ?? { urls: [], fetch: [] };
+      if (e.key === 'url' && REMOTE_URL.test(e.value) && !e.value.includes('..')) r.urls.push(e.value);
+      else if (e.key === 'fetch' && REFSPEC.test(e.value)) r.fetch.push(e.value);
+      else continue;
+      remotes.set(e.subsection, r);
+    } else if (e.section === 'branch' && safeName(e.subsection) && e.value !== null) {
+      const b = branches.get(e.subsection) ?? {};
+      if (e.key === 'remote' && (e.value === '.' || safeName(e.value))) b.remote = e.value;
+      else if (e.key === 'merge' && MERGE.test(e.value) && !e.value.includes('..')) b.merge = e.value;
+      else continue;
+      branches.set(e.subsection, b);
+    }
+  }
+  const lines = [
+    '[core]',
+    `\trepositoryformatversion = ${objectFormat ? 1 : 0}`,
+    ...['filemode', 'symlinks', 'ignorecase', 'precomposeunicode', 'logallrefupdates']
+      .filter((k) => core.has(k))
+      .map((k) => `\t${k} = ${core.get(k)}`),
+    `\tbare = ${bare}`,
+  ];
+  if (objectFormat) lines.push('[extensions]', `\tobjectformat = ${objectFormat}`);
+  for (const [name, r] of remotes) {
+    if (r.urls.length === 0) continue;
+    lines.push(
+      `[remote "${name}"]`,
+      ...r.urls.map((u) => `\turl = ${u}`),
+      ...r.fetch.map((f) => `\tfetch = ${f}`),
+    );
+  }
+  for (const [name, b] of branches) {
+    if (!b.remote || !b.merge || (b.remote !== '.' && !remotes.get(b.remote)?.urls.length)) continue;
+    lines.push(`[branch "${name}"]`, `\tremote = ${b.remote}`, `\tmerge = ${b.merge}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const lstatOrNull = async (p: string) => {
+  try {
+    return await lstat(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return null;
+    throw e;
+  }
+};
+
+/** `base`, or `base-2`, `base-3`, ... whichever does not exist yet in `dir`. */
+async function freeName(dir: string, base: string): Promise<string> {
+  for (let k = 1; ; k++) {
+    const p = join(dir, k === 1 ? base : `${base}-${k}`);
+    if (!(await lstatOrNull(p))) return p;
+  }
+}
+
+/** The config files Lifeboat reads at most (a real one is a few hundred bytes). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+/**
+ * Where a repository's git directory is, refusing what would make git look elsewhere: a `.git` that is a
+ * file (a gitfile, `gitdir: /some/other/repo`) or a link, and a `commondir` (a linked worktree, whose config,
+ * refs and hooks live in another folder).
+ */
+async function layoutOf(repo: string): Promise<GitLayout> {
+  const root = resolve(repo);
+  const dotGit = await lstatOrNull(join(root, '.git'));
+  let layout: GitLayout;
+  if (dotGit) {
+    if (!dotGit.isDirectory()) {
+      throw new LifeboatError(
+        'integrity',
+        `The code archive's repository has a .git that is ${dotGit.isSymbolicLink() ? 'a link' : 'a file pointing elsewhere'}, not a folder; Lifeboat will not follow it.`,
+      );
+    }
+    layout = { gitDir: join(root, '.git'), workTree: root };
+  } else {
+    const [head, objects, refs] = await Promise.all(
+      ['HEAD', 'objects', 'refs'].map((f) => lstatOrNull(join(root, f))),
+    );
+    if (!head?.isFile() || !objects?.isDirectory() || !refs?.isDirectory())
+      throw new LifeboatError('integrity', `${root} is not a git repository.`);
+    layout = { gitDir: root, workTree: null };
+  }
+  if (await lstatOrNull(join(layout.gitDir, 'commondir'))) {
+    throw new LifeboatError(
+      'integrity',
+      "The code archive's repository is a linked worktree (its .git names another folder in commondir); Lifeboat will not follow it.",
+    );
+  }
+  return layout;
+}
+
+/**
+ * Makes a restored repository safe to run git on, before git first touches it, and idempotently (every
+ * function here that takes a restored repository calls it): the config is rebuilt by {@link safeConfigText}
+ * (the archive's is kept as `config.from-archive` for the user to read) and a hooks folder with anything but
+ * git's `.sample` files is moved aside to `hooks.from-archive`. A later `git status` of the user's in the
+ * restored folder is then as safe as Lifeboat's own git.
+ */
+export async function neutraliseRepository(repo: string): Promise<GitLayout> {
+  const layout = await layoutOf(repo);
+  const { gitDir } = layout;
+  const configPath = join(gitDir, 'config');
+  const st = await lstatOrNull(configPath);
+  let current: string | null = null;
+  if (st?.isFile() && st.size <= MAX_CONFIG_BYTES) current = await readFile(configPath, 'utf8');
+  const safe = safeConfigText(current === null ? [] : parseGitConfig(current), layout.workTree === null);
+  if (current !== safe) {
+    if (st) await rename(configPath, await freeName(gitDir, 'config.from-archive'));
+    await writeFile(configPath, safe, { flag: 'wx', mode: 0o644 });
+  }
+  const hooks = join(gitDir, 'hooks');
+  const hst = await lstatOrNull(hooks);
+  if (hst && (!hst.isDirectory() || (await readdir(hooks)).some((f) => !f.endsWith('.sample')))) {
+    await rename(hooks, await freeName(gitDir, 'hooks.from-archive'));
+    await mkdir(hooks);
+  }
+  return layout;
 }
 
 /** Where a repository is inside an extracted code archive, and whether it is bare. */
@@ -86,14 +485,17 @@ export async function chooseRef(
   targetRef: string | null,
   signal?: AbortSignal,
 ): Promise<ChosenRef> {
-  const git = gitAt(repo, signal);
   try {
-    const tags = (await git.raw(['tag', '--list'])).split('\n').filter(Boolean);
-    const branches = (await git.raw(['for-each-ref', '--format=%(refname)', 'refs/heads', 'refs/remotes']))
+    const layout = await neutraliseRepository(repo);
+    const { git, args } = untrustedGit({ baseDir: repo, layout }, signal);
+    const tags = (await git.raw([...args, 'tag', '--list'])).split('\n').filter(Boolean);
+    const branches = (
+      await git.raw([...args, 'for-each-ref', '--format=%(refname)', 'refs/heads', 'refs/remotes'])
+    )
       .split('\n')
       .filter(Boolean);
     const commitOf = async (ref: string): Promise<string> =>
-      (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+      (await git.raw([...args, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
     if (env === 'test' || env === 'live') {
       const fromTarget = targetRef?.startsWith('refs/tags/') ? targetRef.slice('refs/tags/'.length) : null;
       const tag = fromTarget && tags.includes(fromTarget) ? fromTarget : newestDeployTag(tags, env);
@@ -137,8 +539,11 @@ export async function validateBranchName(name: string): Promise<void> {
     );
   }
   try {
-    await simpleGit().raw(['check-ref-format', '--branch', name]);
-  } catch {
+    // Outside any repository (the null device as the git directory): the name alone is checked.
+    const { git } = untrustedGit({ baseDir: tmpdir(), layout: null });
+    await git.raw([`--git-dir=${NOWHERE}`, 'check-ref-format', '--branch', name]);
+  } catch (e) {
+    if (isGitMissing(e)) throw gitMissingError();
     throw new LifeboatError(
       'invalid-request',
       `"${name}" is not a valid branch name (git refuses names with spaces, "..", "~", "^", ":", "?", "*", "[", a trailing "/" or ".lock").`,
@@ -146,11 +551,20 @@ export async function validateBranchName(name: string): Promise<void> {
   }
 }
 
-/** True if `branch` exists in the repository. */
-export async function branchExists(repo: string, branch: string): Promise<boolean> {
+/** True if `branch` exists in `git`'s repository. */
+async function hasBranch(git: SimpleGit, args: readonly string[], branch: string): Promise<boolean> {
   // for-each-ref prints nothing for a missing ref (show-ref's exit code alone does not reach simple-git).
-  const out = await gitAt(repo).raw(['for-each-ref', '--format=%(refname)', `refs/heads/${branch}`]);
+  const out = await git.raw([...args, 'for-each-ref', '--format=%(refname)', `refs/heads/${branch}`]);
   return out.split('\n').includes(`refs/heads/${branch}`);
+}
+
+/** True if `branch` exists in the (user's) repository. */
+export async function branchExists(repo: string, branch: string): Promise<boolean> {
+  try {
+    return await hasBranch(gitAt(repo), [], branch);
+  } catch (e) {
+    throw gitError(e, `reading the branches of ${repo}`);
+  }
 }
 
 /**
@@ -164,24 +578,29 @@ export async function createBranch(
   options: { checkout: boolean; signal?: AbortSignal },
 ): Promise<void> {
   await validateBranchName(branch);
-  if (await branchExists(repo, branch)) {
-    throw new LifeboatError(
-      'conflict',
-      `The branch "${branch}" already exists in ${repo}. Choose another branch name.`,
-    );
-  }
-  const git = gitAt(repo, options.signal);
   try {
-    if (options.checkout) await git.raw(['checkout', '-b', branch, ref]);
-    else await git.raw(['branch', branch, ref]);
+    const layout = await neutraliseRepository(repo);
+    const { git, args } = untrustedGit({ baseDir: repo, layout }, options.signal);
+    if (await hasBranch(git, args, branch)) {
+      throw new LifeboatError(
+        'conflict',
+        `The branch "${branch}" already exists in ${repo}. Choose another branch name.`,
+      );
+    }
+    if (options.checkout) await git.raw([...args, 'checkout', '-b', branch, ref]);
+    else await git.raw([...args, 'branch', branch, ref]);
   } catch (e) {
     throw gitError(e, `creating the branch ${branch}`);
   }
 }
 
-/** Uncommitted changes of a working tree (porcelain lines), empty when clean. */
+/** Uncommitted changes of a (user's) working tree (porcelain lines), empty when clean. */
 export async function uncommittedChanges(repo: string): Promise<string[]> {
-  return (await gitAt(repo).raw(['status', '--porcelain'])).split('\n').filter(Boolean);
+  try {
+    return (await gitAt(repo).raw(['status', '--porcelain'])).split('\n').filter(Boolean);
+  } catch (e) {
+    throw gitError(e, `reading the status of ${repo}`);
+  }
 }
 
 /**
@@ -205,7 +624,8 @@ export async function importIntoClone(options: {
   try {
     const top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
     if (!top) throw new Error('not a work tree');
-  } catch {
+  } catch (e) {
+    if (isGitMissing(e)) throw gitMissingError();
     throw new LifeboatError(
       'invalid-request',
       `${clone} is not a git working tree. Point at the folder of your existing clone.`,
@@ -226,11 +646,16 @@ export async function importIntoClone(options: {
       );
     }
   }
+  // The restored side's config and hooks are made harmless before its git-upload-pack reads them; the
+  // upload-pack program is named below so no `remote.<path>.uploadpack` of the clone's config picks it.
+  await neutraliseRepository(options.restoredRepo);
   try {
     await git.raw([
       'fetch',
       '--no-tags',
-      options.restoredRepo,
+      '--no-recurse-submodules',
+      '--upload-pack=git-upload-pack',
+      resolve(options.restoredRepo),
       `+refs/heads/*:refs/remotes/${remote}/*`,
       'refs/tags/*:refs/tags/*',
     ]);
@@ -256,16 +681,34 @@ export async function importIntoClone(options: {
   }
 }
 
-/** Clones a bare repository into a working tree (a code archive may hold a bare repository). */
+/**
+ * Clones a bare repository into a working tree (a code archive may hold a bare repository). The bare one is
+ * neutralised first; the clone goes through git's transport (`--no-local`, not a copy of the folder), and
+ * gets the bare repository's checked remotes instead of an `origin` pointing at the staging folder.
+ */
 export async function cloneBare(bare: string, into: string, signal?: AbortSignal): Promise<void> {
   try {
-    await simpleGit({ ...(signal ? { abort: signal } : {}) }).raw([
+    const layout = await neutraliseRepository(bare);
+    const target = resolve(into);
+    const { git } = untrustedGit({ baseDir: dirname(target), layout: null }, signal);
+    await git.raw([
       'clone',
       '--quiet',
       '--no-checkout',
-      bare,
-      into,
+      '--no-local',
+      '--upload-pack=git-upload-pack',
+      '--',
+      resolve(bare),
+      target,
     ]);
+    const clonedConfig = join(target, '.git', 'config');
+    const fromBare = parseGitConfig(await readFile(join(layout.gitDir, 'config'), 'utf8')).filter(
+      (e) => e.section === 'remote' || e.section === 'branch',
+    );
+    const fromClone = parseGitConfig(await readFile(clonedConfig, 'utf8')).filter(
+      (e) => e.section !== 'remote' && e.section !== 'branch',
+    );
+    await writeFile(clonedConfig, safeConfigText([...fromClone, ...fromBare], false));
   } catch (e) {
     throw gitError(e, 'unpacking the repository');
   }
