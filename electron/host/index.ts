@@ -1,6 +1,7 @@
 /**
  * `npm run start:web` / `node out/main/host.js`: Lifeboat's real UI and engine in any browser, for machines
- * where Electron cannot start, for UI work and for the end-to-end tests. Prints the URL (with its secret).
+ * where Electron cannot start, for UI work and for the end-to-end tests. Prints a one-time sign-in link
+ * (`--open` also opens one in the browser; `--json` prints `{ url }` with the link, for tests).
  */
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,11 @@ import type { AppEventName, AppEvents } from '@shared/api/events';
 import { resolveApiUrl } from '../services/pantheon/config';
 import { KeytarSecretStore } from '../services/secrets/keytar-store';
 import { defaultDataDir } from '../services/settings/paths';
+import { openHostInBrowser } from './open-browser';
+import { installProcessGuards } from './process-guard';
 import { startHost, type Host } from './server';
+
+installProcessGuards({ name: 'host' });
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +26,7 @@ const { values } = parseArgs({
     'workflow-step-ms': { type: 'string' },
     'poll-ms': { type: 'string' },
     json: { type: 'boolean', default: false },
+    open: { type: 'boolean', default: false },
   },
 });
 const port = Number(values.port);
@@ -48,17 +54,32 @@ const engine = createEngine({
   emit: <K extends AppEventName>(name: K, payload: AppEvents[K]) => host?.emit(name, payload),
 });
 host = await startHost({ api: createApi(engine), rendererDir, port });
-process.stdout.write(
-  values.json
-    ? `${JSON.stringify({ url: host.url })}\n`
-    : `Lifeboat is running at ${host.url}\nOpen that address in a browser (it only answers on this computer). Ctrl-C stops it.\n`,
-);
+const running = host;
+if (values.json) process.stdout.write(`${JSON.stringify({ url: running.signInUrl() })}\n`);
+else {
+  if (values.open) openHostInBrowser(running);
+  const link = (): string =>
+    `Sign-in link (works once, for two minutes): ${running.signInUrl()}\n` +
+    (process.stdin.isTTY ? 'Press Enter for a new link. ' : '') +
+    'Ctrl-C stops Lifeboat.\n';
+  process.stdout.write(
+    `Lifeboat is running at ${running.url} (it only answers on this computer, to a browser that signed in)\n` +
+      (values.open ? 'Opening it in your browser.\n' : '') +
+      link(),
+  );
+  // A link for another browser, or after the first one expired: only the person at this terminal gets it.
+  if (process.stdin.isTTY) process.stdin.on('data', () => process.stdout.write(link()));
+}
 const stop = async (): Promise<void> => {
-  engine.jobs.cancelAll();
-  await engine.jobs.flush();
-  await host?.close();
-  await (await sandbox)?.close();
-  process.exit(0);
+  try {
+    engine.jobs.cancelAll();
+    await engine.jobs.flush();
+    await host?.close();
+    await (await sandbox)?.close();
+  } finally {
+    // The process guard keeps the process alive on errors; stopping must stop regardless.
+    process.exit(0);
+  }
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

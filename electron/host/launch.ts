@@ -16,20 +16,13 @@ if (electron) {
   process.stdout.write(
     'The Electron binary is not installed here, so Lifeboat opens in your browser instead.\n',
   );
-  const child = spawn(process.execPath, [join(here, 'host.js'), ...process.argv.slice(2)], {
-    stdio: ['inherit', 'pipe', 'inherit'],
-  });
-  child.stdout.on('data', (d: Buffer) => {
-    process.stdout.write(d);
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(d.toString())?.[1];
-    if (url && !process.env.LIFEBOAT_NO_BROWSER) {
-      const opener =
-        process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-      spawn(opener, [url], { stdio: 'ignore', detached: true })
-        .on('error', () => undefined)
-        .unref();
-    }
-  });
+  // The host opens the browser itself, with a one-time sign-in link: no lasting secret passes through here
+  // or through any command line.
+  const child = spawn(
+    process.execPath,
+    [join(here, 'host.js'), ...(process.env.LIFEBOAT_NO_BROWSER ? [] : ['--open']), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

@@ -16,17 +16,22 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { createEngine } from '../services/engine';
 import { resolveApiUrl } from '../services/pantheon/config';
 import { KeytarSecretStore } from '../services/secrets/keytar-store';
+import { installProcessGuards } from '../host/process-guard';
 import { bindApi } from './ipc';
+import { isTrustedRendererUrl } from './trusted-origin';
 import { windowState } from './window-state';
+
+// Anything a job or handler missed is logged (redacted) instead of ending the app with every download in it.
+installProcessGuards({ name: 'main' });
 
 let mainWindow: BrowserWindow | null = null;
 let sandbox: Promise<Sandbox> | null = null;
 
-/** Same-origin check for the renderer: the dev server URL in development, the packaged file otherwise. */
+const indexHtml = join(import.meta.dirname, '../renderer/index.html');
+
+/** Our own renderer only: exactly the dev server's origin in development, exactly the built index.html otherwise. */
 function isOwnUrl(url: string): boolean {
-  const dev = process.env.ELECTRON_RENDERER_URL;
-  if (dev) return url.startsWith(dev);
-  return url.startsWith('file://') && url.includes('/out/renderer/');
+  return isTrustedRendererUrl(url, { devUrl: process.env.ELECTRON_RENDERER_URL, indexHtml });
 }
 
 function createWindow(state: ReturnType<typeof windowState>): BrowserWindow {
@@ -58,7 +63,7 @@ function createWindow(state: ReturnType<typeof windowState>): BrowserWindow {
     return { action: 'deny' };
   });
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  else void win.loadFile(indexHtml);
   return win;
 }
 

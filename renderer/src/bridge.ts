@@ -14,9 +14,8 @@ let cached: LifeboatBridge | null = null;
 export function bridge(): LifeboatBridge {
   if (cached) return cached;
   if (window.lifeboat) return (cached = window.lifeboat);
-  // The browser host serves the page under /<secret>/ and answers the WebSocket at /<secret>/ws.
-  const base = location.pathname.endsWith('/') ? location.pathname : location.pathname.replace(/[^/]*$/, '');
-  if (location.protocol === 'http:' && base.length > 1)
-    return (cached = webSocketBridge(`ws://${location.host}${base}ws`));
+  // The browser host serves the page at its root and answers the WebSocket at /ws; the browser's cookie for
+  // this run (set by the one-time sign-in link) is what lets both through.
+  if (location.protocol === 'http:') return (cached = webSocketBridge(`ws://${location.host}/ws`));
   throw new Error('Lifeboat’s engine is not connected to this page.');
 }

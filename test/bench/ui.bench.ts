@@ -118,7 +118,13 @@ async function main(): Promise<void> {
       requestAnimationFrame(tick);
     })()`);
     sandbox.setFaults({ store: { throttleBytesPerSecond: 150_000 } });
-    const ws = new WebSocket(url.replace('http://', 'ws://') + 'ws', { origin: new URL(url).origin });
+    // The page signed in through a one-time link; the socket uses the session cookie it set.
+    const origin = new URL(url).origin;
+    const cookie = (await page.context().cookies()).find((k) => k.name.startsWith('lifeboat-'))!;
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws`, {
+      origin,
+      headers: { cookie: `${cookie.name}=${cookie.value}` },
+    });
     await new Promise((r) => ws.once('open', r));
     const accounts = await new Promise<{ id: string }[]>((resolve) => {
       ws.once('message', (d) =>

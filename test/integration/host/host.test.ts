@@ -1,13 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createApi } from '../../../electron/api';
 import { startHost, type Host } from '../../../electron/host/server';
 import { createEngine } from '../../../electron/services/engine';
 import { KeytarSecretStore } from '../../../electron/services/secrets/keytar-store';
+import { call, get as rawGet, openSocket, redeem } from './host-client';
 
 let dir: string;
 let host: Host;
@@ -27,68 +26,41 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A raw GET with a chosen Host header (fetch does not allow setting it). */
-function get(
-  path: string,
-  hostHeader = `127.0.0.1:${host.port}`,
-): Promise<{ status: number; body: string; type?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: host.port, path, headers: { host: hostHeader } },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+let cookie: string;
+beforeAll(async () => {
+  cookie = (await redeem(host.signInUrl())).cookie!;
+});
 
 describe('the browser host', () => {
-  const secretPath = (): string => new URL(host.url).pathname;
+  const get = (path: string, hostHeader = `127.0.0.1:${host.port}`, withCookie = true) =>
+    rawGet(host.port, path, { host: hostHeader, ...(withCookie ? { cookie } : {}) });
 
-  it('serves the renderer under the secret only', async () => {
-    expect(await get(secretPath())).toMatchObject({
+  it('serves the renderer to the signed-in browser only', async () => {
+    expect(await get('/')).toMatchObject({
       status: 200,
       body: expect.stringContaining('<title>Lifeboat</title>'),
       type: 'text/html; charset=utf-8',
     });
-    expect((await get(`${secretPath()}assets/app.js`)).status).toBe(200);
-    expect((await get('/')).status).toBe(403);
-    expect((await get('/index.html')).status).toBe(403);
-    expect((await get('/not-the-secret/index.html')).status).toBe(403);
+    expect((await get('/assets/app.js')).status).toBe(200);
+    expect((await get('/', undefined, false)).status).toBe(403);
+    expect((await get('/index.html', undefined, false)).status).toBe(403);
+    expect((await get('/assets/app.js', undefined, false)).status).toBe(403);
   });
 
   it('refuses a foreign Host header (DNS rebinding) and paths out of the renderer', async () => {
-    expect((await get(secretPath(), `evil.example:${host.port}`)).status).toBe(403);
-    expect((await get(`${secretPath()}..%2Fsecret.txt`)).status).toBe(403);
-    expect((await get(`${secretPath()}%E0%A4%A`)).status).toBe(400);
+    expect((await get('/', `evil.example:${host.port}`)).status).toBe(403);
+    expect((await get('/..%2Fsecret.txt')).status).toBe(403);
+    expect((await get('/%E0%A4%A')).status).toBe(400);
   });
 
   it('answers contract calls over the WebSocket from its own origin, and refuses other origins', async () => {
-    const wsUrl = `${host.url.replace('http://', 'ws://')}ws`;
-    const ws = new WebSocket(wsUrl, { origin: `http://127.0.0.1:${host.port}` });
-    await new Promise((r) => ws.once('open', r));
-    const reply = await new Promise<{ id: number; result: { ok: boolean; value: unknown } }>((resolve) => {
-      ws.once('message', (d) => resolve(JSON.parse(String(d))));
-      ws.send(JSON.stringify({ id: 7, method: 'accounts.list' }));
+    const ws = await openSocket(host.port, cookie);
+    expect(await call(ws, 7, 'accounts.list')).toEqual({ ok: true, value: [] });
+    expect(await call(ws, 8, 'fs.readFile', {})).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request' },
     });
-    expect(reply).toEqual({ id: 7, result: { ok: true, value: [] } });
-    const bad = await new Promise<{ result: { ok: boolean; error: { code: string } } }>((resolve) => {
-      ws.once('message', (d) => resolve(JSON.parse(String(d))));
-      ws.send(JSON.stringify({ id: 8, method: 'fs.readFile', req: {} }));
-    });
-    expect(bad.result).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
     ws.close();
-    const foreign = new WebSocket(wsUrl, { origin: 'http://evil.example' });
-    const outcome = await new Promise<string>((resolve) => {
-      foreign.once('open', () => resolve('open'));
-      foreign.once('error', () => resolve('refused'));
-    });
-    expect(outcome).toBe('refused');
+    await expect(openSocket(host.port, cookie, 'http://evil.example')).rejects.toThrow('403');
   });
 });
