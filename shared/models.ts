@@ -1,4 +1,4 @@
-import type { AppError } from './result';
+import type { AppError, ErrorCode } from './result';
 
 /** The three archives of a Pantheon backup, in the order Lifeboat shows and restores them. */
 export const ELEMENTS = ['code', 'database', 'files'] as const;
@@ -177,6 +177,8 @@ export interface Job {
   readonly error?: AppError;
   /** A folder to show in the file manager when done. */
   readonly outputPath?: string;
+  /** Something a person should know about a job that succeeded (a follow-up read failed). */
+  readonly warning?: string;
 }
 
 /** The UI theme. */
@@ -211,19 +213,39 @@ export interface ArchiveEntryInfo {
 
 /** Something a restore would run into, shown before it starts. */
 export interface RestoreConflict {
-  readonly kind: 'folder' | 'branch' | 'database' | 'disk' | 'backup' | 'clone';
+  readonly kind: 'folder' | 'branch' | 'database' | 'disk' | 'backup' | 'clone' | 'busy' | 'tool';
+  /** The error the run stops with if it meets this (the CLI's exit code follows from it). */
+  readonly code: ErrorCode;
   readonly message: string;
 }
 
-/** What a restore will write where, and what stands in its way. */
+/** One thing a restore writes: a folder or file (absolute path), a branch, a database. */
+export interface PlannedWrite {
+  readonly kind: 'folder' | 'file' | 'branch' | 'database' | 'staging';
+  /** An absolute path, a branch name or a database name. */
+  readonly target: string;
+  /** For a branch, the repository it is created in. */
+  readonly repository?: string;
+  /** What it is, for a person: "the live code on branch lifeboat/live-2026-11-30". */
+  readonly description: string;
+  /**
+   * Where the run puts it instead when the code it restores says so (a Drupal site with a `web/` docroot keeps
+   * its files in web/sites/default/files); `target` is the first choice.
+   */
+  readonly alternatives?: readonly string[];
+}
+
+/** What a restore will write where, and what stands in its way: the run's own plan, computed by the same code. */
 export interface RestorePreview {
   readonly path: string;
   readonly backupFolder: string | null;
   readonly elements: readonly Element[];
   readonly branch: string | null;
   readonly databaseName: string | null;
+  /** True when this refreshes an earlier restore in place rather than making a new folder. */
+  readonly update: boolean;
   readonly downloadBytes: number;
   readonly freeBytes: number;
-  readonly writes: readonly string[];
+  readonly writes: readonly PlannedWrite[];
   readonly conflicts: readonly RestoreConflict[];
 }

@@ -17,6 +17,16 @@ const skippedNotes = [];
 const started = Date.now();
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+/** What git sees in the working tree (changed tracked files, new untracked ones), or null outside a checkout. */
+const treeState = () => {
+  const r = spawnSync('git', ['status', '--porcelain=v1', '--untracked-files=all'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout : null;
+};
+const treeBefore = treeState();
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
 const section = (title) =>
   process.stdout.write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n`);
@@ -134,6 +144,23 @@ function collectPlaywright(file) {
     (suite.suites ?? []).forEach(walk);
   };
   (r.suites ?? []).forEach(walk);
+}
+
+// A test run changes no tracked file and leaves nothing new in the repository (ignored build and cache
+// folders aside): counted as one test, so a suite that writes into the checkout fails.
+section('repository unchanged by the run');
+const treeAfter = treeState();
+if (treeBefore === null) process.stdout.write('Not a git checkout: nothing to compare.\n');
+else if (treeAfter === treeBefore) {
+  totals.passed++;
+  process.stdout.write('repository unchanged: ok\n');
+} else {
+  totals.failed++;
+  const before = new Set(treeBefore.split('\n'));
+  const changed = treeAfter.split('\n').filter((l) => l && !before.has(l));
+  process.stdout.write(
+    `The run changed the repository: FAILED\n${changed.map((l) => `  ${l}`).join('\n')}\n`,
+  );
 }
 
 section('summary');

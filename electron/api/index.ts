@@ -3,6 +3,7 @@ import { validate, type RequestOf, type schemas } from '@shared/api/schemas';
 import { ok, type Result } from '@shared/result';
 import type { Engine } from '../services/engine';
 import { LifeboatError, toAppError } from '../services/errors';
+import { assertNotFrozen } from '../services/pantheon/client';
 import { VERSION } from '../services/version';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
@@ -68,11 +69,7 @@ export function createApi(engine: Engine): AppApi {
         handle('backupsCreate', req, async (r) => {
           const s = await site(r.accountId, r.site);
           // Refuse a frozen site now, not inside a job.
-          if (s.site.frozen)
-            throw new LifeboatError(
-              'frozen',
-              `Site '${s.site.name}' is frozen: unfreeze it in the Pantheon dashboard before creating a backup.`,
-            );
+          assertNotFrozen(s.site);
           const what =
             r.elements.length === 3 ? 'all' : r.elements.map((e) => ELEMENT_WORDS[e]).join(' and ');
           return jobs.submit(
@@ -105,18 +102,8 @@ export function createApi(engine: Engine): AppApi {
     },
     restores: {
       preview: (req) => handle('restore', req, (r) => engine.preview(r)),
-      start: (req) =>
-        handle('restore', req, async (r) => {
-          const p = await engine.preview(r);
-          // The same checks as the preview: a conflict stops the job before it is queued.
-          const blocking = p.conflicts[0];
-          if (blocking)
-            throw new LifeboatError(
-              blocking.kind === 'disk' ? 'disk-full' : blocking.kind === 'backup' ? 'not-found' : 'conflict',
-              blocking.message,
-            );
-          return jobs.submit('restore', `Restore ${r.site}.${r.env} into ${p.path}`, r);
-        }),
+      // The preview's own plan and checks: a conflict stops the job before it is queued.
+      start: (req) => handle('restore', req, (r) => engine.startRestore(r)),
       download: (req) =>
         handle('download', req, (r) =>
           jobs.submit('download', `Download the ${r.element} archive of ${r.site}.${r.env}`, r),

@@ -9,9 +9,11 @@ import { seedByName, startSandbox } from '../sandbox';
 import { parseDbUrl } from '../services/database/mysql';
 import { LifeboatError, toAppError } from '../services/errors';
 import { ProgressTracker, throttle } from '../services/jobs/progress';
+import { redact } from '../services/log/redact';
+import { createBackupAndWait } from '../services/backups/create-backup';
 import { downloadArchive } from '../services/restore/download-archive';
 import { runRestore, type RestoreContext } from '../services/restore/restore';
-import type { BackupChoice, RestorePlan } from '../services/restore/plan';
+import { planRestore, previewOf, type BackupChoice, type RestoreRequest } from '../services/restore/plan';
 import { formatBytes } from '../services/transfer/disk';
 import { VERSION } from '../services/version';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -39,7 +41,7 @@ Usage:
   lifeboat backups create SITE.ENV [--element all|code|files|database|db] [--keep-for DAYS] [--no-wait]
   lifeboat pull SITE.ENV --to DIR [--element code,files,database] [--backup latest|new|FOLDER]
                 [--branch NAME] [--into-repo PATH [--checkout]] [--db-import URL [--replace-db]]
-                [--include GLOB]... [--exclude GLOB]... [--folder NAME] [--update]
+                [--include GLOB]... [--exclude GLOB]... [--folder NAME] [--update] [--dry-run]
   lifeboat download SITE.ENV --element files --to DIR [--backup latest|FOLDER] [--include GLOB]...
   lifeboat sandbox [--port N] [--seed demo|big]
 
@@ -50,6 +52,12 @@ Global options:
   --account EMAIL        use this saved (or demo) account
   --json                 machine-readable output
 
+Secrets stay out of the command line (where \`ps\` shows them to every user) when given by environment:
+  TERMINUS_MACHINE_TOKEN  the machine token (or save it once: lifeboat auth login, which reads it from stdin)
+  LIFEBOAT_DB_PASSWORD    the database password for --db-import (or MYSQL_PWD); leave it out of the URL
+pull --dry-run prints every path, branch and database the restore would write and every conflict, and
+downloads nothing; it exits with the first conflict's code.
+
 Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 network, 6 integrity, 7 conflict,
             8 disk full, 9 refused (frozen, forbidden, workflow failed), 10 database, 130 cancelled.
 `;
@@ -59,8 +67,32 @@ class UsageError extends Error {}
 interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Where `auth login` reads a token piped to it. */
+  readonly stdin?: NodeJS.ReadableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly signal: AbortSignal;
+}
+
+/** The first line of standard input (a token piped in), trimmed. */
+async function readStdin(io: Io): Promise<string | undefined> {
+  if (!io.stdin) return undefined;
+  let text = '';
+  for await (const chunk of io.stdin) {
+    text += chunk.toString();
+    if (text.includes('\n') || text.length > 4096) break;
+  }
+  return text.split('\n')[0]!.trim() || undefined;
+}
+
+/**
+ * A `--db-import` URL as a connection; the password may stay out of the URL (and so out of `ps`) in
+ * LIFEBOAT_DB_PASSWORD or MYSQL_PWD. A password in the URL still works, with a warning.
+ */
+function dbFromUrl(url: string, env: NodeJS.ProcessEnv): ReturnType<typeof parseDbUrl> {
+  const parsed = parseDbUrl(url);
+  const password = env.LIFEBOAT_DB_PASSWORD ?? env.MYSQL_PWD;
+  if (parsed.connection.password || password === undefined) return parsed;
+  return { ...parsed, connection: { ...parsed.connection, password } };
 }
 
 /** Splits `site.env`; site names have no dots, so the last dot separates. */
@@ -149,6 +181,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         update: { type: 'boolean', default: false },
         'keep-for': { type: 'string' },
         parallel: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
       },
       download: {
         to: { type: 'string' },
@@ -209,10 +242,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (cmd === 'auth') {
       const engine = keychainEngine(g);
       if (sub === 'login') {
-        const token = str('machine-token') ?? io.env.TERMINUS_MACHINE_TOKEN;
+        const token =
+          (str('machine-token') === '-' ? await readStdin(io) : str('machine-token')) ??
+          io.env.TERMINUS_MACHINE_TOKEN ??
+          (io.stdin && !(io.stdin as NodeJS.ReadStream).isTTY ? await readStdin(io) : undefined);
         if (!token)
           throw new UsageError(
-            'auth login needs --machine-token TOKEN (create one in the Pantheon dashboard: Personal Settings → Machine Tokens).',
+            'auth login needs a machine token on standard input, in TERMINUS_MACHINE_TOKEN, or as --machine-token TOKEN (create one in the Pantheon dashboard: Personal Settings → Machine Tokens).',
           );
         const account = await engine.accounts.add(token);
         print(
@@ -281,7 +317,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         );
       if (cmd === 'pull') elementsOf(str('element'), 'code,files,database', true, true);
       else elementsOf(str('element'), 'files', false);
-      if (str('db-import')) parseDbUrl(str('db-import')!);
+      if (str('db-import')) dbFromUrl(str('db-import')!, io.env);
+      if (str('folder') !== undefined && !/^[^/\\\0]+$/.test(str('folder')!))
+        throw new UsageError('--folder is a folder name, not a path.');
+      if (str('folder') === '.' || str('folder') === '..')
+        throw new UsageError(
+          `--folder ${str('folder')} would restore into an existing folder; give the name of a new folder.`,
+        );
+      if (str('machine-token'))
+        io.stderr.write(
+          'lifeboat: warning: --machine-token is visible to other users in `ps`; prefer TERMINUS_MACHINE_TOKEN.\n',
+        );
     }
     const conn = await Connection.open(g, io.env);
     try {
@@ -369,8 +415,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         if (sub === 'create') {
           const elements = elementsOf(str('element'), 'all', true);
           const days = positiveInt(str('keep-for'), '--keep-for', 365);
-          const wf = await client.createBackup(site, env, elements, days);
           if (v['no-wait']) {
+            const wf = await client.createBackup(site, env, elements, days);
             print(json ? JSON.stringify(wf) : `Backup of ${siteName}.${env} started (workflow ${wf.id}).`);
             return EXIT.ok;
           }
@@ -380,19 +426,27 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           );
           const tracker = new ProgressTracker();
           tracker.setPhase('creating-backup');
-          const done = await client.waitForWorkflow(site.id, wf, {
-            signal: io.signal,
-            onUpdate: (w) => {
-              tracker.setPart('wf', w.activeDescription, w.step, w.numberOfTasks);
-              writer.update(tracker.snapshot());
+          const made = await createBackupAndWait(
+            { client, site },
+            {
+              env,
+              elements,
+              keepForDays: days,
+              signal: io.signal,
+              ...(conn.sandbox ? { pollMs: 200 } : {}),
+              onUpdate: (w) => {
+                tracker.setPart('wf', w.activeDescription, w.step, w.numberOfTasks);
+                writer.update(tracker.snapshot());
+              },
             },
-          });
+          );
           writer.done();
-          const [newest] = await client.listBackupSets(site, env);
+          // A catalog read that failed after the backup was made is a warning: the backup exists.
+          if (made.warning) io.stderr.write(`lifeboat: warning: ${made.warning}\n`);
           print(
             json
-              ? JSON.stringify({ workflow: done, backup: newest })
-              : `Backup of ${siteName}.${env} finished: ${newest?.folder ?? ''}.`,
+              ? JSON.stringify({ workflow: made.workflow, backup: made.backup, warning: made.warning })
+              : `Backup of ${siteName}.${env} finished${made.backup ? `: ${made.backup.folder}` : ''}.`,
           );
           return EXIT.ok;
         }
@@ -453,8 +507,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         const backupArg = str('backup') ?? 'latest';
         const backup: BackupChoice =
           backupArg === 'latest' || backupArg === 'new' ? backupArg : { folder: backupArg };
-        const db = str('db-import') ? parseDbUrl(str('db-import')!) : null;
-        const plan: RestorePlan = {
+        const db = str('db-import') ? dbFromUrl(str('db-import')!, io.env) : null;
+        const request: RestoreRequest = {
           site: siteName,
           env,
           backup,
@@ -477,17 +531,31 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           updateInPlace: Boolean(v.update),
           keepForDays: positiveInt(str('keep-for'), '--keep-for', 30),
         };
-        if (plan.folderName !== undefined && !/^[^/\\\0]+$/.test(plan.folderName))
-          throw new UsageError('--folder is a folder name, not a path.');
         const parallel = positiveInt(str('parallel'), '--parallel', 3);
-        const r = await runRestore(
-          { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } },
-          plan,
-          ctx,
-        );
+        const deps = { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } };
+        if (v['dry-run']) {
+          // The run's own plan and checks, printed; nothing is downloaded or written.
+          const plan = await planRestore(deps, request);
+          const preview = previewOf(plan);
+          if (json) print(JSON.stringify(preview));
+          else {
+            print(
+              `Would restore ${siteName}.${env} (backup ${preview.backupFolder ?? 'new, made first'}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
+            );
+            for (const w of preview.writes) print(`  ${w.kind.padEnd(8)}  ${w.description}`);
+            print(
+              `  needs about ${formatBytes(preview.downloadBytes)}; ${formatBytes(preview.freeBytes)} free`,
+            );
+            if (preview.conflicts.length === 0) print('No conflicts: the restore can start.');
+            for (const c of preview.conflicts) print(`  conflict  ${c.message}`);
+          }
+          const first = preview.conflicts[0];
+          return first ? exitCodeFor(first.code) : EXIT.ok;
+        }
+        const r = await runRestore(deps, request, ctx);
         show.flush();
         writer.done();
-        if (json) print(JSON.stringify(r));
+        if (json) print(JSON.stringify({ path: r.path, record: r.record, resumedBytes: r.resumedBytes }));
         else {
           const rec = r.record;
           print(`Restored ${siteName}.${env} (backup ${rec.backup.folder}) into ${r.path}`);
@@ -534,14 +602,27 @@ if (isEntry || process.env.LIFEBOAT_CLI_ENTRY === '1') {
     ac.abort(new LifeboatError('cancelled', 'Cancelled.'));
   });
   process.on('SIGTERM', () => ac.abort(new LifeboatError('cancelled', 'Cancelled.')));
+  // The net under everything: an error no code path caught becomes a clean, redacted failure (exit 1),
+  // never a stack trace with a signed URL in it. Downloads stay in their .part files to resume.
+  const crash = (e: unknown): void => {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`\nlifeboat: internal error: ${redact(message)}\n`);
+    ac.abort(new LifeboatError('internal', 'Stopped after an internal error.'));
+    process.exitCode = EXIT.error;
+    setTimeout(() => process.exit(EXIT.error), 2000).unref();
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   void main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     signal: ac.signal,
   }).then((code) => {
-    process.exitCode = code;
+    const exit = process.exitCode === EXIT.error ? EXIT.error : code;
+    process.exitCode = exit;
     // Let pending writes flush, then leave even if a keep-alive socket lingers.
-    setTimeout(() => process.exit(code), 50).unref();
+    setTimeout(() => process.exit(exit), 50).unref();
   });
 }

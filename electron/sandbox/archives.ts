@@ -59,11 +59,25 @@ export const masterCommits = (site: SeedSite): number => site.testDeploys + 2;
  */
 export class ArchiveLibrary {
   private readonly building = new Map<string, Promise<BuiltArchive>>();
+  private readonly served = new Map<string, Promise<BuiltArchive>>();
 
   constructor(private readonly cacheDir: string) {}
 
+  /**
+   * Serves a given file as one environment's archive from now on: what the storage holds is then whatever a
+   * test made (an archive or dump built to attack the client), listed in the catalog with its real size.
+   */
+  serve(siteName: string, env: string, element: ArchiveElement, path: string): void {
+    this.served.set(
+      `${siteName}/${env}/${element}`,
+      hashFile(path).then((d) => ({ path, ...d })),
+    );
+  }
+
   /** The archive of one element of one environment, built if needed. */
   get(site: SeedSite, env: string, element: ArchiveElement): Promise<BuiltArchive> {
+    const served = this.served.get(`${site.name}/${env}/${element}`);
+    if (served) return served;
     const key = [
       `v${CONTENT_VERSION}`,
       site.name,

@@ -30,7 +30,8 @@ process.stdout.write(
   `Lifeboat sandbox (${seed.name} seed, ${sandbox.seed.sites.length} sites) at ${sandbox.url}\n` +
     `API: ${sandbox.apiUrl}\n` +
     `Use it with Terminus-style variables: TERMINUS_PROTOCOL=http TERMINUS_HOST=${u.hostname} TERMINUS_PORT=${u.port}\n` +
-    `Demo machine tokens:\n${sandbox.accounts.map((a) => `  ${a.email.padEnd(24)} ${a.machineToken}`).join('\n')}\n`,
+    `Demo machine tokens:\n${sandbox.accounts.map((a) => `  ${a.email.padEnd(24)} ${a.machineToken}`).join('\n')}\n` +
+    `Admin API (faults, request log) needs the header: X-Sandbox-Admin: ${sandbox.adminToken}\n`,
 );
 const stop = (): void => {
   void sandbox.close().then(() => process.exit(0));

@@ -27,6 +27,11 @@ export interface SandboxOptions {
   /** Status for a rejected machine token: 401 (2017+), 500 (2016 cassette) or 400 (2024 report). */
   readonly badTokenStatus?: 400 | 401 | 500;
   readonly faults?: Faults;
+  /**
+   * The secret the `/__sandbox/*` admin API requires in its `X-Sandbox-Admin` header. Default: the
+   * LIFEBOAT_SANDBOX_ADMIN_TOKEN variable (so a parent process can set it for a sandbox it spawns), else random.
+   */
+  readonly adminToken?: string;
 }
 
 /** One request as the sandbox saw it, for tests that assert what was (re)tried. */
@@ -58,11 +63,15 @@ export interface Sandbox {
     readonly userId: string;
   }[];
   readonly requests: RequestLogEntry[];
+  /** This run's secret for the `/__sandbox/*` admin API, sent as the `X-Sandbox-Admin` header. */
+  readonly adminToken: string;
   setFaults(faults: Faults): void;
   /** Invalidate every session issued so far, as if they had expired. */
   expireSessions(): void;
   /** The built archive behind a site's environment, for checksums in tests. */
   archive(siteName: string, env: string, element: ArchiveElement): Promise<BuiltArchive>;
+  /** Serves the file at `path` as that archive from now on (hostile-input tests); the catalog follows. */
+  serveArchive(siteName: string, env: string, element: ArchiveElement, path: string): void;
   /** Wait until every running workflow has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -857,12 +866,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           res.socket?.destroy();
           return;
         }
-        if (bps) await sleep((chunk.length / bps) * 1000);
+        // Read the throttle again each chunk, so a test that lifts it speeds up downloads already running.
+        const throttle = faults.store?.throttleBytesPerSecond;
+        if (bps && throttle) await sleep((chunk.length / throttle) * 1000);
         if (res.destroyed) return;
         sent += chunk.length;
         bodyBytes.set(res, sent);
         if (!res.write(chunk)) await new Promise((r) => res.once('drain', r).once('close', r));
         if (res.destroyed) return;
+      }
+      // The file gave fewer bytes than Content-Length promised (it changed on disk): ending the response would
+      // leave the client waiting on a kept-alive connection for bytes that never come. Cut it, as a store would.
+      if (offset !== end + 1) {
+        res.destroy();
+        return;
       }
       res.end();
     } catch {
@@ -870,7 +887,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
+  const adminToken =
+    options.adminToken ?? process.env.LIFEBOAT_SANDBOX_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  if (adminToken.length < 16) throw new Error('The sandbox admin token must be at least 16 characters long.');
+  const adminDigest = createHmac('sha256', signingKey).update(adminToken).digest();
+
+  /**
+   * Whether a request may use the admin API: it carries this run's token in `X-Sandbox-Admin` and, if it has an
+   * Origin, it is the sandbox's own. A web page cannot send that header to another origin without a CORS
+   * preflight, which this never approves, so the demo sandbox cannot be reconfigured from a browser tab.
+   */
+  const adminAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== sandbox.url) return false;
+    const given = req.headers['x-sandbox-admin'];
+    if (typeof given !== 'string') return false;
+    return timingSafeEqual(createHmac('sha256', signingKey).update(given).digest(), adminDigest);
+  };
+
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (!adminAllowed(req)) {
+      text(res, 403, 'Forbidden: the sandbox admin API needs the X-Sandbox-Admin token of this run.\n');
+      return;
+    }
     if (req.method === 'POST' && path === '/__sandbox/faults') {
       sandbox.setFaults((await readJson(req)) as Faults);
       json(res, 200, { ok: true });
@@ -952,6 +991,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seed,
     accounts: seed.users.map((u) => ({ email: u.email, machineToken: u.machineTokens[0]!, userId: u.id })),
     requests,
+    adminToken,
     setFaults(next) {
       faults = next;
       apiRoll = createRandom(next.api?.seed ?? 1);
@@ -964,6 +1004,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const site = sitesByName.get(siteName);
       if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
       return library.get(site, env, element);
+    },
+    serveArchive(siteName, env, element, path) {
+      const site = sitesByName.get(siteName);
+      if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
+      library.serve(siteName, env, element, path);
+      catalogs.delete(`${site.id}/${env}`);
     },
     async idle() {
       await Promise.all([...workflows.values()].map((w) => w.done));

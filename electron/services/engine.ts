@@ -8,9 +8,12 @@ import { JobManager, type JobContext, type JobOutput } from './jobs/manager';
 import { PantheonClient } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
+import { validate, type schemas } from '@shared/api/schemas';
+import type { RestorePreview } from '@shared/models';
+import { basename } from 'node:path';
+import { createBackupAndWait } from './backups/create-backup';
 import { downloadArchive } from './restore/download-archive';
-import type { RestorePlan } from './restore/plan';
-import { previewRestore } from './restore/preview';
+import { conflictError, planRestore, previewOf, type RestoreRequest } from './restore/plan';
 import { runRestore } from './restore/restore';
 import { AccountService, type DemoProvider } from './secrets/accounts';
 import type { SecretStore } from './secrets/secret-store';
@@ -52,11 +55,12 @@ export interface Engine {
   readonly jobs: JobManager;
   readonly native: NativeShell | null;
   readonly demoStarted: () => boolean;
-  preview(req: RequestOf<'restore'>): ReturnType<typeof previewRestore>;
+  /** The restore's plan as the app previews it (the same plan the run carries out). */
+  preview(req: RequestOf<'restore'>): Promise<RestorePreview>;
+  /** Plans a restore, refuses it on a conflict, and queues it with every default pinned. */
+  startRestore(req: RequestOf<'restore'>): Promise<Job>;
   tree(req: RequestOf<'archiveTree'>): Promise<ArchiveEntryInfo[]>;
 }
-
-type BackupJobPlan = RequestOf<'backupsCreate'>;
 
 /** Wires the services. */
 export function createEngine(options: EngineOptions): Engine {
@@ -106,8 +110,8 @@ export function createEngine(options: EngineOptions): Engine {
     };
   };
 
-  /** The engine's plan from a contract request; the database password is read here, never stored with the job. */
-  const restorePlan = async (req: RequestOf<'restore'>): Promise<RestorePlan> => ({
+  /** The engine's request from a contract request; the database password is read here, never stored with the job. */
+  const restoreRequest = async (req: RequestOf<'restore'>): Promise<RestoreRequest> => ({
     site: req.site,
     env: req.env,
     backup: req.backup === 'latest' || req.backup === 'new' ? req.backup : { folder: req.backup },
@@ -131,14 +135,41 @@ export function createEngine(options: EngineOptions): Engine {
     ...(req.keepForDays ? { keepForDays: req.keepForDays } : {}),
   });
 
+  /** A job plan read back from the journal, checked against its request schema like any request. */
+  const journaled = <K extends keyof typeof schemas>(key: K, plan: unknown): RequestOf<K> => {
+    const v = validate(key, plan);
+    if (!v.ok)
+      throw new LifeboatError(
+        'invalid-request',
+        `This job's saved plan is not valid (${v.message}); start it again from the app.`,
+      );
+    return v.value;
+  };
+
   const resolve = async (accountId: string, site: string) => ({
     client: await accounts.client(accountId),
     site: await sites.resolve(accountId, site),
   });
 
+  /** The plan of a restore request; without a configured database connection, still a plan, with that conflict. */
+  const plan = async (req: RequestOf<'restore'>) => {
+    const { client, site } = await resolve(req.accountId, req.site);
+    const deps = { client, site, options: options.freeSpace ? { freeSpace: options.freeSpace } : {} };
+    try {
+      return await planRestore(deps, await restoreRequest(req));
+    } catch (e) {
+      if (!(e instanceof LifeboatError) || !req.importDatabase || e.code !== 'invalid-request') throw e;
+      const p = await planRestore(deps, await restoreRequest({ ...req, importDatabase: undefined }));
+      return {
+        ...p,
+        conflicts: [...p.conflicts, { kind: 'database' as const, code: e.code, message: e.message }],
+      };
+    }
+  };
+
   const runners = {
     restore: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
-      const req = plan as RequestOf<'restore'>;
+      const req = journaled('restore', plan);
       const { client, site } = await resolve(req.accountId, req.site);
       const s = await settings.get();
       const r = await runRestore(
@@ -152,13 +183,13 @@ export function createEngine(options: EngineOptions): Engine {
             ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
           },
         },
-        await restorePlan(req),
+        await restoreRequest(req),
         ctx,
       );
       return { outputPath: r.path };
     },
     download: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
-      const req = plan as RequestOf<'download'>;
+      const req = journaled('download', plan);
       const { client, site } = await resolve(req.accountId, req.site);
       const r = await downloadArchive(
         {
@@ -180,20 +211,24 @@ export function createEngine(options: EngineOptions): Engine {
       return { outputPath: r.extractedTo ?? r.path };
     },
     'create-backup': async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
-      const req = plan as BackupJobPlan;
+      const req = journaled('backupsCreate', plan);
       const { client, site } = await resolve(req.accountId, req.site);
       ctx.phase('creating-backup', `Asking Pantheon to back up ${req.site}.${req.env}`);
-      const wf = await client.createBackup(site, req.env, req.elements, req.keepForDays);
-      ctx.part('workflow', wf.activeDescription || 'Creating backup', wf.step, wf.numberOfTasks);
-      await client.waitForWorkflow(site.id, wf, {
-        signal: ctx.signal,
-        ...(options.pollMs ? { intervalMs: options.pollMs } : {}),
-        onUpdate: (w) => {
-          ctx.phase('creating-backup', w.activeDescription || 'Creating backup');
-          ctx.part('workflow', w.activeDescription || 'Creating backup', w.step, w.numberOfTasks);
+      const made = await createBackupAndWait(
+        { client, site },
+        {
+          env: req.env,
+          elements: req.elements,
+          keepForDays: req.keepForDays,
+          signal: ctx.signal,
+          ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+          onUpdate: (w) => {
+            ctx.phase('creating-backup', w.activeDescription || 'Creating backup');
+            ctx.part('workflow', w.activeDescription || 'Creating backup', w.step, w.numberOfTasks);
+          },
         },
-      });
-      return {};
+      );
+      return made.warning ? { warning: made.warning } : {};
     },
   };
 
@@ -225,24 +260,22 @@ export function createEngine(options: EngineOptions): Engine {
     native,
     demoStarted: () => demoStarted,
     async preview(req) {
-      const { client, site } = await resolve(req.accountId, req.site);
-      let plan: RestorePlan;
-      try {
-        plan = await restorePlan(req);
-      } catch (e) {
-        if (!(e instanceof LifeboatError) || !req.importDatabase) throw e;
-        // No connection configured: still preview, with the problem listed.
-        const p = await restorePlan({ ...req, importDatabase: undefined });
-        const preview = await previewRestore(
-          { client, site, ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}) },
-          p,
-        );
-        return { ...preview, conflicts: [...preview.conflicts, { kind: 'database', message: e.message }] };
-      }
-      return previewRestore(
-        { client, site, ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}) },
-        plan,
-      );
+      return previewOf(await plan(req));
+    },
+    async startRestore(req) {
+      const p = await plan(req);
+      if (p.conflicts[0]) throw conflictError(p.conflicts[0]);
+      // Every default pinned, so a job resumed tomorrow restores the same backup to the same names.
+      const pinned: RequestOf<'restore'> = {
+        ...req,
+        ...(p.set ? { backup: p.set.folder } : {}),
+        folderName: basename(p.path),
+        ...(p.branch ? { branch: p.branch } : {}),
+        ...(req.importDatabase && p.databaseName
+          ? { importDatabase: { ...req.importDatabase, name: p.databaseName } }
+          : {}),
+      };
+      return jobs.submit('restore', `Restore ${req.site}.${req.env} into ${p.path}`, pinned);
     },
     tree(req) {
       const key = `${req.accountId}|${req.site}|${req.env}|${req.folder}|${req.element}`;

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 
 /** True if something exists at `path`. */
 export async function exists(path: string): Promise<boolean> {
@@ -17,4 +17,12 @@ export async function isDir(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Removes a folder Lifeboat staged, retrying while a stopped extractor's last writes land (ENOTEMPTY), and
+ * never failing the caller: cleanup must not hide the error that made it necessary.
+ */
+export async function removeStaged(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
 }

@@ -62,6 +62,7 @@ export const schemas = {
       .string()
       .trim()
       .regex(/^[^/\\\0]+$/, 'A folder name, not a path.')
+      .refine((n) => n !== '.' && n !== '..', 'The name of a new folder, not "." or "..".')
       .max(255)
       .optional(),
     branch: z.string().trim().min(1).max(200).optional(),

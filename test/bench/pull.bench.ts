@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Transfer, extraction and import benchmarks against the sandbox on loopback, side by side with the plain tools
  * (curl, tar, gunzip, mariadb) in one run. Run with `npm run bench` (builds first). Not part of `npm test`.
@@ -22,6 +23,10 @@ const MB = Number(process.env.BENCH_MB ?? 1024);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 4096);
 
+/** The sandbox's admin token for this run (its admin API refuses requests without it). */
+const ADMIN = randomBytes(24).toString('base64url');
+const ADMIN_HEADERS = { 'x-sandbox-admin': ADMIN };
+
 interface Sbx {
   url: string;
   api: string;
@@ -34,7 +39,8 @@ async function sandbox(seed: string): Promise<Sbx> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'electron/sandbox/cli.ts'), '--seed', seed, '--port', '0'],
-    { cwd: ROOT },
+    // The admin token by environment, never in argv.
+    { cwd: ROOT, env: { ...process.env, LIFEBOAT_SANDBOX_ADMIN_TOKEN: ADMIN } },
   );
   const out = await new Promise<string>((resolve, reject) => {
     let text = '';
@@ -219,6 +225,7 @@ async function main(): Promise<void> {
 
     // 2b. The same over a link of 100 MB/s (the store throttled), where verifying the gzip while it downloads is free.
     await fetch(`${s.url}/__sandbox/faults`, {
+      headers: ADMIN_HEADERS,
       method: 'POST',
       body: JSON.stringify({ store: { throttleBytesPerSecond: 100_000_000 } }),
     });
@@ -227,7 +234,11 @@ async function main(): Promise<void> {
       'curl -o': async (dir) =>
         `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`,
     });
-    await fetch(`${s.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({}) });
+    await fetch(`${s.url}/__sandbox/faults`, {
+      headers: ADMIN_HEADERS,
+      method: 'POST',
+      body: JSON.stringify({}),
+    });
     results.databaseDownloadAt100MBps = slow;
     row(
       `database ${MB} MiB at 100 MB/s: download vs curl -o`,
@@ -288,17 +299,23 @@ async function main(): Promise<void> {
 
     // 5. Resume: cut the files download at 50% once, count the bytes the server had to send.
     await fetch(`${s.url}/__sandbox/faults`, {
+      headers: ADMIN_HEADERS,
       method: 'POST',
       body: JSON.stringify({
         store: { dropAfterBytes: Math.floor(files.size / 2), dropTimes: 1, match: 'bench-files_live' },
       }),
     });
-    const before = ((await (await fetch(`${s.url}/__sandbox/requests`)).json()) as unknown[]).length;
+    const before = (
+      (await (await fetch(`${s.url}/__sandbox/requests`, { headers: ADMIN_HEADERS })).json()) as unknown[]
+    ).length;
     const rdir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-'));
     await run('sh', ['-c', lb(s, `download bench-files.live --element files --to ${q(rdir)}`)]);
     await rm(rdir, { recursive: true, force: true });
     const log = (
-      (await (await fetch(`${s.url}/__sandbox/requests`)).json()) as { path: string; bytesSent?: number }[]
+      (await (await fetch(`${s.url}/__sandbox/requests`, { headers: ADMIN_HEADERS })).json()) as {
+        path: string;
+        bytesSent?: number;
+      }[]
     ).slice(before);
     const sent = log
       .filter((r) => r.path.includes('_files.tar.gz'))

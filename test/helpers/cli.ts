@@ -9,12 +9,15 @@ export function lifeboat(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
   onStart?: (child: ChildProcess) => void,
+  input = '',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
       env: { ...process.env, VITEST: '', ...env },
     });
+    // Standard input as a script gives it: what is piped, then end of file.
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

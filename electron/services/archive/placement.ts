@@ -28,6 +28,19 @@ export async function filesPathFor(codeRoot: string, framework: string): Promise
   return webDocroot ? 'web/sites/default/files' : 'sites/default/files';
 }
 
+/**
+ * Every place {@link filesPathFor} can choose for a framework, most likely first, so a plan made before the
+ * code is downloaded can name them; with the tree already on disk (an update) the one it will choose.
+ * Drupal 8+ sites on Pantheon mostly use the composer layout with a `web/` docroot.
+ */
+export async function filesPathCandidates(tree: string | null, framework: string): Promise<string[]> {
+  if (tree) return [await filesPathFor(tree, framework)];
+  if (framework === 'wordpress') return ['wp-content/uploads', 'web/wp-content/uploads'];
+  if (framework === 'drupal8') return ['web/sites/default/files', 'sites/default/files'];
+  if (framework.startsWith('drupal')) return ['sites/default/files', 'web/sites/default/files'];
+  return ['sites/default/files', 'web/sites/default/files', 'wp-content/uploads', 'web/wp-content/uploads'];
+}
+
 /** The single `files_<env>` folder an extracted files archive holds. */
 export async function filesTopFolder(extracted: string): Promise<string> {
   const names = (await readdir(extracted, { withFileTypes: true }))

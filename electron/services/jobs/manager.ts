@@ -15,6 +15,7 @@ export interface JobContext {
 /** What a finished job leaves: a folder to show, and a line for the history. */
 export interface JobOutput {
   readonly outputPath?: string;
+  readonly warning?: string;
 }
 
 /** Runs one kind of job from its (persisted) plan. */
@@ -222,7 +223,10 @@ export class JobManager {
         },
       });
       push.flush();
-      this.finish(id, 'succeeded', out.outputPath ? { outputPath: out.outputPath } : {});
+      this.finish(id, 'succeeded', {
+        ...(out.outputPath ? { outputPath: out.outputPath } : {}),
+        ...(out.warning ? { warning: out.warning } : {}),
+      });
     } catch (e) {
       push.flush();
       const error = toAppError(e);

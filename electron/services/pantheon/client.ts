@@ -115,6 +115,16 @@ class SessionKeeper {
   }
 }
 
+/** The one refusal for a frozen site: Pantheon makes no backups of it (the same words wherever it is checked). */
+export function assertNotFrozen(site: Site): void {
+  if (site.frozen) {
+    throw new LifeboatError(
+      'frozen',
+      `Site '${site.name}' is frozen: its test and live environments and backups are unavailable until it is unfrozen in the Pantheon dashboard.`,
+    );
+  }
+}
+
 /** The Pantheon API client for one account: the endpoints Terminus uses, with Lifeboat's retry and error rules. */
 export class PantheonClient {
   readonly apiUrl: string;
@@ -374,12 +384,7 @@ export class PantheonClient {
     elements: readonly Element[],
     keepForDays = 365,
   ): Promise<Workflow> {
-    if (site.frozen) {
-      throw new LifeboatError(
-        'frozen',
-        `Site '${site.name}' is frozen: its test and live environments and backups are unavailable until it is unfrozen in the Pantheon dashboard.`,
-      );
-    }
+    assertNotFrozen(site);
     if (elements.length === 0)
       throw new LifeboatError(
         'invalid-request',

@@ -1,19 +1,19 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Element, Site } from '@shared/models';
+import type { Element } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
 import { LifeboatError } from '../errors';
-import { exists } from '../fs-util';
-import type { PantheonClient } from '../pantheon/client';
+import { exists, removeStaged } from '../fs-util';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
-import { discardPart, downloadToPart, partProgress, type TransferPolicy } from '../transfer/download';
-import { GrowingFile } from '../transfer/growing-file';
-import { settleDownload } from '../transfer/settle';
+import { partProgress, type TransferPolicy } from '../transfer/download';
 import { verifyGzip } from '../transfer/verify';
-import { archiveLabel, type RestoreContext } from './restore';
+import { fetchArchive } from './fetch';
+import { acquireLock } from './lock';
+import { archiveLabel, type RestoreDeps } from './plan';
+import type { RestoreContext } from './restore';
 
 /** One archive to save as it is (the designer's path), optionally with only some folders unpacked. */
-export interface DownloadPlan {
+export interface DownloadRequest {
   readonly site: string;
   readonly env: string;
   /** The backup folder, or `latest` for the newest finished archive of the element. */
@@ -24,105 +24,82 @@ export interface DownloadPlan {
   readonly include?: readonly string[];
 }
 
+/** What a download saved. */
+export interface DownloadResult {
+  readonly path: string;
+  readonly extractedTo: string | null;
+  readonly resumedBytes: number;
+}
+
 /**
- * Saves one archive into a folder: resumable `.part`, verified through gunzip while it downloads, renamed
- * when complete. An existing file of that name is never overwritten.
+ * The download use case: saves one archive into a folder through the same fetch step as a restore
+ * (resumable `.part`, verified through gunzip or extracted while it downloads, renamed when complete). An
+ * existing file of that name is never overwritten, and two downloads of the same file never run at once.
  */
 export async function downloadArchive(
-  deps: {
-    readonly client: PantheonClient;
-    readonly site: Site;
+  deps: Pick<RestoreDeps, 'client' | 'site'> & {
     readonly transfer?: TransferPolicy;
     readonly freeSpace?: FreeSpaceProbe;
   },
-  plan: DownloadPlan,
+  req: DownloadRequest,
   ctx: RestoreContext,
-): Promise<{ path: string; extractedTo: string | null; resumedBytes: number }> {
+): Promise<DownloadResult> {
   const { client, site } = deps;
-  const sets = await client.listBackupSets(site, plan.env);
+  if (req.include?.length && req.element === 'database')
+    throw new LifeboatError('invalid-request', 'Only code and files archives have folders to pick.');
+  const sets = await client.listBackupSets(site, req.env);
   const set =
-    plan.folder === 'latest'
-      ? sets.find((s) => s.archives[plan.element]?.finished)
-      : sets.find((s) => s.folder === plan.folder);
-  const archive = set?.archives[plan.element];
+    req.folder === 'latest'
+      ? sets.find((s) => s.archives[req.element]?.finished)
+      : sets.find((s) => s.folder === req.folder);
+  const archive = set?.archives[req.element];
   if (!set || !archive?.finished)
     throw new LifeboatError(
       'not-found',
-      `There is no finished ${plan.element} archive in ${plan.folder === 'latest' ? 'the catalog' : `backup ${plan.folder}`}.`,
+      `There is no finished ${req.element} archive in ${req.folder === 'latest' ? 'the catalog' : `backup ${req.folder}`}.`,
     );
-  const dir = resolve(plan.targetDir);
+  const dir = resolve(req.targetDir);
   const path = join(dir, archive.filename);
-  const unpackTo = plan.include?.length
+  const unpackTo = req.include?.length
     ? join(dir, archive.filename.replace(/\.tar\.gz$|\.sql\.gz$/, ''))
     : null;
-  if (await exists(path))
-    throw new LifeboatError('conflict', `${path} already exists; Lifeboat will not overwrite it.`);
-  if (unpackTo && (await exists(unpackTo)))
-    throw new LifeboatError('conflict', `${unpackTo} already exists; Lifeboat will not overwrite it.`);
-  if (unpackTo && plan.element === 'database')
-    throw new LifeboatError('invalid-request', 'Only code and files archives have folders to pick.');
+  for (const p of [path, unpackTo])
+    if (p && (await exists(p)))
+      throw new LifeboatError('conflict', `${p} already exists; Lifeboat will not overwrite it.`);
   await mkdir(dir, { recursive: true });
-  const partPath = `${path}.part`;
-  const source = {
-    label: archiveLabel(plan.element),
-    identity: `${set.folder}/${archive.filename}`,
-    size: archive.size,
-    url: (s?: AbortSignal) => client.archiveUrl(site, plan.env, set.folder, plan.element, s),
-  };
-  const have = await partProgress(partPath, source, { discard: false });
-  await ensureFreeSpace(
-    dir,
-    archive.size - have + (unpackTo ? archive.size : 0),
-    deps.freeSpace ?? statfsFreeSpace,
-  );
-  ctx.phase('downloading', `Downloading ${archive.filename}`);
-  const file = new GrowingFile(partPath);
-  const inner = new AbortController();
-  const onAbort = (): void => inner.abort();
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const lock = await acquireLock(`${path}.lock`, `A download of ${archive.filename}`);
   const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
-  let resumedBytes = 0;
   try {
-    const dl = downloadToPart({
-      source,
-      partPath,
-      file,
-      signal: inner.signal,
-      ...(deps.transfer ? { policy: deps.transfer } : {}),
-      onProgress: (d) => ctx.part(plan.element, source.label, d, archive.size),
-    }).then(
-      (r) => {
-        resumedBytes = r.resumedFrom;
-        file.finish();
-      },
-      (e: Error) => {
-        file.fail(e);
-        throw e;
-      },
+    const have = await partProgress(
+      `${path}.part`,
+      { identity: `${set.folder}/${archive.filename}`, size: archive.size },
+      { discard: false },
     );
-    const verify = (async () => {
-      if (staging) {
-        await rm(staging, { recursive: true, force: true });
+    const freeSpace = deps.freeSpace ?? statfsFreeSpace;
+    await ensureFreeSpace(dir, archive.size - have + (unpackTo ? archive.size : 0), freeSpace);
+    ctx.phase('downloading', `Downloading ${archive.filename}`);
+    const label = archiveLabel(req.element);
+    const r = await fetchArchive({
+      client,
+      site,
+      env: req.env,
+      archive,
+      finalPath: path,
+      ...(deps.transfer ? { transfer: deps.transfer } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onProgress: (done, total) => ctx.part(req.element, label, done, total),
+      ...(staging ? { discardAlso: () => removeStaged(staging) } : {}),
+      consume: async (reader, signal) => {
+        if (!staging) return verifyGzip(reader, label, signal);
+        await removeStaged(staging);
         await mkdir(staging, { recursive: true });
-        await extractTarGz(file.reader({ signal: inner.signal }), staging, {
-          label: source.label,
-          include: plan.include ?? [],
-          signal: inner.signal,
-        });
-        return;
-      }
-      await verifyGzip(file.reader({ signal: inner.signal }), source.label, inner.signal);
-    })().catch((e: unknown) => {
-      inner.abort();
-      throw e;
+        await extractTarGz(reader, staging, { label, include: req.include ?? [], freeSpace, signal });
+      },
     });
-    await settleDownload(dl, verify, () => discardPart(partPath));
-    await rename(partPath, path);
-    await rm(`${partPath}.json`, { force: true });
     if (staging && unpackTo) await rename(staging, unpackTo);
-    return { path, extractedTo: unpackTo, resumedBytes };
+    return { path, extractedTo: unpackTo, resumedBytes: r.resumedFrom };
   } catch (e) {
-    if (staging) await rm(staging, { recursive: true, force: true });
+    if (staging) await removeStaged(staging);
     if (ctx.signal?.aborted)
       throw new LifeboatError(
         'cancelled',
@@ -130,6 +107,6 @@ export async function downloadArchive(
       );
     throw e;
   } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
+    await lock.release();
   }
 }

@@ -1,11 +1,31 @@
-import type { Element } from '@shared/models';
-import type { DbConnection } from '../database/mysql';
+import { basename, join, resolve } from 'node:path';
+import type {
+  BackupArchive,
+  BackupSet,
+  Element,
+  Environment,
+  PlannedWrite,
+  RestoreConflict,
+  RestorePreview,
+  Site,
+} from '@shared/models';
+import { ELEMENTS } from '@shared/models';
+import { filesPathCandidates } from '../archive/placement';
+import { defaultDatabaseName, type DbConnection } from '../database/mysql';
+import { LifeboatError } from '../errors';
+import { exists } from '../fs-util';
+import { defaultBranchName } from '../git/git';
+import { findBackupSet } from '../pantheon/catalog';
+import type { PantheonClient } from '../pantheon/client';
+import { statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
+import { partProgress, type TransferPolicy } from '../transfer/download';
+import { findConflicts, isNonEmptyDir } from './checks';
 
 /** Which backup set a restore uses. */
 export type BackupChoice = 'latest' | 'new' | { readonly folder: string };
 
-/** Everything a restore needs to know, as a person chose it. */
-export interface RestorePlan {
+/** Everything a restore needs to know, as a person chose it (the CLI's flags, the app's dialog). */
+export interface RestoreRequest {
   readonly site: string;
   readonly env: string;
   readonly backup: BackupChoice;
@@ -34,39 +54,290 @@ export interface RestorePlan {
   readonly keepForDays?: number;
 }
 
-/** What `lifeboat.json` records about a restore. */
-export interface RestoreRecord {
-  readonly lifeboat: string;
-  readonly site: { readonly id: string; readonly name: string; readonly framework: string };
-  readonly env: string;
-  readonly backup: { readonly folder: string; readonly initiator: string; readonly scheduledFor: string };
-  readonly archives: Readonly<
-    Partial<
-      Record<
-        Element,
-        { readonly filename: string; readonly size: number; readonly finishedAt: string | null }
-      >
-    >
-  >;
-  readonly code?: {
-    readonly path: string;
-    readonly branch: string;
-    readonly ref: string;
-    readonly tag: string | null;
-    readonly commit: string;
-    readonly intoRepo?: string;
-  };
-  readonly files?: {
-    readonly path: string;
-    readonly entries: number;
-    readonly include: readonly string[];
-    readonly exclude: readonly string[];
-  };
-  readonly database?: {
-    readonly archive: string;
-    readonly importedInto?: string;
-    readonly replaced?: boolean;
-    readonly collationsRewritten?: boolean;
-  };
-  readonly restoredAt: string;
+/** What the engine needs to plan and run restores. */
+export interface RestoreDeps {
+  readonly client: PantheonClient;
+  readonly site: Site;
+  readonly options?: RestoreOptions;
 }
+
+/** Engine settings for restores. */
+export interface RestoreOptions {
+  /** Archives downloaded at once. */
+  readonly parallel?: number;
+  readonly transfer?: TransferPolicy;
+  readonly freeSpace?: FreeSpaceProbe;
+  /** Workflow polling interval while creating a backup. */
+  readonly pollMs?: number;
+}
+
+/**
+ * A restore with every decision made and every check done, before a byte is downloaded. The preview shows
+ * it, the dry run prints it, and the run carries out exactly this (it re-checks the conflicts under the
+ * target's lock, with the same function).
+ */
+export interface RestorePlan {
+  readonly request: RestoreRequest;
+  readonly site: Site;
+  readonly env: string;
+  readonly elements: readonly Element[];
+  readonly targetDir: string;
+  /** The restored site's folder. */
+  readonly path: string;
+  /** The staging folder beside it (downloads, extraction, assembly); removed when the restore is in place. */
+  readonly work: string;
+  /** The lock file that keeps two restores out of the same folder. */
+  readonly lockPath: string;
+  /** Refresh an earlier restore in that folder instead of making a new one. */
+  readonly update: boolean;
+  readonly branch: string | null;
+  readonly databaseName: string | null;
+  /** The backup set; null for a backup that is created first. */
+  readonly set: BackupSet | null;
+  /** The environment (its deploy ref decides what is checked out); null when no code is restored. */
+  readonly environment: Environment | null;
+  /** Where the files go inside the restore, first choice first (see PlannedWrite.alternatives). */
+  readonly filesPaths: readonly string[];
+  readonly writes: readonly PlannedWrite[];
+  readonly downloadBytes: number;
+  readonly freeBytes: number;
+  readonly conflicts: readonly RestoreConflict[];
+}
+
+/** Expected size on disk once an archive is extracted, per compressed byte: code compresses well, media not. */
+export const EXPANSION: Record<Element, number> = { code: 3, files: 1.05, database: 0 };
+
+/** The label of an archive in messages and progress: "the files archive". */
+export const archiveLabel = (el: Element): string => `the ${el} archive`;
+
+/** The folder a restore writes, its staging folder and its lock, from the request alone (no network). */
+export function restorePaths(
+  request: Pick<RestoreRequest, 'targetDir' | 'folderName' | 'env'>,
+  siteName: string,
+): { targetDir: string; path: string; work: string; lockPath: string } {
+  const targetDir = resolve(request.targetDir);
+  const name = request.folderName ?? `${siteName}-${request.env}`;
+  if (name === '.' || name === '..' || name === '' || /[/\\\0]/.test(name)) {
+    throw new LifeboatError(
+      'invalid-request',
+      `"${name}" is not a folder name Lifeboat can restore into: give a new folder's name, not "." or ".." or a path.`,
+    );
+  }
+  const path = join(targetDir, name);
+  const work = join(targetDir, `.${basename(path)}.lifeboat`);
+  return { targetDir, path, work, lockPath: join(work, 'lock') };
+}
+
+/** The backup set a request asks for, or an error saying what is missing. */
+export function pickBackupSet(
+  sets: readonly BackupSet[],
+  choice: BackupChoice,
+  elements: readonly Element[],
+): BackupSet {
+  const complete = (s: BackupSet): boolean => elements.every((el) => s.archives[el]?.finished);
+  if (choice === 'latest' || choice === 'new') {
+    const set = sets.find(complete);
+    if (!set) {
+      throw new LifeboatError(
+        'not-found',
+        `No finished backup has ${elements.join(', ')}. Create a backup first (--backup new).`,
+      );
+    }
+    return set;
+  }
+  const set = findBackupSet(sets, choice.folder);
+  if (!set)
+    throw new LifeboatError(
+      'not-found',
+      `There is no backup "${choice.folder}" in this environment's catalog.`,
+    );
+  const missing = elements.filter((el) => !set.archives[el]?.finished);
+  if (missing.length)
+    throw new LifeboatError(
+      'not-found',
+      `The backup ${set.folder} has no finished ${missing.join(' or ')} archive.`,
+    );
+  return set;
+}
+
+/** Bytes a set's archives still need on disk: what is left to download plus what extraction writes. */
+export async function bytesNeeded(
+  work: string,
+  set: BackupSet,
+  elements: readonly Element[],
+): Promise<number> {
+  let needed = 0;
+  for (const el of elements) {
+    const a = set.archives[el];
+    if (!a) continue;
+    const part = join(work, 'downloads', `${a.filename}.part`);
+    const done = await exists(join(work, 'downloads', a.filename));
+    const have = done
+      ? a.size
+      : await partProgress(
+          part,
+          { identity: `${set.folder}/${a.filename}`, size: a.size },
+          { discard: false },
+        ).catch(() => 0);
+    needed += a.size - have + a.size * EXPANSION[el];
+  }
+  return needed;
+}
+
+/**
+ * Plans a restore: resolves every default (folder, branch, database name, backup set, where the files go),
+ * lists every write, and finds every conflict, without writing a byte. Failures to reach Pantheon or the
+ * database server are conflicts too, so a preview always answers.
+ */
+export async function planRestore(deps: RestoreDeps, request: RestoreRequest): Promise<RestorePlan> {
+  const { client, site } = deps;
+  const elements: Element[] = ELEMENTS.filter((e) => request.elements.includes(e));
+  if (elements.length === 0)
+    throw new LifeboatError('invalid-request', 'Choose at least one of code, database and files to restore.');
+  const { targetDir, path, work, lockPath } = restorePaths(request, site.name);
+  const hasCode = elements.includes('code');
+  const branch = hasCode ? (request.branch ?? defaultBranchName(request.env)) : null;
+  const update = Boolean(request.updateInPlace) && (await isNonEmptyDir(path).catch(() => true));
+  const databaseName = request.database
+    ? (request.database.name ?? defaultDatabaseName(site.name, request.env))
+    : null;
+
+  const early: RestoreConflict[] = [];
+  let set: BackupSet | null = null;
+  if (request.backup !== 'new') {
+    try {
+      set = pickBackupSet(await client.listBackupSets(site, request.env), request.backup, elements);
+    } catch (e) {
+      if (!(e instanceof LifeboatError)) throw e;
+      early.push({ kind: 'backup', code: e.code, message: e.message });
+    }
+  }
+  let environment: Environment | null = null;
+  if (hasCode) {
+    try {
+      environment = (await client.listEnvironments(site)).find((e) => e.id === request.env) ?? null;
+    } catch (e) {
+      if (!(e instanceof LifeboatError)) throw e;
+      // The deploy ref is then taken from the newest pantheon_<env>_N tag; the listing is only a hint.
+      environment = null;
+    }
+  }
+
+  // Where the files go: decided now from the framework and, for an update, from the tree already there.
+  const codeTree = hasCode || (update && (await exists(join(path, '.git'))));
+  const filesPaths = !elements.includes('files')
+    ? []
+    : codeTree
+      ? await filesPathCandidates(update ? path : null, site.framework)
+      : ['files'];
+
+  const writes: PlannedWrite[] = [];
+  const at = (rel: string): string => join(path, rel);
+  if (!update) writes.push({ kind: 'folder', target: path, description: `${path}/ (new folder)` });
+  if (hasCode && branch) {
+    writes.push({
+      kind: 'branch',
+      target: branch,
+      repository: path,
+      description: update
+        ? `branch ${branch} in ${path} at the ${request.env} deploy (not checked out)`
+        : `${path}/ the ${request.env} code, checked out on the new branch ${branch}`,
+    });
+  }
+  if (filesPaths.length > 0) {
+    const [first, ...rest] = filesPaths as [string, ...string[]];
+    writes.push({
+      kind: 'folder',
+      target: at(first),
+      ...(rest.length ? { alternatives: rest.map(at) } : {}),
+      description:
+        `${at(first)}/ (the files archive${update ? '; the folder there now is kept beside it as .before-<time>' : ''})` +
+        (rest.length
+          ? `, or ${rest.map((r) => `${at(r)}/`).join(' or ')} when the code's docroot says so`
+          : ''),
+    });
+  }
+  if (elements.includes('database')) {
+    const file = set?.archives.database?.filename;
+    writes.push({
+      kind: 'file',
+      target: at(join('database', file ?? '<the new backup>.sql.gz')),
+      description: `${at('database')}/${file ?? '<the new backup>.sql.gz'} (the database archive as downloaded)`,
+    });
+  }
+  writes.push({
+    kind: 'file',
+    target: at('lifeboat.json'),
+    description: `${at('lifeboat.json')} (what came from where)`,
+  });
+  if (databaseName)
+    writes.push({
+      kind: 'database',
+      target: databaseName,
+      description: `database ${databaseName}${request.database?.replace ? ' (replaced: the old one is swapped out only once the import succeeded)' : ' (new)'}`,
+    });
+  if (request.intoRepo && branch)
+    writes.push({
+      kind: 'branch',
+      target: branch,
+      repository: resolve(request.intoRepo),
+      description: `${resolve(request.intoRepo)}: branch ${branch}${request.checkoutIntoRepo ? ', checked out' : ''}`,
+    });
+  writes.push({
+    kind: 'staging',
+    target: work,
+    description: `${work}/ (downloads and staging; removed when the restore is in place, kept to resume if it stops)`,
+  });
+
+  const downloadBytes = set ? await bytesNeeded(work, set, elements) : 0;
+  const freeBytes = await (deps.options?.freeSpace ?? statfsFreeSpace)(targetDir);
+  const draft = {
+    request,
+    site,
+    env: request.env,
+    elements,
+    targetDir,
+    path,
+    work,
+    lockPath,
+    update,
+    branch,
+    databaseName,
+    set,
+    environment,
+    filesPaths,
+    writes,
+    downloadBytes,
+    freeBytes,
+    conflicts: early,
+  } satisfies RestorePlan;
+  return { ...draft, conflicts: [...early, ...(await findConflicts(draft))] };
+}
+
+/** The preview the app and `pull --dry-run --json` show: the plan itself, without its internals. */
+export async function previewRestore(deps: RestoreDeps, request: RestoreRequest): Promise<RestorePreview> {
+  return previewOf(await planRestore(deps, request));
+}
+
+/** A plan as the contract's preview model. */
+export function previewOf(plan: RestorePlan): RestorePreview {
+  return {
+    path: plan.path,
+    backupFolder: plan.set?.folder ?? null,
+    elements: plan.elements,
+    branch: plan.branch,
+    databaseName: plan.databaseName,
+    update: plan.update,
+    downloadBytes: plan.downloadBytes,
+    freeBytes: plan.freeBytes,
+    writes: plan.writes,
+    conflicts: plan.conflicts,
+  };
+}
+
+/** The archives of a planned set, in element order. */
+export const archivesOf = (set: BackupSet, elements: readonly Element[]): BackupArchive[] =>
+  elements.map((el) => set.archives[el]).filter((a): a is BackupArchive => a !== undefined);
+
+/** The error a conflict becomes when a run meets it: one mapping for the app, the CLI and the jobs. */
+export const conflictError = (c: RestoreConflict): LifeboatError => new LifeboatError(c.code, c.message);

@@ -532,7 +532,7 @@ export function RestoreDialog({
             <h3 id="summary-title">What will happen</h3>
             <ul>
               {preview.writes.map((w) => (
-                <li key={w}>{w}</li>
+                <li key={`${w.kind}:${w.target}`}>{w.description}</li>
               ))}
             </ul>
             <p className="hint">

@@ -175,8 +175,11 @@ describe('sandbox endpoints', () => {
 describe('npm run sandbox', () => {
   it('starts standalone and prints its URL and the demo tokens', async () => {
     const root = join(import.meta.dirname, '../../..');
+    // The parent picks the admin token of the sandbox it starts (not in argv: other accounts can read that).
+    const adminToken = 'cli-test-admin-token-0123456789';
     const child = spawn(process.execPath, ['--import', 'tsx', 'electron/sandbox/cli.ts', '--port', '0'], {
       cwd: root,
+      env: { ...process.env, LIFEBOAT_SANDBOX_ADMIN_TOKEN: adminToken },
     });
     try {
       const out = await new Promise<string>((resolve, reject) => {
@@ -189,7 +192,10 @@ describe('npm run sandbox', () => {
       });
       const url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
       expect(out).toMatch(/dana@example\.com\s+lifeboat-demo-dana-/);
-      const info = (await (await fetch(`${url}/__sandbox/info`)).json()) as { sites: number };
+      expect((await fetch(`${url}/__sandbox/info`)).status).toBe(403);
+      const info = (await (
+        await fetch(`${url}/__sandbox/info`, { headers: { 'x-sandbox-admin': adminToken } })
+      ).json()) as { sites: number };
       expect(info.sites).toBe(12);
     } finally {
       child.kill('SIGTERM');

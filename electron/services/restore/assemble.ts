@@ -1,0 +1,317 @@
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { BackupArchive, Element } from '@shared/models';
+import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
+import { assertNoEscapingLinks, safePathInside } from '../archive/safe-path';
+import { LifeboatError } from '../errors';
+import { exists } from '../fs-util';
+import {
+  chooseRef,
+  cloneBare,
+  createBranch,
+  findRepository,
+  gitAt,
+  importIntoClone,
+  type ChosenRef,
+} from '../git/git';
+import { VERSION } from '../version';
+import type { RestorePlan } from './plan';
+
+/** What `lifeboat.json` records about a restore. */
+export interface RestoreRecord {
+  readonly lifeboat: string;
+  readonly site: { readonly id: string; readonly name: string; readonly framework: string };
+  readonly env: string;
+  readonly backup: { readonly folder: string; readonly initiator: string; readonly scheduledFor: string };
+  readonly archives: Readonly<
+    Partial<
+      Record<
+        Element,
+        { readonly filename: string; readonly size: number; readonly finishedAt: string | null }
+      >
+    >
+  >;
+  readonly code?: {
+    readonly path: string;
+    readonly branch: string;
+    readonly ref: string;
+    readonly tag: string | null;
+    readonly commit: string;
+    readonly intoRepo?: string;
+  };
+  readonly files?: {
+    readonly path: string;
+    readonly entries: number;
+    readonly include: readonly string[];
+    readonly exclude: readonly string[];
+  };
+  readonly database?: {
+    readonly archive: string;
+    readonly importedInto?: string;
+    readonly replaced?: boolean;
+    readonly collationsRewritten?: boolean;
+  };
+  readonly restoredAt: string;
+}
+
+/** What the fetch step left in the staging folder. */
+export interface Staged {
+  /** The plan's backup set, resolved (a new backup is known only once it is made). */
+  readonly archives: readonly BackupArchive[];
+  readonly folder: string;
+  readonly initiator: string;
+  readonly scheduledFor: number;
+  readonly extracted: Partial<Record<Element, { readonly dir: string; readonly entries: number }>>;
+  /** The downloaded database archive. */
+  readonly databaseArchive: string | null;
+}
+
+/** Steps already applied to a person's folders, undone in reverse if a later one fails. */
+class Undo {
+  private readonly steps: (() => Promise<unknown>)[] = [];
+  push(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+  async run(): Promise<void> {
+    for (const step of this.steps.reverse()) await step().catch(() => undefined);
+  }
+}
+
+/**
+ * Keeps Lifeboat's own additions out of `git status` through the repository's local exclude file, which is
+ * never committed or pushed. The path is checked not to pass through a link the archive planted in `.git`.
+ */
+async function excludeFromGit(repo: string, patterns: readonly string[]): Promise<void> {
+  const file = await safePathInside(repo, '.git/info/exclude');
+  let current = '';
+  try {
+    current = await readFile(file, 'utf8');
+  } catch {
+    await mkdir(dirname(file), { recursive: true });
+  }
+  const lines = current.split('\n');
+  const missing = patterns.filter((p) => !lines.includes(p));
+  if (missing.length === 0) return;
+  const prefix = current === '' || current.endsWith('\n') ? '' : '\n';
+  await writeFile(file, `${current}${prefix}# Added by Lifeboat\n${missing.join('\n')}\n`);
+}
+
+/** Moves a file or folder to a path verified to stay inside `root` without crossing a link. */
+async function placeInside(root: string, rel: string, from: string): Promise<string> {
+  const to = await safePathInside(root, rel);
+  if (await exists(to))
+    throw new LifeboatError('conflict', `${to} already exists; Lifeboat will not overwrite it.`);
+  await mkdir(dirname(to), { recursive: true });
+  // The parents were just made by us: check again that nothing swapped a link in meanwhile.
+  await safePathInside(root, rel);
+  await rename(from, to);
+  return to;
+}
+
+/**
+ * Puts the staged archives together: the code checked out on the new branch, the files where the site
+ * expects them, the database archive and `lifeboat.json`. A new restore is built in `<work>/final` and then
+ * renamed into place in one step; an update prepares everything first and then applies its few moves to the
+ * existing folder, undoing the ones made if a later one fails. Every path Lifeboat writes is checked not to
+ * cross a link from an archive, and the finished tree holds no link that points outside it.
+ */
+export async function assembleRestore(
+  plan: RestorePlan,
+  staged: Staged,
+  options: {
+    readonly signal?: AbortSignal;
+    readonly importDatabase?: (archive: string) => Promise<RestoreRecord['database']>;
+  },
+): Promise<RestoreRecord> {
+  const { signal } = options;
+  const sig = signal ? { signal } : {};
+  const final = join(plan.work, 'final');
+  const root = plan.update ? plan.path : final;
+  const undo = new Undo();
+  const hasCode = plan.elements.includes('code');
+  try {
+    // 1. Everything that can fail without touching a person's folder.
+    let chosen: ChosenRef | null = null;
+    let repo: string | null = null;
+    if (hasCode && plan.branch) {
+      const code = staged.extracted.code;
+      if (!code) throw new LifeboatError('internal', 'The code archive was not extracted.');
+      const found = await findRepository(code.dir);
+      repo = found.path;
+      if (found.bare) {
+        repo = join(plan.work, 'extract-code-worktree');
+        await rm(repo, { recursive: true, force: true });
+        await cloneBare(found.path, repo, signal);
+      }
+      chosen = await chooseRef(repo, plan.env, plan.environment?.targetRef ?? null, signal);
+    }
+    let filesTop: string | null = null;
+    if (plan.elements.includes('files')) {
+      const files = staged.extracted.files;
+      if (!files) throw new LifeboatError('internal', 'The files archive was not extracted.');
+      filesTop = await filesTopFolder(files.dir);
+    }
+    // Nothing staged may point outside its folder, however the archive built its links (checked before any
+    // of it reaches a person's folder; the extractor refuses such links already, this is the second guard).
+    for (const ex of Object.values(staged.extracted)) if (ex) await assertNoEscapingLinks(ex.dir);
+
+    // 2. A new restore: the code tree becomes the staged folder; the branch is made there.
+    if (!plan.update) {
+      await rm(final, { recursive: true, force: true });
+      if (repo && chosen && plan.branch) {
+        await rename(repo, final);
+        await createBranch(final, plan.branch, chosen.ref, { checkout: true, ...sig });
+      } else {
+        await mkdir(final, { recursive: true });
+      }
+    }
+
+    // 3. Where the files go: the first of the plan's places that the code tree agrees with.
+    let filesRel: string | null = null;
+    if (filesTop) {
+      const [first] = plan.filesPaths;
+      const actual = hasCode || plan.update ? await filesPathFor(root, plan.site.framework) : 'files';
+      filesRel = plan.filesPaths.includes(actual) ? actual : (first ?? 'files');
+    }
+
+    // 4. The database import works from the staged archive, before anything is put in place, so a failed
+    // import leaves no restore that looks complete (the downloads stay for the next attempt).
+    let database: RestoreRecord['database'];
+    const dbArchive = staged.archives.find((a) => a.element === 'database');
+    if (dbArchive && staged.databaseArchive) {
+      database = { archive: `database/${dbArchive.filename}` };
+      if (options.importDatabase) database = await options.importDatabase(staged.databaseArchive);
+    }
+    if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
+
+    // 5. Apply. For an update these are the only changes to the existing folder, each with its undo.
+    if (plan.update && repo && chosen && plan.branch) {
+      await importIntoClone({
+        restoredRepo: repo,
+        clone: plan.path,
+        chosen,
+        branch: plan.branch,
+        checkout: false,
+        remoteName: 'lifeboat-restore',
+        ...sig,
+      });
+      const branch = plan.branch;
+      undo.push(() => gitAt(plan.path).raw(['branch', '-D', branch]));
+    }
+    if (filesTop && filesRel) {
+      const target = await safePathInside(root, filesRel);
+      if (plan.update && (await exists(target))) {
+        // Refreshing files never deletes: the previous folder is kept beside the new one.
+        const aside = `${target}.before-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        await rename(target, aside);
+        undo.push(async () => {
+          await rm(target, { recursive: true, force: true });
+          await rename(aside, target);
+        });
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await safePathInside(root, filesRel);
+      await moveContents(filesTop, target);
+      if (hasCode && !plan.update) await excludeFromGit(final, [`/${filesRel}/`]);
+    }
+    if (dbArchive && staged.databaseArchive) {
+      const placed = await placeInside(root, join('database', dbArchive.filename), staged.databaseArchive);
+      const from = staged.databaseArchive;
+      undo.push(() => rename(placed, from));
+    }
+    if (hasCode && !plan.update) await excludeFromGit(final, ['/lifeboat.json', '/database/']);
+    if (plan.request.intoRepo && repo !== null && chosen && plan.branch) {
+      await importIntoClone({
+        restoredRepo: plan.update ? repo : final,
+        clone: plan.request.intoRepo,
+        chosen,
+        branch: plan.branch,
+        checkout: plan.request.checkoutIntoRepo ?? false,
+        remoteName: `pantheon-${plan.site.name}`.replace(/[^A-Za-z0-9_-]/g, '-'),
+        ...sig,
+      });
+      const clone = plan.request.intoRepo;
+      const branch = plan.branch;
+      if (!plan.request.checkoutIntoRepo) undo.push(() => gitAt(clone).raw(['branch', '-D', branch]));
+    }
+
+    const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
+    const record: RestoreRecord = {
+      lifeboat: VERSION,
+      site: { id: plan.site.id, name: plan.site.name, framework: plan.site.framework },
+      env: plan.env,
+      backup: {
+        folder: staged.folder,
+        initiator: staged.initiator,
+        scheduledFor: new Date(staged.scheduledFor * 1000).toISOString(),
+      },
+      archives: Object.fromEntries(
+        staged.archives.map((a) => [
+          a.element,
+          { filename: a.filename, size: a.size, finishedAt: iso(a.date) },
+        ]),
+      ),
+      ...(chosen && plan.branch
+        ? {
+            code: {
+              path: '.',
+              branch: plan.branch,
+              ref: chosen.ref,
+              tag: chosen.tag,
+              commit: chosen.commit,
+              ...(plan.request.intoRepo ? { intoRepo: plan.request.intoRepo } : {}),
+            },
+          }
+        : {}),
+      ...(filesRel && staged.extracted.files
+        ? {
+            files: {
+              path: filesRel,
+              entries: staged.extracted.files.entries,
+              include: plan.request.include ?? [],
+              exclude: plan.request.exclude ?? [],
+            },
+          }
+        : {}),
+      ...(database ? { database } : {}),
+      restoredAt: new Date().toISOString(),
+    };
+    const recordPath = await safePathInside(root, 'lifeboat.json');
+    if (plan.update) {
+      // Keep the history of an updated restore: earlier records move to `previous`.
+      const oldText = await readFile(recordPath, 'utf8').catch(() => null);
+      let previous: unknown[] = [];
+      try {
+        const old = JSON.parse(oldText ?? 'null') as { previous?: unknown[] } | null;
+        if (old) previous = [...(old.previous ?? []), { ...old, previous: undefined }];
+      } catch {
+        previous = [];
+      }
+      const tmp = `${recordPath}.lifeboat-new`;
+      await writeFile(tmp, `${JSON.stringify({ ...record, previous }, null, 2)}\n`, { flag: 'wx' });
+      await rename(tmp, recordPath);
+      if (oldText !== null) undo.push(() => writeFile(recordPath, oldText));
+    } else {
+      if (await exists(recordPath))
+        throw new LifeboatError(
+          'conflict',
+          `The code archive has a file of its own at ${relative(final, recordPath)}; Lifeboat will not overwrite it with its record.`,
+        );
+      await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+    }
+
+    // 6. Nothing in the tree may point outside it, however the archive built its links.
+    if (!plan.update) await assertNoEscapingLinks(final);
+    if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
+
+    // 7. A new restore appears in one rename: complete, or not at all.
+    if (!plan.update) {
+      if (await exists(plan.path)) await rmdir(plan.path);
+      await rename(final, plan.path);
+    }
+    return record;
+  } catch (e) {
+    await undo.run();
+    throw e;
+  }
+}

@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RestoreConflict } from '@shared/models';
+import { formatBytes } from '@shared/format';
+import { databaseExists } from '../database/mysql';
+import { LifeboatError } from '../errors';
+import { exists } from '../fs-util';
+import { assertNotFrozen } from '../pantheon/client';
+import { branchExists, gitMissingError, uncommittedChanges, validateBranchName } from '../git/git';
+import { DISK_MARGIN } from '../transfer/disk';
+import { lockHolder, busy } from './lock';
+import type { RestorePlan } from './plan';
+
+/** True for a folder with something in it (or a file in the way). */
+export const isNonEmptyDir = async (p: string): Promise<boolean> => {
+  try {
+    return (await readdir(p)).length > 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return true;
+    throw e;
+  }
+};
+
+/** What state a git working tree is in; anything git cannot read is "not a working tree", everywhere. */
+export type CloneState =
+  | { readonly state: 'clean' }
+  | { readonly state: 'dirty'; readonly changes: number }
+  | { readonly state: 'not-a-work-tree' };
+
+/** The one answer to "may Lifeboat check out in this clone?", used by the preview and the run alike. */
+export async function cloneState(repo: string): Promise<CloneState> {
+  if (!(await exists(join(repo, '.git')))) return { state: 'not-a-work-tree' };
+  try {
+    const changes = await uncommittedChanges(repo);
+    return changes.length ? { state: 'dirty', changes: changes.length } : { state: 'clean' };
+  } catch {
+    return { state: 'not-a-work-tree' };
+  }
+}
+
+let gitChecked: Promise<string | null> | null = null;
+/** Why git cannot run here (not installed, not on PATH), or null. */
+export function gitMissing(): Promise<string | null> {
+  gitChecked ??= new Promise((resolve) =>
+    execFile('git', ['--version'], (e) =>
+      resolve(
+        e
+          ? (e as NodeJS.ErrnoException).code === 'ENOENT'
+            ? gitMissingError().message
+            : `git does not run: ${e.message}`
+          : null,
+      ),
+    ),
+  );
+  return gitChecked;
+}
+
+/**
+ * Every reason a planned restore must not start, found without writing anything. The preview lists them and
+ * the run calls this again under the target's lock (the world may have changed since the preview), so the
+ * two can never disagree. `holdingLock` says the caller holds the lock, which is then not a conflict.
+ */
+export async function findConflicts(
+  plan: Omit<RestorePlan, 'conflicts'>,
+  options: { readonly holdingLock?: boolean } = {},
+): Promise<RestoreConflict[]> {
+  const out: RestoreConflict[] = [];
+  const add = (kind: RestoreConflict['kind'], code: RestoreConflict['code'], message: string): void => {
+    out.push({ kind, code, message });
+  };
+  const { request, path, branch } = plan;
+  const hasCode = plan.elements.includes('code');
+
+  if (!options.holdingLock) {
+    const holder = await lockHolder(plan.lockPath);
+    if (holder) add('busy', 'conflict', busy(holder).message);
+  }
+  for (const [p, what] of [
+    [plan.work, 'staging folder'],
+    [plan.lockPath, 'lock file'],
+  ] as const) {
+    try {
+      const st = await lstat(p);
+      if (st.isSymbolicLink() || (what === 'staging folder' && !st.isDirectory()))
+        add(
+          'folder',
+          'conflict',
+          `${p} is in the way of Lifeboat's ${what} and is not one of its own; move it away.`,
+        );
+    } catch {
+      // absent: fine
+    }
+  }
+
+  if (hasCode || request.intoRepo) {
+    const missing = await gitMissing();
+    if (missing) add('tool', 'not-found', missing);
+  }
+  if (branch) {
+    try {
+      await validateBranchName(branch);
+    } catch (e) {
+      add('branch', 'invalid-request', (e as Error).message);
+    }
+  }
+
+  const nonEmpty = await isNonEmptyDir(path).catch(() => true);
+  if (nonEmpty && !request.updateInPlace) {
+    add(
+      'folder',
+      'conflict',
+      `${path} already exists and is not empty. Choose another folder name, or update that restore in place.`,
+    );
+  }
+  if (plan.update) {
+    if (!(await exists(join(path, 'lifeboat.json')))) {
+      add(
+        'folder',
+        'conflict',
+        `${path} is not a Lifeboat restore (no lifeboat.json), so it will not be updated in place.`,
+      );
+    }
+    if (hasCode && branch) {
+      const state = await cloneState(path);
+      if (state.state === 'not-a-work-tree')
+        add(
+          'clone',
+          'conflict',
+          `${path} is not a git working tree, so the ${plan.env} code cannot be added to it.`,
+        );
+      else if (await branchExists(path, branch).catch(() => false))
+        add(
+          'branch',
+          'conflict',
+          `The branch "${branch}" already exists in ${path}. Choose another branch name.`,
+        );
+    }
+    const db = plan.set?.archives.database;
+    if (plan.elements.includes('database') && db && (await exists(join(path, 'database', db.filename)))) {
+      add(
+        'folder',
+        'conflict',
+        `${join(path, 'database', db.filename)} is already there (this backup was restored before); Lifeboat will not overwrite it. Pick another backup.`,
+      );
+    }
+  }
+
+  if (request.intoRepo && branch) {
+    const state = await cloneState(request.intoRepo);
+    if (state.state === 'not-a-work-tree')
+      add(
+        'clone',
+        'invalid-request',
+        `${request.intoRepo} is not a git working tree. Point at the folder of your existing clone.`,
+      );
+    else {
+      if (await branchExists(request.intoRepo, branch).catch(() => false))
+        add(
+          'branch',
+          'conflict',
+          `The branch "${branch}" already exists in ${request.intoRepo}. Choose another branch name.`,
+        );
+      if (request.checkoutIntoRepo && state.state === 'dirty')
+        add(
+          'clone',
+          'conflict',
+          `${request.intoRepo} has ${state.changes} uncommitted change${state.changes === 1 ? '' : 's'}; commit or stash them first, or restore without checking out.`,
+        );
+    }
+  }
+
+  if (request.database && plan.databaseName) {
+    if (!plan.elements.includes('database'))
+      add(
+        'database',
+        'invalid-request',
+        'A database import needs the database archive: add the database element.',
+      );
+    else {
+      try {
+        if (
+          !request.database.replace &&
+          (await databaseExists(request.database.connection, plan.databaseName))
+        )
+          add(
+            'database',
+            'conflict',
+            `The database "${plan.databaseName}" already exists. Choose another name, or choose to replace it.`,
+          );
+      } catch (e) {
+        add(
+          'database',
+          e instanceof LifeboatError && e.code !== 'database' ? e.code : 'database',
+          `Could not reach the database server: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  if (request.backup === 'new') {
+    try {
+      assertNotFrozen(plan.site);
+    } catch (e) {
+      add('backup', 'frozen', (e as Error).message);
+    }
+  }
+
+  if (plan.downloadBytes + DISK_MARGIN > plan.freeBytes) {
+    add(
+      'disk',
+      'disk-full',
+      `Not enough disk space in ${plan.targetDir}: this needs about ${formatBytes(plan.downloadBytes)} but only ${formatBytes(plan.freeBytes)} is free. Free up ${formatBytes(plan.downloadBytes + DISK_MARGIN - plan.freeBytes)} or choose another folder.`,
+    );
+  }
+  return out;
+}

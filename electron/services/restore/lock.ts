@@ -1,0 +1,107 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { LifeboatError } from '../errors';
+
+/** Who holds a lock, as written into the lock file. */
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** What the holder is doing, for the message the second comer gets: "Restore acme-blog.live". */
+  readonly what: string;
+  readonly since: string;
+}
+
+/** A held lock; `release` is idempotent. */
+export interface HeldLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+async function readHolder(path: string): Promise<LockHolder | null> {
+  try {
+    const h = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    if (typeof h.pid !== 'number' || typeof h.host !== 'string') return null;
+    return {
+      pid: h.pid,
+      host: h.host,
+      what: String(h.what ?? 'another Lifeboat job'),
+      since: String(h.since ?? ''),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The holder of a lock that is still in force, or null (no lock, or one left by a process that died). */
+export async function lockHolder(path: string): Promise<LockHolder | null> {
+  const h = await readHolder(path);
+  if (!h) return null;
+  // A lock from another machine (a shared folder) cannot be checked, so it is respected.
+  if (h.host !== hostname()) return h;
+  return h.pid === process.pid || alive(h.pid) ? h : null;
+}
+
+/**
+ * Takes an exclusive lock across processes by creating `path` with O_EXCL, recording who holds it. A lock
+ * left by a process that no longer runs on this machine is taken over. Written here rather than with a
+ * lock library because the second comer must be told which job holds the folder, and a dead holder is
+ * recognised by its pid at once instead of after a staleness timeout.
+ */
+export async function acquireLock(path: string, what: string): Promise<HeldLock> {
+  const me: LockHolder = { pid: process.pid, host: hostname(), what, since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(me));
+      } finally {
+        await handle.close();
+      }
+      let released = false;
+      return {
+        path,
+        release: async () => {
+          if (released) return;
+          released = true;
+          const h = await readHolder(path);
+          if (h && h.pid === me.pid && h.since === me.since) await rm(path, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = await lockHolder(path);
+      if (holder) throw busy(holder);
+      // Stale (or unreadable half-written) lock: remove and try again; O_EXCL settles any race.
+      const raw = await readHolder(path);
+      if (raw === null) {
+        // Give a holder that is writing its record a moment before treating the file as garbage.
+        await new Promise((r) => setTimeout(r, 50));
+        if (await lockHolder(path)) throw busy((await lockHolder(path))!);
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new LifeboatError(
+    'conflict',
+    `Could not take the lock ${path}; another Lifeboat job keeps taking it.`,
+  );
+}
+
+/** The conflict a second job gets, naming the one that runs. */
+export function busy(holder: LockHolder): LifeboatError {
+  const since = holder.since ? ` since ${holder.since.replace('T', ' ').slice(0, 19)} UTC` : '';
+  return new LifeboatError(
+    'conflict',
+    `${holder.what} is already running there (process ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}${since}). Wait for it to finish or cancel it.`,
+  );
+}
