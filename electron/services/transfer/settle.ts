@@ -6,7 +6,8 @@ const damaged = (e: unknown): boolean =>
 /**
  * Waits for a download and the reader that verifies or extracts it as it grows. A damaged or hostile archive is
  * reported before any transfer error (it is the real cause) and its bytes are discarded, so the next attempt
- * starts over instead of resuming into them; otherwise the download's own error wins.
+ * starts over instead of resuming into them. A reader that failed otherwise (a full disk) also wins over the
+ * cancellation it caused; otherwise the download's own error wins.
  */
 export async function settleDownload(
   download: Promise<unknown>,
@@ -19,7 +20,9 @@ export async function settleDownload(
       await discard();
       throw r.reason;
     }
-    if (d.status === 'fulfilled') throw r.reason;
+    // The reader's failure stopped the transfer (a full disk while extracting): it is the cause to report.
+    const stopped = d.status === 'rejected' && d.reason instanceof LifeboatError && d.reason.code === 'cancelled';
+    if (d.status === 'fulfilled' || stopped) throw r.reason;
   }
   if (d.status === 'rejected') throw d.reason;
 }

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppApi } from '../../../shared/api/contract';
 import type { Job } from '../../../shared/models';
 import type { Sandbox } from '../../../electron/sandbox';
-import { createApi } from '../../../electron/api';
-import { createEngine, type Engine } from '../../../electron/services/engine';
-import { KeytarSecretStore } from '../../../electron/services/secrets/keytar-store';
-import { DANA, FAST_RETRY, requestsTo, testSandbox } from '../../helpers/sandbox';
+import type { Engine } from '../../../electron/services/engine';
+import { appUnderTest } from '../../helpers/app-engine';
+import { requestsTo, testSandbox } from '../../helpers/sandbox';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -16,23 +15,9 @@ let engine: Engine;
 let api: AppApi;
 let accountId: string;
 
-/** An engine as the app builds it, over the sandbox's demo account (demo tokens never reach the keychain). */
+/** The app's engine over the sandbox (the same composition the desktop app and the browser host use). */
 async function appEngine(dataDir: string): Promise<{ engine: Engine; api: AppApi; accountId: string }> {
-  const e = createEngine({
-    dataDir,
-    secrets: new KeytarSecretStore('Lifeboat-test-api-path'),
-    retry: FAST_RETRY,
-    minPollMs: 10,
-    pollMs: 10,
-    demo: async () => ({
-      apiUrl: sandbox.apiUrl,
-      tokens: { [DANA]: sandbox.accounts.find((a) => a.email === DANA)!.machineToken },
-    }),
-  });
-  const a = createApi(e);
-  const added = await a.accounts.startDemo();
-  if (!added.ok) throw new Error(added.error.message);
-  return { engine: e, api: a, accountId: added.value[0]!.id };
+  return appUnderTest(sandbox, dataDir);
 }
 
 beforeAll(async () => {

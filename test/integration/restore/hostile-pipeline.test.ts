@@ -1,0 +1,185 @@
+/**
+ * The hostile corpus run end to end, as a user would meet it: each archive built to attack Lifeboat is
+ * served by the sandbox as a real backup, then pulled through the CLI (`lifeboat pull`) and through the app's
+ * path (`restores.start` → job). Each test names the promise of the README it attacks.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../../electron/sandbox';
+import type { Element, Job } from '../../../shared/models';
+import { appUnderTest, type AppUnderTest } from '../../helpers/app-engine';
+import { lifeboat } from '../../helpers/cli';
+import { codeArchive, hostileRepo } from '../../helpers/hostile-git';
+import { longName, setuidFile, symlinkChain, zipBomb } from '../../helpers/hostile-tar';
+import { DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
+import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
+
+const run = promisify(execFile);
+let sandbox: Sandbox;
+let root: string;
+let target: string;
+let outside: string;
+let app: AppUnderTest;
+
+beforeEach(async () => {
+  sandbox = await testSandbox();
+  root = await mkdtemp(join(tmpdir(), 'lifeboat-hostile-'));
+  target = join(root, 'target');
+  outside = join(root, 'outside');
+  await mkdir(target);
+  await mkdir(outside);
+  await writeFile(join(outside, 'precious.txt'), 'mine');
+  app = await appUnderTest(sandbox, join(root, 'data'));
+});
+afterEach(async () => {
+  await app.close();
+  await sandbox.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Serves `bytes` as acme-blog's live archive of `element`. */
+async function serve(element: Element, bytes: Buffer | string): Promise<void> {
+  const file = join(root, `served-${element}`);
+  if (typeof bytes === 'string') await writeFile(file, await readFile(bytes));
+  else await writeFile(file, bytes);
+  sandbox.serveArchive('acme-blog', 'live', element, file);
+}
+
+const cli = (elements: string, extra: string[] = [], to = target) =>
+  lifeboat([
+    '--api-url',
+    sandbox.apiUrl,
+    '--machine-token',
+    sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
+    'pull',
+    'acme-blog.live',
+    '--to',
+    to,
+    '--element',
+    elements,
+    ...extra,
+  ]);
+
+const viaApp = (elements: Element[], to = target) =>
+  app.restore({ site: 'acme-blog', env: 'live', backup: 'latest', elements, targetDir: to });
+
+const failedWith = (j: Job | { refused: string }): string | undefined =>
+  'refused' in j ? `refused:${j.refused}` : j.state === 'failed' ? j.error?.code : j.state;
+
+/** Nothing outside the target changed, no restore folder appeared, and the staging folder holds no extraction. */
+async function nothingLanded(to = target): Promise<void> {
+  expect((await readdir(root)).filter((n) => !n.startsWith('served-')).sort()).toEqual(
+    ['data', 'outside', 'target'].filter((n) => n !== 'target' || to === target).sort(),
+  );
+  expect(await readdir(outside)).toEqual(['precious.txt']);
+  expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('mine');
+  for (const name of await readdir(to)) {
+    expect(name).toMatch(/^\.acme-blog-live\.lifeboat$/);
+    expect((await readdir(join(to, name))).filter((n) => n !== 'downloads' && n !== 'restore.json')).toEqual(
+      [],
+    );
+  }
+}
+
+describe('safe archives: nothing from an archive lands outside its target', () => {
+  it('a chain of relative symlinks in the code archive is refused, through the CLI and the app', async () => {
+    await serve('code', symlinkChain(4, 'dir', { top: 'acme-blog' }));
+    const r = await cli('code,files,database');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('the code archive contains an unsafe entry');
+    await nothingLanded();
+    expect(failedWith(await viaApp(['code', 'files', 'database']))).toBe('hostile-archive');
+    await nothingLanded();
+  });
+
+  it('setuid, setgid and sticky bits in the files archive are not restored', async () => {
+    await serve('files', setuidFile({ top: 'files_live' }));
+    const r = await cli('files');
+    expect(r.stderr).not.toMatch(/lifeboat: (?!warning)/);
+    expect(r.code).toBe(0);
+    const mode = async (p: string) => (await stat(join(target, 'acme-blog-live', 'files', p))).mode & 0o7777;
+    expect(await mode('bin/suid')).toBe(0o755);
+    expect(await mode('bin/sgid')).toBe(0o755);
+    expect((await mode('shared')) & 0o7000).toBe(0);
+  });
+
+  it('a name too long for the file system fails the archive clearly instead of dropping the file', async () => {
+    await serve('files', longName(300, { top: 'files_live' }));
+    const r = await cli('files');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/too long/i);
+    await nothingLanded();
+  });
+
+  it('a damaged archive leaves no partial extraction in the staging folder', async () => {
+    sandbox.setFaults({ store: { corrupt: true, match: 'files' } });
+    const r = await cli('code,files');
+    expect(r.code).toBe(6);
+    await nothingLanded();
+    expect(failedWith(await viaApp(['code', 'files']))).toBe('integrity');
+    await nothingLanded();
+  });
+});
+
+describe('disk full: a restore fails, never "Restored" with a truncated file, and the disk is not left full', () => {
+  it('a 300 KB archive that expands to 300 MiB on a 96 MiB disk', async (ctx) => {
+    const why = await smallFsUnavailable();
+    if (why) return ctx.skip(`no small file system to fill: ${why}`);
+    const small = await mountSmallFs(96);
+    try {
+      await serve('files', await zipBomb(300, { top: 'files_live' }));
+      const r = await cli('files', [], small.dir);
+      expect(r.code).toBe(8);
+      expect(r.stderr).toMatch(/disk/i);
+      expect(await readdir(small.dir).then((n) => n.filter((x) => !x.startsWith('.')))).toEqual([]);
+      const used = Number((await run('df', ['--output=used', '-B1', small.dir])).stdout.split('\n')[1]);
+      expect(used).toBeLessThan(4 * 1024 * 1024);
+      expect(failedWith(await viaApp(['files'], small.dir))).toBe('disk-full');
+      const after = Number((await run('df', ['--output=used', '-B1', small.dir])).stdout.split('\n')[1]);
+      expect(after).toBeLessThan(4 * 1024 * 1024);
+    } finally {
+      await small.unmount();
+    }
+  });
+});
+
+describe('git: the restored repository never runs its own code', () => {
+  it('hooks, fsmonitor, hooksPath, filters and includes planted in the code archive run neither in the CLI nor in the app', async () => {
+    const built = await hostileRepo({ topFolder: 'acme-blog', root: join(root, 'build') });
+    await serve('code', await codeArchive(built, join(root, 'build.tar.gz')));
+    await rm(join(root, 'build'), { recursive: true, force: true });
+    await rm(join(root, 'build.tar.gz'));
+    const r = await cli('code', ['--branch', 'snap']);
+    expect(r.stderr).not.toMatch(/lifeboat: (?!warning)/);
+    expect(r.code).toBe(0);
+    await expect(stat(built.marker)).rejects.toMatchObject({ code: 'ENOENT' });
+    const restored = join(target, 'acme-blog-live');
+    expect(
+      (await run('git', ['describe', '--tags', '--exact-match', 'HEAD'], { cwd: restored })).stdout.trim(),
+    ).toBe(built.liveTag);
+    const job = await viaApp(['code'], join(root, 'app'));
+    expect(failedWith(job)).toBe('succeeded');
+    await expect(stat(built.marker)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('updates: every conflict found before the first byte, nothing left half done', () => {
+  it('an update whose database archive is already there is refused before downloading, and nothing changes', async () => {
+    const first = await cli('code,files,database', ['--branch', 'one']);
+    expect(first.code).toBe(0);
+    const restored = join(target, 'acme-blog-live');
+    const before = (await readdir(restored, { recursive: true })).sort();
+    const branches = (await run('git', ['branch', '--list'], { cwd: restored })).stdout;
+    const downloads = requestsTo(sandbox, '/store/').length;
+    const again = await cli('code,files,database', ['--branch', 'two', '--update']);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toContain('is already there (this backup was restored before)');
+    expect(requestsTo(sandbox, '/store/').length).toBe(downloads);
+    expect((await readdir(restored, { recursive: true })).sort()).toEqual(before);
+    expect((await run('git', ['branch', '--list'], { cwd: restored })).stdout).toBe(branches);
+  });
+});
