@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -108,28 +108,37 @@ export class ArchiveLibrary {
     element: ArchiveElement,
   ): Promise<BuiltArchive> {
     const ext = element === 'database' ? 'sql.gz' : 'tar.gz';
-    const path = join(this.cacheDir, `${key}.${ext}`);
-    const metaPath = `${path}.json`;
+    const metaPath = join(this.cacheDir, `${key}.${ext}.json`);
     try {
       const meta = JSON.parse(await readFile(metaPath, 'utf8')) as BuiltArchive;
+      const path = join(this.cacheDir, basename(meta.path));
       const st = await stat(path);
       if (st.size === meta.size) return { ...meta, path };
     } catch {
       // not cached yet
     }
     await mkdir(this.cacheDir, { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+    const tmp = join(this.cacheDir, `${key}.${unique}.tmp`);
     try {
       if (element === 'code') await buildCode(site, env, tmp);
       else if (element === 'files') await buildFiles(site, env, tmp);
       else await buildDatabase(site, env, tmp);
       const digest = await hashFile(tmp);
+      // Named by its content: the cache is shared by every sandbox on the machine (test workers run in parallel),
+      // and a code archive's bytes differ from build to build (git records times and inodes). Two sandboxes
+      // building at once each keep their own file, so the bytes behind a path never change after a sandbox has
+      // announced their size and hash; under one fixed name the last rename would swap them.
+      const path = join(this.cacheDir, `${key}.${digest.sha256.slice(0, 16)}.${ext}`);
       await rename(tmp, path);
       const built: BuiltArchive = { path, ...digest };
-      await writeFile(metaPath, JSON.stringify(built));
+      // The index is replaced whole, so a sandbox starting meanwhile reads an old one or the new one.
+      await writeFile(`${metaPath}.${unique}.tmp`, JSON.stringify(built));
+      await rename(`${metaPath}.${unique}.tmp`, metaPath);
       return built;
     } finally {
       await rm(tmp, { force: true });
+      await rm(`${metaPath}.${unique}.tmp`, { force: true });
     }
   }
 }

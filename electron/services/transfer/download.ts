@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import got, { type Got } from 'got';
@@ -51,31 +51,91 @@ export const storageHttp: Got = got.extend({
   followRedirect: true,
 });
 
+/** The `.part.json` beside a `.part`: which archive its bytes belong to, and the ETag they came with. */
 interface PartMeta {
   readonly identity: string;
   readonly size: number;
   etag?: string;
 }
 
-/** What a `.part` file already holds for this source, after discarding one that belongs to something else. */
+/** What the `.part.json` says: nothing (absent), nothing usable (empty, cut short, another shape), or its fields. */
+type MetaRead =
+  | { readonly state: 'missing' }
+  | { readonly state: 'unreadable' }
+  | { readonly state: 'ok'; readonly meta: PartMeta };
+
+async function readMeta(partPath: string): Promise<MetaRead> {
+  let text: string;
+  try {
+    text = await readFile(`${partPath}.json`, 'utf8');
+  } catch (e) {
+    return { state: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable' };
+  }
+  try {
+    const v = JSON.parse(text) as Partial<Record<keyof PartMeta, unknown>> | null;
+    if (
+      v &&
+      typeof v === 'object' &&
+      typeof v.identity === 'string' &&
+      typeof v.size === 'number' &&
+      (v.etag === undefined || typeof v.etag === 'string')
+    ) {
+      return {
+        state: 'ok',
+        meta: { identity: v.identity, size: v.size, ...(v.etag ? { etag: v.etag } : {}) },
+      };
+    }
+  } catch {
+    // an empty or half-written file, left by an older version that wrote it in place
+  }
+  return { state: 'unreadable' };
+}
+
+let metaWrites = 0;
+
+/**
+ * Replaces the `.part.json` whole: the new content goes to a temporary file, reaches the disk, and is renamed over
+ * the old one. A crash, a kill or a full disk at any moment leaves the old file or the new one, never an empty or
+ * half-written one (which would cost the `.part` it describes).
+ */
+async function writeMeta(partPath: string, meta: PartMeta): Promise<void> {
+  const path = `${partPath}.json`;
+  const tmp = `${path}.${process.pid}-${++metaWrites}.tmp`;
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(meta));
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * What a `.part` file already holds for this source, after discarding one that belongs to something else. A `.part`
+ * whose metadata is missing or unreadable is kept: its file name is the archive's, and the size and gzip checks
+ * after the download catch anything else, while discarding it would throw away what was already downloaded.
+ */
 export async function partProgress(
   partPath: string,
   source: Pick<ArchiveSource, 'identity' | 'size'>,
   options: { readonly discard?: boolean } = {},
 ): Promise<number> {
-  let meta: PartMeta | null;
-  try {
-    meta = JSON.parse(await readFile(`${partPath}.json`, 'utf8')) as PartMeta;
-  } catch {
-    meta = null;
-  }
+  const read = await readMeta(partPath);
   let size: number;
   try {
     size = (await stat(partPath)).size;
   } catch {
     size = 0;
   }
-  if (!meta || meta.identity !== source.identity || meta.size !== source.size || size > source.size) {
+  const foreign =
+    read.state === 'ok' && (read.meta.identity !== source.identity || read.meta.size !== source.size);
+  if (foreign || size > source.size) {
     // Only the download itself clears a stale .part; estimates (previews, disk checks) must not write.
     if (options.discard ?? true) await discardPart(partPath);
     return 0;
@@ -163,13 +223,11 @@ export async function downloadToPart(options: {
   let offset = await partProgress(partPath, source);
   const resumedFrom = offset;
   const meta: PartMeta = { identity: source.identity, size: source.size };
-  try {
-    const old = JSON.parse(await readFile(`${partPath}.json`, 'utf8')) as PartMeta;
-    if (offset > 0 && old.etag) meta.etag = old.etag;
-  } catch {
-    // fresh download
+  if (offset > 0) {
+    const old = await readMeta(partPath);
+    if (old.state === 'ok' && old.meta.etag) meta.etag = old.meta.etag;
   }
-  await writeFile(`${partPath}.json`, JSON.stringify(meta));
+  await writeMeta(partPath, meta);
   const handle = await open(partPath, 'a');
   options.onProgress?.(offset);
   file.grew();
@@ -214,7 +272,7 @@ export async function downloadToPart(options: {
         if (++failures >= policy.maxFailures) {
           throw new LifeboatError(
             'network',
-            `Downloading ${source.label} failed ${failures} times in a row (${redact((e as Error).message)}). Check your connection; the download will resume from ${Math.floor((offset / source.size) * 100)}% next time.`,
+            `Downloading ${source.label} failed ${failures} times in a row (${redact(e instanceof Error ? e.message : String(e))}). Check your connection; the download will resume from ${Math.floor((offset / source.size) * 100)}% next time.`,
           );
         }
         await sleep(Math.min(policy.backoffMs * 2 ** (failures - 1), policy.maxBackoffMs), signal);
@@ -233,6 +291,17 @@ export async function downloadToPart(options: {
   async function attempt(currentUrl: string): Promise<void> {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const req = http.stream(currentUrl, { headers, signal, timeout: { connect: 15_000, response: 30_000 } });
+    // got emits 'error' whenever the connection breaks, also after 'response' while this function awaits something
+    // else (the meta write below). An 'error' with no listener crashes the process, and Node prints got's options
+    // with the signed URL. So one listener from the first moment to the last keeps the first error; `once` and
+    // `pipeline` add their own, and after each await the kept error is checked.
+    let broken: Error | null = null;
+    req.on('error', (e: Error) => {
+      broken ??= e;
+    });
+    const check = (): void => {
+      if (broken) throw broken;
+    };
     // One timer checks for a stalled connection; bytes only move a timestamp (cheaper than re-arming a timer per chunk).
     let lastActivity = Date.now();
     const arm = (): void => {
@@ -314,7 +383,8 @@ export async function downloadToPart(options: {
         }
         if (!meta.etag) {
           meta.etag = etag;
-          await writeFile(`${partPath}.json`, JSON.stringify(meta));
+          await writeMeta(partPath, meta);
+          check();
         }
       }
       const sink = new Writable({
@@ -348,6 +418,10 @@ export async function downloadToPart(options: {
       });
       if (skip > 0) await pipeline(req, skipBytes(skip), sink);
       else await pipeline(req, sink);
+    } catch (e) {
+      // Whatever stopped this attempt (a failed meta write too), its connection goes with it.
+      req.destroy();
+      throw e;
     } finally {
       clearInterval(idle);
     }

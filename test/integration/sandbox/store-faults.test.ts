@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
@@ -108,8 +111,10 @@ describe('archive store faults', () => {
 
 describe('admin endpoints', () => {
   it('set faults and expire sessions over HTTP, for tests in other processes', async () => {
+    const admin = { 'x-sandbox-admin': sandbox.adminToken };
     const res = await fetch(`${sandbox.url}/__sandbox/faults`, {
       method: 'POST',
+      headers: admin,
       body: JSON.stringify({ store: { corrupt: true } }),
     });
     expect(res.status).toBe(200);
@@ -117,7 +122,35 @@ describe('admin endpoints', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).not.toBe(
       (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
     );
-    const info = (await (await fetch(`${sandbox.url}/__sandbox/info`)).json()) as { accounts: unknown[] };
+    const info = (await (await fetch(`${sandbox.url}/__sandbox/info`, { headers: admin })).json()) as {
+      accounts: unknown[];
+    };
     expect(info.accounts).toHaveLength(2);
+  });
+});
+
+describe('one archive cache shared by the sandboxes of several test processes', () => {
+  it('each sandbox serves exactly the archive it announces, even when they built it at the same moment', async () => {
+    // Two vitest workers on a cold cache: two sandboxes (two archive libraries) on one cache folder, building the
+    // code archive at once. Its bytes differ from build to build (git's index and reflog record times and inodes).
+    const cacheDir = await mkdtemp(join(tmpdir(), 'lifeboat-shared-cache-'));
+    const both = await Promise.all([testSandbox({ cacheDir }), testSandbox({ cacheDir })]);
+    try {
+      await Promise.all(both.map((s) => s.archive('acme-blog', 'live', 'code')));
+      for (const s of both) {
+        const built = await s.archive('acme-blog', 'live', 'code');
+        const client = clientFor(s, DANA);
+        const site = await client.getSite('acme-blog');
+        const [latest] = await client.listBackupSets(site, 'live');
+        const res = await fetch(await client.archiveUrl(site, 'live', latest!.folder, 'code'));
+        expect(Number(res.headers.get('content-length'))).toBe(built.size);
+        const { bytes, broke } = await readAll(res);
+        expect({ broke, length: bytes.length }).toEqual({ broke: false, length: built.size });
+        expect(createHash('sha256').update(bytes).digest('hex')).toBe(built.sha256);
+      }
+    } finally {
+      await Promise.all(both.map((s) => s.close()));
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });
