@@ -13,6 +13,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
+    // An action that cannot happen (its element never shows, or the page crashed) fails within this, naming what it
+    // waited for, instead of using up the whole test's time; long operations wait with expect and their own timeout.
+    actionTimeout: 15_000,
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
     launchOptions: CHROMIUM,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -39,12 +39,6 @@ export async function startHostProcess(sandbox: Sandbox, dataDir: string): Promi
     child.once('exit', (code) => reject(new Error(`host exited ${code}`)));
   });
   return { url, dataDir, process: child };
-}
-
-/** Saves a screenshot of a main screen for the README. */
-export async function shot(page: Page, name: string): Promise<void> {
-  await mkdir(join(ROOT, 'resources', 'screenshots'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'resources', 'screenshots', `${name}.png`) });
 }
 
 /** Runs axe on the page: no serious or critical violations. */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import type { Sandbox } from '../../electron/sandbox';
 import { clientFor } from '../helpers/sandbox';
-import { addAccount, expect, expectAccessible, shot } from './fixtures';
+import { addAccount, expect, expectAccessible, ROOT } from './fixtures';
 
 const run = promisify(execFile);
 const sha = async (p: string): Promise<string> =>
@@ -28,13 +28,51 @@ export interface JourneyContext {
   readonly screenshots: boolean;
 }
 
+/**
+ * Where the run saves the README's screenshots: an ignored folder, so running the tests changes no tracked file.
+ * `npm run screenshots` (test/e2e/refresh-screenshots.mjs) runs the journeys and copies them into resources/screenshots/.
+ */
+export const SCREENSHOTS_DIR = join(ROOT, '.cache', 'screenshots');
+
 const token = (ctx: JourneyContext, email: string): string =>
   ctx.sandbox.accounts.find((a) => a.email === email)!.machineToken;
 
 async function capture(ctx: JourneyContext, name: string): Promise<void> {
   await expectAccessible(ctx.page, name);
-  if (ctx.screenshots) await shot(ctx.page, name);
+  if (!ctx.screenshots) return;
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await ctx.page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) });
 }
+
+/**
+ * Runs a journey so that an error thrown in the page fails it at once, with that error. Without this, a page whose
+ * React tree was torn down by an exception shows as the next action waiting, until the test's whole timeout, for
+ * an element that will never appear.
+ */
+async function failOnPageError(page: Page, steps: () => Promise<void>): Promise<void> {
+  let onError: (e: Error) => void = () => undefined;
+  const crashed = new Promise<never>((_, reject) => {
+    onError = (e) => reject(new Error(`The page threw an uncaught error: ${e.message}`));
+  });
+  page.on('pageerror', onError);
+  const run = steps();
+  // Whichever loses the race must not surface later as an unhandled rejection.
+  run.catch(() => undefined);
+  crashed.catch(() => undefined);
+  try {
+    await Promise.race([run, crashed]);
+  } finally {
+    page.off('pageerror', onError);
+  }
+}
+
+const journey = (
+  name: string,
+  steps: (ctx: JourneyContext) => Promise<void>,
+): { readonly name: string; run(ctx: JourneyContext): Promise<void> } => ({
+  name,
+  run: (ctx) => failOnPageError(ctx.page, () => steps(ctx)),
+});
 
 async function openSite(page: Page, label: string): Promise<void> {
   await page
@@ -50,12 +88,30 @@ async function signIn(ctx: JourneyContext, email = DANA): Promise<void> {
   await expect(ctx.page.getByRole('list', { name: 'Site list' })).toBeVisible();
 }
 
-/** Opens "Restore locally" for the open site, points it at `target` and asks for the review. */
+/**
+ * Opens "Restore locally" for the open site once its live backups are listed (as a person would, having seen
+ * them), points it at `target` and asks for the review.
+ */
 async function reviewRestore(page: Page, target: string) {
+  await expect(page.getByRole('table', { name: 'Backups of live' })).toBeVisible();
   await page.getByRole('button', { name: 'Restore locally' }).click();
-  const dialog = page.getByRole('dialog', { name: /Restore acme-blog.live/ });
+  const dialog = page.getByRole('dialog', { name: /Restore acme-blog\.live/ });
+  await expect(dialog).toBeVisible();
   await dialog.getByLabel('Into the folder').fill(target);
+  await expect(dialog.getByLabel('Into the folder')).toHaveValue(target);
   await dialog.getByRole('button', { name: 'Review' }).click();
+  return dialog;
+}
+
+/** The download dialog of one archive of the newest live backup, opened and pointed at `target`. */
+async function openDownload(page: Page, element: 'files' | 'database', target: string) {
+  await firstBackupRow(page)
+    .getByRole('button', { name: new RegExp(`Download the ${element} archive`) })
+    .click();
+  const dialog = page.getByRole('dialog', { name: `Download the ${element} archive` });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Save into').fill(target);
+  await expect(dialog.getByLabel('Save into')).toHaveValue(target);
   return dialog;
 }
 
@@ -64,39 +120,36 @@ const firstBackupRow = (page: Page) =>
 
 /** Every journey, by name. */
 export const journeys: { readonly name: string; run(ctx: JourneyContext): Promise<void> }[] = [
-  {
-    name: 'first run: the demo sandbox lists sites and search narrows them',
-    async run(ctx) {
-      const { page } = ctx;
-      await ctx.open();
-      await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toBeVisible();
-      await capture(ctx, 'welcome');
-      await page.getByRole('button', { name: 'Try the demo sandbox' }).click();
-      await expect(
-        page.getByRole('list', { name: 'Site list' }).getByRole('button', { name: /Acme Blog/ }),
-      ).toBeVisible();
-      // Dana sees 9 sites and Fran 6: both demo accounts are listed together.
-      await expect(page.getByText('15 of 15 sites')).toBeVisible();
-      await page.getByLabel('Search sites').fill('globex');
-      await expect(page.getByText('6 of 15 sites')).toBeVisible();
-      await page.getByLabel('Search sites').fill('bakery');
-      await expect(page.getByText('1 of 15 sites')).toBeVisible();
-      await page.getByLabel('Search sites').fill('');
-      await openSite(page, 'Acme Blog');
-      await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
-      // Tabs follow the arrow keys.
-      await page.getByRole('tab', { name: /live/ }).press('ArrowLeft');
-      await expect(page.getByRole('tab', { name: /test/ })).toHaveAttribute('aria-selected', 'true');
-      await expect(page.getByRole('tab', { name: /test/ })).toBeFocused();
-      await page.keyboard.press('ArrowRight');
-      await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
-      await expect(page.getByRole('table', { name: 'Backups of live' })).toBeVisible();
-      await capture(ctx, 'sites');
-    },
-  },
-  {
-    name: 'accounts: a bad token gets the specific error; good ones list their sites side by side',
-    async run(ctx) {
+  journey('first run: the demo sandbox lists sites and search narrows them', async (ctx) => {
+    const { page } = ctx;
+    await ctx.open();
+    await expect(page.getByRole('heading', { name: 'Welcome to Lifeboat' })).toBeVisible();
+    await capture(ctx, 'welcome');
+    await page.getByRole('button', { name: 'Try the demo sandbox' }).click();
+    await expect(
+      page.getByRole('list', { name: 'Site list' }).getByRole('button', { name: /Acme Blog/ }),
+    ).toBeVisible();
+    // Dana sees 9 sites and Fran 6: both demo accounts are listed together.
+    await expect(page.getByText('15 of 15 sites')).toBeVisible();
+    await page.getByLabel('Search sites').fill('globex');
+    await expect(page.getByText('6 of 15 sites')).toBeVisible();
+    await page.getByLabel('Search sites').fill('bakery');
+    await expect(page.getByText('1 of 15 sites')).toBeVisible();
+    await page.getByLabel('Search sites').fill('');
+    await openSite(page, 'Acme Blog');
+    await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
+    // Tabs follow the arrow keys.
+    await page.getByRole('tab', { name: /live/ }).press('ArrowLeft');
+    await expect(page.getByRole('tab', { name: /test/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('tab', { name: /test/ })).toBeFocused();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: /live/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('table', { name: 'Backups of live' })).toBeVisible();
+    await capture(ctx, 'sites');
+  }),
+  journey(
+    'accounts: a bad token gets the specific error; good ones list their sites side by side',
+    async (ctx) => {
       const { page } = ctx;
       await ctx.open();
       await addAccount(page, 'not-a-real-token-123');
@@ -116,32 +169,29 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await page.getByLabel('Search sites').fill('acme blog');
       await expect(list.getByRole('button', { name: /Acme Blog/ })).toBeVisible();
     },
-  },
-  {
-    name: 'create a backup (all, 30 days): progress, then the new set at the top',
-    async run(ctx) {
-      const { page, sandbox } = ctx;
-      await signIn(ctx);
-      await openSite(page, 'Acme Events');
-      await page.getByRole('button', { name: 'Create backup' }).first().click();
-      const dialog = page.getByRole('dialog', { name: /Create a backup/ });
-      await dialog.getByLabel('Everything (code, database and files)').check();
-      await dialog.getByLabel('1 month').check();
-      await capture(ctx, 'create-backup');
-      await dialog.getByRole('button', { name: 'Create backup' }).click();
-      await expect(dialog.getByRole('progressbar')).toBeVisible();
-      await expect(dialog.getByText('The backup is ready')).toBeVisible({ timeout: 30_000 });
-      await dialog.getByRole('button', { name: 'Close' }).click();
-      await expect(firstBackupRow(page).getByText('manual')).toBeVisible();
-      const client = clientFor(sandbox, DANA);
-      const [newest] = await client.listBackupSets(await client.getSite('acme-events'), 'live');
-      expect(newest).toMatchObject({ initiator: 'manual' });
-      expect(newest!.archives.files!.ttl).toBe(30 * 86400);
-    },
-  },
-  {
-    name: 'restore live into a folder: branch at the newest live tag, files in place, database archive, lifeboat.json',
-    async run(ctx) {
+  ),
+  journey('create a backup (all, 30 days): progress, then the new set at the top', async (ctx) => {
+    const { page, sandbox } = ctx;
+    await signIn(ctx);
+    await openSite(page, 'Acme Events');
+    await page.getByRole('button', { name: 'Create backup' }).first().click();
+    const dialog = page.getByRole('dialog', { name: /Create a backup/ });
+    await dialog.getByLabel('Everything (code, database and files)').check();
+    await dialog.getByLabel('1 month').check();
+    await capture(ctx, 'create-backup');
+    await dialog.getByRole('button', { name: 'Create backup' }).click();
+    await expect(dialog.getByRole('progressbar')).toBeVisible();
+    await expect(dialog.getByText('The backup is ready')).toBeVisible({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(firstBackupRow(page).getByText('manual')).toBeVisible();
+    const client = clientFor(sandbox, DANA);
+    const [newest] = await client.listBackupSets(await client.getSite('acme-events'), 'live');
+    expect(newest).toMatchObject({ initiator: 'manual' });
+    expect(newest!.archives.files!.ttl).toBe(30 * 86400);
+  }),
+  journey(
+    'restore live into a folder: branch at the newest live tag, files in place, database archive, lifeboat.json',
+    async (ctx) => {
       const { page, sandbox } = ctx;
       const target = join(ctx.work, 'restores');
       await signIn(ctx);
@@ -170,105 +220,110 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
         page.getByRole('list', { name: 'Jobs' }).getByText(/Restore acme-blog\.live/),
       ).toBeVisible();
     },
-  },
-  {
-    name: 'designer: download only the files archive, with one folder picked from its tree',
-    async run(ctx) {
-      const { page, sandbox } = ctx;
-      const target = join(ctx.work, 'designer');
-      await signIn(ctx);
-      await openSite(page, 'Acme Blog');
-      await firstBackupRow(page)
-        .getByRole('button', { name: /Download the files archive/ })
-        .click();
-      const dialog = page.getByRole('dialog', { name: 'Download the files archive' });
-      await dialog.getByLabel('Save into').fill(target);
-      await dialog.getByLabel('Also unpack only some folders').check();
-      await dialog.getByRole('checkbox', { name: /^2024\// }).check();
-      await capture(ctx, 'download');
-      await dialog.getByRole('button', { name: 'Download' }).click();
-      await expect(dialog.getByText('Downloaded and verified.')).toBeVisible({ timeout: 30_000 });
-      const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
-      expect(await sha(join(target, archive))).toBe(
-        (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
-      );
-      expect(await readdir(join(target, archive.replace('.tar.gz', ''), 'files_live'))).toEqual(['2024']);
-    },
-  },
-  {
-    name: 'cancel a download half way, resume it, and the result is byte-identical',
-    async run(ctx) {
-      const { page, sandbox } = ctx;
-      const target = join(ctx.work, 'resume');
-      await signIn(ctx);
-      await openSite(page, 'Acme Blog');
-      sandbox.setFaults({ store: { throttleBytesPerSecond: 30_000, match: '_files.' } });
-      await firstBackupRow(page)
-        .getByRole('button', { name: /Download the files archive/ })
-        .click();
-      const dialog = page.getByRole('dialog', { name: 'Download the files archive' });
-      await dialog.getByLabel('Save into').fill(target);
-      await dialog.getByRole('button', { name: 'Download' }).click();
-      await dialog.getByRole('button', { name: 'Close' }).click();
-      await page.getByRole('button', { name: /^Jobs/ }).click();
-      const job = page.getByRole('listitem', { name: /Download the files archive of acme-blog.live/ });
-      const bar = job.getByRole('progressbar');
-      await expect
-        .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
-        .toBeGreaterThanOrEqual(25);
-      // The jobs screen for the README, with a download in progress.
-      await capture(ctx, 'jobs');
-      await job.getByRole('button', { name: 'Cancel' }).click();
-      await expect(job.getByText('Cancelled', { exact: true })).toBeVisible();
-      expect((await readdir(target)).some((n) => n.endsWith('.part'))).toBe(true);
-      sandbox.setFaults({});
-      const before = sandbox.requests.length;
-      await job.getByRole('button', { name: 'Resume' }).click();
-      await expect(job.getByText('Done', { exact: true })).toBeVisible({ timeout: 30_000 });
-      const requests = sandbox.requests.slice(before).filter((r) => r.path.endsWith('_files.tar.gz'));
-      expect(requests[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
-      const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
-      expect(await sha(join(target, archive))).toBe(
-        (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
-      );
-    },
-  },
-  {
-    name: 'a non-empty target folder is refused before anything is written',
-    async run(ctx) {
-      const { page } = ctx;
-      const target = join(ctx.work, 'busy');
-      await mkdir(join(target, 'acme-blog-live'), { recursive: true });
-      await writeFile(join(target, 'acme-blog-live', 'notes.txt'), 'mine');
-      await signIn(ctx);
-      await openSite(page, 'Acme Blog');
-      const dialog = await reviewRestore(page, target);
-      await expect(dialog.getByRole('alert')).toContainText('already exists and is not empty');
-      await expect(dialog.getByRole('button', { name: 'Start restore' })).toBeDisabled();
-      expect(await readdir(target)).toEqual(['acme-blog-live']);
-      expect(await readdir(join(target, 'acme-blog-live'))).toEqual(['notes.txt']);
-    },
-  },
-  {
-    name: 'after a reload the job history is still there',
-    async run(ctx) {
-      const { page } = ctx;
-      await signIn(ctx);
-      await openSite(page, 'Acme Blog');
-      await firstBackupRow(page)
-        .getByRole('button', { name: /Download the database archive/ })
-        .click();
-      const dialog = page.getByRole('dialog', { name: 'Download the database archive' });
-      await dialog.getByLabel('Save into').fill(join(ctx.work, 'history'));
-      await dialog.getByRole('button', { name: 'Download' }).click();
-      await expect(dialog.getByText('Downloaded and verified.')).toBeVisible();
-      await page.reload();
-      await page.getByRole('button', { name: /^Jobs/ }).click();
-      const job = page.getByRole('listitem', { name: /Download the database archive of acme-blog.live/ });
-      await expect(job.getByText('Done', { exact: true })).toBeVisible();
-      await page.getByRole('button', { name: 'Settings' }).click();
-      await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
-      await capture(ctx, 'settings');
-    },
-  },
+  ),
+  journey('designer: download only the files archive, with one folder picked from its tree', async (ctx) => {
+    const { page, sandbox } = ctx;
+    const target = join(ctx.work, 'designer');
+    await signIn(ctx);
+    await openSite(page, 'Acme Blog');
+    const dialog = await openDownload(page, 'files', target);
+    await dialog.getByLabel('Also unpack only some folders').check();
+    await dialog.getByRole('checkbox', { name: /^2024\// }).check();
+    await capture(ctx, 'download');
+    await dialog.getByRole('button', { name: 'Download' }).click();
+    await expect(dialog.getByText('Downloaded and verified.')).toBeVisible({ timeout: 30_000 });
+    const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
+    expect(await sha(join(target, archive))).toBe(
+      (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
+    );
+    expect(await readdir(join(target, archive.replace('.tar.gz', ''), 'files_live'))).toEqual(['2024']);
+  }),
+  journey('cancel a download half way, resume it, and the result is byte-identical', async (ctx) => {
+    const { page, sandbox } = ctx;
+    const target = join(ctx.work, 'resume');
+    await signIn(ctx);
+    await openSite(page, 'Acme Blog');
+    sandbox.setFaults({ store: { throttleBytesPerSecond: 30_000, match: '_files.' } });
+    const dialog = await openDownload(page, 'files', target);
+    await dialog.getByRole('button', { name: 'Download' }).click();
+    // The job exists (its progress shows) before the dialog is closed and the Jobs screen looks for it.
+    await expect(dialog.getByRole('progressbar')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    const job = page.getByRole('listitem', { name: /Download the files archive of acme-blog.live/ });
+    const bar = job.getByRole('progressbar');
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(25);
+    // The jobs screen for the README, with a download in progress.
+    await capture(ctx, 'jobs');
+    await job.getByRole('button', { name: 'Cancel' }).click();
+    await expect(job.getByText('Cancelled', { exact: true })).toBeVisible();
+    expect((await readdir(target)).some((n) => n.endsWith('.part'))).toBe(true);
+    sandbox.setFaults({});
+    const before = sandbox.requests.length;
+    await job.getByRole('button', { name: 'Resume' }).click();
+    await expect(job.getByText('Done', { exact: true })).toBeVisible({ timeout: 30_000 });
+    // The cancelled request may be logged after `before` (the sandbox logs a request when its connection
+    // closes, and that can lag behind on a busy machine): the resumed one is the request that completed.
+    const completed = sandbox.requests
+      .slice(before)
+      .filter((r) => r.path.endsWith('_files.tar.gz') && r.method === 'GET' && !r.dropped);
+    expect(completed.map((r) => r.range)).toEqual([expect.stringMatching(/^bytes=[1-9]\d*-$/)]);
+    const archive = (await readdir(target)).find((n) => n.endsWith('_files.tar.gz'))!;
+    expect(await sha(join(target, archive))).toBe(
+      (await sandbox.archive('acme-blog', 'live', 'files')).sha256,
+    );
+  }),
+  journey('restore opened before the backup list has arrived: the dialog works once it does', async (ctx) => {
+    const { page, sandbox } = ctx;
+    await signIn(ctx);
+    // Every Pantheon answer now takes a while, as on a slow link or a busy machine, so "Restore locally"
+    // (shown with the environments) is clicked while the backups are still on their way.
+    sandbox.setFaults({ api: { slowMs: 2500 } });
+    await openSite(page, 'Acme Blog');
+    await page.getByRole('button', { name: 'Restore locally' }).click();
+    const dialog = page.getByRole('dialog', { name: /Restore acme-blog\.live/ });
+    await expect(dialog).toBeVisible();
+    await dialog.getByLabel('Into the folder').focus();
+    // The backups arrive behind the open dialog, and its list of backups to pick from fills in; the person
+    // typing the folder meanwhile keeps the focus where it is (a re-render must not move it to the first field,
+    // which sends what Playwright's fill types, or a person's typing, elsewhere).
+    await expect
+      .poll(() => dialog.getByLabel('Backup', { exact: true }).locator('option').count())
+      .toBeGreaterThan(2);
+    sandbox.setFaults({});
+    await expect(dialog.getByLabel('Into the folder')).toBeFocused();
+    await dialog.getByLabel('Into the folder').fill(join(ctx.work, 'early'));
+    await dialog.getByRole('button', { name: 'Review' }).click();
+    await expect(dialog.getByRole('heading', { name: 'What will happen' })).toBeVisible();
+  }),
+  journey('a non-empty target folder is refused before anything is written', async (ctx) => {
+    const { page } = ctx;
+    const target = join(ctx.work, 'busy');
+    await mkdir(join(target, 'acme-blog-live'), { recursive: true });
+    await writeFile(join(target, 'acme-blog-live', 'notes.txt'), 'mine');
+    await signIn(ctx);
+    await openSite(page, 'Acme Blog');
+    const dialog = await reviewRestore(page, target);
+    await expect(dialog.getByRole('alert')).toContainText('already exists and is not empty');
+    await expect(dialog.getByRole('button', { name: 'Start restore' })).toBeDisabled();
+    expect(await readdir(target)).toEqual(['acme-blog-live']);
+    expect(await readdir(join(target, 'acme-blog-live'))).toEqual(['notes.txt']);
+  }),
+  journey('after a reload the job history is still there', async (ctx) => {
+    const { page } = ctx;
+    await signIn(ctx);
+    await openSite(page, 'Acme Blog');
+    const dialog = await openDownload(page, 'database', join(ctx.work, 'history'));
+    await dialog.getByRole('button', { name: 'Download' }).click();
+    await expect(dialog.getByText('Downloaded and verified.')).toBeVisible();
+    await page.reload();
+    await page.getByRole('button', { name: /^Jobs/ }).click();
+    const job = page.getByRole('listitem', { name: /Download the database archive of acme-blog.live/ });
+    await expect(job.getByText('Done', { exact: true })).toBeVisible();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+    await capture(ctx, 'settings');
+  }),
 ];

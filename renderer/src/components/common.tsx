@@ -100,6 +100,12 @@ export function Dialog({
 }) {
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
+  // The latest onClose, read when a key is pressed: callers pass a fresh function on every render, and an effect
+  // that depended on it would run again on each one, moving focus back to the first field while a person types.
+  const close = useRef(onClose);
+  useEffect(() => {
+    close.current = onClose;
+  }, [onClose]);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>(
@@ -107,7 +113,7 @@ export function Dialog({
     );
     (first ?? ref.current)?.focus();
     const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') onClose();
+      if (e.key === 'Escape') close.current();
       if (e.key === 'Tab' && ref.current) {
         const items = [
           ...ref.current.querySelectorAll<HTMLElement>(
@@ -130,7 +136,7 @@ export function Dialog({
       document.removeEventListener('keydown', onKey);
       previous?.focus();
     };
-  }, [onClose]);
+  }, []);
   return (
     <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div

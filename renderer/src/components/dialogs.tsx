@@ -311,6 +311,10 @@ const words = (s: string): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+// One empty list for every render: a selector that returned a fresh [] while the backups load would never equal
+// its last result, and zustand 5 would re-render until React gives up (error #185) and the window goes blank.
+const NO_SETS: readonly BackupSet[] = [];
+
 /** Restore locally: what, from which backup, where, on which branch; a summary of every write and conflict before it starts. */
 export function RestoreDialog({
   site,
@@ -326,7 +330,7 @@ export function RestoreDialog({
   onClose: () => void;
 }) {
   const settings = useStore((s) => s.settings.data);
-  const sets = useStore((s) => s.backups[`${siteKey}/${env}`]?.data ?? []);
+  const sets = useStore((s) => s.backups[`${siteKey}/${env}`]?.data ?? NO_SETS);
   const upsertJob = useStore((s) => s.upsertJob);
   const [backup, setBackup] = useState<string>(folder ?? 'latest');
   const [elements, setElements] = useState<Element[]>(['code', 'database', 'files']);
