@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Element } from '@shared/models';
 import { parseElement, parseElementList } from '@shared/elements';
 import { seedByName, startSandbox } from '../sandbox';
-import { parseDbUrl } from '../services/database/mysql';
+import { parseDbUrl, withPasswordFromEnv } from '../services/database/mysql';
 import { LifeboatError, toAppError } from '../services/errors';
 import { ProgressTracker, throttle } from '../services/jobs/progress';
 import { redact } from '../services/log/redact';
@@ -90,9 +90,7 @@ async function readStdin(io: Io): Promise<string | undefined> {
  */
 function dbFromUrl(url: string, env: NodeJS.ProcessEnv): ReturnType<typeof parseDbUrl> {
   const parsed = parseDbUrl(url);
-  const password = env.LIFEBOAT_DB_PASSWORD ?? env.MYSQL_PWD;
-  if (parsed.connection.password || password === undefined) return parsed;
-  return { ...parsed, connection: { ...parsed.connection, password } };
+  return { ...parsed, connection: withPasswordFromEnv(parsed.connection, env) };
 }
 
 /** Splits `site.env`; site names have no dots, so the last dot separates. */
@@ -317,7 +315,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         );
       if (cmd === 'pull') elementsOf(str('element'), 'code,files,database', true, true);
       else elementsOf(str('element'), 'files', false);
-      if (str('db-import')) dbFromUrl(str('db-import')!, io.env);
+      if (str('db-import') && dbFromUrl(str('db-import')!, {}).connection.password !== undefined)
+        io.stderr.write(
+          'lifeboat: warning: a password in --db-import is visible to other users in `ps`; prefer LIFEBOAT_DB_PASSWORD.\n',
+        );
       if (str('folder') !== undefined && !/^[^/\\\0]+$/.test(str('folder')!))
         throw new UsageError('--folder is a folder name, not a path.');
       if (str('folder') === '.' || str('folder') === '..')

@@ -13,6 +13,11 @@ export interface TestMariaDb {
   readonly port: number;
   /** Runs SQL as root and returns the tab-separated output. */
   query(sql: string, database?: string): Promise<string>;
+  /**
+   * Everything a database holds, as one string to compare before and after: its tables' definitions and
+   * CHECKSUM TABLE … EXTENDED of each, and its views, triggers and routines with their definers.
+   */
+  fingerprint(database: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -84,7 +89,7 @@ export async function startMariaDb(): Promise<TestMariaDb> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return {
+  const self: TestMariaDb = {
     socket,
     port,
     async query(sql, database) {
@@ -100,10 +105,33 @@ export async function startMariaDb(): Promise<TestMariaDb> {
       if (database) args.push(database);
       return (await run('mariadb', args, { maxBuffer: 64 << 20 })).stdout;
     },
+    async fingerprint(database) {
+      const lit = `'${database.replace(/'/g, "''")}'`;
+      const q = (id: string): string => `\`${id.replace(/`/g, '``')}\``;
+      const tables = (
+        await self.query(
+          `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${lit} AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME`,
+        )
+      )
+        .split('\n')
+        .filter(Boolean);
+      const parts = [
+        `SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${lit};`,
+        ...tables.map((t) => `SHOW CREATE TABLE ${q(database)}.${q(t)};`),
+        ...(tables.length
+          ? [`CHECKSUM TABLE ${tables.map((t) => `${q(database)}.${q(t)}`).join(', ')} EXTENDED;`]
+          : []),
+        `SELECT TABLE_NAME, VIEW_DEFINITION, DEFINER, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${lit} ORDER BY 1;`,
+        `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT, DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ${lit} ORDER BY 1;`,
+        `SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_DEFINITION, DEFINER, SECURITY_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${lit} ORDER BY 1;`,
+      ];
+      return self.query(parts.join('\n'));
+    },
     async stop() {
       child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return self;
 }

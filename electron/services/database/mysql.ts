@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
+import { dumpGuard, versionNumber, type DumpGuardReport } from './dump-guard';
+import { promote, replaceBlockersWith } from './swap';
 
 /** How to reach a local MySQL or MariaDB server. The password comes from the keychain, never a file. */
 export interface DbConnection {
@@ -30,7 +32,7 @@ export function parseDbUrl(url: string): { connection: DbConnection; database: s
   } catch {
     throw new LifeboatError(
       'invalid-request',
-      `"${redact(url)}" is not a database URL; use mysql://user:password@host:port/database.`,
+      `"${redact(redactDbUrl(url))}" is not a database URL; use mysql://user:password@host:port/database.`,
     );
   }
   if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') {
@@ -50,6 +52,35 @@ export function parseDbUrl(url: string): { connection: DbConnection; database: s
     },
     database,
   };
+}
+
+/**
+ * A database URL with its user and password hidden (`mysql://***@host/db`), for messages. Everything up to the
+ * last `@` goes, so a password holding `/`, `@` or spaces (which breaks URL parsing) is hidden too.
+ */
+export function redactDbUrl(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const scheme = url.indexOf('://');
+  const start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  return `${url.slice(0, start)}***${url.slice(at)}`;
+}
+
+/** Hides URL credentials (`scheme://user:password@`) and the given secrets in any text bound for a message. */
+function scrub(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = redact(text).replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s"'<>]*@/gi, '$1***@');
+  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/**
+ * The connection with its password taken from the environment when it has none: `LIFEBOAT_DB_PASSWORD`, then
+ * `MYSQL_PWD` (what the mysql client itself reads), so a password need not appear in a URL or in `ps`.
+ */
+export function withPasswordFromEnv(conn: DbConnection, env: NodeJS.ProcessEnv = process.env): DbConnection {
+  if (conn.password !== undefined) return conn;
+  const password = env.LIFEBOAT_DB_PASSWORD || env.MYSQL_PWD;
+  return password ? { ...conn, password } : conn;
 }
 
 /** Database names Lifeboat creates or replaces: letters, digits, `_` and `$`, at most 64. */
@@ -88,15 +119,63 @@ async function clientProgram(conn: DbConnection): Promise<string> {
   );
 }
 
-function clientArgs(conn: DbConnection, database?: string): string[] {
-  const args = [`--user=${conn.user}`, '--default-character-set=utf8mb4', '--batch', '--skip-column-names'];
+const helpTexts = new Map<string, Promise<string>>();
+
+/** The options a client program lists in its `--help` (read once per program). */
+async function clientOptions(program: string): Promise<ReadonlySet<string>> {
+  let help = helpTexts.get(program);
+  if (!help) {
+    help = new Promise<string>((resolve) => {
+      let out = '';
+      const p = spawn(program, ['--no-defaults', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.once('error', () => resolve(''));
+      p.once('close', () => resolve(out));
+    });
+    helpTexts.set(program, help);
+  }
+  return new Set([...(await help).matchAll(/^\s+(?:-\S, )?--([a-z][a-z0-9-]*)/gm)].map((m) => m[1]!));
+}
+
+/**
+ * The flags that keep a dump's client commands from running on this computer, for the given client:
+ *  - `--binary-mode` (MySQL 5.6.3+, MariaDB 10.0+): in batch input the client then parses none of its own
+ *    commands except `\C` and DELIMITER, so `\!`, `system`, `source`, `tee`, `pager`, `connect`, `use` … are
+ *    sent to the server as SQL and fail there;
+ *  - `--sandbox` (MariaDB client 10.5.25, 10.6.18, 10.11.8, 11.x): the commands that touch files or run
+ *    programs become errors even outside binary mode;
+ *  - `--local-infile=0`: `LOAD DATA LOCAL INFILE` cannot read the user's files.
+ * MySQL 8.0/8.4's newer `--commands=OFF` switches off the same commands binary mode does, so it is not added.
+ * The dump guard refuses all of these before the client sees them; these flags are the second line.
+ */
+export async function clientSafetyArgs(program: string): Promise<string[]> {
+  const options = await clientOptions(program);
+  return [
+    ...(options.has('binary-mode') ? ['--binary-mode'] : []),
+    ...(options.has('sandbox') ? ['--sandbox'] : []),
+    ...(options.has('local-infile') ? ['--local-infile=0'] : []),
+  ];
+}
+
+function clientArgs(conn: DbConnection, safety: readonly string[], database?: string): string[] {
+  const args = [
+    `--user=${conn.user}`,
+    '--default-character-set=utf8mb4',
+    '--batch',
+    '--skip-column-names',
+    ...safety,
+  ];
   if (conn.socket) args.push('--protocol=SOCKET', `--socket=${conn.socket}`);
   else args.push('--protocol=TCP', `--host=${conn.host ?? '127.0.0.1'}`, `--port=${conn.port ?? 3306}`);
   if (database) args.push(`--database=${database}`);
   return args;
 }
 
-/** Runs the client with `input` on stdin (a string, or a stream piped by `feed`); resolves with stdout. */
+/**
+ * Runs the client with `sql` on stdin, or with a stream fed by `feed` into the sink it is given; resolves with
+ * stdout. When the feed fails (a refused dump, a damaged archive), the client is killed before its input
+ * closes: at the end of its input the client would otherwise run a half-sent last statement.
+ */
 async function runClient(
   conn: DbConnection,
   options: {
@@ -104,12 +183,15 @@ async function runClient(
     sql?: string;
     feed?: (stdin: NodeJS.WritableStream) => Promise<void>;
     signal?: AbortSignal;
+    /** Values to hide from messages, besides the connection's password. */
+    secrets?: readonly string[];
   },
 ): Promise<string> {
   const program = await clientProgram(conn);
+  const secrets = [conn.password, ...(options.secrets ?? [])];
   // The password travels in the environment, never in argv where `ps` would show it.
   const env = { ...process.env, ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
-  const child = spawn(program, clientArgs(conn, options.database), {
+  const child = spawn(program, clientArgs(conn, await clientSafetyArgs(program), options.database), {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
     signal: options.signal,
@@ -124,23 +206,44 @@ async function runClient(
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
   });
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (child.stdin.write(chunk)) cb();
+      else child.stdin.once('drain', () => cb());
+    },
+    final(cb) {
+      child.stdin.end(() => cb());
+    },
+    destroy(err, cb) {
+      if (err) kill();
+      child.stdin.destroy();
+      cb(err);
+    },
+  });
+  // The client quitting early shows as EPIPE here; its exit code and stderr say why.
+  child.stdin.on('error', (e) => sink.destroy(e));
+  sink.on('error', () => undefined);
   let feedError: unknown = null;
   try {
-    if (options.feed) await options.feed(child.stdin);
+    if (options.feed) await options.feed(sink);
     else child.stdin.end(options.sql ?? '');
   } catch (e) {
     feedError = e;
+    kill();
     child.stdin.destroy();
-    if (!child.killed) child.kill('SIGTERM');
   }
   let code: number | null;
   try {
     code = await exited;
   } catch (e) {
     if (options.signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
-    throw new LifeboatError('database', `Could not run ${program}: ${(e as Error).message}`);
+    throw new LifeboatError('database', `Could not run ${program}: ${scrub((e as Error).message, secrets)}`);
   }
   if (options.signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
+  if (feedError) throw feedError;
   if (code !== 0) {
     const first =
       stderr
@@ -151,11 +254,10 @@ async function runClient(
       `exit code ${code}`;
     throw new LifeboatError(
       'database',
-      `The database server refused the import: ${redact(first)}`,
-      redact(stderr),
+      `The database server refused the import: ${scrub(first, secrets)}`,
+      scrub(stderr, secrets),
     );
   }
-  if (feedError) throw feedError;
   return stdout;
 }
 
@@ -197,14 +299,66 @@ export function collationRewriter(): Transform {
 export interface ImportResult {
   readonly database: string;
   readonly replaced: boolean;
+  /** Base tables (and sequences) now in the database. */
   readonly tables: number;
   readonly collationsRewritten: boolean;
+  /** Views, triggers and stored routines re-created in the database, owned by the importing user. */
+  readonly views?: number;
+  readonly triggers?: number;
+  readonly routines?: number;
+  /**
+   * How the import was kept inside its database: `user` when it ran as a temporary database user with rights
+   * on that database only (the server enforces it), `guard` when the configured user could not create one and
+   * only the dump guard's stricter rules stood in the way.
+   */
+  readonly confinement?: 'user' | 'guard';
+  /** The database the dump itself named (`CREATE DATABASE`/`USE` in its preamble), imported under the target name. */
+  readonly dumpDatabase?: string;
+}
+
+/** The privileges of the temporary import user, on the scratch database only: everything but EVENT and GRANT. */
+const IMPORT_PRIVILEGES =
+  'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER';
+
+interface ImportUser {
+  readonly user: string;
+  readonly host: string;
+  readonly password: string;
 }
 
 /**
- * Imports a gzip'd mysqldump by streaming it through gunzip into the `mariadb`/`mysql` client, with progress
- * by compressed bytes. By default into a new database; an existing one only with `replace`, and then through
- * a scratch database swapped in with one atomic RENAME TABLE, so a failed import leaves it exactly as it was.
+ * Creates a database user that can reach `database` and nothing else, for the import to run as; null when the
+ * configured user may not create users or grant (the import then runs as it, under the guard's strict rules).
+ * In GRANT a `_` or `%` in a database name is a wildcard, so they are escaped to name exactly one database.
+ */
+async function createImportUser(
+  query: (sql: string) => Promise<string>,
+  database: string,
+  host: string,
+): Promise<ImportUser | null> {
+  const user = `lifeboat_${randomBytes(6).toString('hex')}`;
+  const password = `Lb-${randomBytes(24).toString('base64url')}-9z`;
+  const account = `${literal(user)}@${literal(host)}`;
+  try {
+    await query(`CREATE USER ${account} IDENTIFIED BY ${literal(password)};`);
+  } catch {
+    return null;
+  }
+  try {
+    await query(`GRANT ${IMPORT_PRIVILEGES} ON ${ident(database.replace(/[_%]/g, '\\$&'))}.* TO ${account};`);
+  } catch {
+    await query(`DROP USER IF EXISTS ${account};`).catch(() => undefined);
+    return null;
+  }
+  return { user, host, password };
+}
+
+/**
+ * Imports a gzip'd mysqldump by streaming it through gunzip and the dump guard into the `mariadb`/`mysql`
+ * client, with progress by compressed bytes. Always into a scratch database first, as a temporary user that
+ * can reach that database only (when the configured user may create one), with the client's own commands
+ * switched off; then the result is moved into place: into a new database by default, or, with `replace`, into
+ * the existing one through a swap that leaves it exactly as it was when anything fails (see swap.ts).
  */
 export async function importDatabase(options: {
   readonly archive: string;
@@ -218,7 +372,12 @@ export async function importDatabase(options: {
   assertDatabaseName(database);
   const query = (sql: string, db?: string): Promise<string> =>
     runClient(conn, { sql, ...(db ? { database: db } : {}), ...(signal ? { signal } : {}) });
-  const version = (await query('SELECT VERSION();')).trim();
+  // Clean-up and the swap run to their end even when the import is cancelled.
+  const settle = (sql: string, db?: string): Promise<string> =>
+    runClient(conn, { sql, ...(db ? { database: db } : {}) });
+  const [version = '', sqlMode = '', me = ''] = (await query('SELECT VERSION(), @@SESSION.sql_mode, USER();'))
+    .trim()
+    .split('\t');
   const mariadb = /mariadb/i.test(version);
   const existing =
     (
@@ -232,95 +391,131 @@ export async function importDatabase(options: {
       `The database "${database}" already exists. Choose another name, or choose to replace it.`,
     );
   }
-  const suffix = randomBytes(3).toString('hex');
-  const into = existing ? `${database.slice(0, 50)}__lb_${suffix}` : database;
+  if (existing) {
+    const blockers = await replaceBlockers(conn, database);
+    if (blockers.length > 0) {
+      throw new LifeboatError(
+        'conflict',
+        `"${database}" cannot be replaced safely, so it was left as it was. ${blockers.join(' ')}`,
+      );
+    }
+  }
+  const suffix = randomBytes(6).toString('hex');
+  const scratch = `${database.slice(0, 44)}__lb_${suffix}`;
   const total = (await stat(options.archive)).size;
   let done = 0;
   let rewritten = false;
-  await query(`CREATE DATABASE ${ident(into)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
+  let report: DumpGuardReport | null = null;
+  let importer: ImportUser | null = null;
+  await query(`CREATE DATABASE ${ident(scratch)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
   try {
-    await runClient(conn, {
-      database: into,
-      ...(signal ? { signal } : {}),
-      feed: async (stdin) => {
-        const counter = new Transform({
-          transform(chunk: Buffer, _e, cb) {
-            done += chunk.length;
-            options.onProgress?.(done, total);
-            cb(null, chunk);
-          },
-        });
-        const stages: NodeJS.ReadWriteStream[] = [counter, createGunzip({ chunkSize: 1 << 20 })];
-        if (mariadb) {
-          const rw = collationRewriter();
-          const detect = new Transform({
+    importer = await createImportUser(
+      settle,
+      scratch,
+      me.includes('@') ? me.slice(me.lastIndexOf('@') + 1) : 'localhost',
+    );
+    const as: DbConnection = importer ? { ...conn, user: importer.user, password: importer.password } : conn;
+    try {
+      await runClient(as, {
+        database: scratch,
+        ...(signal ? { signal } : {}),
+        secrets: importer ? [importer.password, ...(conn.password ? [conn.password] : [])] : [],
+        feed: async (stdin) => {
+          const counter = new Transform({
             transform(chunk: Buffer, _e, cb) {
-              if (!rewritten && chunk.includes('_0900_')) rewritten = true;
+              done += chunk.length;
+              options.onProgress?.(done, total);
               cb(null, chunk);
             },
           });
-          stages.push(detect, rw);
-        }
-        try {
-          await pipeline(
-            createReadStream(options.archive, { highWaterMark: 1 << 20 }),
-            ...(stages as [NodeJS.ReadWriteStream]),
-            stdin,
-          );
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          // The client quit early (it reports why on stderr); let its exit code speak.
-          if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
-          if (err.code?.startsWith('Z_') || /unexpected end|incorrect header/.test(err.message)) {
-            throw new LifeboatError(
-              'integrity',
-              `The database archive is damaged (${err.message}); nothing was kept from the import.`,
-            );
+          const stages: NodeJS.ReadWriteStream[] = [counter, createGunzip({ chunkSize: 1 << 20 })];
+          if (mariadb) {
+            const rw = collationRewriter();
+            const detect = new Transform({
+              transform(chunk: Buffer, _e, cb) {
+                if (!rewritten && chunk.includes('_0900_')) rewritten = true;
+                cb(null, chunk);
+              },
+            });
+            stages.push(detect, rw);
           }
-          throw e;
-        }
-      },
-    });
+          const guard = dumpGuard({
+            mode: importer ? 'confined' : 'strict',
+            server: { mariadb, version: versionNumber(version), sqlMode },
+          });
+          report = guard.report;
+          stages.push(guard);
+          try {
+            await pipeline(
+              createReadStream(options.archive, { highWaterMark: 1 << 20 }),
+              ...(stages as [NodeJS.ReadWriteStream]),
+              stdin,
+            );
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            if (err instanceof LifeboatError) throw err;
+            // The client quit early (it reports why on stderr); let its exit code speak.
+            if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+            if (err.code?.startsWith('Z_') || /unexpected end|incorrect header/.test(err.message)) {
+              throw new LifeboatError(
+                'integrity',
+                `The database archive is damaged (${err.message}); nothing was kept from the import.`,
+              );
+            }
+            throw e;
+          }
+        },
+      });
+    } catch (e) {
+      // The server stopped the restricted user: say so plainly, without its throwaway name.
+      if (importer && e instanceof LifeboatError && e.code === 'database' && /denied/i.test(e.message)) {
+        const account = new RegExp(`'?${importer.user}'?@'?[^'\\s]*'?`, 'g');
+        throw new LifeboatError(
+          'database',
+          `The dump tried to reach beyond its own database, which Lifeboat does not allow, so nothing from it was kept. ${e.message
+            .replace(/^The database server refused the import: /, '')
+            .replace(account, "Lifeboat's import user")}`,
+          e.detail?.replace(account, "Lifeboat's import user"),
+        );
+      }
+      throw e;
+    } finally {
+      if (importer) {
+        const account = `${literal(importer.user)}@${literal(importer.host)}`;
+        await settle(`DROP USER IF EXISTS ${account};`).catch(() => undefined);
+      }
+    }
+    if (signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
+    const moved = await promote(settle, { scratch, target: database, existing, suffix });
+    const own = (report as DumpGuardReport | null)?.ownDatabase;
+    return {
+      database,
+      replaced: existing,
+      tables: moved.tables,
+      collationsRewritten: rewritten,
+      views: moved.views,
+      triggers: moved.triggers,
+      routines: moved.routines,
+      confinement: importer ? 'user' : 'guard',
+      ...(own ? { dumpDatabase: own } : {}),
+    };
   } catch (e) {
-    await query(`DROP DATABASE IF EXISTS ${ident(into)};`).catch(() => undefined);
+    await settle(`DROP DATABASE IF EXISTS ${ident(scratch)};`).catch(() => undefined);
     throw e;
   }
-  const tables = (
-    await query(`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${literal(into)};`)
-  )
-    .split('\n')
-    .filter(Boolean);
-  if (existing) {
-    const old = (
-      await query(
-        `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${literal(database)};`,
-      )
-    )
-      .split('\n')
-      .filter(Boolean);
-    const aside = `${database.slice(0, 50)}__lb_old_${suffix}`.slice(0, 64);
-    try {
-      await query(`CREATE DATABASE ${ident(aside)};`);
-      // One statement: either every table moves or none does.
-      const moves = [
-        ...old.map((t) => `${ident(database)}.${ident(t)} TO ${ident(aside)}.${ident(t)}`),
-        ...tables.map((t) => `${ident(into)}.${ident(t)} TO ${ident(database)}.${ident(t)}`),
-      ];
-      if (moves.length > 0) await query(`RENAME TABLE ${moves.join(', ')};`);
-    } catch (e) {
-      await query(`DROP DATABASE IF EXISTS ${ident(into)};`).catch(() => undefined);
-      await query(`DROP DATABASE IF EXISTS ${ident(aside)};`).catch(() => undefined);
-      throw e instanceof LifeboatError
-        ? new LifeboatError(
-            'database',
-            `The import worked but swapping it in failed, so "${database}" was left as it was: ${e.message}`,
-          )
-        : e;
-    }
-    await query(`DROP DATABASE ${ident(aside)};`);
-    await query(`DROP DATABASE ${ident(into)};`);
-  }
-  return { database, replaced: existing, tables: tables.length, collationsRewritten: rewritten };
+}
+
+/**
+ * Reasons the existing `database` cannot be replaced safely (scheduled events, foreign keys from other
+ * databases, objects the configured user could not put back…); empty when a replace can go ahead. The restore
+ * preflight calls this before anything is downloaded; `importDatabase` checks again before it starts.
+ */
+export async function replaceBlockers(connection: DbConnection, database: string): Promise<string[]> {
+  assertDatabaseName(database);
+  return replaceBlockersWith(
+    (sql, db) => runClient(connection, { sql, ...(db ? { database: db } : {}) }),
+    database,
+  );
 }
 
 /** Whether a database exists (for warnings before a restore starts). */

@@ -3,7 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
 import { formatBytes } from '@shared/format';
-import { databaseExists } from '../database/mysql';
+import { databaseExists, replaceBlockers } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { exists } from '../fs-util';
 import { assertNotFrozen } from '../pantheon/client';
@@ -189,6 +189,10 @@ export async function findConflicts(
             'conflict',
             `The database "${plan.databaseName}" already exists. Choose another name, or choose to replace it.`,
           );
+        // A replace that could not be undone if it failed is refused now, not half way.
+        if (request.database.replace)
+          for (const why of await replaceBlockers(request.database.connection, plan.databaseName))
+            add('database', 'conflict', `"${plan.databaseName}" cannot be replaced safely: ${why}`);
       } catch (e) {
         add(
           'database',

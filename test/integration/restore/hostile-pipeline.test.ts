@@ -14,7 +14,9 @@ import type { Element, Job } from '../../../shared/models';
 import { appUnderTest, type AppUnderTest } from '../../helpers/app-engine';
 import { lifeboat } from '../../helpers/cli';
 import { codeArchive, hostileRepo } from '../../helpers/hostile-git';
+import { shellEscapeDump, useOtherDatabaseDump } from '../../helpers/hostile-dumps';
 import { longName, setuidFile, symlinkChain, zipBomb } from '../../helpers/hostile-tar';
+import { mariadbUnavailable, startMariaDb } from '../../helpers/mariadb';
 import { DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
 
@@ -181,5 +183,46 @@ describe('updates: every conflict found before the first byte, nothing left half
     expect(requestsTo(sandbox, '/store/').length).toBe(downloads);
     expect((await readdir(restored, { recursive: true })).sort()).toEqual(before);
     expect((await run('git', ['branch', '--list'], { cwd: restored })).stdout).toBe(branches);
+  });
+});
+
+describe('the dump is data, not a program, and reaches no other database', () => {
+  it('a dump with a shell escape runs nothing, fails the import (exit 10) and leaves no restore that looks complete', async (ctx) => {
+    const why = await mariadbUnavailable();
+    if (why) return ctx.skip(`no MariaDB here: ${why}`);
+    const db = await startMariaDb();
+    try {
+      const marker = join(root, 'dump-ran');
+      await serve('database', shellEscapeDump(marker));
+      const url = `mysql://root@localhost/acme_blog_live?socket=${encodeURIComponent(db.socket)}`;
+      const r = await cli('code,database', ['--db-import', url]);
+      expect(r.code).toBe(10);
+      await expect(stat(marker)).rejects.toMatchObject({ code: 'ENOENT' });
+      await nothingLanded();
+      expect((await db.query("SHOW DATABASES LIKE 'acme_blog_live'")).trim()).toBe('');
+    } finally {
+      await db.stop();
+    }
+  });
+
+  it('a dump that switches to another database leaves that database exactly as it was', async (ctx) => {
+    const why = await mariadbUnavailable();
+    if (why) return ctx.skip(`no MariaDB here: ${why}`);
+    const db = await startMariaDb();
+    try {
+      await db.query(
+        'CREATE DATABASE bystander; CREATE TABLE bystander.t (x int); INSERT INTO bystander.t VALUES (7);',
+      );
+      const before = await db.fingerprint('bystander');
+      await serve('database', useOtherDatabaseDump('bystander'));
+      const url = `mysql://root@localhost/acme_blog_live?socket=${encodeURIComponent(db.socket)}`;
+      const r = await cli('database', ['--db-import', url]);
+      expect(r.code).toBe(10);
+      expect(r.stderr).toMatch(/bystander/);
+      expect(await db.fingerprint('bystander')).toBe(before);
+      await nothingLanded();
+    } finally {
+      await db.stop();
+    }
   });
 });

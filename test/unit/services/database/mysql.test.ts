@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import * as mysql from '../../../../electron/services/database/mysql';
 import {
   collationRewriter,
   defaultDatabaseName,
@@ -36,6 +37,44 @@ describe('database helpers', () => {
       out.push(c as Buffer);
     expect(Buffer.concat(out).toString()).toBe(
       'CREATE TABLE a (x int) COLLATE=utf8mb4_unicode_ci;\nCREATE TABLE b (y int) COLLATE=utf8mb4_bin;\n',
+    );
+  });
+
+  it('never echoes the password of a URL it cannot parse', () => {
+    for (const url of [
+      'mysql://root:Hunter2-Secret@[::1/db',
+      'mysql://root:pa/ss-Secret@host/db',
+      'mysql://root:Sec@ret-Two@[bad/db',
+      'root:Hunter2-Secret@localhost/db',
+    ]) {
+      let message = '';
+      try {
+        parseDbUrl(url);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/is not a database URL|start with mysql:\/\//);
+      expect(message).not.toMatch(/Hunter2|ss-Secret|Sec@ret|ret-Two/);
+    }
+    expect(mysql.redactDbUrl('mysql://root:p@ss@host:3306/db')).toBe('mysql://***@host:3306/db');
+    expect(mysql.redactDbUrl('mysql://host/db')).toBe('mysql://host/db');
+  });
+
+  it('takes a missing password from LIFEBOAT_DB_PASSWORD, then MYSQL_PWD', () => {
+    const conn = { user: 'root', host: '127.0.0.1', port: 3306 };
+    expect(mysql.withPasswordFromEnv(conn, { LIFEBOAT_DB_PASSWORD: 'a', MYSQL_PWD: 'b' })).toEqual({
+      ...conn,
+      password: 'a',
+    });
+    expect(mysql.withPasswordFromEnv(conn, { MYSQL_PWD: 'b' })).toEqual({ ...conn, password: 'b' });
+    expect(mysql.withPasswordFromEnv(conn, {})).toBe(conn);
+    // A password given explicitly wins, even an empty one.
+    expect(mysql.withPasswordFromEnv({ ...conn, password: 'url' }, { LIFEBOAT_DB_PASSWORD: 'a' })).toEqual({
+      ...conn,
+      password: 'url',
+    });
+    expect(mysql.withPasswordFromEnv({ ...conn, password: '' }, { LIFEBOAT_DB_PASSWORD: 'a' }).password).toBe(
+      '',
     );
   });
 });

@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as mysql from '../../../electron/services/database/mysql';
+import { importDatabase, type DbConnection } from '../../../electron/services/database/mysql';
+import { mysqldumpWithObjects, writeDump } from '../../helpers/hostile-dumps';
+import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
+
+/**
+ * Replacing a database that holds views, triggers and stored routines (vector 4): RENAME TABLE cannot move a
+ * view or a table with triggers to another database, so these are re-created from the server's definitions,
+ * owned by the importing user; and a replace that fails at the swap leaves the old database as it was.
+ */
+
+let db: TestMariaDb | null = null;
+let skip: string | null = null;
+let dir: string;
+let conn: DbConnection;
+
+beforeAll(async () => {
+  skip = await mariadbUnavailable();
+  if (!skip) {
+    db = await startMariaDb();
+    conn = { socket: db.socket, user: 'root' };
+  }
+});
+afterAll(async () => {
+  await db?.stop();
+});
+beforeEach(async (ctx) => {
+  if (!db) return ctx.skip(`MariaDB unavailable: ${skip}`);
+  dir = await mkdtemp(join(tmpdir(), 'lifeboat-replace-'));
+  return () => rm(dir, { recursive: true, force: true });
+});
+
+const lines = (s: string): string[] => s.split('\n').filter(Boolean);
+
+/** A site database as an application leaves it: a table, views, a trigger and routines, some named as the dump's. */
+async function makeSite(name: string): Promise<void> {
+  await db!.query(`DROP DATABASE IF EXISTS ${name}; CREATE DATABASE ${name};`);
+  await db!.query(
+    [
+      'CREATE TABLE t (id int PRIMARY KEY AUTO_INCREMENT, name varchar(64) NOT NULL, stamp varchar(64));',
+      "INSERT INTO t (name) VALUES ('old-a'), ('old-b'), ('old-c');",
+      'CREATE TABLE old_only (y int);',
+      'CREATE VIEW v AS SELECT id FROM t;',
+      'CREATE VIEW v_old AS SELECT name FROM t;',
+      "CREATE TRIGGER t_stamp BEFORE INSERT ON t FOR EACH ROW SET NEW.stamp = CONCAT('old:', NEW.name);",
+      'CREATE PROCEDURE p_count(OUT n INT) SELECT -1 INTO n;',
+      'CREATE PROCEDURE p_old() SELECT 1;',
+    ].join('\n'),
+    name,
+  );
+}
+
+describe('replacing a database with views, triggers and routines (vector 4)', () => {
+  it('swaps in a dump that has them too: everything from the dump, nothing of the old left', async () => {
+    await makeSite('site');
+    const archive = await writeDump(dir, 'objects', mysqldumpWithObjects({ marker: 'new' }));
+    const r = await importDatabase({ archive, connection: conn, database: 'site', replace: true });
+    expect(r).toMatchObject({
+      replaced: true,
+      tables: 1,
+      views: 1,
+      triggers: 1,
+      routines: 2,
+      confinement: 'user',
+    });
+
+    expect(lines(await db!.query('SHOW FULL TABLES FROM site')).sort()).toEqual(['t\tBASE TABLE', 'v\tVIEW']);
+    expect(lines(await db!.query('SELECT name FROM site.v ORDER BY id'))).toEqual([
+      'new-one',
+      'it\'s "new"\\n; DROP TABLE x; -- two',
+    ]);
+    // The dump's trigger fires, its procedure and function run.
+    await db!.query("INSERT INTO t (name) VALUES ('added')", 'site');
+    expect((await db!.query("SELECT stamp FROM site.t WHERE name = 'added'")).trim()).toBe('new:added');
+    expect(lines(await db!.query('CALL p_count(@n); SELECT @n, f_label(7);', 'site'))).toEqual(['3\tnew#7']);
+    // Owned by the importing user; views and routines run with their caller's rights.
+    expect(
+      lines(
+        await db!.query(
+          "SELECT DEFINER, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA='site'",
+        ),
+      ),
+    ).toEqual(['root@localhost\tINVOKER']);
+    expect(
+      lines(await db!.query("SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA='site'")),
+    ).toEqual(['root@localhost']);
+    expect(
+      lines(
+        await db!.query(
+          "SELECT ROUTINE_NAME, DEFINER, SECURITY_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA='site' ORDER BY 1",
+        ),
+      ),
+    ).toEqual(['f_label\troot@localhost\tINVOKER', 'p_count\troot@localhost\tINVOKER']);
+    // No scratch or aside database, no import user left behind.
+    expect(lines(await db!.query("SHOW DATABASES LIKE 'site%'"))).toEqual(['site']);
+    expect(
+      (await db!.query("SELECT COUNT(*) FROM mysql.global_priv WHERE User LIKE 'lifeboat\\_%'")).trim(),
+    ).toBe('0');
+  });
+
+  it('imports such a dump into a new database, with the objects owned by the importing user', async () => {
+    const archive = await writeDump(
+      dir,
+      'fresh',
+      mysqldumpWithObjects({ marker: 'fresh', sandboxLine: true, gtid: true }),
+    );
+    const r = await importDatabase({ archive, connection: conn, database: 'fresh_site' });
+    expect(r).toMatchObject({ replaced: false, tables: 1, views: 1, triggers: 1, routines: 2 });
+    expect((await db!.query('SELECT name FROM fresh_site.v WHERE id = 1')).trim()).toBe('fresh-one');
+    expect(
+      lines(
+        await db!.query(
+          "SELECT DEFINER, SECURITY_TYPE FROM information_schema.VIEWS WHERE TABLE_SCHEMA='fresh_site'",
+        ),
+      ),
+    ).toEqual(['root@localhost\tINVOKER']);
+    expect(lines(await db!.query("SHOW DATABASES LIKE 'fresh\\_site%'"))).toEqual(['fresh_site']);
+  });
+
+  it('leaves the old database as it was when the swap itself fails (old triggers are put back)', async () => {
+    await makeSite('locked');
+    await db!.query('CREATE TABLE held (z int); INSERT INTO held VALUES (5);', 'locked');
+    const before = await db!.fingerprint('locked');
+    // Another session holds a table of the old database, so the one RENAME TABLE cannot get its lock in time.
+    await db!.query('SET GLOBAL lock_wait_timeout = 2');
+    const holder: ChildProcess = spawn('mariadb', [
+      '--no-defaults',
+      `--socket=${db!.socket}`,
+      '-uroot',
+      '-e',
+      'LOCK TABLES locked.held READ; SELECT SLEEP(60);',
+    ]);
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const archive = await writeDump(dir, 'blocked', mysqldumpWithObjects({ marker: 'blocked' }));
+      const err = await importDatabase({
+        archive,
+        connection: conn,
+        database: 'locked',
+        replace: true,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'database',
+        message: expect.stringMatching(/"locked" was left as it was.*Lock wait timeout/s),
+      });
+    } finally {
+      holder.kill('SIGKILL');
+      await db!.query('SET GLOBAL lock_wait_timeout = DEFAULT');
+    }
+    expect(await db!.fingerprint('locked')).toBe(before);
+    expect(lines(await db!.query("SHOW DATABASES LIKE 'locked%'"))).toEqual(['locked']);
+  });
+});
+
+describe('replaceBlockers (for the restore preflight)', () => {
+  it('finds nothing in an ordinary database, or one that does not exist', async () => {
+    await makeSite('plain');
+    expect(await mysql.replaceBlockers(conn, 'plain')).toEqual([]);
+    expect(await mysql.replaceBlockers(conn, 'not_there')).toEqual([]);
+  });
+
+  it('names scheduled events, foreign keys from other databases and the server’s own databases', async () => {
+    await makeSite('with_event');
+    await db!.query('CREATE EVENT ev ON SCHEDULE EVERY 1 DAY DO DELETE FROM t WHERE id < 0;', 'with_event');
+    expect(await mysql.replaceBlockers(conn, 'with_event')).toEqual([
+      expect.stringMatching(/scheduled events \(ev\)/),
+    ]);
+
+    await makeSite('referenced');
+    await db!.query(
+      'DROP DATABASE IF EXISTS referrer; CREATE DATABASE referrer; CREATE TABLE referrer.r (tid int, FOREIGN KEY (tid) REFERENCES referenced.t (id)) ENGINE=InnoDB;',
+    );
+    expect(await mysql.replaceBlockers(conn, 'referenced')).toEqual([
+      expect.stringMatching(/referrer\.r → t/),
+    ]);
+    expect(await mysql.replaceBlockers(conn, 'mysql')).toEqual([expect.stringMatching(/server's own/)]);
+  });
+
+  it('is checked by the import too, which then changes nothing', async () => {
+    const before = await db!.fingerprint('with_event');
+    const archive = await writeDump(dir, 'ev', mysqldumpWithObjects({}));
+    await expect(
+      importDatabase({ archive, connection: conn, database: 'with_event', replace: true }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/cannot be replaced safely.*scheduled events/),
+    });
+    expect(await db!.fingerprint('with_event')).toBe(before);
+  });
+});

@@ -1,0 +1,295 @@
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  dumpGuard,
+  versionNumber,
+  type DumpGuardOptions,
+  type DumpGuardReport,
+} from '../../../../electron/services/database/dump-guard';
+import * as dumps from '../../../helpers/hostile-dumps';
+
+type Outcome = { out: string; report: DumpGuardReport } | { error: string };
+
+/** Runs `sql` through a guard, in chunks of `size` bytes (0: one chunk). */
+async function guard(
+  sql: string | Buffer,
+  options: Partial<DumpGuardOptions> = {},
+  size = 0,
+): Promise<Outcome> {
+  const g = dumpGuard({ mode: 'confined', ...options });
+  const buf = typeof sql === 'string' ? Buffer.from(sql, 'latin1') : sql;
+  const parts: Buffer[] = [];
+  if (size > 0) for (let i = 0; i < buf.length; i += size) parts.push(buf.subarray(i, i + size));
+  else parts.push(buf);
+  const out: Buffer[] = [];
+  try {
+    for await (const c of Readable.from(parts).pipe(g)) out.push(c as Buffer);
+    return { out: Buffer.concat(out).toString('latin1'), report: { ...g.report } };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+async function passes(sql: string | Buffer, options: Partial<DumpGuardOptions> = {}): Promise<string> {
+  const r = await guard(sql, options);
+  if ('error' in r) throw new Error(`refused: ${r.error}`);
+  return r.out;
+}
+
+async function refuses(sql: string | Buffer, options: Partial<DumpGuardOptions> = {}): Promise<string> {
+  const r = await guard(sql, options);
+  if (!('error' in r)) throw new Error(`passed: ${JSON.stringify(sql.toString().slice(0, 80))}`);
+  return r.error;
+}
+
+const sql = (b: Buffer): string => gunzipSync(b).toString('latin1');
+
+describe('the dump guard lets real dumps through', () => {
+  it('passes mysqldump output with triggers, views and routines, blanking only DEFINER clauses', async () => {
+    const input = sql(dumps.mysqldumpWithObjects({}));
+    const r = await guard(input);
+    if ('error' in r) throw new Error(r.error);
+    expect(r.out.length).toBe(input.length);
+    expect(r.out).toBe(input.replace(/DEFINER=`pantheon`@`%`/g, (m) => ' '.repeat(m.length)));
+    expect(r.report).toMatchObject({ definersRemoved: 4, statementsRemoved: 0, ownDatabase: null });
+  });
+
+  it('turns a `--databases` preamble into the target, keeps MariaDB 11 and MySQL 8 GTID dumps importable', async () => {
+    const input = sql(dumps.mysqldumpWithObjects({ database: 'pantheon', sandboxLine: true, gtid: true }));
+    const r = await guard(input);
+    if ('error' in r) throw new Error(r.error);
+    expect(r.report).toMatchObject({
+      ownDatabase: 'pantheon',
+      sandboxMarkerRemoved: true,
+      statementsRemoved: 5,
+    });
+    expect(r.out).not.toMatch(/CREATE DATABASE|USE `pantheon`|GTID_PURGED|SQL_LOG_BIN=|\\-/);
+    // Same length, same lines: server errors still point at the right line of the dump.
+    expect(r.out.length).toBe(input.length);
+    expect(r.out.split('\n').length).toBe(input.split('\n').length);
+  });
+
+  it('passes HeidiSQL style dumps, and follows its IFNULL(@OLD_SQL_MODE, …)', async () => {
+    const heidi =
+      "/*!40101 SET NAMES utf8 */;\n/*!50503 SET NAMES utf8mb4 */;\n/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;\n/*!40103 SET TIME_ZONE='+00:00' */;\n" +
+      "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\nCREATE DATABASE IF NOT EXISTS `x`;\nUSE `x`;\n" +
+      'CREATE TABLE IF NOT EXISTS `t` (`a` int);\n' +
+      "/*!40103 SET TIME_ZONE=IFNULL(@OLD_TIME_ZONE, 'system') */;\n/*!40101 SET SQL_MODE=IFNULL(@OLD_SQL_MODE, '') */;\n" +
+      '/*!40014 SET FOREIGN_KEY_CHECKS=IFNULL(@OLD_FOREIGN_KEY_CHECKS, 1) */;\n';
+    await passes(heidi);
+    await passes(heidi, { mode: 'strict' });
+    // …but not when the saved value is one it could not follow.
+    expect(
+      await refuses("SET @OLD_SQL_MODE = CONCAT('AN', 'SI');\nSET SQL_MODE=IFNULL(@OLD_SQL_MODE, '');\n"),
+    ).toMatch(/cannot follow/);
+  });
+
+  it('passes phpMyAdmin and Adminer style dumps', async () => {
+    await passes(
+      'SET SQL_MODE = "NO_AUTO_VALUE_ON_ZERO";\r\nSTART TRANSACTION;\r\nSET time_zone = "+00:00";\r\n' +
+        'CREATE TABLE `wp_options` (\r\n  `option_id` bigint(20) UNSIGNED NOT NULL\r\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;\r\n' +
+        'INSERT INTO `wp_options` (`option_id`) VALUES\r\n(1),\r\n(2);\r\nALTER TABLE `wp_options`\r\n  ADD PRIMARY KEY (`option_id`);\r\nCOMMIT;\r\n',
+    );
+    await passes(
+      "SET NAMES utf8;\nSET time_zone = '+00:00';\nSET foreign_key_checks = 0;\nSET sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n" +
+        'DELIMITER ;;\nCREATE TRIGGER `x` BEFORE INSERT ON `t` FOR EACH ROW\nBEGIN\n  SET NEW.a = 1;\n  SET NEW.b = 2;\nEND;;\nDELIMITER ;\n',
+    );
+  });
+
+  it('looks only outside strings and comments, as the client does', async () => {
+    await passes(
+      [
+        "INSERT INTO `t` VALUES ('GRANT ALL; \\\\! rm -rf ~; USE mysql; system ls','x\\'\\n; DROP DATABASE y; -- z');",
+        '-- system touch /tmp/x',
+        '# tee /tmp/x',
+        '/* \\! touch /tmp/x; USE other; GRANT ALL ON *.* TO x */',
+        'INSERT INTO `t` (`system`, `connection`, `load_file`) VALUES (\\N, 1, "a \\" OUTFILE");',
+        "INSERT INTO `t` VALUES ('multi",
+        'line; DROP TABLE x;',
+        "string');",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('follows DELIMITER, including one that is part of a word', async () => {
+    await passes(
+      'DELIMITER $$\nCREATE PROCEDURE `p`() BEGIN SELECT 1; SELECT 2; END$$\nDELIMITER ;\nSELECT 1;\n',
+    );
+    expect(await refuses('DELIMITER $$\nSELECT 1$$ system ls$$\n')).toMatch(
+      /Line 2 .*client command \(system\)/,
+    );
+  });
+
+  it('gives the same verdict and output whatever the chunk boundaries', async () => {
+    const corpus: string[] = [
+      sql(dumps.mysqldumpWithObjects({ database: 'a', sandboxLine: true, gtid: true })),
+      sql(dumps.shellEscapeDump('/tmp/x')),
+      sql(dumps.noBackslashShellDump('/tmp/x')),
+      sql(dumps.noBackslashUseDump('b')),
+      sql(dumps.gbkSmuggleDump('b')),
+      sql(dumps.delimiterTrickDump('/tmp/x')),
+      sql(dumps.twoDatabasesDump('a', 'b')),
+      sql(dumps.intoOutfileDump('/tmp/x')),
+      'SET sql_mode=\'ANSI_QUOTES\';\nSELECT "a\\" \\! x";\n',
+      'INSERT INTO `t` VALUES (1);\n/* comment * / still */ INSERT INTO `t` VALUES (2);',
+    ];
+    for (const input of corpus) {
+      const whole = await guard(input);
+      for (const size of [1, 2, 3, 7, 64]) expect(await guard(input, {}, size)).toEqual(whole);
+    }
+  });
+});
+
+describe('the dump guard refuses client commands', () => {
+  it.each([
+    ['\\! touch /tmp/x', '\\!'],
+    ['\\. /etc/passwd', '\\.'],
+    ['\\T /tmp/out', '\\T'],
+    ['\\C gbk', '\\C'],
+    ['\\u other', '\\u'],
+    ['system touch /tmp/x', 'system'],
+    ['SYSTEM touch /tmp/x', 'SYSTEM'],
+    ['source /etc/passwd', 'source'],
+    ['tee /tmp/out', 'tee'],
+    ['pager less', 'pager'],
+    ['connect other', 'connect'],
+    ['charset gbk', 'charset'],
+    ['exit', 'exit'],
+    ['?', '?'],
+    ['   system touch /tmp/x;', 'system'],
+  ])('%s', async (line, command) => {
+    const message = await refuses(`CREATE TABLE t (x int);\n${line}\n`);
+    expect(message).toContain(`Line 2 of the database dump holds a client command (${command})`);
+  });
+
+  it('refuses a command after another statement on the same line, and a hidden-by-mode one', async () => {
+    expect(await refuses('SELECT 1; \\! ls\n')).toMatch(/Line 1 .*\\!/);
+    expect(await refuses('SELECT 1; system ls;\n')).toMatch(/Line 1 .*system/);
+    expect(await refuses("SET sql_mode='NO_BACKSLASH_ESCAPES';\nSELECT 'a\\' \\! ls\n;")).toMatch(/Line 2 /);
+    expect(await refuses('SET sql_mode=\'ANSI_QUOTES\';\nSELECT "a\\" \\! ls\n;')).toMatch(/Line 2 /);
+  });
+
+  it('refuses delimiters the client would read differently', async () => {
+    expect(await refuses('DELIMITER\n')).toMatch(/delimiter/);
+    expect(await refuses('DELIMITER ;; extra\n')).toMatch(/delimiter/);
+    expect(await refuses('DELIMITER 0123456789abcdef\n')).toMatch(/delimiter/);
+    expect(await refuses('SELECT 1; DELIMITER ;;\n')).toMatch(/client command \(DELIMITER\)/);
+  });
+});
+
+describe('the dump guard keeps a dump inside its own database', () => {
+  it.each([
+    ['GRANT ALL ON *.* TO x', /does not contain \(GRANT/],
+    ['REVOKE ALL ON *.* FROM x', /does not contain/],
+    ["CREATE USER x IDENTIFIED BY 'y'", /does not contain/],
+    ['DROP USER root', /does not contain/],
+    ["SET PASSWORD FOR root = PASSWORD('x')", /beyond this import/],
+    ['SET GLOBAL general_log = 1', /server-wide/],
+    ["SET @@global.general_log_file = '/tmp/x'", /server-wide/],
+    ['SET SESSION a = 1, GLOBAL b = 2', /server-wide/],
+    ['SET STATEMENT max_statement_time=1 FOR SELECT 1', /beyond this import/],
+    ["INSTALL SONAME 'ha_blackhole'", /does not contain/],
+    ["LOAD DATA INFILE '/etc/passwd' INTO TABLE t", /does not contain \(LOAD/],
+    ["INSERT INTO t SELECT 1 FROM DUAL INTO OUTFILE '/tmp/x'", /writes a file/],
+    ["SELECT LOAD_FILE('/etc/passwd')", /reads a file on the server/],
+    ["SELECT 1 INTO DUMPFILE '/tmp/x'", /writes a file/],
+    ["CREATE FUNCTION f RETURNS STRING SONAME 'x.so'", /shared library/],
+    [
+      "CREATE TABLE t (x int) ENGINE=FEDERATED CONNECTION='mysql://root@127.0.0.1/mysql/user'",
+      /another server/,
+    ],
+    ["CREATE TABLE t (x int) ENGINE=CONNECT TABLE_TYPE=CSV FILE_NAME='/etc/passwd'", /CONNECT/],
+    ["CREATE TABLE t (x int) DATA DIRECTORY='/etc'", /outside the data folder/],
+    ["PREPARE s FROM 'DROP DATABASE x'", /does not contain/],
+    ['EXECUTE s', /does not contain/],
+    ['CALL other.p()', /does not contain/],
+    ['FLUSH PRIVILEGES', /does not contain/],
+    ['KILL 1', /does not contain/],
+    ['SHUTDOWN', /does not contain/],
+    ['HANDLER t OPEN', /does not contain/],
+    ['CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t', /scheduled event/],
+    ['DROP TABLE `other`.`t`', /names another database/],
+    ['INSERT INTO other.t VALUES (1)', /names another database/],
+    ['ALTER TABLE `mysql`.`user` ADD c int', /names another database/],
+    ['CREATE TRIGGER other.tr BEFORE INSERT ON t FOR EACH ROW SET @a = 1', /names another database/],
+    ['CREATE DATABASE `mysql`', /server's own/],
+    ["SET NAMES 'sjis'", /sjis character set/],
+    ['SET character_set_client = big5', /can hide statements/],
+    ['SET character_set_client = 28', /can hide statements/],
+    ["SET @x = 'gbk';\nSET character_set_client = @x", /can hide statements/],
+    ['SET sql_mode = 2097152', /cannot follow/],
+    ["SET sql_mode = CONCAT('NO_BACKSLASH', '_ESCAPES')", /cannot follow/],
+    ["SET @m = 'ANSI_QUOTES';\nSET sql_mode = @m", /cannot follow/],
+  ])('%s', async (statement, expected) => {
+    expect(await refuses(`CREATE TABLE t (x int);\n${statement};\n`)).toMatch(expected);
+  });
+
+  it('allows one database in the preamble, and only that one afterwards', async () => {
+    const blank = (t: string): string => t.replace(/[^\n]/g, ' ');
+    const out = await passes(
+      'DROP DATABASE IF EXISTS `site`;\nCREATE DATABASE `site`;\nUSE `site`;\nCREATE TABLE `site`.`t` (x int);\nUSE `site`;\nALTER DATABASE `site` CHARACTER SET utf8mb4;\n',
+    );
+    expect(out).toBe(
+      `${blank('DROP DATABASE IF EXISTS `site`;')}\n${blank('CREATE DATABASE `site`;')}\n${blank('USE `site`;')}\n` +
+        `CREATE TABLE ${blank('`site`.')}\`t\` (x int);\n${blank('USE `site`;')}\nALTER DATABASE ${blank('`site`')} CHARACTER SET utf8mb4;\n`,
+    );
+    expect(await refuses('CREATE TABLE t (x int);\nUSE `site`;\n')).toMatch(
+      /Line 2 .*switches to another database/,
+    );
+    expect(await refuses('USE a;\nUSE b;\n')).toMatch(/Line 2 .*which this dump named "a"/);
+    expect(await refuses('USE a;\nCREATE TABLE t (x int);\nDROP DATABASE b;\n')).toMatch(
+      /Line 3 .*drops another database/,
+    );
+  });
+
+  it('refuses a NUL byte outside strings and a head too long to hold', async () => {
+    expect(await refuses('CREATE TABLE t (x int);\x00\n')).toMatch(/NUL/);
+    const long = await guard(`SET @a = '${'x'.repeat(1.5 * 1024 * 1024)}';\n`, {}, 64 * 1024);
+    expect('error' in long && long.error).toMatch(/longer than any dump/);
+  });
+
+  it('does not follow SET in a conditional comment the server skips', async () => {
+    const server = { mariadb: true, version: 101119, sqlMode: '' };
+    // Skipped: ANSI_QUOTES stays off, so "a\" \! x" is one string.
+    await passes('/*!999999 SET sql_mode=\'ANSI_QUOTES\' */;\nSELECT "a\\" \\! x";\n', { server });
+    expect(
+      await refuses('/*!100000 SET sql_mode=\'ANSI_QUOTES\' */;\nSELECT "a\\" \\! x";\n', { server }),
+    ).toMatch(/Line 2/);
+    // The session's own starting sql_mode counts too.
+    expect(await refuses('SELECT "a\\" \\! x";\n', { server: { ...server, sqlMode: 'ANSI' } })).toMatch(
+      /Line 1/,
+    );
+  });
+});
+
+describe('the dump guard in strict mode (no restricted user could be made)', () => {
+  const strict = { mode: 'strict' as const };
+  it('still passes an ordinary dump', async () => {
+    await passes(
+      'CREATE TABLE `t` (`x` int);\nINSERT INTO `t` VALUES (1),(2.5),(-3);\nDO SETVAL(`s`, 5, 0);\n',
+      strict,
+    );
+  });
+
+  it('refuses stored code, data changes beyond inserts, and every dotted name', async () => {
+    expect(await refuses('CREATE VIEW v AS SELECT 1;\n', strict)).toMatch(/stored code \(view\)/);
+    expect(await refuses('DELIMITER ;;\nCREATE PROCEDURE p() SELECT 1;;\n', strict)).toMatch(
+      /stored code \(procedure\)/,
+    );
+    expect(await refuses('UPDATE t SET x = 1;\n', strict)).toMatch(/UPDATE/);
+    expect(await refuses('INSERT INTO t SELECT * FROM other.t;\n', strict)).toMatch(/another database/);
+    expect(await refuses('INSERT INTO t VALUES (other.f());\n', strict)).toMatch(/another database/);
+    expect(await refuses('ALTER TABLE t RENAME TO `other`.`t`;\n', strict)).toMatch(/another database/);
+    expect(await refuses('SET @a = (SELECT x FROM other.t);\n', strict)).toMatch(/another database/);
+  });
+});
+
+describe('versionNumber', () => {
+  it('reads server versions as conditional comments compare them', () => {
+    expect(versionNumber('10.11.19-MariaDB-0+deb12u1')).toBe(101119);
+    expect(versionNumber('8.0.36')).toBe(80036);
+    expect(versionNumber('junk')).toBe(0);
+  });
+});
