@@ -5,13 +5,9 @@
  */
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApi } from '../api';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { createEngine } from '../services/engine';
 import type { AppEventName, AppEvents } from '@shared/api/events';
-import { resolveApiUrl } from '../services/pantheon/config';
-import { KeytarSecretStore } from '../services/secrets/keytar-store';
 import { defaultDataDir } from '../services/settings/paths';
+import { composeApp } from './compose';
 import { openHostInBrowser } from './open-browser';
 import { installProcessGuards } from './process-guard';
 import { startHost, type Host } from './server';
@@ -36,24 +32,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const here = dirname(new URL(import.meta.url).pathname);
 const rendererDir = values['renderer-dir'] ?? join(here, '..', 'renderer');
-let sandbox: Promise<Sandbox> | null = null;
 let host: Host | null = null;
-const engine = createEngine({
+const app = composeApp({
   dataDir: values['data-dir'] ?? defaultDataDir(),
-  secrets: new KeytarSecretStore(),
-  defaultApiUrl: resolveApiUrl(),
   ...(values['poll-ms'] ? { pollMs: Number(values['poll-ms']), minPollMs: 10 } : {}),
-  demo: async () => {
-    sandbox ??= startSandbox({
-      seed: 'demo',
-      workflowStepMs: values['workflow-step-ms'] ? Number(values['workflow-step-ms']) : 800,
-    });
-    const s = await sandbox;
-    return { apiUrl: s.apiUrl, tokens: Object.fromEntries(s.accounts.map((a) => [a.email, a.machineToken])) };
-  },
+  ...(values['workflow-step-ms'] ? { workflowStepMs: Number(values['workflow-step-ms']) } : {}),
   emit: <K extends AppEventName>(name: K, payload: AppEvents[K]) => host?.emit(name, payload),
 });
-host = await startHost({ api: createApi(engine), rendererDir, port });
+host = await startHost({ api: app.api, rendererDir, port });
 const running = host;
 if (values.json) process.stdout.write(`${JSON.stringify({ url: running.signInUrl() })}\n`);
 else {
@@ -72,10 +58,8 @@ else {
 }
 const stop = async (): Promise<void> => {
   try {
-    engine.jobs.cancelAll();
-    await engine.jobs.flush();
     await host?.close();
-    await (await sandbox)?.close();
+    await app.stop();
   } finally {
     // The process guard keeps the process alive on errors; stopping must stop regardless.
     process.exit(0);

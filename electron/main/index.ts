@@ -11,11 +11,7 @@ import {
   type IpcMainInvokeEvent,
 } from 'electron';
 import { eventChannelOf } from '@shared/api/contract';
-import { createApi } from '../api';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { createEngine } from '../services/engine';
-import { resolveApiUrl } from '../services/pantheon/config';
-import { KeytarSecretStore } from '../services/secrets/keytar-store';
+import { composeApp } from '../host/compose';
 import { installProcessGuards } from '../host/process-guard';
 import { bindApi } from './ipc';
 import { isTrustedRendererUrl } from './trusted-origin';
@@ -25,7 +21,6 @@ import { windowState } from './window-state';
 installProcessGuards({ name: 'main' });
 
 let mainWindow: BrowserWindow | null = null;
-let sandbox: Promise<Sandbox> | null = null;
 
 const indexHtml = join(import.meta.dirname, '../renderer/index.html');
 
@@ -98,18 +93,8 @@ if (!app.requestSingleInstanceLock()) {
       ]),
     );
     const dataDir = app.getPath('userData');
-    const engine = createEngine({
+    const composed = composeApp({
       dataDir,
-      secrets: new KeytarSecretStore(),
-      defaultApiUrl: resolveApiUrl(),
-      demo: async () => {
-        sandbox ??= startSandbox({ seed: 'demo', workflowStepMs: 800 });
-        const s = await sandbox;
-        return {
-          apiUrl: s.apiUrl,
-          tokens: Object.fromEntries(s.accounts.map((a) => [a.email, a.machineToken])),
-        };
-      },
       native: {
         showInFolder: (path) => shell.showItemInFolder(path),
         pickFolder: async () => {
@@ -133,22 +118,19 @@ if (!app.requestSingleInstanceLock()) {
           });
       },
     });
+    const { engine } = composed;
     const trusted = (e: IpcMainInvokeEvent): boolean =>
       e.sender === mainWindow?.webContents &&
       e.senderFrame !== null &&
       e.senderFrame === e.sender.mainFrame &&
       isOwnUrl(e.senderFrame.url);
-    bindApi(ipcMain, createApi(engine), trusted);
+    bindApi(ipcMain, composed.api, trusted);
     const state = windowState(dataDir);
     mainWindow = createWindow(state);
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow(state);
     });
-    app.on('before-quit', () => {
-      engine.jobs.cancelAll();
-      void engine.jobs.flush();
-      void sandbox?.then((s) => s.close());
-    });
+    app.on('before-quit', () => void composed.stop());
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
