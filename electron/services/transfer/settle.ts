@@ -21,7 +21,8 @@ export async function settleDownload(
       throw r.reason;
     }
     // The reader's failure stopped the transfer (a full disk while extracting): it is the cause to report.
-    const stopped = d.status === 'rejected' && d.reason instanceof LifeboatError && d.reason.code === 'cancelled';
+    const stopped =
+      d.status === 'rejected' && d.reason instanceof LifeboatError && d.reason.code === 'cancelled';
     if (d.status === 'fulfilled' || stopped) throw r.reason;
   }
   if (d.status === 'rejected') throw d.reason;
