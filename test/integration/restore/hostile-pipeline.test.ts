@@ -151,7 +151,12 @@ describe('disk full: a restore fails, never "Restored" with a truncated file, an
 
 describe('git: the restored repository never runs its own code', () => {
   it('hooks, fsmonitor, hooksPath, filters and includes planted in the code archive run neither in the CLI nor in the app', async () => {
-    const built = await hostileRepo({ topFolder: 'acme-blog', root: join(root, 'build') });
+    // The marker lives outside the build folder (removed below), so a payload that runs can really write it.
+    const built = await hostileRepo({
+      topFolder: 'acme-blog',
+      root: join(root, 'build'),
+      marker: join(root, 'git-ran'),
+    });
     await serve('code', await codeArchive(built, join(root, 'build.tar.gz')));
     await rm(join(root, 'build'), { recursive: true, force: true });
     await rm(join(root, 'build.tar.gz'));
