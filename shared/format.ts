@@ -8,5 +8,5 @@ export function formatBytes(n: number | null | undefined): string {
     v /= 1000;
     i++;
   }
-  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return i === 0 ? `${Math.round(n)} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

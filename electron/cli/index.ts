@@ -541,7 +541,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
           if (json) print(JSON.stringify(preview));
           else {
             print(
-              `Would restore ${siteName}.${env} (backup ${preview.backupFolder ?? 'new, made first'}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
+              `Would restore ${siteName}.${env} (backup ${preview.backupFolder ?? (request.backup === 'new' ? 'new, made first' : 'none found')}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
             );
             for (const w of preview.writes) print(`  ${w.kind.padEnd(8)}  ${w.description}`);
             print(

@@ -10,6 +10,9 @@ const num = (v: unknown): number | null =>
       ? Number(v)
       : null;
 
+/** A name that is safe as one file name: no separators, no `..`, not hidden, no control characters. */
+const SAFE_FILENAME = /^(?!\.)[A-Za-z0-9._+=@,-]{1,255}$/;
+
 /**
  * Parses a backup catalog by Terminus's rules: entries without a filename (manifests) are dropped, the element
  * comes from the key, finished means size > 0 and a finish time or timestamp. Keys Lifeboat does not
@@ -23,10 +26,15 @@ export function parseCatalog(raw: unknown): BackupArchive[] {
     if (!m || m[3] === 'manifest' || !value || typeof value !== 'object') continue;
     const e = value as Record<string, unknown>;
     if (typeof e.filename !== 'string' || e.filename === '') continue;
+    // The file name becomes a path on the user's disk: one plain name, never a path or a hidden file. An entry
+    // with anything else (a hostile or broken API) is skipped like an entry Lifeboat does not understand.
+    if (!SAFE_FILENAME.test(e.filename)) continue;
+    const folderName = typeof e.folder === 'string' && e.folder ? e.folder : `${m[1]}_${m[2]}`;
+    if (!SAFE_FILENAME.test(folderName)) continue;
     const size = num(e.size) ?? 0;
     const date = num(e.finish_time) ?? num(e.timestamp);
     const ttl = num(e.ttl) ?? 0;
-    const folder = typeof e.folder === 'string' && e.folder ? e.folder : `${m[1]}_${m[2]}`;
+    const folder = folderName;
     out.push({
       id: key,
       element: m[3] as Element,

@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BackupArchive, Element } from '@shared/models';
 import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
 import { assertNoEscapingLinks, safePathInside } from '../archive/safe-path';
@@ -174,14 +174,13 @@ export async function assembleRestore(
       filesRel = plan.filesPaths.includes(actual) ? actual : (first ?? 'files');
     }
 
-    // 4. The database import works from the staged archive, before anything is put in place, so a failed
-    // import leaves no restore that looks complete (the downloads stay for the next attempt).
-    let database: RestoreRecord['database'];
     const dbArchive = staged.archives.find((a) => a.element === 'database');
-    if (dbArchive && staged.databaseArchive) {
-      database = { archive: `database/${dbArchive.filename}` };
-      if (options.importDatabase) database = await options.importDatabase(staged.databaseArchive);
-    }
+    const recordRel = 'lifeboat.json';
+    if (!plan.update && (await exists(await safePathInside(root, recordRel))))
+      throw new LifeboatError(
+        'conflict',
+        `The code archive has a file of its own at ${recordRel}; Lifeboat will not overwrite it with its record.`,
+      );
     if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
 
     // 5. Apply. For an update these are the only changes to the existing folder, each with its undo.
@@ -214,10 +213,12 @@ export async function assembleRestore(
       await moveContents(filesTop, target);
       if (hasCode && !plan.update) await excludeFromGit(final, [`/${filesRel}/`]);
     }
+    let dbPlaced: string | null = null;
     if (dbArchive && staged.databaseArchive) {
       const placed = await placeInside(root, join('database', dbArchive.filename), staged.databaseArchive);
       const from = staged.databaseArchive;
       undo.push(() => rename(placed, from));
+      dbPlaced = placed;
     }
     if (hasCode && !plan.update) await excludeFromGit(final, ['/lifeboat.json', '/database/']);
     if (plan.request.intoRepo && repo !== null && chosen && plan.branch) {
@@ -234,6 +235,18 @@ export async function assembleRestore(
       const branch = plan.branch;
       if (!plan.request.checkoutIntoRepo) undo.push(() => gitAt(clone).raw(['branch', '-D', branch]));
     }
+
+    // 6. Nothing in the tree may point outside it, however the archive built its links.
+    if (!plan.update) await assertNoEscapingLinks(final);
+
+    // 7. The database import, last of all the fallible steps: a failed import leaves no restore that looks
+    // complete (a new one is not in place yet, an update's moves are undone) and the downloads stay.
+    let database: RestoreRecord['database'];
+    if (dbArchive && dbPlaced) {
+      database = { archive: `database/${dbArchive.filename}` };
+      if (options.importDatabase) database = await options.importDatabase(dbPlaced);
+    }
+    if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
 
     const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
     const record: RestoreRecord = {
@@ -276,7 +289,7 @@ export async function assembleRestore(
       ...(database ? { database } : {}),
       restoredAt: new Date().toISOString(),
     };
-    const recordPath = await safePathInside(root, 'lifeboat.json');
+    const recordPath = await safePathInside(root, recordRel);
     if (plan.update) {
       // Keep the history of an updated restore: earlier records move to `previous`.
       const oldText = await readFile(recordPath, 'utf8').catch(() => null);
@@ -292,19 +305,10 @@ export async function assembleRestore(
       await rename(tmp, recordPath);
       if (oldText !== null) undo.push(() => writeFile(recordPath, oldText));
     } else {
-      if (await exists(recordPath))
-        throw new LifeboatError(
-          'conflict',
-          `The code archive has a file of its own at ${relative(final, recordPath)}; Lifeboat will not overwrite it with its record.`,
-        );
       await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
     }
 
-    // 6. Nothing in the tree may point outside it, however the archive built its links.
-    if (!plan.update) await assertNoEscapingLinks(final);
-    if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
-
-    // 7. A new restore appears in one rename: complete, or not at all.
+    // 8. A new restore appears in one rename: complete, or not at all.
     if (!plan.update) {
       if (await exists(plan.path)) await rmdir(plan.path);
       await rename(final, plan.path);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
 import { formatBytes } from '@shared/format';
@@ -22,6 +22,28 @@ export const isNonEmptyDir = async (p: string): Promise<boolean> => {
     throw e;
   }
 };
+
+/** What Lifeboat itself keeps in a staging folder. */
+const STAGING_NAMES = new Set([
+  'downloads',
+  'restore.json',
+  'lock',
+  'final',
+  'extract-code',
+  'extract-files',
+  'extract-database',
+  'extract-code-worktree',
+]);
+
+/** The site and environment an earlier restore's `lifeboat.json` names, or null when it has none. */
+async function readRecord(file: string): Promise<{ site: string; env: string } | null> {
+  try {
+    const r = JSON.parse(await readFile(file, 'utf8')) as { site?: { name?: unknown }; env?: unknown };
+    return { site: String(r.site?.name ?? ''), env: String(r.env ?? '') };
+  } catch {
+    return null;
+  }
+}
 
 /** What state a git working tree is in; anything git cannot read is "not a working tree", everywhere. */
 export type CloneState =
@@ -77,22 +99,39 @@ export async function findConflicts(
     const holder = await lockHolder(plan.lockPath);
     if (holder) add('busy', 'conflict', busy(holder).message);
   }
-  for (const [p, what] of [
-    [plan.work, 'staging folder'],
-    [plan.lockPath, 'lock file'],
-  ] as const) {
-    try {
-      const st = await lstat(p);
-      if (st.isSymbolicLink() || (what === 'staging folder' && !st.isDirectory()))
-        add(
-          'folder',
-          'conflict',
-          `${p} is in the way of Lifeboat's ${what} and is not one of its own; move it away.`,
-        );
-    } catch {
-      // absent: fine
-    }
+  // Lifeboat's own staging folder may hold only what Lifeboat puts there; a folder of the user's that happens
+  // to have its name is never cleared.
+  const notOurs = (why: string): void =>
+    add(
+      'folder',
+      'conflict',
+      `${plan.work} is in the way of Lifeboat's staging folder and is not one of its own (${why}); move it away.`,
+    );
+  const work = await lstat(plan.work).catch(() => null);
+  if (work?.isSymbolicLink()) notOurs('it is a link');
+  else if (work && !work.isDirectory()) notOurs('it is a file');
+  else if (work) {
+    const names = await readdir(plan.work).catch(() => [] as string[]);
+    const foreign = names.filter((n) => !STAGING_NAMES.has(n));
+    if (foreign.length) notOurs(`it holds ${foreign.slice(0, 3).join(', ')}`);
+    else if ((await lstat(plan.lockPath).catch(() => null))?.isSymbolicLink()) notOurs('its lock is a link');
   }
+  const target = await lstat(plan.targetDir).catch(() => null);
+  if (target && !target.isDirectory())
+    add(
+      'folder',
+      'conflict',
+      `${plan.targetDir} is ${target.isSymbolicLink() ? 'a link to something that is not a folder' : 'a file'}, not a folder to restore into.`,
+    );
+  const dest = await lstat(path).catch(() => null);
+  if (dest?.isSymbolicLink())
+    add(
+      'folder',
+      'conflict',
+      `${path} is a link; Lifeboat restores into a real folder only. Choose another folder name.`,
+    );
+  else if (dest && !dest.isDirectory())
+    add('folder', 'conflict', `${path} is a file. Choose another folder name.`);
 
   if (hasCode || request.intoRepo) {
     const missing = await gitMissing();
@@ -106,7 +145,7 @@ export async function findConflicts(
     }
   }
 
-  const nonEmpty = await isNonEmptyDir(path).catch(() => true);
+  const nonEmpty = dest?.isDirectory() ? await isNonEmptyDir(path).catch(() => true) : false;
   if (nonEmpty && !request.updateInPlace) {
     add(
       'folder',
@@ -114,12 +153,26 @@ export async function findConflicts(
       `${path} already exists and is not empty. Choose another folder name, or update that restore in place.`,
     );
   }
+  if (branch && !plan.update && (branch === 'master' || plan.multidevs.includes(branch))) {
+    add(
+      'branch',
+      'conflict',
+      `The site's repository already has a branch "${branch}" (the ${branch === 'master' ? 'dev' : branch} environment's); choose another branch name.`,
+    );
+  }
   if (plan.update) {
-    if (!(await exists(join(path, 'lifeboat.json')))) {
+    const record = await readRecord(join(path, 'lifeboat.json'));
+    if (!record) {
       add(
         'folder',
         'conflict',
         `${path} is not a Lifeboat restore (no lifeboat.json), so it will not be updated in place.`,
+      );
+    } else if (record.site !== plan.site.name || record.env !== plan.env) {
+      add(
+        'folder',
+        'conflict',
+        `${path} is a restore of ${record.site}.${record.env}, not of ${plan.site.name}.${plan.env}; it will not be updated with another site's backup.`,
       );
     }
     if (hasCode && branch) {

@@ -96,6 +96,8 @@ export interface RestorePlan {
   readonly set: BackupSet | null;
   /** The environment (its deploy ref decides what is checked out); null when no code is restored. */
   readonly environment: Environment | null;
+  /** The site's multidev environments: each is a branch of the same name in the restored repository. */
+  readonly multidevs: readonly string[];
   /** Where the files go inside the restore, first choice first (see PlannedWrite.alternatives). */
   readonly filesPaths: readonly string[];
   readonly writes: readonly PlannedWrite[];
@@ -213,9 +215,12 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
     }
   }
   let environment: Environment | null = null;
+  let multidevs: string[] = [];
   if (hasCode) {
     try {
-      environment = (await client.listEnvironments(site)).find((e) => e.id === request.env) ?? null;
+      const all = await client.listEnvironments(site);
+      environment = all.find((e) => e.id === request.env) ?? null;
+      multidevs = all.filter((e) => e.multidev).map((e) => e.id);
     } catch (e) {
       if (!(e instanceof LifeboatError)) throw e;
       // The deploy ref is then taken from the newest pantheon_<env>_N tag; the listing is only a hint.
@@ -305,6 +310,7 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
     databaseName,
     set,
     environment,
+    multidevs,
     filesPaths,
     writes,
     downloadBytes,

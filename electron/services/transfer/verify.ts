@@ -14,6 +14,9 @@ export async function verifyGzip(source: Readable, label: string, signal?: Abort
     );
   } catch (e) {
     if (signal?.aborted) throw e;
+    // The download's own failure (a dropped connection) reaches here through the reader: it says nothing about
+    // the archive, which stays resumable. Only what gunzip finds wrong is damage.
+    if (e instanceof LifeboatError) throw e;
     throw new LifeboatError(
       'integrity',
       `${label} is damaged (${(e as Error).message}). Try again or pick another backup.`,

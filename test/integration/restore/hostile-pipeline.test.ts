@@ -4,7 +4,7 @@
  * path (`restores.start` → job). Each test names the promise of the README it attacks.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -229,5 +229,161 @@ describe('the dump is data, not a program, and reaches no other database', () =>
     } finally {
       await db.stop();
     }
+  });
+});
+
+describe("an outside tester's findings", () => {
+  it('a database import waits for every other step: a code archive with its own lifeboat.json leaves --replace-db untouched', async (ctx) => {
+    const why = await mariadbUnavailable();
+    if (why) return ctx.skip(`no MariaDB here: ${why}`);
+    const db = await startMariaDb();
+    try {
+      await db.query(
+        'CREATE DATABASE mysite; CREATE TABLE mysite.my_work (x int); INSERT INTO mysite.my_work VALUES (1),(2);',
+      );
+      const before = await db.fingerprint('mysite');
+      const built = await hostileRepo({
+        vectors: [],
+        topFolder: 'acme-blog',
+        root: join(root, 'build'),
+        marker: join(root, 'm'),
+      });
+      await writeFile(join(built.repo, 'lifeboat.json'), '{}');
+      await run('git', ['-c', 'core.hooksPath=/dev/null', 'add', 'lifeboat.json'], { cwd: built.repo });
+      await run(
+        'git',
+        [
+          '-c',
+          'core.hooksPath=/dev/null',
+          '-c',
+          'user.name=t',
+          '-c',
+          'user.email=t@t',
+          'commit',
+          '-qm',
+          'own record',
+        ],
+        { cwd: built.repo },
+      );
+      await run('git', ['tag', '-f', 'pantheon_live_9'], { cwd: built.repo });
+      await serve('code', await codeArchive(built, join(root, 'code.tar.gz')));
+      const url = `mysql://root@localhost/mysite?socket=${encodeURIComponent(db.socket)}`;
+      const r = await cli('code,database', ['--db-import', url, '--replace-db']);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toContain('has a file of its own at lifeboat.json');
+      expect(await db.fingerprint('mysite')).toBe(before);
+    } finally {
+      await db.stop();
+    }
+  });
+
+  it("a folder of the user's named like the staging folder is a conflict, never cleared", async () => {
+    await mkdir(join(target, '.acme-blog-live.lifeboat', '.git'), { recursive: true });
+    await writeFile(join(target, '.acme-blog-live.lifeboat', 'work.txt'), 'mine');
+    const r = await cli('files');
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("is in the way of Lifeboat's staging folder and is not one of its own");
+    expect((await readdir(join(target, '.acme-blog-live.lifeboat'))).sort()).toEqual(['.git', 'work.txt']);
+  });
+
+  it('a network failure is a network error and keeps the .part to resume, for the database archive too', async () => {
+    const { runRestore } = await import('../../../electron/services/restore/restore');
+    const { clientFor } = await import('../../helpers/sandbox');
+    const client = clientFor(sandbox, DANA);
+    const site = await client.getSite('acme-blog');
+    const FAST = {
+      maxFailures: 3,
+      backoffMs: 5,
+      maxBackoffMs: 20,
+      maxUrlRefreshes: 4,
+      refreshBeforeExpiryMs: 0,
+      idleTimeoutMs: 10_000,
+    };
+    const request = {
+      site: 'acme-blog',
+      env: 'live',
+      backup: 'latest' as const,
+      elements: ['database'] as const,
+      targetDir: target,
+    };
+    const downloads = join(target, '.acme-blog-live.lifeboat', 'downloads');
+    const partSize = async () => {
+      const names = await readdir(downloads).catch(() => [] as string[]);
+      const part = names.find((n) => n.endsWith('.part'));
+      return part ? (await stat(join(downloads, part))).size : 0;
+    };
+    // 1. A slow download, cancelled once part of it is on disk.
+    sandbox.setFaults({ store: { throttleBytesPerSecond: 20_000 } });
+    const ac = new AbortController();
+    const first = runRestore({ client, site, options: { transfer: FAST } }, request, {
+      signal: ac.signal,
+      phase: () => undefined,
+      part: (_k, _l, done) => done >= 8_000 && ac.abort(),
+    }).catch((e: unknown) => e);
+    expect(await first).toMatchObject({ code: 'cancelled' });
+    const kept = await partSize();
+    expect(kept).toBeGreaterThan(0);
+    // 2. The store now hangs up on every request: a network error, and the bytes stay.
+    sandbox.setFaults({ store: { dropAfterBytes: 0 } });
+    const failed = await runRestore({ client, site, options: { transfer: FAST } }, request, {
+      phase: () => undefined,
+      part: () => undefined,
+    }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'network' });
+    expect(await partSize()).toBe(kept);
+    // 3. The network is back: the download resumes from there.
+    sandbox.setFaults({});
+    const done = await runRestore({ client, site, options: { transfer: FAST } }, request, {
+      phase: () => undefined,
+      part: () => undefined,
+    });
+    expect(done.resumedBytes).toBe(kept);
+  });
+
+  it('a branch the site repository already has (master, a multidev) is a conflict before downloading', async () => {
+    const downloads = requestsTo(sandbox, '/store/').length;
+    const r = await cli('code', ['--branch', 'master']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('already has a branch "master"');
+    expect(requestsTo(sandbox, '/store/').length).toBe(downloads);
+  });
+
+  it('a link at the restore path, or a file as --to, is a clear conflict before downloading', async () => {
+    await mkdir(join(root, 'elsewhere'));
+    await symlink(join(root, 'elsewhere'), join(target, 'acme-blog-live'));
+    const r = await cli('files');
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('is a link; Lifeboat restores into a real folder only');
+    await writeFile(join(root, 'afile'), 'x');
+    const f = await cli('files', [], join(root, 'afile'));
+    expect(f.code).toBe(7);
+    expect(f.stderr).toContain('is a file, not a folder to restore into');
+    await rm(join(root, 'afile'));
+    await rm(join(root, 'elsewhere'), { recursive: true });
+  });
+
+  it('--update refuses a restore of another site instead of replacing its files', async () => {
+    expect((await cli('files')).code).toBe(0);
+    const token = sandbox.accounts.find((a) => a.email === DANA)!.machineToken;
+    const r = await lifeboat([
+      '--api-url',
+      sandbox.apiUrl,
+      '--machine-token',
+      token,
+      'pull',
+      'acme-events.live',
+      '--to',
+      target,
+      '--folder',
+      'acme-blog-live',
+      '--update',
+      '--element',
+      'files',
+    ]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('is a restore of acme-blog.live, not of acme-events.live');
+    expect((await readdir(join(target, 'acme-blog-live', 'files'))).some((n) => n.includes('.before-'))).toBe(
+      false,
+    );
   });
 });

@@ -92,6 +92,20 @@ describe('parseCatalog', () => {
     });
   });
 
+  it('skips an entry whose file name or folder is a path, hidden or empty: it would become a path on disk', () => {
+    const base = raw['1471562180_backup_code'];
+    for (const bad of [
+      { filename: '../../victim.txt' },
+      { filename: 'a/b.tar.gz' },
+      { filename: '.hidden.tar.gz' },
+      { filename: 'x\u0000.tar.gz' },
+      { folder: '../elsewhere' },
+    ]) {
+      expect(parseCatalog({ '1471562180_backup_code': { ...base, ...bad } })).toEqual([]);
+    }
+    expect(parseCatalog({ '1471562180_backup_code': base })).toHaveLength(1);
+  });
+
   it('returns nothing for an empty catalog or a non-object', () => {
     expect(parseCatalog({})).toEqual([]);
     expect(parseCatalog([])).toEqual([]);
