@@ -1,4 +1,4 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { lstat, mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Element } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
@@ -59,6 +59,9 @@ export async function downloadArchive(
       `There is no finished ${req.element} archive in ${req.folder === 'latest' ? 'the catalog' : `backup ${req.folder}`}.`,
     );
   const dir = resolve(req.targetDir);
+  const st = await lstat(dir).catch(() => null);
+  if (st && !st.isDirectory())
+    throw new LifeboatError('conflict', `${dir} is a file, not a folder to save into.`);
   const path = join(dir, archive.filename);
   const unpackTo = req.include?.length
     ? join(dir, archive.filename.replace(/\.tar\.gz$|\.sql\.gz$/, ''))

@@ -386,4 +386,28 @@ describe("an outside tester's findings", () => {
       false,
     );
   });
+
+  it('an --include that matches nothing says so (exit 4), and download --to a file is a conflict, not an internal error', async () => {
+    const r = await cli('files', ['--include', 'wp-content/uploads/2024']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('Nothing in the files archive matches "wp-content/uploads/2024"');
+    await nothingLanded();
+    await writeFile(join(root, 'afile'), 'x');
+    const token = sandbox.accounts.find((a) => a.email === DANA)!.machineToken;
+    const d = await lifeboat([
+      '--api-url',
+      sandbox.apiUrl,
+      '--machine-token',
+      token,
+      'download',
+      'acme-blog.live',
+      '--element',
+      'files',
+      '--to',
+      join(root, 'afile'),
+    ]);
+    expect(d.code).toBe(7);
+    expect(d.stderr).toContain('is a file, not a folder to save into');
+    await rm(join(root, 'afile'));
+  });
 });
