@@ -152,6 +152,9 @@ export interface HostileRepo {
   readonly liveTag: string;
 }
 
+/** Where the payloads of nested git directories append their whole environment (`env`), beside the marker. */
+export const payloadEnvFile = (marker: string): string => `${marker}.env`;
+
 /** Options for {@link hostileRepo}. */
 export interface HostileRepoOptions {
   /** Which payloads to plant; all of them when omitted. */
@@ -169,6 +172,53 @@ export interface HostileRepoOptions {
    * working tree (`core.hooksPath=.husky`).
    */
   readonly trackedHooks?: boolean;
+  /**
+   * Nested git directories, each with its own payloads: a submodule `sub` (added before the first live
+   * deploy, `ignore = none` in `.gitmodules`) with a submodule `inner` of its own, so the archive holds
+   * `.git/modules/sub` and `.git/modules/sub/modules/inner`; and a linked worktree (outside the archive's
+   * folder) whose `.git/worktrees/<name>` carries a `config.worktree`. Every payload also appends `env` to
+   * {@link payloadEnvFile}. Not with `bare`.
+   */
+  readonly nested?: boolean;
+}
+
+/** The names of the nested git directories {@link hostileRepo} plants with `nested`, inside `.git`. */
+export const NESTED_GIT_DIRS = ['modules/sub', 'modules/sub/modules/inner'] as const;
+
+/** A small repository for a submodule: a tracked `.gitattributes` that applies the `subevil` filter. */
+async function submoduleSource(dir: string, file: string, extra?: (dir: string) => Promise<void>) {
+  await mkdir(dir, { recursive: true });
+  await safeGit(dir, 'init', '-q', '-b', 'master');
+  await writeFile(join(dir, '.gitattributes'), '* filter=subevil\n');
+  await writeFile(join(dir, file), `${file}\n`);
+  if (extra) await extra(dir);
+  await safeGit(dir, 'add', '-A');
+  await safeGit(dir, 'commit', '-q', '-m', file);
+}
+
+/** Plants the payloads of a nested git directory (a submodule's): filter, fsmonitor, hooksPath and hooks. */
+async function plantNestedPayloads(gitDir: string, marker: string, label: string): Promise<void> {
+  const envFile = payloadEnvFile(marker);
+  const cmd = (what: string): string =>
+    `env >> ${shellQuote(envFile)}; echo ${label}-${what} >> ${shellQuote(marker)}; cat`;
+  await rm(join(gitDir, 'hooks'), { recursive: true, force: true });
+  await writeHooks(join(gitDir, 'hooks'), marker, `${label}-hooks`);
+  await writeHooks(join(gitDir, 'lbhooks'), marker, `${label}-hooks-path`);
+  await mkdir(join(gitDir, 'info'), { recursive: true });
+  await writeFile(join(gitDir, 'info', 'attributes'), '* filter=subevil\n');
+  const file = join(gitDir, 'config');
+  await writeFile(
+    file,
+    `${await readFile(file, 'utf8')}${[
+      '[core]',
+      `\tfsmonitor = ${configValue(`env >> ${shellQuote(envFile)}; ${payloadCommand(marker, `${label}-fsmonitor`)}`)}`,
+      `\thooksPath = ${configValue(join(gitDir, 'lbhooks'))}`,
+      '[filter "subevil"]',
+      `\tclean = ${configValue(cmd('clean'))}`,
+      `\tsmudge = ${configValue(cmd('smudge'))}`,
+      '\trequired = true',
+    ].join('\n')}\n`,
+  );
 }
 
 /**
@@ -201,6 +251,19 @@ export async function hostileRepo(options: HostileRepoOptions = {}): Promise<Hos
   if (options.trackedHooks) await chmod(join(work, '.husky/post-checkout'), 0o755);
   if (options.trackedHooks) await safeGit(work, 'update-index', '--chmod=+x', '.husky/post-checkout');
   if (options.trackedHooks) await safeGit(work, 'commit', '-q', '--amend', '--no-edit');
+  if (options.nested) {
+    if (options.bare) throw new Error('hostileRepo: nested is for a working tree');
+    // The submodules' own repositories, outside the archive's folder (their URLs are local paths).
+    const sources = join(root, 'submodule-sources');
+    await submoduleSource(join(sources, 'inner'), 'inner.txt');
+    await submoduleSource(join(sources, 'sub'), 'sub.txt', async (dir) => {
+      await safeGit(dir, 'submodule', 'add', '-q', join(sources, 'inner'), 'inner');
+    });
+    await safeGit(work, 'submodule', 'add', '-q', join(sources, 'sub'), 'sub');
+    await safeGit(work, 'submodule', 'update', '-q', '--init', '--recursive');
+    // Asks git to look into the submodule even where Lifeboat's config says to ignore submodules.
+    await safeGit(work, 'config', '-f', '.gitmodules', 'submodule.sub.ignore', 'none');
+  }
   await safeGit(work, 'tag', '-a', '-m', 'Initialize', 'pantheon.initialize');
   await commit(2, { 'index.php': '<?php // 2\n', 'README.txt': 'two\n' });
   await safeGit(work, 'tag', '-a', '-m', 'Deploy to test 1', 'pantheon_test_1');
@@ -219,6 +282,18 @@ export async function hostileRepo(options: HostileRepoOptions = {}): Promise<Hos
   await safeGit(work, 'remote', 'add', 'origin', origin);
 
   let gitDir = join(work, '.git');
+  if (options.nested) {
+    await safeGit(
+      work,
+      'worktree',
+      'add',
+      '-q',
+      '-b',
+      'lb-worktree',
+      join(root, 'linked-worktree'),
+      'master',
+    );
+  }
   if (options.bare) {
     await safeGit(root, 'clone', '-q', '--bare', '--no-local', work, top);
     await rm(work, { recursive: true, force: true });
@@ -309,6 +384,16 @@ export async function hostileRepo(options: HostileRepoOptions = {}): Promise<Hos
   if (config.length > 0) {
     const file = join(gitDir, 'config');
     await writeFile(file, `${await readFile(file, 'utf8')}${config.join('\n')}\n`);
+  }
+  if (options.nested) {
+    for (const nested of NESTED_GIT_DIRS)
+      await plantNestedPayloads(join(gitDir, nested), marker, nested.split('/').at(-1)!);
+    const worktree = join(gitDir, 'worktrees', 'linked-worktree');
+    await writeFile(
+      join(worktree, 'config.worktree'),
+      `[core]\n\tfsmonitor = ${configValue(payloadCommand(marker, 'worktree-fsmonitor'))}\n`,
+    );
+    await writeHooks(join(worktree, 'hooks'), marker, 'worktree-hooks');
   }
   return { root, repo: top, marker, liveTag: 'pantheon_live_2' };
 }

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { devNull, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
@@ -13,9 +13,16 @@ import { exists, isDir } from '../fs-util';
  *    fsmonitor, the pager, every transport but local paths, submodule recursion and auto gc;
  *  - a restored repository is neutralised before git first touches it (neutraliseRepository): its config is
  *    replaced by a minimal one rebuilt from a few checked values (the original is kept beside it as
- *    `config.from-archive`), its hooks folder is moved aside, and gitfiles/commondir are refused; git then
- *    runs on it with an explicit --git-dir/--work-tree and no system or global config, so nothing of the
- *    user's (filters such as git-lfs, url rewrites) applies to it either;
+ *    `config.from-archive`), its hooks folder is moved aside, and gitfiles/commondir are refused; the same
+ *    goes for every git directory nested in it (submodules' `.git/modules/**`, linked worktrees'
+ *    `.git/worktrees/*`, `.git` folders in the working tree), and a `.git` file in the working tree must
+ *    name one of those; git then runs on it with an explicit --git-dir/--work-tree and no system or global
+ *    config, so nothing of the user's (filters such as git-lfs, url rewrites) applies to it either, and never
+ *    descends into a submodule (checkout is --quiet, so it does not list changes, which would run
+ *    `git status` in each submodule);
+ *  - every git Lifeboat runs gets only the environment variables git needs (PATH, the locale, the temp folder;
+ *    for the user's own clone also where their home and config are): never Lifeboat's secrets, such as the
+ *    Terminus machine token, which anything git starts would otherwise read;
  *  - the user's own clone keeps its config and filters, but Lifeboat's fetch/branch/checkout there run no
  *    hooks either: a hook path inside the working tree (husky's `core.hooksPath=.husky`) would otherwise run
  *    the restored tree's own script right after checking it out.
@@ -44,6 +51,70 @@ function safetyConfig(): string[] {
   ];
 }
 
+/**
+ * On top for an untrusted repository: submodules ignored where git asks. Only a command line option is sure
+ * to keep git out of a submodule (`.gitmodules`, which the archive writes, can say `ignore = none` and beat
+ * diff.ignoreSubmodules), so the checkout is also --quiet; these are the second line.
+ */
+const UNTRUSTED_CONFIG = ['diff.ignoreSubmodules=all', 'status.submoduleSummary=false'];
+
+/**
+ * What of Lifeboat's environment every git it runs gets: where programs are, the locale, the temp folder, and
+ * what Windows needs to start a process. Nothing else reaches git or what git starts: not the Terminus machine
+ * token, not Lifeboat's own settings, not MYSQL_PWD (and simple-git strips every GIT_* not asked for).
+ */
+const ENV_FOR_GIT = new Set([
+  'PATH',
+  'PATHEXT',
+  'SYSTEMROOT',
+  'WINDIR',
+  'COMSPEC',
+  'TEMP',
+  'TMP',
+  'TMPDIR',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+]);
+
+/**
+ * On top for git in the user's own clone, whose config and filters are theirs and apply: where their home
+ * and config are (their global config, git-lfs), and what such a filter may need to reach its server.
+ */
+const ENV_FOR_USER_GIT = new Set([
+  'HOME',
+  'USERPROFILE',
+  'HOMEDRIVE',
+  'HOMEPATH',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_CACHE_HOME',
+  'XDG_RUNTIME_DIR',
+  'USER',
+  'USERNAME',
+  'LOGNAME',
+  'SSH_AUTH_SOCK',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+]);
+
+/** The environment for a git Lifeboat runs, taken from its own by name (case-insensitively, as on Windows). */
+function gitEnvironment(forUserClone: boolean): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    const key = k.toUpperCase();
+    if (v === undefined) continue;
+    if (ENV_FOR_GIT.has(key) || key.startsWith('LC_') || (forUserClone && ENV_FOR_USER_GIT.has(key)))
+      env[k] = v;
+  }
+  return env;
+}
+
 /** simple-git refuses the safety settings above unless told they are wanted (they make git safer here). */
 const SAFETY_UNSAFE: SimpleGitOptions['unsafe'] = {
   allowUnsafeHooksPath: true,
@@ -56,8 +127,8 @@ const SAFETY_UNSAFE: SimpleGitOptions['unsafe'] = {
 /**
  * simple-git for a user's own repository: v4 strips GIT_* variables from the environment of every git it
  * runs (so a user's GIT_DIR cannot redirect Lifeboat) and refuses config writes; git never prompts; hooks,
- * fsmonitor, pager, network transports and auto gc are off (see above). The repository's config is the
- * user's and applies.
+ * fsmonitor, pager, network transports and auto gc are off (see above); the environment is the user's part
+ * of Lifeboat's ({@link gitEnvironment}). The repository's config is the user's and applies.
  */
 export function gitAt(dir: string, signal?: AbortSignal): SimpleGit {
   return simpleGit({
@@ -67,7 +138,7 @@ export function gitAt(dir: string, signal?: AbortSignal): SimpleGit {
     ...(signal ? { abort: signal } : {}),
     config: safetyConfig(),
     unsafe: SAFETY_UNSAFE,
-  });
+  }).env(gitEnvironment(true));
 }
 
 /** Where a repository's git directory and working tree are, after neutraliseRepository checked them. */
@@ -77,22 +148,16 @@ export interface GitLayout {
   readonly workTree: string | null;
 }
 
-/** Variables of the environment git takes a program or a config path from; never passed on. */
-const ENV_PROGRAMS = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass']);
-
 /**
  * simple-git for an untrusted repository (or none): only the repository's own (neutralised) config applies,
- * no system or global config, at an explicit git directory so git never looks further up for one.
+ * no system or global config, at an explicit git directory so git never looks further up for one. Its
+ * environment has no home either ({@link gitEnvironment}): nothing of the user's is read.
  */
 function untrustedGit(
   where: { readonly baseDir: string; readonly layout: GitLayout | null },
   signal?: AbortSignal,
 ): { git: SimpleGit; args: string[] } {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    const key = k.toLowerCase();
-    if (v !== undefined && !key.startsWith('git') && !ENV_PROGRAMS.has(key)) env[k] = v;
-  }
+  const env = gitEnvironment(false);
   env.GIT_CONFIG_NOSYSTEM = '1';
   env.GIT_CONFIG_GLOBAL = NOWHERE;
   const git = simpleGit({
@@ -100,7 +165,7 @@ function untrustedGit(
     maxConcurrentProcesses: 2,
     trimmed: true,
     ...(signal ? { abort: signal } : {}),
-    config: safetyConfig(),
+    config: [...safetyConfig(), ...UNTRUSTED_CONFIG],
     allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL'],
     unsafe: { ...SAFETY_UNSAFE, allowUnsafeConfigPaths: true },
   }).env(env);
@@ -284,12 +349,21 @@ function configBool(value: string | null): boolean | null {
   return null;
 }
 
+/** True if `s` has a control character (a config value Lifeboat writes never does). */
+const hasControl = (s: string): boolean =>
+  [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 /**
  * The minimal config a restored repository gets: the repository format, a few plain booleans about the
  * file system, and its remotes and branch tracking when their values check out. No setting names a
- * program, a path or another file.
+ * program or another file; the one path is a submodule's `core.worktree`, which the caller has checked
+ * ({@link checkedWorktree}) and passes as `worktree`.
  */
-export function safeConfigText(entries: readonly ConfigEntry[], bare: boolean): string {
+export function safeConfigText(
+  entries: readonly ConfigEntry[],
+  bare: boolean,
+  worktree: string | null = null,
+): string {
   const core = new Map<string, string>();
   let objectFormat: string | null = null;
   const remotes = new Map<string, { urls: string[]; fetch: string[] }>();
@@ -327,6 +401,8 @@ export function safeConfigText(entries: readonly ConfigEntry[], bare: boolean): 
       .map((k) => `\t${k} = ${core.get(k)}`),
     `\tbare = ${bare}`,
   ];
+  if (worktree !== null && worktree !== '' && !hasControl(worktree))
+    lines.push(`\tworktree = "${worktree.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
   if (objectFormat) lines.push('[extensions]', `\tobjectformat = ${objectFormat}`);
   for (const [name, r] of remotes) {
     if (r.urls.length === 0) continue;
@@ -398,31 +474,218 @@ async function layoutOf(repo: string): Promise<GitLayout> {
   return layout;
 }
 
+/** How {@link neutraliseGitDir} treats one git directory. */
+interface GitDirRole {
+  readonly bare: boolean;
+  /** The working tree a `core.worktree` of this git directory may name (kept only inside it), or null. */
+  readonly worktreeRoot: string | null;
+  /** Whether git reads this folder's own config: then a minimal one is written even where there is none. */
+  readonly ownConfig: boolean;
+}
+
 /**
- * Makes a restored repository safe to run git on, before git first touches it, and idempotently (every
- * function here that takes a restored repository calls it): the config is rebuilt by {@link safeConfigText}
- * (the archive's is kept as `config.from-archive` for the user to read) and a hooks folder with anything but
- * git's `.sample` files is moved aside to `hooks.from-archive`. A later `git status` of the user's in the
- * restored folder is then as safe as Lifeboat's own git.
+ * Makes one git directory safe: its config rebuilt by {@link safeConfigText} (the archive's kept as
+ * `config.from-archive`), a `config.worktree` moved aside (git reads it only with extensions.worktreeConfig,
+ * which the minimal config never sets), and a hooks folder with anything but git's `.sample` files moved
+ * aside to `hooks.from-archive`. Idempotent.
  */
-export async function neutraliseRepository(repo: string): Promise<GitLayout> {
-  const layout = await layoutOf(repo);
-  const { gitDir } = layout;
+async function neutraliseGitDir(gitDir: string, role: GitDirRole): Promise<void> {
   const configPath = join(gitDir, 'config');
   const st = await lstatOrNull(configPath);
-  let current: string | null = null;
-  if (st?.isFile() && st.size <= MAX_CONFIG_BYTES) current = await readFile(configPath, 'utf8');
-  const safe = safeConfigText(current === null ? [] : parseGitConfig(current), layout.workTree === null);
-  if (current !== safe) {
-    if (st) await rename(configPath, await freeName(gitDir, 'config.from-archive'));
-    await writeFile(configPath, safe, { flag: 'wx', mode: 0o644 });
+  if (st || role.ownConfig) {
+    let current: string | null = null;
+    if (st?.isFile() && st.size <= MAX_CONFIG_BYTES) current = await readFile(configPath, 'utf8');
+    const entries = current === null ? [] : parseGitConfig(current);
+    const worktree = role.worktreeRoot ? await checkedWorktree(gitDir, entries, role.worktreeRoot) : null;
+    const safe = safeConfigText(entries, role.bare, worktree);
+    if (current !== safe) {
+      if (st) await rename(configPath, await freeName(gitDir, 'config.from-archive'));
+      await writeFile(configPath, safe, { flag: 'wx', mode: 0o644 });
+    }
   }
+  const perWorktree = join(gitDir, 'config.worktree');
+  if (await lstatOrNull(perWorktree))
+    await rename(perWorktree, await freeName(gitDir, 'config.worktree.from-archive'));
   const hooks = join(gitDir, 'hooks');
   const hst = await lstatOrNull(hooks);
   if (hst && (!hst.isDirectory() || (await readdir(hooks)).some((f) => !f.endsWith('.sample')))) {
     await rename(hooks, await freeName(gitDir, 'hooks.from-archive'));
     await mkdir(hooks);
   }
+}
+
+/**
+ * A nested git directory's `core.worktree` (git resolves a relative one against the git directory), when it
+ * is relative and names a folder strictly inside `root` (the repository's working tree), outside any `.git`
+ * and through no link; else null, and the setting is dropped. A submodule's git directory has one
+ * (`../../../sub`); without it git still finds the submodule's working tree from the submodule's `.git` file,
+ * only not from its git directory alone. A relative one keeps working when the restored folder moves.
+ */
+async function checkedWorktree(
+  gitDir: string,
+  entries: readonly ConfigEntry[],
+  root: string,
+): Promise<string | null> {
+  const value = entries
+    .filter((e) => e.section === 'core' && e.subsection === null && e.key === 'worktree')
+    .at(-1)?.value;
+  if (!value || hasControl(value) || isAbsolute(value) || win32.isAbsolute(value)) return null;
+  const rel = relative(root, resolve(gitDir, value));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
+  const parts = rel.split(sep);
+  if (parts.some((p) => p.toLowerCase() === '.git')) return null;
+  let at = root;
+  for (const part of parts) {
+    at = join(at, part);
+    const st = await lstatOrNull(at);
+    if (!st) break;
+    if (!st.isDirectory()) return null;
+  }
+  return value;
+}
+
+/** An integrity error for a repository whose git directories would make git read config or hooks elsewhere. */
+const pointsElsewhere = (what: string): LifeboatError =>
+  new LifeboatError('integrity', `The code archive's repository has ${what}; Lifeboat will not follow it.`);
+
+/** How deep submodules may nest, and how many folders a submodule's name may span. */
+const MAX_NESTING = 16;
+const MAX_NAME_DEPTH = 32;
+
+/** What the walk over a repository's nested git directories carries. */
+interface NestedWalk {
+  /** The repository's working tree (null when bare): nested `core.worktree`s must stay inside it. */
+  readonly root: string | null;
+  /** Where paths in messages are shown from. */
+  readonly base: string;
+  /** Every nested git directory neutralised so far: where a `.git` file in the working tree may point. */
+  readonly found: Set<string>;
+}
+
+/** True if `dir` has something of a git directory (git needs HEAD; the rest is to err on the safe side). */
+async function looksLikeGitDir(dir: string): Promise<boolean> {
+  for (const f of ['HEAD', 'config', 'commondir', 'objects', 'refs', 'hooks', 'index'])
+    if (await lstatOrNull(join(dir, f))) return true;
+  return false;
+}
+
+/** The small file `path` without its trailing line ends, as git reads commondir and gitfiles; null if none. */
+async function readPointer(path: string): Promise<string | null> {
+  const st = await lstatOrNull(path);
+  if (!st) return null;
+  if (!st.isFile() || st.size > 4096) return '';
+  return (await readFile(path, 'utf8')).replace(/[\r\n]+$/, '');
+}
+
+/**
+ * Neutralises the git directories git keeps inside `gitDir`: submodules' (`modules/<name>`, where a name
+ * may span folders, and their own `modules/` in turn) and linked worktrees' (`worktrees/<name>`, whose
+ * commondir must be `gitDir`). A link among them, or a submodule's commondir, is refused.
+ */
+async function neutraliseNested(gitDir: string, walk: NestedWalk, nesting: number): Promise<void> {
+  if (nesting > MAX_NESTING) throw pointsElsewhere(`submodules nested more than ${MAX_NESTING} deep`);
+  const shown = (p: string): string => relative(walk.base, p) || p;
+  const children = async (dir: string) => {
+    const st = await lstatOrNull(dir);
+    if (st?.isSymbolicLink()) throw pointsElsewhere(`a link inside its git folder (${shown(dir)})`);
+    if (!st?.isDirectory()) return [];
+    const out: string[] = [];
+    for (const d of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, d.name);
+      if (d.isSymbolicLink()) throw pointsElsewhere(`a link inside its git folder (${shown(p)})`);
+      if (d.isDirectory()) out.push(p);
+    }
+    return out;
+  };
+  const modules = async (dir: string, depth: number): Promise<void> => {
+    for (const p of await children(dir)) {
+      if (await looksLikeGitDir(p)) {
+        if (await lstatOrNull(join(p, 'commondir')))
+          throw pointsElsewhere(
+            `a submodule git folder with a commondir (${shown(p)}), which takes config and hooks from another folder`,
+          );
+        walk.found.add(p);
+        await neutraliseGitDir(p, { bare: false, worktreeRoot: walk.root, ownConfig: true });
+        await neutraliseNested(p, walk, nesting + 1);
+      } else if (depth < MAX_NAME_DEPTH) {
+        await modules(p, depth + 1);
+      } else {
+        throw pointsElsewhere(`submodule names more than ${MAX_NAME_DEPTH} folders deep`);
+      }
+    }
+  };
+  await modules(join(gitDir, 'modules'), 0);
+  for (const p of await children(join(gitDir, 'worktrees'))) {
+    const common = await readPointer(join(p, 'commondir'));
+    if (common !== null && (common === '' || resolve(p, common) !== resolve(gitDir))) {
+      throw pointsElsewhere(
+        `a linked worktree whose commondir names another folder (${shown(p)}), for its config and hooks`,
+      );
+    }
+    // Git reads the common config; a config of its own only if it has no commondir.
+    walk.found.add(p);
+    await neutraliseGitDir(p, { bare: false, worktreeRoot: null, ownConfig: common === null });
+    await neutraliseNested(p, walk, nesting + 1);
+  }
+}
+
+/**
+ * Checks the `.git` entries of a working tree below its top: a folder (a submodule of git before 1.7.8, or a
+ * repository inside the tree) is neutralised like the nested ones; a `.git` file must name a git directory
+ * neutralised here (a submodule's `gitdir: ../.git/modules/sub`), else git in that folder would take config,
+ * hooks and index from wherever it points; a link is refused. Links to folders are not followed.
+ */
+async function checkWorkingTree(root: string, walk: NestedWalk): Promise<void> {
+  const embedded: string[] = [];
+  const gitfiles: string[] = [];
+  const shown = (p: string): string => relative(root, p);
+  const pending = [root];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    for (const d of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, d.name);
+      if (d.name.toLowerCase() === '.git') {
+        if (dir === root && d.name === '.git') continue;
+        if (d.isSymbolicLink()) throw pointsElsewhere(`a .git that is a link (${shown(p)})`);
+        (d.isDirectory() ? embedded : gitfiles).push(p);
+      } else if (d.isDirectory()) {
+        pending.push(p);
+      }
+    }
+  }
+  for (const g of embedded.sort()) {
+    if (await lstatOrNull(join(g, 'commondir')))
+      throw pointsElsewhere(`a .git folder with a commondir (${shown(g)}), naming another folder`);
+    walk.found.add(g);
+    await neutraliseGitDir(g, { bare: false, worktreeRoot: root, ownConfig: true });
+    await neutraliseNested(g, walk, 1);
+  }
+  for (const f of gitfiles.sort()) {
+    const pointer = await readPointer(f);
+    const target = pointer?.startsWith('gitdir: ') ? resolve(dirname(f), pointer.slice(8)) : null;
+    if (target === null || !walk.found.has(target)) {
+      throw pointsElsewhere(
+        `a .git file at ${shown(f)} that does not point into the repository's own .git/modules`,
+      );
+    }
+  }
+}
+
+/**
+ * Makes a restored repository safe to run git on, before git first touches it, and idempotently (every
+ * function here that takes a restored repository calls it): its git directory and every one nested in it
+ * (submodules', linked worktrees', `.git` folders in the working tree) get the minimal config of
+ * {@link safeConfigText} (the archive's is kept as `config.from-archive` for the user to read) and their
+ * hooks moved aside to `hooks.from-archive` (see {@link neutraliseGitDir}); a `.git` file in the working tree
+ * must point at one of them. A later `git status` of the user's in the restored folder, which goes into
+ * every submodule, is then as safe as Lifeboat's own git.
+ */
+export async function neutraliseRepository(repo: string): Promise<GitLayout> {
+  const layout = await layoutOf(repo);
+  const { gitDir, workTree } = layout;
+  await neutraliseGitDir(gitDir, { bare: workTree === null, worktreeRoot: null, ownConfig: true });
+  const walk: NestedWalk = { root: workTree, base: workTree ?? gitDir, found: new Set() };
+  await neutraliseNested(gitDir, walk, 1);
+  if (workTree) await checkWorkingTree(workTree, walk);
   return layout;
 }
 
@@ -587,7 +850,10 @@ export async function createBranch(
         `The branch "${branch}" already exists in ${repo}. Choose another branch name.`,
       );
     }
-    if (options.checkout) await git.raw([...args, 'checkout', '-b', branch, ref]);
+    // --quiet: without it checkout lists the working tree's changes, which runs `git status` in every
+    // submodule (their filters, whatever diff.ignoreSubmodules says when .gitmodules says otherwise).
+    if (options.checkout)
+      await git.raw([...args, 'checkout', '--quiet', '--no-recurse-submodules', '-b', branch, ref]);
     else await git.raw([...args, 'branch', branch, ref]);
   } catch (e) {
     throw gitError(e, `creating the branch ${branch}`);
@@ -674,7 +940,8 @@ export async function importIntoClone(options: {
     ? `refs/tags/${chosen.tag}`
     : `refs/remotes/${remote}/${chosen.ref.replace(/^refs\/remotes\/origin\//, '')}`;
   try {
-    if (options.checkout) await git.raw(['checkout', '-b', branch, ref]);
+    if (options.checkout)
+      await git.raw(['checkout', '--quiet', '--no-recurse-submodules', '-b', branch, ref]);
     else await git.raw(['branch', branch, ref]);
   } catch (e) {
     throw gitError(e, `creating the branch ${branch} in your clone`);
