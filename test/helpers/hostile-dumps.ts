@@ -143,6 +143,41 @@ export const noBackslashUseDump = (other: string): Buffer =>
 export const crossDatabaseReadDump = (other: string): Buffer =>
   sqlGz(`${table}INSERT INTO \`t\` SELECT * FROM \`${other}\`.\`t\`;\n`);
 
+/** A WordPress options table, as the start of a site's dump. */
+const wpOptions =
+  'CREATE TABLE `wp_options` (\n  `option_id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n  `option_name` varchar(191) NOT NULL,\n' +
+  '  `option_value` longtext NOT NULL,\n  PRIMARY KEY (`option_id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n' +
+  "INSERT INTO `wp_options` VALUES (1,'siteurl','https://example.com');\n";
+
+/**
+ * The outside tester's dump: a trigger, in mysqldump's own form, whose body writes into `other.keep`. Harmless
+ * while it is imported (nothing fires it) unless `fireDuringImport`; the danger is the account it runs as later,
+ * whenever the site writes its own table.
+ */
+export const crossDatabaseTriggerDump = (
+  other: string,
+  options: { fireDuringImport?: boolean } = {},
+): Buffer =>
+  sqlGz(
+    `${wpOptions}DELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=\`pantheon\`@\`%\`*/ /*!50003 TRIGGER \`wp_options_ai\` AFTER INSERT ON \`wp_options\` FOR EACH ROW INSERT INTO ${other}.keep VALUES (666) */;;\nDELIMITER ;\n` +
+      (options.fireDuringImport
+        ? "INSERT INTO `wp_options` (`option_name`, `option_value`) VALUES ('blogname','x');\n"
+        : ''),
+  );
+
+/**
+ * A procedure and a function that write into `other.keep`, and a view that calls the function: each does it
+ * with the rights of whoever it runs as, so whoever calls or reads them must not lend it theirs.
+ */
+export const crossDatabaseRoutinesDump = (other: string): Buffer =>
+  sqlGz(
+    `${wpOptions}DELIMITER ;;\n` +
+      `CREATE DEFINER=\`pantheon\`@\`%\` PROCEDURE \`wp_cleanup\`()\nBEGIN\n  INSERT INTO ${other}.keep VALUES (666);\nEND ;;\n` +
+      `CREATE DEFINER=\`pantheon\`@\`%\` FUNCTION \`wp_count\`() RETURNS int(11)\nBEGIN\n  INSERT INTO ${other}.keep VALUES (667);\n  RETURN 1;\nEND ;;\n` +
+      'DELIMITER ;\n' +
+      '/*!50001 CREATE ALGORITHM=UNDEFINED */\n/*!50013 DEFINER=`pantheon`@`%` SQL SECURITY INVOKER */\n/*!50001 VIEW `wp_stats` AS select `wp_count`() AS `n` */;\n',
+  );
+
 // ---------------------------------------------------------------------------------------------------------------
 // Vector 3: a dump that drops the target's table itself, then fails.
 

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ export interface TestMariaDb {
   readonly port: number;
   /** Runs SQL as root and returns the tab-separated output. */
   query(sql: string, database?: string): Promise<string>;
+  /** Runs SQL as another account (by password); rejects with the client's error on stderr. */
+  queryAs(user: string, password: string, sql: string, database?: string): Promise<string>;
   /**
    * Everything a database holds, as one string to compare before and after: its tables' definitions and
    * CHECKSUM TABLE … EXTENDED of each, and its views, triggers and routines with their definers.
@@ -49,6 +51,9 @@ export async function startMariaDb(): Promise<TestMariaDb> {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-mariadb-'));
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
+  // The server's own temporary files (internal temp tables) stay in its folder, not in a /tmp others clean.
+  const tmp = join(dir, 'tmp');
+  await mkdir(tmp);
   const port = await freePort();
   await run(
     'mariadb-install-db',
@@ -58,6 +63,7 @@ export async function startMariaDb(): Promise<TestMariaDb> {
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
+      `--tmpdir=${tmp}`,
     ],
     {
       maxBuffer: 16 << 20,
@@ -69,6 +75,7 @@ export async function startMariaDb(): Promise<TestMariaDb> {
       '--no-defaults',
       `--datadir=${data}`,
       `--socket=${socket}`,
+      `--tmpdir=${tmp}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       '--user=root',
@@ -104,6 +111,25 @@ export async function startMariaDb(): Promise<TestMariaDb> {
       ];
       if (database) args.push(database);
       return (await run('mariadb', args, { maxBuffer: 64 << 20 })).stdout;
+    },
+    async queryAs(user, password, sql, database) {
+      const args = [
+        '--no-defaults',
+        `--socket=${socket}`,
+        `--user=${user}`,
+        '--batch',
+        '--skip-column-names',
+        '-e',
+        sql,
+      ];
+      if (database) args.push(database);
+      try {
+        return (
+          await run('mariadb', args, { maxBuffer: 64 << 20, env: { ...process.env, MYSQL_PWD: password } })
+        ).stdout;
+      } catch (e) {
+        throw new Error((e as { stderr?: string }).stderr?.trim() || (e as Error).message, { cause: e });
+      }
     },
     async fingerprint(database) {
       const lit = `'${database.replace(/'/g, "''")}'`;

@@ -25,6 +25,8 @@ import { LifeboatError } from '../errors';
  * In `strict` mode (no restricted database user could be made, so the import runs with the configured user's
  * rights) it also refuses stored code (views, triggers, routines), UPDATE/DELETE/TRUNCATE/RENAME/SELECT, and any
  * dotted name outside strings. That mode is a best effort; the guarantee comes from the restricted user.
+ * With `storedCode: false` it refuses stored code in `confined` mode too: the importer sets that when it cannot
+ * give stored code a locked owner confined to the database (see swap.ts), since a trigger runs as its owner.
  *
  * Blanking replaces bytes by spaces (newlines kept), so line numbers stay true. Bytes are inspected once; only
  * statement heads are tokenized, the rest is a byte loop that tracks quotes and comments.
@@ -32,6 +34,11 @@ import { LifeboatError } from '../errors';
 export interface DumpGuardOptions {
   /** `confined`: the server confines the importing user to its database; `strict`: it does not. */
   readonly mode: 'confined' | 'strict';
+  /**
+   * Whether views, triggers and routines may pass (`confined` mode only; default true). False when Lifeboat
+   * cannot make them belong to a locked account that reaches their database alone.
+   */
+  readonly storedCode?: boolean;
   /** What the client is talking to (for conditional comments and the session's initial sql_mode). */
   readonly server?: DumpGuardServer;
 }
@@ -213,6 +220,7 @@ class Guard extends Transform {
     sandboxMarkerRemoved: false,
   };
   private readonly strict: boolean;
+  private readonly storedCode: boolean;
   private readonly server: DumpGuardServer;
   private readonly initial: Flags;
   // Lexer.
@@ -253,6 +261,7 @@ class Guard extends Transform {
   constructor(options: DumpGuardOptions) {
     super();
     this.strict = options.mode === 'strict';
+    this.storedCode = !this.strict && options.storedCode !== false;
     this.server = options.server ?? { mariadb: true, version: 101100, sqlMode: '' };
     this.initial = modeFlags(this.server.sqlMode);
     this.flags = { ...this.initial };
@@ -969,6 +978,12 @@ class Guard extends Transform {
       case 'PROCEDURE':
       case 'FUNCTION': {
         if (this.strict) return strictOnly(`stored code (${kind.toLowerCase()})`);
+        if (!this.storedCode) {
+          return {
+            k: 'refuse',
+            why: `has stored code (${kind.toLowerCase()}) (${this.snippet()}), which Lifeboat imports only when it can make it belong to a locked account that reaches this database alone, and the configured user cannot (that takes CREATE USER, GRANT OPTION and SUPER or SET USER)`,
+          };
+        }
         if (w(k) === 'IF') {
           if (!h[k + 2]) return more;
           k += w(k + 1) === 'NOT' ? 3 : 2;

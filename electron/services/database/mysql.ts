@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
 import { dumpGuard, versionNumber, type DumpGuardReport } from './dump-guard';
-import { promote, replaceBlockersWith } from './swap';
+import { promote, replaceBlockersWith, rows } from './swap';
 
 /** How to reach a local MySQL or MariaDB server. The password comes from the keychain, never a file. */
 export interface DbConnection {
@@ -81,6 +81,16 @@ export function withPasswordFromEnv(conn: DbConnection, env: NodeJS.ProcessEnv =
   if (conn.password !== undefined) return conn;
   const password = env.LIFEBOAT_DB_PASSWORD || env.MYSQL_PWD;
   return password ? { ...conn, password } : conn;
+}
+
+/**
+ * What the database client may see of Lifeboat's environment: enough to start and to read the user's own
+ * option files, never the machine token or another secret of the parent (the client is handed untrusted input).
+ */
+export function clientEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const keep =
+    /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|LC_[A-Z]+|MYSQL_HOME|MARIADB_HOME)$/;
+  return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
 }
 
 /** Database names Lifeboat creates or replaces: letters, digits, `_` and `$`, at most 64. */
@@ -190,7 +200,7 @@ async function runClient(
   const program = await clientProgram(conn);
   const secrets = [conn.password, ...(options.secrets ?? [])];
   // The password travels in the environment, never in argv where `ps` would show it.
-  const env = { ...process.env, ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
+  const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
   const child = spawn(program, clientArgs(conn, await clientSafetyArgs(program), options.database), {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -302,10 +312,15 @@ export interface ImportResult {
   /** Base tables (and sequences) now in the database. */
   readonly tables: number;
   readonly collationsRewritten: boolean;
-  /** Views, triggers and stored routines re-created in the database, owned by the importing user. */
+  /** Views, triggers and stored routines re-created in the database, owned by `owner`. */
   readonly views?: number;
   readonly triggers?: number;
   readonly routines?: number;
+  /**
+   * The locked account (`user@host`) that owns the database's views, triggers and routines and can reach that
+   * database only; absent when the dump had none.
+   */
+  readonly owner?: string;
   /**
    * How the import was kept inside its database: `user` when it ran as a temporary database user with rights
    * on that database only (the server enforces it), `guard` when the configured user could not create one and
@@ -319,6 +334,12 @@ export interface ImportResult {
 /** The privileges of the temporary import user, on the scratch database only: everything but EVENT and GRANT. */
 const IMPORT_PRIVILEGES =
   'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER';
+
+/**
+ * The privileges of a database's owner account, on that database only: what the import itself may do there. Not
+ * EVENT (an event would run unattended as the owner, and blocks a later replace), never GRANT OPTION.
+ */
+const OWNER_PRIVILEGES = IMPORT_PRIVILEGES;
 
 interface ImportUser {
   readonly user: string;
@@ -353,12 +374,128 @@ async function createImportUser(
   return { user, host, password };
 }
 
+/** A database name as GRANT reads it: `_` and `%` are wildcards there, so they are escaped to name one database. */
+const grantScope = (database: string): string => `${ident(database.replace(/[_%]/g, '\\$&'))}.*`;
+
+/**
+ * The account that owns a database's views, triggers and routines: one per database name (the same one again when
+ * the database is replaced), `lifeboat_def_` and 16 hex digits of the name's SHA-256 (29 characters: MySQL 5.7
+ * allows 32).
+ */
+export function ownerAccount(database: string): { readonly user: string; readonly host: string } {
+  return {
+    user: `lifeboat_def_${createHash('sha256').update(database).digest('hex').slice(0, 16)}`,
+    host: 'localhost',
+  };
+}
+
+interface Owner {
+  readonly user: string;
+  readonly host: string;
+  /** As a DEFINER clause wants it: `` `user`@`host` ``. */
+  readonly definer: string;
+}
+
+/** Whether SHOW GRANTS lists USAGE on `*.*` and exactly OWNER_PRIVILEGES on `database`, no GRANT OPTION, nothing else. */
+function grantsAreOwn(out: string, database: string): boolean {
+  const wanted = new Set(OWNER_PRIVILEGES.split(', '));
+  let own = false;
+  for (const [line = ''] of rows(out)) {
+    const m = /^GRANT (.+?) ON (\S+) TO (.+)$/.exec(line);
+    if (!m || /GRANT OPTION/i.test(m[3]!)) return false;
+    if (m[2] === '*.*' && m[1] === 'USAGE') continue;
+    const privileges = m[1]!.split(/,\s*/);
+    if (m[2] !== grantScope(database) || privileges.length !== wanted.size) return false;
+    if (!privileges.every((p) => wanted.has(p))) return false;
+    own = true;
+  }
+  return own;
+}
+
+/**
+ * Makes sure the owner account of `database` exists, is locked (`ACCOUNT LOCK`: no one can log in as it, whatever
+ * its password) and has OWNER_PRIVILEGES on `database` and no other right; and that the configured user can make
+ * it the DEFINER of objects (SUPER or SET USER on MariaDB, SET_USER_ID or SET_ANY_DEFINER on MySQL), tried on the
+ * scratch database. An account left from an earlier import into this name is reused (and locked again); one whose
+ * rights someone widened is put back to these. Null when any of it cannot be done (no CREATE USER or GRANT
+ * OPTION, no SET USER, a server before MariaDB 10.4 or MySQL 5.7.6): the dump may then hold no stored code.
+ *
+ * The import user cannot make objects owned by it (it may not set a DEFINER), so nothing the dump makes runs as
+ * the owner before the swap.
+ */
+async function ensureOwner(
+  q: (sql: string, db?: string) => Promise<string>,
+  database: string,
+  scratch: string,
+): Promise<Owner | null> {
+  const { user, host } = ownerAccount(database);
+  const account = `${literal(user)}@${literal(host)}`;
+  const owner: Owner = { user, host, definer: `${ident(user)}@${ident(host)}` };
+  const grant = `GRANT ${OWNER_PRIVILEGES} ON ${grantScope(database)} TO ${account};`;
+  // SHOW GRANTS for another account takes SELECT on the mysql database; without it there is no owner.
+  const show = `SHOW GRANTS FOR ${account};`;
+  try {
+    let shown = await q(
+      `CREATE USER IF NOT EXISTS ${account} ACCOUNT LOCK;\nALTER USER ${account} ACCOUNT LOCK;\n${grant}\n${show}`,
+    );
+    if (!grantsAreOwn(shown, database)) {
+      // Someone gave it more: take everything back (global, database, table, column and routine rights).
+      shown = await q(`REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account};\n${grant}\n${show}`);
+      // Roles and proxy rights are not taken back by that; an account holding them is not used.
+      if (!grantsAreOwn(shown, database)) return await giveUp();
+    }
+    const probe = ident(`lb_probe_${randomBytes(4).toString('hex')}`);
+    await q(
+      `CREATE DEFINER=${owner.definer} PROCEDURE ${probe}() BEGIN END;\nDROP PROCEDURE ${probe};`,
+      scratch,
+    );
+    return owner;
+  } catch {
+    return giveUp();
+  }
+
+  async function giveUp(): Promise<null> {
+    await releaseOwner(q, owner, database, null).catch(() => undefined);
+    return null;
+  }
+}
+
+/**
+ * Takes back the owner's rights on the scratch copy (when `scratch` is given: REVOKE fails on a grant never made),
+ * and drops the owner when nothing in `database` is owned by it (a failed import into a new name, a dump without
+ * stored code), so an account exists only while it owns something. Lifeboat puts objects owned by it in that
+ * database alone, and the account can reach no other.
+ */
+async function releaseOwner(
+  q: (sql: string, db?: string) => Promise<string>,
+  owner: Owner,
+  database: string,
+  scratch: string | null,
+): Promise<void> {
+  const account = `${literal(owner.user)}@${literal(owner.host)}`;
+  const who = literal(`${owner.user}@${owner.host}`);
+  const db = literal(database);
+  const used = (
+    await q(
+      (scratch ? `REVOKE ALL PRIVILEGES ON ${grantScope(scratch)} FROM ${account};\n` : '') +
+        `SELECT (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ${db} AND DEFINER = ${who})` +
+        ` + (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ${db} AND DEFINER = ${who})` +
+        ` + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ${db} AND DEFINER = ${who})` +
+        ` + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${db} AND DEFINER = ${who});`,
+    )
+  ).trim();
+  if (used === '0') await q(`DROP USER IF EXISTS ${account};`);
+}
+
 /**
  * Imports a gzip'd mysqldump by streaming it through gunzip and the dump guard into the `mariadb`/`mysql`
  * client, with progress by compressed bytes. Always into a scratch database first, as a temporary user that
  * can reach that database only (when the configured user may create one), with the client's own commands
  * switched off; then the result is moved into place: into a new database by default, or, with `replace`, into
- * the existing one through a swap that leaves it exactly as it was when anything fails (see swap.ts).
+ * the existing one through a swap that leaves it exactly as it was when anything fails (see swap.ts). Its views,
+ * triggers and routines end up owned by the database's locked owner account (`ownerAccount`), so they run with
+ * rights on that database only, whoever sets them off; where that account cannot be had, a dump with any of them
+ * is refused.
  */
 export async function importDatabase(options: {
   readonly archive: string;
@@ -407,6 +544,8 @@ export async function importDatabase(options: {
   let rewritten = false;
   let report: DumpGuardReport | null = null;
   let importer: ImportUser | null = null;
+  let owner: Owner | null = null;
+  let ownerOnScratch = false;
   await query(`CREATE DATABASE ${ident(scratch)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
   try {
     importer = await createImportUser(
@@ -414,6 +553,8 @@ export async function importDatabase(options: {
       scratch,
       me.includes('@') ? me.slice(me.lastIndexOf('@') + 1) : 'localhost',
     );
+    // Without a confined import user the guard refuses stored code anyway (strict mode).
+    if (importer) owner = await ensureOwner(settle, database, scratch);
     const as: DbConnection = importer ? { ...conn, user: importer.user, password: importer.password } : conn;
     try {
       await runClient(as, {
@@ -441,6 +582,7 @@ export async function importDatabase(options: {
           }
           const guard = dumpGuard({
             mode: importer ? 'confined' : 'strict',
+            storedCode: owner !== null,
             server: { mariadb, version: versionNumber(version), sqlMode },
           });
           report = guard.report;
@@ -486,7 +628,22 @@ export async function importDatabase(options: {
       }
     }
     if (signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
-    const moved = await promote(settle, { scratch, target: database, existing, suffix });
+    if (owner) {
+      // The owner's objects are proved on the scratch copy before they go into the target (swap.ts, step 1),
+      // and CREATE VIEW checks that a view's owner may run the functions it calls: so the owner has the same
+      // rights on the copy until it is gone. Only now: the import user, and with it the dump, is gone already.
+      ownerOnScratch = true;
+      await settle(`GRANT ${OWNER_PRIVILEGES} ON ${grantScope(scratch)} TO ${owner.definer};`);
+    }
+    const moved = await promote(settle, {
+      scratch,
+      target: database,
+      existing,
+      suffix,
+      owner: owner?.definer ?? null,
+    });
+    if (owner) await releaseOwner(settle, owner, database, scratch).catch(() => undefined);
+    const coded = moved.views + moved.triggers + moved.routines > 0;
     const own = (report as DumpGuardReport | null)?.ownDatabase;
     return {
       database,
@@ -496,11 +653,15 @@ export async function importDatabase(options: {
       views: moved.views,
       triggers: moved.triggers,
       routines: moved.routines,
+      ...(owner && coded ? { owner: `${owner.user}@${owner.host}` } : {}),
       confinement: importer ? 'user' : 'guard',
       ...(own ? { dumpDatabase: own } : {}),
     };
   } catch (e) {
     await settle(`DROP DATABASE IF EXISTS ${ident(scratch)};`).catch(() => undefined);
+    if (owner) {
+      await releaseOwner(settle, owner, database, ownerOnScratch ? scratch : null).catch(() => undefined);
+    }
     throw e;
   }
 }

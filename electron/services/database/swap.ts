@@ -4,7 +4,17 @@ import { LifeboatError } from '../errors';
 /**
  * Moving an imported scratch database into its target: base tables by RENAME TABLE, and the objects RENAME
  * cannot move (views, triggers, stored procedures and functions) re-created from the server's own definitions,
- * owned by the importing user, views and routines with SQL SECURITY INVOKER.
+ * every one with `DEFINER` = the target's owner account (see mysql.ts): a locked account that can log in nowhere
+ * and has rights on the target database only.
+ *
+ * Who stored code runs as is the whole question. A trigger always runs as its definer; so does a view or routine
+ * with SQL SECURITY DEFINER, while one with INVOKER runs as whoever reads or calls it. So an object owned by the
+ * configured user (often root) hands root's rights to a dump's trigger whenever the site writes its table, and an
+ * INVOKER view or routine lends its caller's rights to the dump's code whenever an administrator uses it. Owned by
+ * the confined owner, with SQL SECURITY DEFINER forced on views and routines, the dump's code can reach its own
+ * database and nothing else, whoever sets it off; and a site user with fewer rights than the owner can still use
+ * the site's views and routines as it could where the dump came from. (INVOKER would be no safer: it confines the
+ * code only while the caller is confined.)
  *
  * What is atomic and what is not, when an existing database is replaced:
  *  1. Everything that can fail without touching the target happens first: the dump is imported into the
@@ -96,9 +106,17 @@ interface Definition {
   readonly statement: string;
 }
 
+/** The SHOW CREATE statement for an object; run inside `db`, so names in it come back unqualified. */
+const showCreateSql = (db: string, kind: Definition['kind'], name: string): string =>
+  `SHOW CREATE ${kind} ${ident(db)}.${ident(name)};`;
+
 async function showCreate(q: Query, db: string, kind: Definition['kind'], name: string): Promise<Definition> {
-  // Run inside `db` so names in it come back unqualified and resolve wherever the statement is run again.
-  const row = rows(await q(`SHOW CREATE ${kind} ${ident(db)}.${ident(name)};`, db))[0] ?? [];
+  return definition(await q(showCreateSql(db, kind, name), db), db, kind, name);
+}
+
+/** Reads SHOW CREATE output (the only rows `out` holds). */
+function definition(out: string, db: string, kind: Definition['kind'], name: string): Definition {
+  const row = rows(out)[0] ?? [];
   const statement = kind === 'VIEW' ? row[1] : row[2];
   if (!statement || statement === 'NULL') {
     throw new LifeboatError(
@@ -121,10 +139,10 @@ const CODE_HEAD = new RegExp(
 );
 
 /**
- * The definition as the importing user makes it: no DEFINER (so it is the importing user), views re-created
- * OR REPLACE with SQL SECURITY INVOKER (they then read with the reader's rights, never the importer's).
+ * The definition as the target's owner account holds it: `DEFINER=owner` in place of the dump's (or the import
+ * user's), views re-created OR REPLACE with SQL SECURITY DEFINER (routines get it by ALTER, see `promote`).
  */
-function reowned(def: Definition, db: string): string {
+function reowned(def: Definition, db: string, owner: string): string {
   if (def.kind === 'VIEW') {
     const m = VIEW_HEAD.exec(def.statement);
     // SHOW CREATE VIEW can qualify columns with the view's own database (`db`.`t`.`c`) even when run inside
@@ -135,10 +153,10 @@ function reowned(def: Definition, db: string): string {
       .join('')
       .split(`"${db}".`)
       .join('');
-    if (m) return `CREATE OR REPLACE ${m[1] ?? ''}SQL SECURITY INVOKER VIEW ${body}`;
+    if (m) return `CREATE OR REPLACE ${m[1] ?? ''}DEFINER=${owner} SQL SECURITY DEFINER VIEW ${body}`;
   } else {
     const m = CODE_HEAD.exec(def.statement);
-    if (m) return `CREATE ${m[1]} ${def.statement.slice(m[0].length)}`;
+    if (m) return `CREATE DEFINER=${owner} ${m[1]} ${def.statement.slice(m[0].length)}`;
   }
   throw new LifeboatError(
     'database',
@@ -146,19 +164,21 @@ function reowned(def: Definition, db: string): string {
   );
 }
 
-/** The definition without its DEFINER clause, for when the original definer cannot be set. */
-function withoutDefiner(def: Definition): string {
-  return def.statement.replace(
-    new RegExp(`^(CREATE\\s+(?:ALGORITHM\\s*=\\s*\\w+\\s+)?)${DEFINER}`, 'i'),
-    '$1',
-  );
-}
-
-/** Runs one CREATE statement (whose body may hold `;`) in `db`, under its own sql_mode. */
-async function create(q: Query, db: string, statement: string, sqlMode: string | null): Promise<void> {
+/**
+ * Runs one CREATE statement (whose body may hold `;`) in `db`, under its own sql_mode, with `before` and `after`
+ * (plain statements) in the same client call; resolves with the output.
+ */
+async function create(
+  q: Query,
+  db: string,
+  statement: string,
+  sqlMode: string | null,
+  before = '',
+  after = '',
+): Promise<string> {
   const delimiter = `;;lb${randomBytes(4).toString('hex')};;`; // the client keeps at most 15 characters
-  await q(
-    `${sqlMode !== null ? `SET SESSION sql_mode = ${literal(sqlMode)};\n` : ''}DELIMITER ${delimiter}\n${statement}\n${delimiter}\nDELIMITER ;\n`,
+  return q(
+    `${before}${sqlMode !== null ? `SET SESSION sql_mode = ${literal(sqlMode)};\n` : ''}DELIMITER ${delimiter}\n${statement}\n${delimiter}\nDELIMITER ;\n${after}`,
     db,
   );
 }
@@ -258,9 +278,14 @@ export async function promote(
     readonly target: string;
     readonly existing: boolean;
     readonly suffix: string;
+    /**
+     * The `DEFINER` of every view, trigger and routine made in the target (`` `user`@`host` ``): a locked
+     * account with rights on the target only. Null when there is none, and then the dump may hold none of them.
+     */
+    readonly owner: string | null;
   },
 ): Promise<Promoted> {
-  const { scratch, target, existing } = options;
+  const { scratch, target, existing, owner } = options;
   const inv = await inventory(q, scratch);
   if (inv.events.length > 0) {
     throw new LifeboatError(
@@ -274,28 +299,48 @@ export async function promote(
       'database',
       `The dump creates a stored ${odd.type.toLowerCase()} (${odd.name}), which Lifeboat does not import.`,
     );
+  const code = [
+    ...inv.triggers.map((t) => `trigger ${t.name}`),
+    ...inv.views.map((v) => `view ${v}`),
+    ...inv.routines.map((r) => `${r.type.toLowerCase()} ${r.name}`),
+  ];
+  if (owner === null && code.length > 0) {
+    // The guard refuses these already in that case; this is the second line.
+    throw new LifeboatError(
+      'database',
+      `The dump has stored code (${code.join(', ')}), which Lifeboat imports only when it can make it belong to a locked account that reaches "${target}" alone, and the configured user cannot.`,
+    );
+  }
+  const own = owner ?? ''; // used only when there is stored code, so never empty
 
-  // 1. Re-own every object in the scratch database: proves each definition before the target is touched.
+  // 1. Re-own every object in the scratch database: proves each definition before the target is touched (the
+  // owner has the same rights on the scratch copy meanwhile, see mysql.ts, as CREATE VIEW checks some of them).
   const views: { name: string; sql: string }[] = [];
   const triggers: { name: string; sql: string; mode: string | null }[] = [];
   const routines: { name: string; type: string; sql: string; mode: string | null }[] = [];
   for (const r of inv.routines) {
-    const def = await showCreate(q, scratch, r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE', r.name);
-    const sql = reowned(def, scratch);
-    await q(`DROP ${routineDrop(r.type)} ${ident(scratch)}.${ident(r.name)};`, scratch);
-    await create(q, scratch, sql, def.sqlMode);
-    await q(`ALTER ${routineDrop(r.type)} ${ident(r.name)} SQL SECURITY INVOKER;`, scratch);
-    routines.push({ name: r.name, type: r.type, sql, mode: def.sqlMode });
+    const kind = r.type === 'FUNCTION' ? 'FUNCTION' : 'PROCEDURE';
+    const def = await showCreate(q, scratch, kind, r.name);
+    // Read back after the ALTER, so the target gets owner and SQL SECURITY in one CREATE, never a moment without.
+    const out = await create(
+      q,
+      scratch,
+      reowned(def, scratch, own),
+      def.sqlMode,
+      `DROP ${routineDrop(r.type)} ${ident(scratch)}.${ident(r.name)};\n`,
+      `ALTER ${routineDrop(r.type)} ${ident(r.name)} SQL SECURITY DEFINER;\n${showCreateSql(scratch, kind, r.name)}\n`,
+    );
+    const made = definition(out, scratch, kind, r.name);
+    routines.push({ name: r.name, type: r.type, sql: reowned(made, scratch, own), mode: made.sqlMode });
   }
   for (const t of inv.triggers) {
     const def = await showCreate(q, scratch, 'TRIGGER', t.name);
-    const sql = reowned(def, scratch);
-    await q(`DROP TRIGGER ${ident(scratch)}.${ident(t.name)};`, scratch);
-    await create(q, scratch, sql, def.sqlMode);
+    const sql = reowned(def, scratch, own);
+    await create(q, scratch, sql, def.sqlMode, `DROP TRIGGER ${ident(scratch)}.${ident(t.name)};\n`);
     triggers.push({ name: t.name, sql, mode: def.sqlMode });
   }
   for (const v of inv.views) {
-    const sql = reowned(await showCreate(q, scratch, 'VIEW', v), scratch);
+    const sql = reowned(await showCreate(q, scratch, 'VIEW', v), scratch, own);
     await create(q, scratch, sql, null);
     views.push({ name: v, sql });
   }
@@ -311,17 +356,17 @@ export async function promote(
     views: [] as string[],
     routines: [] as { name: string; type: string }[],
   };
+  // Routines first: a view may call a stored function, and CREATE VIEW needs it to exist.
   const createAll = async (): Promise<void> => {
+    for (const r of routines) {
+      await create(q, target, r.sql, r.mode);
+      made.routines.push(r);
+    }
     for (const t of triggers) {
       await create(q, target, t.sql, t.mode);
       made.triggers.push(t.name);
     }
     await createViews(q, target, views, made.views);
-    for (const r of routines) {
-      await create(q, target, r.sql, r.mode);
-      made.routines.push(r);
-      await q(`ALTER ${routineDrop(r.type)} ${ident(r.name)} SQL SECURITY INVOKER;`, target);
-    }
   };
   const dropTriggers = async (db: string, names: readonly string[]): Promise<void> => {
     for (const n of names) await q(`DROP TRIGGER IF EXISTS ${ident(db)}.${ident(n)};`, db);
@@ -445,8 +490,11 @@ export async function promote(
       await q(drop, target);
       try {
         await create(q, target, def.statement, def.sqlMode);
-      } catch {
-        await create(q, target, withoutDefiner(def), def.sqlMode);
+      } catch (err) {
+        // Its original owner cannot be set: the confined owner then, never the configured user, whose rights
+        // the old code would gain.
+        if (owner === null) throw err;
+        await create(q, target, reowned(def, target, owner), def.sqlMode);
       }
     };
     if (tablesBack) {

@@ -264,6 +264,37 @@ describe('the dump guard keeps a dump inside its own database', () => {
   });
 });
 
+describe('the dump guard without an owner for stored code (storedCode: false)', () => {
+  const noOwner = { mode: 'confined' as const, storedCode: false };
+
+  it('refuses views, triggers and routines, in every form a dump writes them', async () => {
+    expect(await refuses('CREATE VIEW v AS SELECT 1;\n', noOwner)).toMatch(
+      /stored code \(view\).*locked account/,
+    );
+    expect(
+      await refuses(
+        'DELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`pantheon`@`%`*/ /*!50003 TRIGGER `tr` AFTER INSERT ON `t` FOR EACH ROW INSERT INTO precious.keep VALUES (666) */;;\n',
+        noOwner,
+      ),
+    ).toMatch(/Line 2 .*stored code \(trigger\)/);
+    expect(await refuses('DELIMITER ;;\nCREATE DEFINER=`x`@`%` PROCEDURE p() SELECT 1;;\n', noOwner)).toMatch(
+      /stored code \(procedure\)/,
+    );
+    expect(
+      await refuses('CREATE OR REPLACE SQL SECURITY INVOKER FUNCTION f() RETURNS int RETURN 1;\n', noOwner),
+    ).toMatch(/stored code \(function\)/);
+  });
+
+  it('still passes tables, data, and the rest of a confined import', async () => {
+    await passes(
+      'CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);\nUPDATE t SET x = 2;\nCREATE INDEX i ON t (x);\n',
+      noOwner,
+    );
+    // The default, in confined mode, is to let them through (the server and their owner confine them).
+    await passes('CREATE VIEW v AS SELECT 1;\n', { mode: 'confined' });
+  });
+});
+
 describe('the dump guard in strict mode (no restricted user could be made)', () => {
   const strict = { mode: 'strict' as const };
   it('still passes an ordinary dump', async () => {

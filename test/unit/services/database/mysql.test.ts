@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import * as mysql from '../../../../electron/services/database/mysql';
 import {
+  clientEnvironment,
   collationRewriter,
   defaultDatabaseName,
   parseDbUrl,
@@ -76,5 +77,20 @@ describe('database helpers', () => {
     expect(mysql.withPasswordFromEnv({ ...conn, password: '' }, { LIFEBOAT_DB_PASSWORD: 'a' }).password).toBe(
       '',
     );
+  });
+});
+
+describe('the client environment', () => {
+  it('keeps what the client needs and drops every secret of the parent', () => {
+    const env = clientEnvironment({
+      PATH: '/usr/bin',
+      HOME: '/home/me',
+      LC_ALL: 'C',
+      TERMINUS_MACHINE_TOKEN: 'tok-secret',
+      LIFEBOAT_DB_PASSWORD: 'pw',
+      MYSQL_PWD: 'pw2',
+      AWS_SECRET_ACCESS_KEY: 'k',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/home/me', LC_ALL: 'C' });
   });
 });
