@@ -14,7 +14,8 @@ beforeEach(async () => {
   target = join(root, 'deep', 'target');
   await mkdir(target, { recursive: true });
 });
-afterEach(() => rm(root, { recursive: true, force: true }));
+// node-tar may still finish writes it had started when an extraction fails: retry while they land.
+afterEach(() => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
 
 /** Every path under `dir`, relative. */
 async function tree(dir: string): Promise<string[]> {

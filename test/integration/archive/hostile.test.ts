@@ -42,7 +42,8 @@ beforeEach(async () => {
   for (let i = 0; i <= LEVELS; i++)
     await writeFile(join(root, ...levels.slice(0, i), 'secret.txt'), 'secret');
 });
-afterEach(() => rm(root, { recursive: true, force: true }));
+// node-tar may still finish writes it had started when an extraction fails: retry while they land.
+afterEach(() => rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
 
 /** Every path under `dir` with its kind, size and link count, never following links. */
 async function snapshot(dir: string, skip?: string): Promise<string[]> {
