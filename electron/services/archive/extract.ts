@@ -244,6 +244,8 @@ export async function extractTarGz(
   try {
     await pipeline(source, createGunzip({ chunkSize: 1 << 20 }), guard, unpack, { signal: options.signal });
   } catch (e) {
+    // Let the writes node-tar had already started land before the caller cleans the folder up.
+    await writesSettled(unpack);
     if (options.signal?.aborted)
       throw new LifeboatError('cancelled', `Extracting ${options.label} was cancelled.`);
     throw fatal ?? tarError(e, options.label, destRoot);
@@ -261,6 +263,19 @@ export async function extractTarGz(
     }
   }
   return { entries, bytes };
+}
+
+/**
+ * Waits (at most 5 s) until node-tar has no file operation in flight. A failed or aborted extraction rejects at
+ * once while writes it had started still complete, and a cleanup running meanwhile meets ENOTEMPTY or leaves
+ * their files behind. node-tar keeps the count under a private symbol; when a version has none, nothing waits.
+ */
+async function writesSettled(unpack: tar.Unpack): Promise<void> {
+  const pending = Object.getOwnPropertySymbols(unpack).find((s) => s.description === 'pending');
+  if (!pending) return;
+  const count = (): number => Number((unpack as unknown as Record<symbol, unknown>)[pending]) || 0;
+  for (let waited = 0; count() > 0 && waited < 5000; waited += 10)
+    await new Promise((r) => setTimeout(r, 10));
 }
 
 /** A failure from gunzip or node-tar as the engine's error, naming the archive (and the entry, when known). */
