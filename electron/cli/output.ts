@@ -76,8 +76,11 @@ export function progressWriter(
 }
 
 /** Pads columns of a table for the terminal. */
-export function table(rows: readonly (readonly string[])[]): string {
-  if (rows.length === 0) return '';
+export function table(input: readonly (readonly string[])[]): string {
+  if (input.length === 0) return '';
+  // Text from the API (site labels, domains) goes to a terminal: its control characters and escape
+  // sequences (which can set the clipboard or rewrite the screen) are shown, never obeyed.
+  const rows = input.map((r) => r.map(printable));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
     .map((r) =>
@@ -87,4 +90,10 @@ export function table(rows: readonly (readonly string[])[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** `text` with control characters (C0, DEL, C1; so every escape sequence) replaced by a visible mark. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }

@@ -940,10 +940,31 @@ export async function importIntoClone(options: {
     ? `refs/tags/${chosen.tag}`
     : `refs/remotes/${remote}/${chosen.ref.replace(/^refs\/remotes\/origin\//, '')}`;
   try {
+    // Checkout silently overwrites ignored files (a local wp-config, your uploads) unless told not to.
     if (options.checkout)
-      await git.raw(['checkout', '--quiet', '--no-recurse-submodules', '-b', branch, ref]);
+      await git.raw([
+        'checkout',
+        '--quiet',
+        '--no-recurse-submodules',
+        '--no-overwrite-ignore',
+        '-b',
+        branch,
+        ref,
+      ]);
     else await git.raw(['branch', branch, ref]);
   } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/would be overwritten by checkout/i.test(msg)) {
+      const files = msg
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !/^(error|hint|Please|Aborting)/i.test(l) && !l.includes(':'))
+        .slice(0, 5);
+      throw new LifeboatError(
+        'conflict',
+        `Checking out ${chosen.tag ?? chosen.ref} in ${clone} would overwrite files of yours that git ignores${files.length ? ` (${files.join(', ')})` : ''}; move them away or restore without checking out. Your clone was left as it was.`,
+      );
+    }
     throw gitError(e, `creating the branch ${branch} in your clone`);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BackupArchive, Element } from '@shared/models';
 import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
@@ -96,6 +96,18 @@ async function excludeFromGit(repo: string, patterns: readonly string[]): Promis
   await writeFile(file, `${current}${prefix}# Added by Lifeboat\n${missing.join('\n')}\n`);
 }
 
+/** Undoes the remote-tracking refs and tags a fetch adds to a repository (those it had stay). */
+async function refsUndo(repo: string): Promise<() => Promise<void>> {
+  const list = async (): Promise<string[]> =>
+    (await gitAt(repo).raw(['for-each-ref', '--format=%(refname)', 'refs/remotes', 'refs/tags']))
+      .split('\n')
+      .filter(Boolean);
+  const had = new Set(await list());
+  return async () => {
+    for (const ref of await list()) if (!had.has(ref)) await gitAt(repo).raw(['update-ref', '-d', ref]);
+  };
+}
+
 /** Moves a file or folder to a path verified to stay inside `root` without crossing a link. */
 async function placeInside(root: string, rel: string, from: string): Promise<string> {
   const to = await safePathInside(root, rel);
@@ -191,6 +203,7 @@ export async function assembleRestore(
 
     // 5. Apply. For an update these are the only changes to the existing folder, each with its undo.
     if (plan.update && repo && chosen && plan.branch) {
+      undo.push(await refsUndo(plan.path));
       await importIntoClone({
         restoredRepo: repo,
         clone: plan.path,
@@ -227,32 +240,49 @@ export async function assembleRestore(
       dbPlaced = placed;
     }
     if (hasCode && !plan.update) await excludeFromGit(final, ['/lifeboat.json', '/database/']);
+    // 6. Nothing in the tree may point outside it, however the archive built its links.
+    if (!plan.update) await assertNoEscapingLinks(final);
+
+    // 7. Your own clone, after every check of the restored tree: the branch (and the checkout, which git is
+    // told not to do over your ignored files) is undone if the import that follows fails.
     if (plan.request.intoRepo && repo !== null && chosen && plan.branch) {
+      const clone = plan.request.intoRepo;
+      const branch = plan.branch;
+      const before =
+        (
+          await gitAt(clone)
+            .raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])
+            .catch(() => '')
+        ).trim() || (await gitAt(clone).raw(['rev-parse', 'HEAD'])).trim();
+      undo.push(await refsUndo(clone));
       await importIntoClone({
         restoredRepo: plan.update ? repo : final,
-        clone: plan.request.intoRepo,
+        clone,
         chosen,
-        branch: plan.branch,
+        branch,
         checkout: plan.request.checkoutIntoRepo ?? false,
         remoteName: `pantheon-${plan.site.name}`.replace(/[^A-Za-z0-9_-]/g, '-'),
         ...sig,
       });
-      const clone = plan.request.intoRepo;
-      const branch = plan.branch;
-      if (!plan.request.checkoutIntoRepo) undo.push(() => gitAt(clone).raw(['branch', '-D', branch]));
+      undo.push(async () => {
+        if (plan.request.checkoutIntoRepo) await gitAt(clone).raw(['checkout', '--quiet', before]);
+        await gitAt(clone).raw(['branch', '-D', branch]);
+      });
     }
+    if (!plan.update && (await exists(plan.path)) && (await readdir(plan.path)).length > 0)
+      throw new LifeboatError(
+        'conflict',
+        `${plan.path} appeared while the restore ran; Lifeboat will not overwrite it.`,
+      );
 
-    // 6. Nothing in the tree may point outside it, however the archive built its links.
-    if (!plan.update) await assertNoEscapingLinks(final);
-
-    // 7. The database import, last of all the fallible steps: a failed import leaves no restore that looks
-    // complete (a new one is not in place yet, an update's moves are undone) and the downloads stay.
+    // 8. The database import, last of all the fallible steps: a failed import leaves no restore that looks
+    // complete (a new one is not in place yet, an update's moves are undone) and the downloads stay. Once it
+    // succeeded (a replace swapped the database) the few steps left are finished even if a cancel arrives now.
     let database: RestoreRecord['database'];
     if (dbArchive && dbPlaced) {
       database = { archive: `database/${dbArchive.filename}` };
       if (options.importDatabase) database = await options.importDatabase(dbPlaced);
     }
-    if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
 
     const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
     const record: RestoreRecord = {
@@ -314,7 +344,7 @@ export async function assembleRestore(
       await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
     }
 
-    // 8. A new restore appears in one rename: complete, or not at all.
+    // 9. A new restore appears in one rename: complete, or not at all.
     if (!plan.update) {
       if (await exists(plan.path)) await rmdir(plan.path);
       await rename(final, plan.path);

@@ -1,4 +1,4 @@
-import { lstat, mkdir, rename } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Element } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
@@ -11,6 +11,9 @@ import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
 import { archiveLabel, type RestoreDeps } from './plan';
 import type { RestoreContext } from './restore';
+
+/** The file that marks a download's staging folder as Lifeboat's own. */
+const STAGING_MARK = '.lifeboat-staging';
 
 /** One archive to save as it is (the designer's path), optionally with only some folders unpacked. */
 export interface DownloadRequest {
@@ -69,9 +72,16 @@ export async function downloadArchive(
   for (const p of [path, unpackTo])
     if (p && (await exists(p)))
       throw new LifeboatError('conflict', `${p} already exists; Lifeboat will not overwrite it.`);
+  const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
+  // Lifeboat marks its staging folder; one without the mark (or a link) is somebody else's and stays.
+  const st2 = staging ? await lstat(staging).catch(() => null) : null;
+  if (staging && st2 && (!st2.isDirectory() || !(await exists(join(staging, STAGING_MARK)))))
+    throw new LifeboatError(
+      'conflict',
+      `${staging} is in the way of Lifeboat's staging folder and is not one of its own; move it away.`,
+    );
   await mkdir(dir, { recursive: true });
   const lock = await acquireLock(`${path}.lock`, `A download of ${archive.filename}`);
-  const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
   try {
     const have = await partProgress(
       `${path}.part`,
@@ -96,10 +106,14 @@ export async function downloadArchive(
         if (!staging) return verifyGzip(reader, label, signal);
         await removeStaged(staging);
         await mkdir(staging, { recursive: true });
+        await writeFile(join(staging, STAGING_MARK), '');
         await extractTarGz(reader, staging, { label, include: req.include ?? [], freeSpace, signal });
       },
     });
-    if (staging && unpackTo) await rename(staging, unpackTo);
+    if (staging && unpackTo) {
+      await rm(join(staging, STAGING_MARK), { force: true });
+      await rename(staging, unpackTo);
+    }
     return { path, extractedTo: unpackTo, resumedBytes: r.resumedFrom };
   } catch (e) {
     if (staging) await removeStaged(staging);

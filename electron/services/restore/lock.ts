@@ -81,13 +81,20 @@ export async function acquireLock(path: string, what: string): Promise<HeldLock>
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = await lockHolder(path);
       if (holder) throw busy(holder);
-      // Stale (or unreadable half-written) lock: remove and try again; O_EXCL settles any race.
-      const raw = await readHolder(path);
+      let raw = await readHolder(path);
       if (raw === null) {
-        // Give a holder that is writing its record a moment before treating the file as garbage.
-        await new Promise((r) => setTimeout(r, 50));
-        if (await lockHolder(path)) throw busy((await lockHolder(path))!);
+        // A holder may be writing its record this very moment: give it that moment.
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await lockHolder(path);
+        if (now) throw busy(now);
+        raw = await readHolder(path);
       }
+      // Only a lock Lifeboat wrote, whose process is gone, is taken over; any other file of that name is not ours.
+      if (raw === null)
+        throw new LifeboatError(
+          'conflict',
+          `${path} is in the way of Lifeboat's lock file and is not one of its own; move it away.`,
+        );
       await rm(path, { force: true });
     }
   }

@@ -411,3 +411,76 @@ describe("an outside tester's findings", () => {
     await rm(join(root, 'afile'));
   });
 });
+
+describe("a second outside tester's findings", () => {
+  it('--into-repo --checkout never overwrites files of yours that git ignores; the clone is left as it was', async () => {
+    expect((await cli('code', ['--branch', 'one'])).code).toBe(0);
+    const restored = join(target, 'acme-blog-live');
+    const tag = (
+      await run('git', ['describe', '--tags', '--exact-match', 'HEAD'], { cwd: restored })
+    ).stdout.trim();
+    const tracked = (await run('git', ['ls-tree', '--name-only', tag], { cwd: restored })).stdout
+      .split('\n')
+      .find((n) => n.endsWith('.php'))!;
+    const clone = join(root, 'clone');
+    const g = (...args: string[]) =>
+      run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: clone }).then((r) =>
+        r.stdout.trim(),
+      );
+    await run('git', ['clone', '-q', restored, clone]);
+    await g('checkout', '-q', '--orphan', 'mine');
+    await g('rm', '-rfq', '.');
+    await writeFile(join(clone, 'mine.txt'), 'mine');
+    await g('add', 'mine.txt');
+    await g('commit', '-qm', 'mine');
+    await writeFile(join(clone, '.git', 'info', 'exclude'), `${tracked}\n`);
+    await writeFile(join(clone, tracked), 'MY LOCAL SECRET');
+    const refs = await g('for-each-ref');
+    const r = await cli(
+      'code',
+      ['--branch', 'two', '--into-repo', clone, '--checkout'],
+      join(root, 'second'),
+    );
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('would overwrite files of yours that git ignores');
+    expect(await readFile(join(clone, tracked), 'utf8')).toBe('MY LOCAL SECRET');
+    expect(await g('branch', '--show-current')).toBe('mine');
+    expect(await g('for-each-ref')).toBe(refs);
+    await rm(join(root, 'second'), { recursive: true, force: true });
+    await rm(clone, { recursive: true, force: true });
+  });
+
+  it('download --include leaves a folder of yours named like its staging folder, and a file named like its lock', async () => {
+    const token = sandbox.accounts.find((a) => a.email === DANA)!.machineToken;
+    const dl = join(root, 'dl');
+    const client = (await import('../../helpers/sandbox')).clientFor(sandbox, DANA);
+    const site = await client.getSite('acme-blog');
+    const [latest] = await client.listBackupSets(site, 'live');
+    const name = latest!.archives.files!.filename;
+    await mkdir(join(dl, `${name.replace(/\.tar\.gz$/, '')}.lifeboat-staging`), { recursive: true });
+    await writeFile(join(dl, `${name.replace(/\.tar\.gz$/, '')}.lifeboat-staging`, 'notes.txt'), 'my notes');
+    const args = [
+      '--api-url',
+      sandbox.apiUrl,
+      '--machine-token',
+      token,
+      'download',
+      'acme-blog.live',
+      '--element',
+      'files',
+      '--to',
+      dl,
+    ];
+    const r = await lifeboat([...args, '--include', '2024/**']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain('is not one of its own');
+    expect(
+      await readFile(join(dl, `${name.replace(/\.tar\.gz$/, '')}.lifeboat-staging`, 'notes.txt'), 'utf8'),
+    ).toBe('my notes');
+    await writeFile(join(dl, `${name}.lock`), 'mine');
+    const l = await lifeboat(args);
+    expect(l.code).toBe(7);
+    expect(await readFile(join(dl, `${name}.lock`), 'utf8')).toBe('mine');
+    await rm(dl, { recursive: true, force: true });
+  });
+});
