@@ -613,7 +613,12 @@ if (isEntry || process.env.LIFEBOAT_CLI_ENTRY === '1') {
     setTimeout(() => process.exit(EXIT.error), 2000).unref();
   };
   process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
+  // A promise nobody awaited failed: say so (redacted) but let the command finish and clean up; killing it
+  // two seconds later could stop an update half way through undoing itself.
+  process.on('unhandledRejection', (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`lifeboat: warning: an internal operation failed: ${redact(message)}\n`);
+  });
   void main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
