@@ -178,7 +178,16 @@ export async function assembleRestore(
       await rm(final, { recursive: true, force: true });
       if (repo && chosen && plan.branch) {
         await rename(repo, final);
-        await createBranch(final, plan.branch, chosen.ref, { checkout: true, ...sig });
+        const branch = plan.branch;
+        await createBranch(final, branch, chosen.ref, { checkout: true, ...sig }).catch((e: unknown) => {
+          // Only the archive can have it (the plan checked master and the multidevs): say so, not the staging path.
+          if (e instanceof LifeboatError && e.code === 'conflict')
+            throw new LifeboatError(
+              'conflict',
+              `The code archive already has a branch "${branch}"; choose another branch name. Nothing was put in place, and the downloads are kept.`,
+            );
+          throw e;
+        });
       } else {
         await mkdir(final, { recursive: true });
       }
