@@ -139,6 +139,23 @@ export const noBackslashUseDump = (other: string): Buffer =>
     `SET sql_mode='NO_BACKSLASH_ESCAPES';\nCREATE TABLE \`n\` (\`x\` text);\nINSERT INTO \`n\` VALUES ('a\\'); USE \`${other}\`; DROP TABLE \`t\`; -- ');\n`,
   );
 
+/**
+ * The outside tester's dump: after `DELIMITER //`, one client statement holding three server statements (the
+ * client sends `;` on and the server runs all of them), the last two reaching into `other`.
+ */
+export const multiStatementDump = (other: string, table: string): Buffer =>
+  sqlGz(
+    `CREATE TABLE t (a int);\nDELIMITER //\nINSERT INTO t VALUES (1); USE ${other}; DROP TABLE ${table}//\nDELIMITER ;\n`,
+  );
+
+/** A plain dump of `rows` single-row INSERTs (autocommitted one by one), slow enough to cancel midway. */
+export const slowDump = (rows: number): Buffer => {
+  const lines = ['CREATE TABLE `slow` (`id` int PRIMARY KEY, `s` varchar(40));'];
+  for (let i = 1; i <= rows; i++)
+    lines.push(`INSERT INTO \`slow\` VALUES (${i},'row ${i} ${(i * 7919) % 10007}');`);
+  return sqlGz(`${lines.join('\n')}\n`);
+};
+
 /** Reads another database's table into the dump's own: only a copy, but not this dump's business. */
 export const crossDatabaseReadDump = (other: string): Buffer =>
   sqlGz(`${table}INSERT INTO \`t\` SELECT * FROM \`${other}\`.\`t\`;\n`);

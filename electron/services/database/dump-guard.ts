@@ -106,6 +106,8 @@ type Verdict =
       claim?: string;
       definers?: number;
       effects?: (guard: Guard) => void;
+      /** CREATE TRIGGER/PROCEDURE/FUNCTION: its body may hold `;` (see `Body`). */
+      program?: boolean;
     };
 
 const MARKER = Buffer.from('/*M!999999\\- enable the sandbox mode */');
@@ -230,6 +232,12 @@ class Guard extends Transform {
   private cond: { runs: boolean } | null = null;
   private delimiter: Buffer = Buffer.from(';');
   private delimIdent = false;
+  /** The delimiter is not `;`: the client then sends `;` to the server, which splits statements there. */
+  private splitsAtSemicolon = false;
+  /** The client has the start of a statement (up to its delimiter); it reads no DELIMITER line until it ends. */
+  private clientOpen = false;
+  /** Inside a stored program's definition: where its body ends. */
+  private body: Body | null = null;
   private lineNo = 1;
   private linePos = 0;
   private cur: Buffer = Buffer.alloc(0);
@@ -422,7 +430,10 @@ class Guard extends Transform {
             const len = base + j - this.quoteStart - 1;
             const raw = len <= 512 ? d.toString('utf8', this.quoteStart - base + 1, j) : null;
             this.token(ident ? T.Ident : T.Str, raw, raw, this.quoteStart, base + j + 1);
-          } else this.prevIdent = ident;
+          } else {
+            this.prevIdent = ident;
+            if (this.body && this.runs()) this.body.token(ident ? '`' : "'");
+          }
           i = j + 1;
           break;
         }
@@ -464,7 +475,7 @@ class Guard extends Transform {
     const d0 = delim[0]!;
     const fast = !this.strict;
     while (i < n) {
-      if (fast && this.head === null && this.inStmt) {
+      if (fast && this.head === null && this.inStmt && this.body === null) {
         // Inside a statement already judged: skip what cannot change the lexer's state (digits, commas,
         // parentheses, most letters) in a tight loop; stop at anything else, and at the start of a word that
         // could be a forbidden one.
@@ -500,10 +511,24 @@ class Guard extends Transform {
           if (d.subarray(i, n).equals(delim.subarray(0, n - i))) return -(i + 1);
         } else if (delim.length === 1 || d.subarray(i, i + delim.length).equals(delim)) {
           this.endStatement(base + i + delim.length);
+          this.clientOpen = false;
           this.lineBlank = false;
           i += delim.length;
           continue;
         }
+      }
+      if (c === 0x3b && this.splitsAtSemicolon && this.inStmt && (this.cond === null || this.cond.runs)) {
+        // The client sends this `;` on with the rest of its statement and the server, which runs several
+        // statements at once, ends a statement here: judge what follows as a statement of its own. Only a
+        // stored program's body holds `;` inside itself, up to its last END.
+        if (this.body && !this.body.semicolon()) {
+          i++;
+          continue;
+        }
+        this.endStatement(base + i + 1);
+        this.lineBlank = false;
+        i++;
+        continue;
       }
       if (c === 0x0a) {
         this.lineBlank = true;
@@ -561,7 +586,7 @@ class Guard extends Transform {
       if (c === 0)
         this.refuse(this.lineAt(base + i), 'holds a NUL byte outside a string, which no dump writes');
       // Something the server will see: a statement starts here if none is open.
-      if (!this.inStmt && this.lineBlank && (c === 0x64 || c === 0x44)) {
+      if (!this.clientOpen && !this.inStmt && this.lineBlank && (c === 0x64 || c === 0x44)) {
         // DELIMITER is handled by the client on a line of its own, before any lexing.
         const r = this.delimiterCommand(d, base, i, final);
         if (r !== 0) return r;
@@ -599,6 +624,7 @@ class Guard extends Transform {
           this.vars.clear();
           this.varsTainted = true;
           this.prevIdent = false;
+          if (this.body && this.runs()) this.body.token('@');
         }
         i = j;
         continue;
@@ -611,10 +637,18 @@ class Guard extends Transform {
           this.lineAt(base + i),
           `names an object in another database (…${around}…), which Lifeboat does not import without a restricted database user`,
         );
-      } else this.prevIdent = false;
+      } else {
+        this.prevIdent = false;
+        if (this.body && this.runs()) this.body.token(String.fromCharCode(c));
+      }
       i++;
     }
     return i;
+  }
+
+  /** Whether the server sees what is being lexed (outside conditional comments, or in one it runs). */
+  private runs(): boolean {
+    return this.cond === null || this.cond.runs;
   }
 
   /** `DELIMITER x` at the start of a line: returns 0 if it is not one, else where scanning continues. */
@@ -625,16 +659,22 @@ class Guard extends Transform {
       return 0;
     const nl = d.indexOf(0x0a, i);
     if (nl < 0 && !final) return -(i + 1);
-    const arg = d.toString('latin1', i + 9, nl < 0 ? n : nl).trim();
+    // As the client reads it: leading white space skipped, then everything up to a space or the line's end,
+    // so `DELIMITER //\r\n` (a CRLF file) sets `//\r` and the client ends statements only at `//\r`.
+    const line = d.toString('latin1', i + 9, nl < 0 ? n : nl).replace(/^\s+/, '');
+    const sp = line.indexOf(' ');
+    const arg = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp);
     // The client keeps at most 15 characters of a delimiter; a longer one would split statements elsewhere.
-    if (!/^(?!--|\/\*)[^\s\\'"`#]{1,15}$/.test(arg)) {
+    if (!/^(?!--|\/\*)[^\s\\'"`#]+\r?$/.test(arg) || arg.length > 15 || !/^[ \t\r]*$/.test(rest)) {
       this.refuse(
         this.lineAt(base + i),
-        `sets a statement delimiter Lifeboat does not accept (DELIMITER ${short(arg, 20)})`,
+        `sets a statement delimiter Lifeboat does not accept (DELIMITER ${short(line, 20)})`,
       );
     }
     this.delimiter = Buffer.from(arg, 'latin1');
     this.delimIdent = this.delimiter.some((b) => IDENT[b] === 1 || QUIET[b] !== 0);
+    this.splitsAtSemicolon = !(this.delimiter.length === 1 && this.delimiter[0] === 0x3b);
     return nl < 0 ? n : nl;
   }
 
@@ -651,6 +691,7 @@ class Guard extends Transform {
       return;
     }
     this.prevIdent = !(first >= 0x30 && first <= 0x39);
+    if (this.body && this.runs()) this.body.token(len <= 16 ? d.toString('latin1', i, j).toUpperCase() : '?');
     if (len >= 6 && len <= 10 && FORBIDDEN_FIRST.has(first & 0xdf)) {
       const up = d.toString('latin1', i, j).toUpperCase();
       const why = FORBIDDEN.get(up);
@@ -664,6 +705,7 @@ class Guard extends Transform {
   private begin(i: number, base: number): void {
     if (this.inStmt) return;
     this.inStmt = true;
+    this.clientOpen = true;
     this.stmtStart = base + i;
     this.stmtLine = this.lineAt(base + i);
     this.head = [];
@@ -689,6 +731,8 @@ class Guard extends Transform {
   private endStatement(delimEnd: number): void {
     if (!this.inStmt) return;
     if (this.head) this.decide(this.evaluate(this.head, true));
+    this.body?.end();
+    this.body = null;
     const v = this.decided;
     if (v && v.k === 'blank') {
       this.blanks.push([this.stmtStart, delimEnd]);
@@ -700,12 +744,14 @@ class Guard extends Transform {
     this.decided = null;
     this.holdAt = -1;
     this.prevIdent = false;
+    this.body = null;
   }
 
   private decide(v: Verdict): void {
     if (v.k === 'more') this.refuse(this.stmtLine, `has an incomplete statement (${this.snippet()})`);
     if (v.k === 'refuse') this.refuse(this.stmtLine, v.why);
     const head = this.head!;
+    const snippet = v.program ? this.snippet() : '';
     if (this.strict) this.strictDots(head, v.blanks ?? []);
     if (v.claim !== undefined) this.report.ownDatabase = v.claim;
     if (v.kind === 'other') this.preamble = false;
@@ -716,6 +762,10 @@ class Guard extends Transform {
       // From here on the statement streams through; only quotes, comments and a few words are watched.
       this.head = null;
       this.holdAt = -1;
+      if (v.program) {
+        const line = this.stmtLine;
+        this.body = new Body(head, (why) => this.refuse(line, `${why} (${short(snippet, 40)})`));
+      }
       const last = head.at(-1);
       this.prevIdent =
         !!last && (last.type === T.Ident || (last.type === T.Word && !/^\d/.test(last.raw ?? '')));
@@ -988,7 +1038,8 @@ class Guard extends Transform {
           if (!h[k + 2]) return more;
           k += w(k + 1) === 'NOT' ? 3 : 2;
         }
-        return ok(this.named(h, k, ended, more));
+        const v = ok(this.named(h, k, ended, more));
+        return v.k === 'ok' && w0 === 'CREATE' && kind !== 'VIEW' ? { ...v, program: true } : v;
       }
       case 'EVENT':
         return {
@@ -1190,6 +1241,215 @@ class Guard extends Transform {
         for (const [key, val] of vars) g.vars.set(key, val);
       },
     };
+  }
+}
+
+/** Header words of a stored program (between its name and its body), outside parentheses. */
+const PROGRAM_HEADER = new Set([
+  'BEFORE',
+  'AFTER',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'FOR',
+  'EACH',
+  'ROW',
+  'COMMENT',
+  'SQL',
+  'NOT',
+  'DETERMINISTIC',
+  'CONTAINS',
+  'NO',
+  'READS',
+  'MODIFIES',
+  'DATA',
+  'SECURITY',
+  'DEFINER',
+  'INVOKER',
+  'UNSIGNED',
+  'SIGNED',
+  'ZEROFILL',
+  'PRECISION',
+  'BINARY',
+  'ASCII',
+  'UNICODE',
+  'VARYING',
+  'NATIONAL',
+  'LONG',
+]);
+/** Header words followed by a name (a table, a trigger, a type, a character set). */
+const PROGRAM_HEADER_NAMED = new Map([
+  ['ON', 1],
+  ['FOLLOWS', 1],
+  ['PRECEDES', 1],
+  ['RETURNS', 1],
+  ['CHARSET', 1],
+  ['COLLATE', 1],
+  ['LANGUAGE', 1],
+  ['CHARACTER', 2],
+]);
+/** What may follow the END of each block (END IF, END LOOP…). */
+const END_OF: Record<string, string> = {
+  IF: 'IF',
+  CASE_S: 'CASE',
+  LOOP: 'LOOP',
+  REPEAT_UNTIL: 'REPEAT',
+  WHILE_DO: 'WHILE',
+  FOR_DO: 'FOR',
+};
+
+/**
+ * Follows a stored program's body (CREATE TRIGGER/PROCEDURE/FUNCTION) to its last END, so that a `;` after it,
+ * which the server takes as the end of the definition, is seen as such. Counts BEGIN/IF/CASE/LOOP/REPEAT/WHILE/
+ * FOR … END blocks, taking BEGIN/IF/LOOP/REPEAT/WHILE/FOR as blocks only at the start of a statement (IF( and
+ * REPEAT( are functions, begin and end may be names) and CASE everywhere (an expression ends with END too).
+ * It never counts a block the server does not open: when it misses one, an END comes too early and the
+ * statement is refused, or what follows is judged as statements of their own; either way nothing is let by.
+ */
+class Body {
+  private header = true;
+  private take = 0;
+  private paren = 0;
+  private readonly stack: string[] = [];
+  private atStart = false;
+  private afterEnd: string | null = null;
+  /** 0: no handler; 1: after HANDLER; 2: a condition expected; 3: a condition read. */
+  private handler = 0;
+  /** The last token was a word at the start of a statement (a label, if `:` follows): what it did. */
+  private last: { pushed: boolean; popped: string | null; afterEnd: string | null } | null = null;
+
+  constructor(
+    head: readonly Token[],
+    private readonly fail: (why: string) => never,
+  ) {
+    for (const t of head) {
+      if (t.type === T.Punct && t.text === '(' && t.runs) this.paren++;
+      if (t.type === T.Punct && t.text === ')' && t.runs) this.paren--;
+    }
+  }
+
+  /** A token the server sees: an upper-cased word, a punctuation mark, or ` (name) ' (string) @ (variable). */
+  token(t: string): void {
+    if (this.header) {
+      if (t === '(' || t === ')') {
+        this.paren += t === '(' ? 1 : -1;
+        return;
+      }
+      if (this.paren > 0 || t === "'") return;
+      if (this.take > 0) {
+        this.take--;
+        return;
+      }
+      if (t === '.') {
+        this.take = 1;
+        return;
+      }
+      const named = PROGRAM_HEADER_NAMED.get(t);
+      if (named !== undefined) {
+        this.take = named;
+        return;
+      }
+      if (PROGRAM_HEADER.has(t)) return;
+      this.header = false;
+      this.atStart = true;
+    }
+    let start = this.atStart;
+    this.atStart = false;
+    const last = this.last;
+    this.last = null;
+    if (this.afterEnd !== null) {
+      const expected = this.afterEnd;
+      this.afterEnd = null;
+      if (t === expected) return;
+    }
+    if (this.handler === 1) {
+      if (t === 'FOR') this.handler = 2;
+      return;
+    }
+    if (this.handler === 2) {
+      if (t !== 'SQLSTATE' && t !== 'VALUE' && t !== 'NOT') this.handler = 3;
+      return;
+    }
+    if (this.handler === 3) {
+      if (t === ',') {
+        this.handler = 2;
+        return;
+      }
+      this.handler = 0;
+      start = true;
+    }
+    const top = this.stack.at(-1);
+    const push = (kind: string, next = false): void => {
+      this.stack.push(kind);
+      this.atStart = next;
+      this.last = { pushed: true, popped: null, afterEnd: null };
+    };
+    switch (t) {
+      case ':':
+        // `label:` — the word before was a label, not a block of its own.
+        if (last) {
+          if (last.pushed) this.stack.pop();
+          if (last.popped !== null) this.stack.push(last.popped);
+          this.afterEnd = null;
+          this.atStart = true;
+        }
+        return;
+      case 'BEGIN':
+      case 'LOOP':
+      case 'REPEAT':
+        if (start) return push(t, true);
+        break;
+      case 'IF':
+      case 'WHILE':
+      case 'FOR':
+        if (start) return push(t);
+        break;
+      case 'CASE':
+        return push(start ? 'CASE_S' : 'CASE_E');
+      case 'DO':
+        if (top === 'WHILE' || top === 'FOR') {
+          this.stack[this.stack.length - 1] = `${top}_DO`;
+          this.atStart = true;
+        }
+        return;
+      case 'THEN':
+      case 'ELSE':
+        if (top === 'IF' || top === 'CASE_S') this.atStart = true;
+        return;
+      case 'UNTIL':
+        if (top === 'REPEAT') this.stack[this.stack.length - 1] = 'REPEAT_UNTIL';
+        return;
+      case 'HANDLER':
+        this.handler = 1;
+        return;
+      case 'END':
+        if (start || top === 'CASE_E' || top === 'REPEAT_UNTIL') {
+          const popped = this.stack.pop();
+          if (popped === undefined)
+            this.fail('has stored code with an END Lifeboat cannot match to its block');
+          this.afterEnd = END_OF[popped] ?? null;
+          this.last = start ? { pushed: false, popped, afterEnd: this.afterEnd } : null;
+          return;
+        }
+        break;
+    }
+    if (start) this.last = { pushed: false, popped: null, afterEnd: null };
+  }
+
+  /** A `;` the server sees: true when it ends the definition (outside any block), false inside its body. */
+  semicolon(): boolean {
+    if (this.stack.length === 0) return true;
+    this.atStart = true;
+    this.afterEnd = null;
+    this.handler = 0;
+    this.last = null;
+    return false;
+  }
+
+  /** The end of the statement: every block must be closed. */
+  end(): void {
+    if (this.stack.length > 0)
+      this.fail('has stored code whose BEGIN … END blocks Lifeboat cannot follow to their end');
   }
 }
 

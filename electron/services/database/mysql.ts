@@ -216,6 +216,9 @@ async function runClient(
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
   });
+  // Handled from the start: a cancel (or a failed spawn) rejects it while the feed is still running, and it is
+  // only awaited after that. The original promise is still awaited below, so nothing is lost.
+  exited.catch(() => undefined);
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };

@@ -285,6 +285,86 @@ describe('a dump reaches no database but its own (vector 2)', () => {
   });
 });
 
+describe('after a DELIMITER change, every statement the server runs is judged', () => {
+  describe('with a configured user that has ALL ON *.* but no GRANT OPTION (strict mode)', () => {
+    let dev: DbConnection;
+    beforeAll(async () => {
+      if (!db) return;
+      await db.query(
+        "CREATE USER IF NOT EXISTS 'dev'@'localhost' IDENTIFIED BY 'Dev-Pa55word'; " +
+          "GRANT ALL PRIVILEGES ON *.* TO 'dev'@'localhost';",
+      );
+      dev = { socket: db.socket, user: 'dev', password: 'Dev-Pa55word' };
+    });
+    beforeEach(async () => {
+      await db!.query(
+        'DROP DATABASE IF EXISTS precious; CREATE DATABASE precious; ' +
+          'CREATE TABLE precious.victim (x int); INSERT INTO precious.victim VALUES (1),(2),(3);',
+      );
+    });
+
+    it("refuses the outside tester's `INSERT …; USE precious; DROP TABLE victim//` and names line 3", async () => {
+      const before = await db!.fingerprint('precious');
+      const into = target();
+      const archive = await writeDump(dir, 'multi', dumps.multiStatementDump('precious', 'victim'));
+      const err = (await importDatabase({ archive, connection: dev, database: into }).catch(
+        (e: unknown) => e,
+      )) as { code?: string; message?: string };
+      expect(await db!.fingerprint('precious'), 'the dump dropped precious.victim').toBe(before);
+      expect(err).toMatchObject({ code: 'database' });
+      expect(err.message).toMatch(/^Line 3 .*switches to another database \(USE precious\)/);
+      expect((await db!.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
+    });
+  });
+
+  it('names the line in confined mode too, before the server has to stop it', async () => {
+    await db!.query(
+      'DROP DATABASE IF EXISTS precious; CREATE DATABASE precious; CREATE TABLE precious.victim (x int);',
+    );
+    const before = await db!.fingerprint('precious');
+    await refused(dumps.multiStatementDump('precious', 'victim'), /^Line 3 .*switches to another database/);
+    expect(await db!.fingerprint('precious')).toBe(before);
+    await noImportUsersLeft();
+  });
+});
+
+describe('a cancelled import', () => {
+  it('rejects with `cancelled`, and leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const archive = await writeDump(dir, 'slow', dumps.slowDump(200_000));
+      const controller = new AbortController();
+      const into = target();
+      let started = false;
+      const result = importDatabase({
+        archive,
+        connection: conn,
+        database: into,
+        signal: controller.signal,
+        onProgress: () => {
+          if (started) return;
+          started = true;
+          setTimeout(() => controller.abort(), 300);
+        },
+      }).catch((e: unknown) => e);
+      const err = (await result) as { code?: string };
+      // Give a stray rejection the turns of the event loop it needs to be reported.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(started, 'the import never started feeding the client').toBe(true);
+      expect(err).toMatchObject({ code: 'cancelled' });
+      expect(unhandled).toEqual([]);
+      expect((await db!.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
+      await noImportUsersLeft();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
 describe('a failed replace leaves the kept database as it was (vector 3)', () => {
   beforeEach(async () => {
     await db!.query(

@@ -132,6 +132,9 @@ describe('the dump guard lets real dumps through', () => {
       sql(dumps.delimiterTrickDump('/tmp/x')),
       sql(dumps.twoDatabasesDump('a', 'b')),
       sql(dumps.intoOutfileDump('/tmp/x')),
+      sql(dumps.multiStatementDump('precious', 'victim')),
+      sql(dumps.crossDatabaseRoutinesDump('b')),
+      'DELIMITER //\r\nCREATE PROCEDURE p() lbl: BEGIN IF 1 THEN SELECT 1; END IF; END lbl; INSERT INTO t VALUES (1)//\r\n',
       'SET sql_mode=\'ANSI_QUOTES\';\nSELECT "a\\" \\! x";\n',
       'INSERT INTO `t` VALUES (1);\n/* comment * / still */ INSERT INTO `t` VALUES (2);',
     ];
@@ -314,6 +317,133 @@ describe('the dump guard in strict mode (no restricted user could be made)', () 
     expect(await refuses('INSERT INTO t VALUES (other.f());\n', strict)).toMatch(/another database/);
     expect(await refuses('ALTER TABLE t RENAME TO `other`.`t`;\n', strict)).toMatch(/another database/);
     expect(await refuses('SET @a = (SELECT x FROM other.t);\n', strict)).toMatch(/another database/);
+  });
+});
+
+describe('the dump guard after a DELIMITER change, where the server splits at `;`', () => {
+  const strict = { mode: 'strict' as const };
+  const tester =
+    'CREATE TABLE t (a int);\nDELIMITER //\nINSERT INTO t VALUES (1); USE precious; DROP TABLE victim//\nDELIMITER ;\n';
+
+  it('judges every `;`-separated part of a statement (the outside tester’s dump)', async () => {
+    expect(await refuses(tester, strict)).toMatch(/^Line 3 .*switches to another database \(USE precious\)/);
+    expect(await refuses(tester)).toMatch(/^Line 3 .*switches to another database \(USE precious\)/);
+  });
+
+  it('applies the allow-list, the other-database rules and client commands to each part, at its own line', async () => {
+    const d = (body: string): string => `CREATE TABLE t (a int);\nDELIMITER //\n${body}//\nDELIMITER ;\n`;
+    expect(await refuses(d('INSERT INTO t VALUES (1); GRANT ALL ON *.* TO x'))).toMatch(
+      /^Line 3 .*does not contain \(GRANT/,
+    );
+    expect(await refuses(d('INSERT INTO t VALUES (1);\nDROP TABLE other.t'))).toMatch(
+      /^Line 4 .*names another database/,
+    );
+    expect(await refuses(d('INSERT INTO t VALUES (1);\n\nDROP DATABASE other'))).toMatch(
+      /^Line 5 .*drops another database/,
+    );
+    expect(await refuses(d("SELECT 1;\nSET GLOBAL general_log = 'ON'"))).toMatch(/^Line 4 .*server-wide/);
+    expect(await refuses(d('SELECT 1; system ls'))).toMatch(/^Line 3 .*client command \(system\)/);
+    expect(await refuses(d('INSERT INTO t VALUES (1); DELETE FROM t'), strict)).toMatch(/^Line 3 .*DELETE/);
+    // …a `;` in a running conditional comment splits too; in a skipped one, or a string or comment, it does not.
+    expect(await refuses(d('INSERT INTO t VALUES (1) /*!40000 ; DROP DATABASE other */'))).toMatch(
+      /^Line 3 .*drops another database/,
+    );
+    await passes(
+      d("INSERT INTO t VALUES (1) /*!999999 ; DROP DATABASE other */ , (';') /* ; USE x */"),
+      strict,
+    );
+    // A DELIMITER line is the client's only where its statement is empty; after a `;` it is not.
+    expect(await refuses('DELIMITER //\nSELECT 1;\nDELIMITER ;\n')).toMatch(
+      /^Line 3 .*client command \(DELIMITER\)/,
+    );
+    // Parts that are fine pass, with the dump's own database blanked out as before.
+    const out = await passes(
+      'DELIMITER ;;\nUSE `a`; CREATE TABLE `a`.`t` (x int); INSERT INTO t VALUES (1);;\n',
+    );
+    expect(out).toBe(
+      `DELIMITER ;;\n${' '.repeat(8)} CREATE TABLE ${' '.repeat(4)}\`t\` (x int); INSERT INTO t VALUES (1);;\n`,
+    );
+  });
+
+  it('lets a stored program keep its `;`s up to its last END, and judges what follows', async () => {
+    const p = (body: string): string => `CREATE TABLE t (a int);\nDELIMITER //\n${body}//\nDELIMITER ;\n`;
+    for (const sneak of [
+      'CREATE PROCEDURE p() BEGIN SELECT 1; END; DROP DATABASE x',
+      'CREATE PROCEDURE p() BEGIN SELECT 1; END;\nDROP DATABASE x',
+      'CREATE DEFINER=`a`@`%` PROCEDURE p() lbl: BEGIN IF 1 THEN SELECT 1; END IF; END lbl; DROP DATABASE x',
+      'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1; DROP DATABASE x',
+      'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = CASE WHEN 1 THEN 2 END; END; DROP DATABASE x',
+      'CREATE FUNCTION f() RETURNS int RETURN 1; DROP DATABASE x',
+      // Blocks the server does not open must not hide what follows the real END:
+      'CREATE PROCEDURE p() BEGIN DO IF(1, 2, 3); END; DROP DATABASE x; END IF',
+      'CREATE PROCEDURE p() BEGIN SELECT begin FROM t; END; DROP DATABASE x; SELECT end FROM t',
+      'CREATE PROCEDURE p() BEGIN SELECT (1) begin; END; DROP DATABASE x; END',
+      'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = IF(1, 2, 3); DROP DATABASE x; END IF',
+      "CREATE PROCEDURE p() BEGIN SET @s = REPEAT('x', 2); END; DROP DATABASE x; END REPEAT",
+      'CREATE PROCEDURE p() BEGIN /*!999999 BEGIN */ SELECT 1; END; DROP DATABASE x; END',
+      'CREATE PROCEDURE p() BEGIN DECLARE begin CONDITION FOR SQLSTATE "45000"; DECLARE EXIT HANDLER FOR begin SET @a = 1; END; DROP DATABASE x; END',
+    ]) {
+      expect(await refuses(p(sneak)), sneak).toMatch(
+        /^Line [34] .*(drops another database|does not contain|cannot (match|follow))/,
+      );
+    }
+    // An unclosed block is not a definition the server would take either.
+    expect(await refuses(p('CREATE PROCEDURE p() BEGIN SELECT 1;'))).toMatch(/cannot follow/);
+  });
+
+  it('still passes stored code as dumps write it: nested blocks, labels, handlers, cursors, names like `begin`', async () => {
+    await passes(
+      [
+        'DELIMITER ;;',
+        'CREATE DEFINER=`x`@`%` PROCEDURE `p`(IN `begin` int, OUT n INT)',
+        "    COMMENT 'counts; carefully'",
+        '    MODIFIES SQL DATA',
+        'main: BEGIN',
+        '  DECLARE done INT DEFAULT 0;',
+        '  DECLARE v INT;',
+        '  DECLARE c CURSOR FOR SELECT a FROM t WHERE IF(a > 1, 1, 0) = 1;',
+        '  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;',
+        "  DECLARE EXIT HANDLER FOR SQLSTATE VALUE '45000', SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;",
+        '  OPEN c;',
+        '  rd: LOOP',
+        '    FETCH c INTO v;',
+        '    IF done THEN LEAVE rd; END IF;',
+        '    IF (v > 2) THEN SET n = n + 1; ELSEIF v = 1 THEN SET n = CASE WHEN v THEN 1 ELSE IF(v, 2, 3) END; ELSE BEGIN END; END IF;',
+        "    CASE v WHEN 1 THEN SET n = 0; ELSE SET n = REPEAT('x', 1); END CASE;",
+        '  END LOOP rd;',
+        '  CLOSE c;',
+        '  REPEAT SET v = v - 1; UNTIL v < 0 OR IF(v, 0, 1) END REPEAT;',
+        '  WHILE v < 3 DO SET v = v + 1; END WHILE;',
+        '  FOR i IN 1..3 DO SET v = v + i; END FOR;',
+        '  SELECT begin, end FROM t;',
+        'END main ;;',
+        'CREATE TRIGGER tr BEFORE INSERT ON `t` FOR EACH ROW IF NEW.a IS NULL THEN SET NEW.a = 1; END IF;;',
+        'CREATE FUNCTION f(x INT) RETURNS decimal(10,2) unsigned CHARACTER SET utf8 DETERMINISTIC BEGIN RETURN x; END;;',
+        'DELIMITER ;',
+        '',
+      ].join('\n'),
+    );
+    // mysqldump's own output (triggers, routines, views), with LF and with CRLF line ends.
+    const dump = sql(dumps.mysqldumpWithObjects({ database: 'a', sandboxLine: true, gtid: true }));
+    await passes(dump);
+    await passes(dump.replace(/\n/g, '\r\n'));
+  });
+
+  it('reads `DELIMITER //` at the end of a CRLF line as the client does: the delimiter is `//\\r`', async () => {
+    const out = await passes('DELIMITER //\r\nUSE `a`//\r\nCREATE TABLE t (x int)//\r\nDELIMITER ;\r\n');
+    expect(out.split('\n')[1]).toBe(' '.repeat('USE `a`//\r'.length));
+    // `//` followed by a bare LF ends nothing for the client, so it ends nothing for the guard either.
+    expect(await refuses('DELIMITER //\r\nUSE a//\nCREATE TABLE t (x int)//\r\n')).toMatch(
+      /^Line 2 .*switches database in an odd way/,
+    );
+    expect(
+      await refuses(
+        'CREATE TABLE t (a int);\r\nDELIMITER //\r\nINSERT INTO t VALUES (1); USE precious//\r\n',
+      ),
+    ).toMatch(/^Line 3 .*switches to another database/);
+    // Still refused: white space inside the delimiter, and a delimiter the client would cut at 15 characters.
+    expect(await refuses('DELIMITER /\t/\n')).toMatch(/delimiter/);
+    expect(await refuses('DELIMITER 0123456789abcde\r\n')).toMatch(/delimiter/);
   });
 });
 
