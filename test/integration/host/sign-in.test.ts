@@ -162,7 +162,11 @@ describe('opening the browser host in a browser', () => {
           (e, stdout, stderr) => resolve(`${stdout}${stderr}${e ? ` (${e.message})` : ''}`),
         ),
       );
-      expect(out).toMatch(/^error /);
+      // The connection is dropped before a byte is read: fetch fails, or (undici, when the socket closes in
+      // the middle of its handshake) never settles and the child ends with nothing to wait for. Either way the
+      // other account gets no answer.
+      expect(out).not.toMatch(/status/);
+      expect(out === '' || /^error /.test(out)).toBe(true);
       // The link was never seen by the host, so the person's own browser still signs in with it.
       expect((await redeem(link)).response.status).toBe(303);
     },
