@@ -507,6 +507,11 @@ export async function importDatabase(options: {
   readonly replace?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs once the dump is in the scratch database, before it is swapped in: the caller's last fallible step
+   * (putting a restore in place). If it throws, the scratch database goes and the target stays as it was.
+   */
+  readonly beforePromote?: () => Promise<void>;
 }): Promise<ImportResult> {
   const { connection: conn, database, signal } = options;
   assertDatabaseName(database);
@@ -638,6 +643,7 @@ export async function importDatabase(options: {
       ownerOnScratch = true;
       await settle(`GRANT ${OWNER_PRIVILEGES} ON ${grantScope(scratch)} TO ${owner.definer};`);
     }
+    await options.beforePromote?.();
     const moved = await promote(settle, {
       scratch,
       target: database,

@@ -75,6 +75,10 @@ class Undo {
   async run(): Promise<void> {
     for (const step of this.steps.reverse()) await step().catch(() => undefined);
   }
+  /** Forgets the steps: what was done stays. */
+  clear(): void {
+    this.steps.length = 0;
+  }
 }
 
 /**
@@ -132,7 +136,14 @@ export async function assembleRestore(
   staged: Staged,
   options: {
     readonly signal?: AbortSignal;
-    readonly importDatabase?: (archive: string) => Promise<RestoreRecord['database']>;
+    /**
+     * Imports the archive into a scratch database, calls `place` once that worked, then swaps it in. `place`
+     * puts the restore in place; if it fails, the scratch database goes and any old database stays.
+     */
+    readonly importDatabase?: (
+      archive: string,
+      place: () => Promise<void>,
+    ) => Promise<RestoreRecord['database']>;
   },
 ): Promise<RestoreRecord> {
   const { signal } = options;
@@ -284,17 +295,13 @@ export async function assembleRestore(
         `${plan.path} appeared while the restore ran; Lifeboat will not overwrite it.`,
       );
 
-    // 8. The database import, last of all the fallible steps: a failed import leaves no restore that looks
-    // complete (a new one is not in place yet, an update's moves are undone) and the downloads stay. Once it
-    // succeeded (a replace swapped the database) the few steps left are finished even if a cancel arrives now.
-    let database: RestoreRecord['database'];
-    if (dbArchive && dbPlaced) {
-      database = { archive: `database/${dbArchive.filename}` };
-      if (options.importDatabase) database = await options.importDatabase(dbPlaced);
-    }
-
+    // 8. Record and place, then let the database in. The import fills a scratch database first (the last
+    // fallible step before the folder is placed: a failure leaves no restore that looks complete, an update's
+    // moves are undone, the downloads stay); only once the folder is in place (one rename) does a replace swap
+    // the new database in. So a rename that fails can never cost the old database; a swap that fails leaves the
+    // old database as it was and the restore in place, saying so.
     const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
-    const record: RestoreRecord = {
+    const recordOf = (database: RestoreRecord['database']): RestoreRecord => ({
       lifeboat: VERSION,
       site: { id: plan.site.id, name: plan.site.name, framework: plan.site.framework },
       env: plan.env,
@@ -333,32 +340,62 @@ export async function assembleRestore(
         : {}),
       ...(database ? { database } : {}),
       restoredAt: new Date().toISOString(),
-    };
-    const recordPath = await safePathInside(root, recordRel);
+    });
+    let recordPath = await safePathInside(root, recordRel);
+    let previous: unknown[] = [];
     if (plan.update) {
       // Keep the history of an updated restore: earlier records move to `previous`.
       const oldText = await readFile(recordPath, 'utf8').catch(() => null);
-      let previous: unknown[] = [];
       try {
         const old = JSON.parse(oldText ?? 'null') as { previous?: unknown[] } | null;
         if (old) previous = [...(old.previous ?? []), { ...old, previous: undefined }];
       } catch {
         previous = [];
       }
-      const tmp = `${recordPath}.lifeboat-new`;
-      await writeFile(tmp, `${JSON.stringify({ ...record, previous }, null, 2)}\n`, { flag: 'wx' });
-      await rename(tmp, recordPath);
       if (oldText !== null) undo.push(() => writeFile(recordPath, oldText));
-    } else {
-      await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
     }
-
-    // 9. A new restore appears in one rename: complete, or not at all.
-    if (!plan.update) {
-      if (await exists(plan.path)) await rmdir(plan.path);
-      await rename(final, plan.path);
-    }
-    return record;
+    const writeRecord = async (record: RestoreRecord): Promise<void> => {
+      const tmp = `${recordPath}.lifeboat-new`;
+      await writeFile(tmp, `${JSON.stringify(plan.update ? { ...record, previous } : record, null, 2)}\n`, {
+        flag: 'wx',
+      });
+      await rename(tmp, recordPath);
+    };
+    let placed = false;
+    const place = async (database: RestoreRecord['database']): Promise<void> => {
+      await writeRecord(recordOf(database));
+      if (!plan.update) {
+        if ((await exists(plan.path)) && (await readdir(plan.path)).length > 0)
+          throw new LifeboatError(
+            'conflict',
+            `${plan.path} appeared while the restore ran; Lifeboat will not overwrite it (nothing was changed, the downloads are kept).`,
+          );
+        if (await exists(plan.path)) await rmdir(plan.path);
+        await rename(final, plan.path);
+        recordPath = join(plan.path, recordRel);
+      }
+      // The commit point: from here on the restore stands, whatever happens to the database.
+      undo.clear();
+      placed = true;
+    };
+    let database: RestoreRecord['database'];
+    if (dbArchive && dbPlaced) database = { archive: `database/${dbArchive.filename}` };
+    if (database && options.importDatabase) {
+      const archive = database.archive;
+      try {
+        database = await options.importDatabase(dbPlaced!, () => place({ archive }));
+      } catch (e) {
+        if (!placed) throw e;
+        throw new LifeboatError(
+          e instanceof LifeboatError ? e.code : 'database',
+          `The restore is in place at ${plan.path}, but the database could not be swapped in, so it was left as it was: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      if (!placed) await place(database);
+      // The import's details, once it is done; the record without them already stands.
+      else await writeRecord(recordOf(database)).catch(() => undefined);
+    } else await place(database);
+    return recordOf(database);
   } catch (e) {
     await undo.run();
     throw e;

@@ -224,7 +224,7 @@ async function executeRestore(
       ...(signal ? { signal } : {}),
       ...(db && plan.databaseName && dbArchive
         ? {
-            importDatabase: async (archive: string) => {
+            importDatabase: async (archive: string, place: () => Promise<void>) => {
               const name = plan.databaseName!;
               ctx.phase('importing', `Importing the database into ${name}`);
               const r = await importDatabase({
@@ -234,6 +234,7 @@ async function executeRestore(
                 replace: db.replace ?? false,
                 ...(signal ? { signal } : {}),
                 onProgress: (done, total) => ctx.part('import', `Importing into ${name}`, done, total),
+                beforePromote: place,
               });
               return {
                 archive: `database/${dbArchive.filename}`,

@@ -4,6 +4,7 @@
  * path (`restores.start` → job). Each test names the promise of the README it attacks.
  */
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -482,5 +483,52 @@ describe("a second outside tester's findings", () => {
     expect(l.code).toBe(7);
     expect(await readFile(join(dl, `${name}.lock`), 'utf8')).toBe('mine');
     await rm(dl, { recursive: true, force: true });
+  });
+
+  it('a replace whose folder cannot be put in place (something appeared there during the import) keeps the old database', async (ctx) => {
+    const why = await mariadbUnavailable();
+    if (why) return ctx.skip(`no MariaDB here: ${why}`);
+    const db = await startMariaDb();
+    try {
+      await db.query(
+        'CREATE DATABASE mysite; CREATE TABLE mysite.keep_me (x int); INSERT INTO mysite.keep_me VALUES (1);',
+      );
+      const before = await db.fingerprint('mysite');
+      const { runRestore } = await import('../../../electron/services/restore/restore');
+      const { clientFor } = await import('../../helpers/sandbox');
+      const client = clientFor(sandbox, DANA);
+      const site = await client.getSite('acme-blog');
+      const path = join(target, 'acme-blog-live');
+      const err = await runRestore(
+        { client, site },
+        {
+          site: 'acme-blog',
+          env: 'live',
+          backup: 'latest',
+          elements: ['database'],
+          targetDir: target,
+          database: { connection: { user: 'root', socket: db.socket }, name: 'mysite', replace: true },
+        },
+        {
+          phase: (p) => {
+            // Somebody writes into the target folder while the import runs.
+            if (p === 'importing') {
+              mkdirSync(path, { recursive: true });
+              writeFileSync(join(path, 'notes.txt'), 'mine');
+            }
+          },
+          part: () => undefined,
+        },
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('appeared while the restore ran'),
+      });
+      expect(await db.fingerprint('mysite')).toBe(before);
+      expect(await readFile(join(path, 'notes.txt'), 'utf8')).toBe('mine');
+      expect((await db.query("SHOW DATABASES LIKE 'mysite\\_\\_lb%'")).trim()).toBe('');
+    } finally {
+      await db.stop();
+    }
   });
 });
