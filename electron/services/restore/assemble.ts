@@ -50,6 +50,10 @@ export interface RestoreRecord {
     readonly importedInto?: string;
     readonly replaced?: boolean;
     readonly collationsRewritten?: boolean;
+    /** The locked account that owns the dump's views, triggers and routines, when it had any. */
+    readonly owner?: string;
+    /** How the import was confined: a user that reached only its database, or the dump guard alone. */
+    readonly confinement?: 'user' | 'guard';
   };
   readonly restoredAt: string;
 }

@@ -241,6 +241,8 @@ async function executeRestore(
                 importedInto: r.database,
                 replaced: r.replaced,
                 collationsRewritten: r.collationsRewritten,
+                ...(r.owner ? { owner: r.owner } : {}),
+                ...(r.confinement ? { confinement: r.confinement } : {}),
               };
             },
           }

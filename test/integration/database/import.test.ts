@@ -168,7 +168,7 @@ describe('a restore with a database import', () => {
     expect(r.record.database).toBeDefined();
     const { readFile } = await import('node:fs/promises');
     const record = JSON.parse(await readFile(join(r.path, 'lifeboat.json'), 'utf8'));
-    expect(record.database).toMatchObject({ importedInto: name, replaced: false });
+    expect(record.database).toMatchObject({ importedInto: name, replaced: false, confinement: 'user' });
     expect((await db!.query("SELECT value FROM config WHERE name='lifeboat_env'", name)).trim()).toBe('live');
     // A second restore into the same database is refused before anything is downloaded.
     await expect(
