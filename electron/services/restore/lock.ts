@@ -1,4 +1,4 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LifeboatError } from '../errors';
 
@@ -89,8 +89,10 @@ export async function acquireLock(path: string, what: string): Promise<HeldLock>
         if (now) throw busy(now);
         raw = await readHolder(path);
       }
-      // Only a lock Lifeboat wrote, whose process is gone, is taken over; any other file of that name is not ours.
-      if (raw === null)
+      // Only a lock Lifeboat wrote, whose process is gone, is taken over (an empty one too: a process killed
+      // between creating the file and writing its record leaves that); any other file of that name is not ours.
+      const empty = (await stat(path).catch(() => null))?.size === 0;
+      if (raw === null && !empty)
         throw new LifeboatError(
           'conflict',
           `${path} is in the way of Lifeboat's lock file and is not one of its own; move it away.`,
