@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BackupArchive, Element } from '@shared/models';
 import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
@@ -15,6 +15,7 @@ import {
   type ChosenRef,
 } from '../git/git';
 import { VERSION } from '../version';
+import { isNonEmptyDir } from './checks';
 import type { RestorePlan } from './plan';
 
 /** What `lifeboat.json` records about a restore. */
@@ -102,6 +103,15 @@ async function excludeFromGit(repo: string, patterns: readonly string[]): Promis
   if (missing.length === 0) return;
   const prefix = current === '' || current.endsWith('\n') ? '' : '\n';
   await writeFile(file, `${current}${prefix}# Added by Lifeboat\n${missing.join('\n')}\n`);
+}
+
+/** The planned folder must still be free: something that appeared in it while the restore ran is never overwritten. */
+async function refuseIfTaken(path: string): Promise<void> {
+  if (await isNonEmptyDir(path))
+    throw new LifeboatError(
+      'conflict',
+      `${path} appeared while the restore ran; Lifeboat will not overwrite it (nothing was changed, the downloads are kept).`,
+    );
 }
 
 /** Undoes the remote-tracking refs and tags a fetch adds to a repository (those it had stay). */
@@ -293,11 +303,7 @@ export async function assembleRestore(
         await gitAt(clone).raw(['branch', '-D', branch]);
       });
     }
-    if (!plan.update && (await exists(plan.path)) && (await readdir(plan.path)).length > 0)
-      throw new LifeboatError(
-        'conflict',
-        `${plan.path} appeared while the restore ran; Lifeboat will not overwrite it.`,
-      );
+    if (!plan.update) await refuseIfTaken(plan.path);
 
     // 8. Record and place, then let the database in. The import fills a scratch database first (the last
     // fallible step before the folder is placed: a failure leaves no restore that looks complete, an update's
@@ -369,11 +375,7 @@ export async function assembleRestore(
     const place = async (database: RestoreRecord['database']): Promise<void> => {
       await writeRecord(recordOf(database));
       if (!plan.update) {
-        if ((await exists(plan.path)) && (await readdir(plan.path)).length > 0)
-          throw new LifeboatError(
-            'conflict',
-            `${plan.path} appeared while the restore ran; Lifeboat will not overwrite it (nothing was changed, the downloads are kept).`,
-          );
+        await refuseIfTaken(plan.path);
         if (await exists(plan.path)) await rmdir(plan.path);
         await rename(final, plan.path);
         recordPath = join(plan.path, recordRel);

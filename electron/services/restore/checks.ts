@@ -23,11 +23,12 @@ export const isNonEmptyDir = async (p: string): Promise<boolean> => {
   }
 };
 
+/** What a stopped restore keeps in its staging folder to resume: its downloads, its record and its lock. */
+export const KEPT_STAGING: ReadonlySet<string> = new Set(['downloads', 'restore.json', 'lock']);
+
 /** What Lifeboat itself keeps in a staging folder. */
 const STAGING_NAMES = new Set([
-  'downloads',
-  'restore.json',
-  'lock',
+  ...KEPT_STAGING,
   'final',
   'extract-code',
   'extract-files',

@@ -8,7 +8,7 @@ import { LifeboatError } from '../errors';
 import { removeStaged } from '../fs-util';
 import { verifyGzip } from '../transfer/verify';
 import { assembleRestore, type RestoreRecord, type Staged } from './assemble';
-import { findConflicts } from './checks';
+import { findConflicts, KEPT_STAGING } from './checks';
 import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
 import {
@@ -85,9 +85,7 @@ async function cleanStaging(work: string): Promise<void> {
   } catch {
     return;
   }
-  for (const name of names)
-    if (name !== 'downloads' && name !== 'restore.json' && name !== 'lock')
-      await removeStaged(join(work, name));
+  for (const name of names) if (!KEPT_STAGING.has(name)) await removeStaged(join(work, name));
 }
 
 /** Carries out a plan whose conflicts were checked (under the lock). */
