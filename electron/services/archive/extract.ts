@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
 import { LifeboatError } from '../errors';
 import { DISK_MARGIN, formatBytes, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
-import { pathFilter } from './globs';
+import { pathSelection } from './globs';
 import { assertNoEscapingLinks, pathParts, TreeLinks } from './safe-path';
 
 /** Options for extracting one tar.gz. */
@@ -157,7 +157,7 @@ export async function extractTarGz(
   dest: string,
   options: ExtractOptions,
 ): Promise<ExtractResult> {
-  const keep = pathFilter(options.include, options.exclude);
+  const selection = pathSelection(options.include, options.exclude);
   const filtering = (options.include?.length ?? 0) + (options.exclude?.length ?? 0) > 0;
   let fatal: LifeboatError | null = null;
   let entries = 0;
@@ -204,7 +204,7 @@ export async function extractTarGz(
           ),
         );
       }
-      if (!keep(path)) return false;
+      if (!selection.keeps(path)) return false;
       const key = pathParts(path).join('/');
       if (key !== '') {
         const through = links.linkOnPath(key);
@@ -218,7 +218,7 @@ export async function extractTarGz(
             linked = true;
             const target = pathParts(String(e.linkpath)).join('/');
             // A hard link to a file left out by include/exclude has nothing to link to; leave it out too.
-            if (filtering && !keep(target)) return false;
+            if (filtering && !selection.keeps(target)) return false;
             const via = links.linkOnPath(target);
             if (via) return refuse(`hard link ${shown(path)} goes through the link "${via}"`);
             // A hard link to a symlink is a second symlink whose relative target is read from somewhere else.
@@ -236,6 +236,7 @@ export async function extractTarGz(
       const full = guard.charge(size, e.type === 'Directory');
       if (full) return fail(full);
       entries++;
+      selection.wrote(path);
       bytes += e.size ?? 0;
       options.onEntry?.(path, e.size ?? 0);
       return true;
@@ -262,6 +263,9 @@ export async function extractTarGz(
       throw e;
     }
   }
+  // Only now is every entry known (a tar.gz has no index), and a damaged or hostile archive was reported first.
+  const unmatched = selection.unmatched(options.label);
+  if (unmatched) throw unmatched;
   return { entries, bytes };
 }
 

@@ -1,38 +1,167 @@
 import picomatch from 'picomatch';
+import { LifeboatError } from '../errors';
 
-/** A compiled set of include/exclude globs for archive paths. */
-export interface PathFilter {
-  (path: string): boolean;
+/** Include and exclude patterns as a person gave them (the CLI's `--include`/`--exclude`, the app's picker). */
+export interface PathPatterns {
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
 }
 
-function compile(patterns: readonly string[]): ((path: string) => boolean) | null {
-  const cleaned = patterns.map((p) => p.trim().replace(/^\.\//, '')).filter(Boolean);
+type Matcher = (path: string) => boolean;
+
+/** A pattern without the spaces around it and its leading `./`. */
+const normalized = (p: string): string => p.trim().replace(/^(?:\.\/)+/, '');
+
+/** "dir/" or "dir" also means everything below it. */
+const expand = (p: string): string[] => (p.endsWith('/') ? [p.slice(0, -1), `${p}**`] : [p, `${p}/**`]);
+
+function compile(patterns: readonly string[]): Matcher | null {
+  const cleaned = patterns.map(normalized).filter(Boolean);
   if (cleaned.length === 0) return null;
-  // "dir/" or "dir" also means everything below it.
-  const expanded = cleaned.flatMap((p) => (p.endsWith('/') ? [p.slice(0, -1), `${p}**`] : [p, `${p}/**`]));
-  return picomatch(expanded, { dot: true });
+  return picomatch(cleaned.flatMap(expand), { dot: true });
 }
+
+/** Why a pattern cannot name anything inside an archive, or null. */
+function malformed(pattern: string): string | null {
+  const p = normalized(pattern);
+  if (pattern.trim() === '') return 'is empty';
+  if (p.includes('\0')) return 'contains a NUL byte';
+  if (/^[\\/]/.test(p) || /^[a-zA-Z]:/.test(p)) return 'is an absolute path';
+  if (p.split(/[\\/]/).includes('..')) return 'climbs out of the archive with ".."';
+  if (p === '' || p === '.') return 'names the whole archive';
+  return null;
+}
+
+/** Example patterns for messages: relative to inside the top folder, or with it. */
+const examples = (top: string | null, folder = '2024'): string =>
+  top ? `"${folder}/**" or "${top}/${folder}/**"` : `"${folder}/**"`;
 
 /**
- * Include/exclude matching for archive entries. A pattern may name the path with its top folder
- * (`files_live/2024/`) or without it (`styles/`); `dir/` and `dir` both cover everything below.
- * Exclude wins over include; no include means everything.
+ * Refuses a pattern that can never name a path inside an archive (empty, absolute, climbing out with `..`, the
+ * whole archive), with the pattern and an example in the message. Called by the restore and the download before
+ * anything is asked of Pantheon. `top` is the archive's top folder when it is known (`files_<env>`).
  */
-export function pathFilter(include: readonly string[] = [], exclude: readonly string[] = []): PathFilter {
+export function checkPatterns(patterns: PathPatterns, top: string | null): void {
+  const lists = [
+    ['include', patterns.include ?? []],
+    ['exclude', patterns.exclude ?? []],
+  ] as const;
+  for (const [kind, list] of lists)
+    for (const p of list) {
+      const why = malformed(p);
+      if (why)
+        throw new LifeboatError(
+          'invalid-request',
+          `The ${kind} pattern "${p}" ${why}: patterns name paths inside the archive, such as ${examples(top)}` +
+            `${why === 'names the whole archive' && kind === 'include' ? '; leave it out to get everything' : ''}.`,
+        );
+    }
+}
+
+/** One include pattern, matched on its own to learn whether it matched anything. */
+interface Rule {
+  readonly pattern: string;
+  readonly test: Matcher;
+}
+
+/** How many names of the archive's top level a message lists. */
+const HINT_NAMES = 8;
+
+/**
+ * Which entries of an archive an include/exclude choice keeps, and afterwards which include patterns kept
+ * nothing. A pattern may name the path with its top folder (`files_live/2024/`) or without it (`styles/`);
+ * `dir/` and `dir` both cover everything below. Exclude wins over include; no include means everything.
+ *
+ * A tar.gz has no index: the entries are known only as the stream is read, so an include that matches nothing
+ * is known at the end of the archive (when the download ends, since extraction follows it), never before.
+ */
+export interface PathSelection {
+  /** Whether an entry is extracted (the folders that lead to an included path are, so they can be made). */
+  keeps(path: string): boolean;
+  /** Notes an entry that was written: the include patterns it matches have matched something. */
+  wrote(path: string): void;
+  /** The error naming the include patterns that matched nothing written, or null when each matched. */
+  unmatched(label: string): LifeboatError | null;
+}
+
+/** The one matching rule for archive paths (restore, download, extraction). */
+export function pathSelection(
+  include: readonly string[] = [],
+  exclude: readonly string[] = [],
+): PathSelection {
   const inc = compile(include);
   const exc = compile(exclude);
-  return (raw: string) => {
+  const prefixes = include.map((p) => normalized(p).replace(/\/+$/, ''));
+  const pending = new Set<Rule>(
+    [...new Set(include)]
+      .filter((p) => normalized(p) !== '')
+      .map((pattern) => ({ pattern, test: picomatch(expand(normalized(pattern)), { dot: true }) })),
+  );
+  // Include patterns whose every match was excluded, for a message that says so.
+  const onlyExcluded = new Set<Rule>();
+  // The archive's top level and what its single top folder holds, for the message's hint.
+  const tops = new Set<string>();
+  const second = new Set<string>();
+  let folder: string | undefined;
+
+  const split = (raw: string): { path: string; withoutTop: string } => {
     const path = raw.replace(/^\.\//, '').replace(/\/+$/, '');
-    if (path === '' || path === '.') return true;
-    const withoutTop = path.includes('/') ? path.slice(path.indexOf('/') + 1) : '';
-    const hit = (m: (p: string) => boolean): boolean => m(path) || (withoutTop !== '' && m(withoutTop));
-    if (exc && hit(exc)) return false;
-    if (!inc) return true;
-    // Keep the folders that lead to an included path, so node-tar can create them.
-    if (hit(inc)) return true;
-    return include.some((p) => {
-      const prefix = p.trim().replace(/^\.\//, '').replace(/\/+$/, '');
-      return prefix.startsWith(`${path}/`) || (withoutTop !== '' && prefix.startsWith(`${withoutTop}/`));
-    });
+    return { path, withoutTop: path.includes('/') ? path.slice(path.indexOf('/') + 1) : '' };
+  };
+  const hitBy = (m: Matcher, path: string, withoutTop: string): boolean =>
+    m(path) || (withoutTop !== '' && m(withoutTop));
+
+  return {
+    keeps(raw) {
+      const { path, withoutTop } = split(raw);
+      if (path === '' || path === '.') return true;
+      const [top, next, below] = path.split('/');
+      if (top && tops.size <= HINT_NAMES) tops.add(top);
+      if (next && second.size <= HINT_NAMES) second.add(next);
+      if (below !== undefined) folder ??= next;
+      if (exc && hitBy(exc, path, withoutTop)) {
+        for (const r of pending) if (hitBy(r.test, path, withoutTop)) onlyExcluded.add(r);
+        return false;
+      }
+      if (!inc) return true;
+      if (hitBy(inc, path, withoutTop)) return true;
+      // Keep the folders that lead to an included path, so node-tar can create them.
+      return prefixes.some(
+        (prefix) =>
+          prefix.startsWith(`${path}/`) || (withoutTop !== '' && prefix.startsWith(`${withoutTop}/`)),
+      );
+    },
+    wrote(raw) {
+      if (pending.size === 0) return;
+      const { path, withoutTop } = split(raw);
+      for (const r of pending) if (hitBy(r.test, path, withoutTop)) pending.delete(r);
+    },
+    unmatched(label) {
+      if (pending.size === 0) return null;
+      const quote = (rules: Rule[]): string => rules.map((r) => `"${r.pattern}"`).join(', ');
+      const none = [...pending].filter((r) => !onlyExcluded.has(r));
+      const excluded = [...pending].filter((r) => onlyExcluded.has(r));
+      const s = (n: number): string => (n === 1 ? '' : 's');
+      const what: string[] = [];
+      if (none.length)
+        what.push(`Nothing in ${label} matches the include pattern${s(none.length)} ${quote(none)}.`);
+      if (excluded.length)
+        what.push(
+          `Everything the include pattern${s(excluded.length)} ${quote(excluded)} match${excluded.length === 1 ? 'es' : ''} in ${label} is left out by the exclude patterns.`,
+        );
+      const list = (names: Set<string>): string =>
+        [...names].slice(0, HINT_NAMES).join(', ') + (names.size > HINT_NAMES ? ', …' : '');
+      const [top] = tops;
+      const hint =
+        tops.size === 1 && top && second.size > 0
+          ? ` Patterns name paths inside the top folder ${top}/, such as ${examples(top, folder)}; ${top}/ holds ${list(second)}.`
+          : tops.size > 0
+            ? ` Patterns name paths inside the archive, whose top level holds ${list(tops)}.`
+            : ` ${label[0]?.toUpperCase()}${label.slice(1)} is empty.`;
+      return new LifeboatError(
+        'invalid-request',
+        `${what.join(' ')}${hint} Nothing from it was put in place.`,
+      );
+    },
   };
 }

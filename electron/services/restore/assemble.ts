@@ -186,12 +186,7 @@ export async function assembleRestore(
     if (plan.elements.includes('files')) {
       const files = staged.extracted.files;
       if (!files) throw new LifeboatError('internal', 'The files archive was not extracted.');
-      const include = plan.request.include ?? [];
-      if (files.entries === 0 && include.length > 0)
-        throw new LifeboatError(
-          'not-found',
-          `Nothing in the files archive matches ${include.map((g) => `"${g}"`).join(', ')}: the patterns are matched against paths inside files_${plan.env}/ (for example "2024/**" or "files_${plan.env}/2024/**").`,
-        );
+      // Include patterns that matched nothing were refused by the extraction, as the archive ended.
       filesTop = await filesTopFolder(files.dir);
     }
     // Nothing staged may point outside its folder, however the archive built its links (checked before any

@@ -2,6 +2,7 @@ import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Element } from '@shared/models';
 import { extractTarGz } from '../archive/extract';
+import { checkPatterns } from '../archive/globs';
 import { LifeboatError } from '../errors';
 import { exists, removeStaged } from '../fs-util';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
@@ -23,8 +24,12 @@ export interface DownloadRequest {
   readonly folder: string;
   readonly element: Element;
   readonly targetDir: string;
-  /** When given (files and code only), these folders are unpacked beside the archive, into `<name>/`. */
+  /**
+   * When either is given (files and code only), the archive is also unpacked beside it, into `<name>/`: only
+   * what `include` names (everything when empty), without what `exclude` names (the restore's rules).
+   */
   readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
 }
 
 /** What a download saved. */
@@ -48,8 +53,13 @@ export async function downloadArchive(
   ctx: RestoreContext,
 ): Promise<DownloadResult> {
   const { client, site } = deps;
-  if (req.include?.length && req.element === 'database')
+  const include = req.include ?? [];
+  const exclude = req.exclude ?? [];
+  const unpack = include.length + exclude.length > 0;
+  if (unpack && req.element === 'database')
     throw new LifeboatError('invalid-request', 'Only code and files archives have folders to pick.');
+  // A pattern that can never match is refused before anything is asked of Pantheon.
+  checkPatterns({ include, exclude }, req.element === 'files' ? `files_${req.env}` : null);
   const sets = await client.listBackupSets(site, req.env);
   const set =
     req.folder === 'latest'
@@ -66,9 +76,7 @@ export async function downloadArchive(
   if (st && !st.isDirectory())
     throw new LifeboatError('conflict', `${dir} is a file, not a folder to save into.`);
   const path = join(dir, archive.filename);
-  const unpackTo = req.include?.length
-    ? join(dir, archive.filename.replace(/\.tar\.gz$|\.sql\.gz$/, ''))
-    : null;
+  const unpackTo = unpack ? join(dir, archive.filename.replace(/\.tar\.gz$|\.sql\.gz$/, '')) : null;
   for (const p of [path, unpackTo])
     if (p && (await exists(p)))
       throw new LifeboatError('conflict', `${p} already exists; Lifeboat will not overwrite it.`);
@@ -107,7 +115,7 @@ export async function downloadArchive(
         await removeStaged(staging);
         await mkdir(staging, { recursive: true });
         await writeFile(join(staging, STAGING_MARK), '');
-        await extractTarGz(reader, staging, { label, include: req.include ?? [], freeSpace, signal });
+        await extractTarGz(reader, staging, { label, include, exclude, freeSpace, signal });
       },
     });
     if (staging && unpackTo) {
@@ -121,6 +129,13 @@ export async function downloadArchive(
       throw new LifeboatError(
         'cancelled',
         `Download of ${archive.filename} cancelled; it will resume from where it stopped.`,
+      );
+    // Patterns that matched nothing: the unpacked folder was never made, and the archive stays in its `.part`
+    // (complete), so the corrected command unpacks it without downloading it again.
+    if (e instanceof LifeboatError && e.code === 'invalid-request' && (await exists(`${path}.part`)))
+      throw new LifeboatError(
+        'invalid-request',
+        `${e.message} The download is kept as ${path}.part: run the command again with corrected patterns and it is not downloaded again.`,
       );
     throw e;
   } finally {

@@ -10,6 +10,7 @@ import type {
   Site,
 } from '@shared/models';
 import { ELEMENTS } from '@shared/models';
+import { checkPatterns } from '../archive/globs';
 import { filesPathCandidates } from '../archive/placement';
 import { defaultDatabaseName, type DbConnection } from '../database/mysql';
 import { LifeboatError } from '../errors';
@@ -46,6 +47,7 @@ export interface RestoreRequest {
     readonly name?: string;
     readonly replace?: boolean;
   };
+  /** Which paths of the files archive to restore (all when empty), and which to leave out: see `archive/globs`. */
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
   /** Restore into an existing restore of this site: add a branch and refresh files, nothing removed. */
@@ -108,6 +110,14 @@ export interface RestorePlan {
 
 /** Expected size on disk once an archive is extracted, per compressed byte: code compresses well, media not. */
 export const EXPANSION: Record<Element, number> = { code: 3, files: 1.05, database: 0 };
+
+/** The include/exclude patterns of a restore as the plan lists them: `, only "2024/**", without "*.log"`. */
+function patternsNote(include: readonly string[], exclude: readonly string[]): string {
+  const quote = (list: readonly string[]): string => list.map((p) => `"${p}"`).join(', ');
+  return (
+    (include.length ? `, only ${quote(include)}` : '') + (exclude.length ? `, without ${quote(exclude)}` : '')
+  );
+}
 
 /** The label of an archive in messages and progress: "the files archive". */
 export const archiveLabel = (el: Element): string => `the ${el} archive`;
@@ -197,6 +207,11 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   if (elements.length === 0)
     throw new LifeboatError('invalid-request', 'Choose at least one of code, database and files to restore.');
   const { targetDir, path, work, lockPath } = restorePaths(request, site.name);
+  // Patterns apply to the files archive only (the app's dialog keeps them while files is unticked).
+  const include = elements.includes('files') ? (request.include ?? []) : [];
+  const exclude = elements.includes('files') ? (request.exclude ?? []) : [];
+  // A pattern that can never match is refused before anything is asked of Pantheon.
+  checkPatterns({ include, exclude }, `files_${request.env}`);
   const hasCode = elements.includes('code');
   const branch = hasCode ? (request.branch ?? defaultBranchName(request.env)) : null;
   const update = Boolean(request.updateInPlace) && (await isNonEmptyDir(path).catch(() => true));
@@ -256,7 +271,7 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
       target: at(first),
       ...(rest.length ? { alternatives: rest.map(at) } : {}),
       description:
-        `${at(first)}/ (the files archive${update ? '; the folder there now is kept beside it as .before-<time>' : ''})` +
+        `${at(first)}/ (the files archive${patternsNote(include, exclude)}${update ? '; the folder there now is kept beside it as .before-<time>' : ''})` +
         (rest.length
           ? `, or ${rest.map((r) => `${at(r)}/`).join(' or ')} when the code's docroot says so`
           : ''),

@@ -144,6 +144,10 @@ async function executeRestore(
     );
     ctx.phase('downloading', `Downloading ${plan.elements.join(', ')} from ${set.folder}`);
     let resumedBytes = 0;
+    // Patterns that matched nothing need another command, not the rest of the downloads: those stop at once
+    // (their `.part` files stay, so the corrected command resumes them).
+    const stop = new AbortController();
+    const fetching = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     const extracted: Partial<Record<Element, { dir: string; entries: number }>> = {};
     const fetchOne = async (a: BackupArchive): Promise<void> => {
       const label = archiveLabel(a.element);
@@ -155,7 +159,7 @@ async function executeRestore(
         archive: a,
         finalPath: join(downloads, a.filename),
         ...(options.transfer ? { transfer: options.transfer } : {}),
-        ...(signal ? { signal } : {}),
+        signal: fetching,
         onProgress: (done, total) => ctx.part(a.element, label, done, total),
         discardAlso: () => removeStaged(dir),
         consume: async (reader, s) => {
@@ -183,11 +187,12 @@ async function executeRestore(
     const failures: unknown[] = [];
     await Promise.all(
       Array.from({ length: Math.min(Math.max(1, options.parallel ?? 3), queue.length) }, async () => {
-        for (let a = queue.shift(); a; a = queue.shift()) {
+        for (let a = queue.shift(); a && !stop.signal.aborted; a = queue.shift()) {
           try {
             await fetchOne(a);
           } catch (e) {
             failures.push(e);
+            if (e instanceof LifeboatError && e.code === 'invalid-request') stop.abort();
           }
         }
       }),
@@ -197,9 +202,16 @@ async function executeRestore(
       // The real cause first: a damaged or hostile archive, a full disk, before the transfers it stopped.
       const rank = (e: unknown): number =>
         e instanceof LifeboatError
-          ? ['hostile-archive', 'integrity', 'disk-full'].indexOf(e.code) + 1 || 9
+          ? ['hostile-archive', 'integrity', 'disk-full', 'invalid-request'].indexOf(e.code) + 1 || 9
           : 10;
-      throw failures.sort((x, y) => rank(x) - rank(y))[0];
+      const first = failures.sort((x, y) => rank(x) - rank(y))[0];
+      // Include patterns that matched nothing (known when the files archive ends): nothing was put in place.
+      if (first instanceof LifeboatError && first.code === 'invalid-request')
+        throw new LifeboatError(
+          'invalid-request',
+          `${first.message} The downloads are kept in ${plan.work}: run again with corrected patterns and what was downloaded is not downloaded again.`,
+        );
+      throw first;
     }
 
     // 3. Assemble, import, and put in place.

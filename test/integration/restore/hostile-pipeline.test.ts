@@ -388,10 +388,12 @@ describe("an outside tester's findings", () => {
     );
   });
 
-  it('an --include that matches nothing says so (exit 4), and download --to a file is a conflict, not an internal error', async () => {
+  it('an --include that matches nothing is a usage error naming it (exit 2), and download --to a file is a conflict, not an internal error', async () => {
     const r = await cli('files', ['--include', 'wp-content/uploads/2024']);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain('Nothing in the files archive matches "wp-content/uploads/2024"');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'Nothing in the files archive matches the include pattern "wp-content/uploads/2024"',
+    );
     await nothingLanded();
     await writeFile(join(root, 'afile'), 'x');
     const token = sandbox.accounts.find((a) => a.email === DANA)!.machineToken;
