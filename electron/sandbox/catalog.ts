@@ -114,3 +114,84 @@ export function entriesOf(
 export function sortCatalog(entries: Record<string, CatalogEntry>): Record<string, CatalogEntry> {
   return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0)));
 }
+
+/**
+ * The folders only the strict sandbox lists, as recorded catalogs have them: a manual code-only backup whose folder
+ * has no manifest, and a backup still being written (archives named but empty, times unset), newer than the rest.
+ */
+export function strictExtraSets(
+  site: SeedSite,
+  env: string,
+  nowS: number,
+  sizes: Partial<Record<ArchiveElement, number>>,
+): [string, CatalogEntry][] {
+  const planned = plannedHistory(site, env, nowS);
+  if (planned.length === 0) return [];
+  const base = nowS - (nowS % 3600);
+  const codeOnly: PlannedSet = {
+    epoch: base - 5 * DAY + 611,
+    kind: 'backup',
+    ttl: 31556736,
+    elements: ['code'],
+  };
+  const writing: PlannedSet = {
+    epoch: nowS - 300,
+    kind: 'backup',
+    ttl: 31536000,
+    elements: ['code', 'database', 'files'],
+  };
+  const out: [string, CatalogEntry][] = [];
+  for (const [k, v] of entriesOf(site, env, codeOnly, sizes)) if (!k.endsWith('_manifest')) out.push([k, v]);
+  for (const [k, v] of entriesOf(site, env, writing, null)) {
+    if (k.endsWith('_manifest')) continue;
+    // The files archive has its header written (a timestamp) but no size yet; the others have neither.
+    out.push([k, k.endsWith('_files') ? { ...v, timestamp: writing.epoch + 4 } : v]);
+  }
+  return out;
+}
+
+const ARCHIVE_ORDER = [
+  'task_id',
+  'finish_time',
+  'endpoint_uuid',
+  'BUILD_URL',
+  'filename',
+  'BUILD_TAG',
+  'ttl',
+  'folder',
+  'start_time',
+  'size',
+  'timestamp',
+] as const;
+const MANIFEST_ORDER = [
+  'total_dirs',
+  'total_size',
+  'endpoint_uuid',
+  'BUILD_URL',
+  'BUILD_TAG',
+  'ttl',
+  'total_files',
+  'folder',
+  'total_entries',
+  'size',
+  'timestamp',
+] as const;
+
+/**
+ * An entry as a recorded catalog has it: keys in the recorded order, times as floats with a fraction (the API
+ * sends microseconds), and a manifest with only its own fields (no finish_time, task_id or filename).
+ */
+export function strictEntry(key: string, entry: CatalogEntry): CatalogEntry {
+  const frac = ((Number.parseInt(hex(key, 6), 16) % 999_983) + 1) / 1_000_000;
+  const float = (v: number | null | undefined): number | null =>
+    typeof v === 'number' ? Math.floor(v) + frac : (v ?? null);
+  const shaped: Record<string, unknown> = {
+    ...entry,
+    start_time: float(entry.start_time),
+    finish_time: float(entry.finish_time),
+  };
+  const order = key.endsWith('_manifest') ? MANIFEST_ORDER : ARCHIVE_ORDER;
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (k in shaped && shaped[k] !== undefined) out[k] = shaped[k];
+  return out as unknown as CatalogEntry;
+}

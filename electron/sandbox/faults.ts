@@ -10,6 +10,11 @@ export interface ScriptedFault {
   readonly retryAfterSeconds?: number;
   /** Destroy the connection instead of answering (a transport error). */
   readonly hangUp?: boolean;
+  /**
+   * Lie in wait until a workflow of this type (e.g. `do_export`) has finished, then apply: so a test can fail the
+   * read that follows a backup (the catalog answering 404 just after the workflow finished) whatever came before.
+   */
+  readonly afterWorkflow?: string;
 }
 
 /** Faults of the API side, set per run. */

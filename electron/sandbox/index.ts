@@ -1,5 +1,13 @@
 /** The Lifeboat sandbox: a Pantheon-compatible platform on loopback, for demo mode, tests and benchmarks. */
-export { startSandbox, type Sandbox, type SandboxOptions, type RequestLogEntry } from './server';
+export {
+  startSandbox,
+  SANDBOX_MODE_NAMES,
+  type Sandbox,
+  type RestoreRecord,
+  type SandboxOptions,
+  type SandboxMode,
+  type RequestLogEntry,
+} from './server';
 export type { Faults, ApiFaults, StoreFaults, ScriptedFault, WorkflowFaults } from './faults';
 export {
   demoSeed,
@@ -10,6 +18,7 @@ export {
   type SeedSite,
   type SeedUser,
   type SeedOrg,
+  type DiffstatEntry,
 } from './seed';
 export {
   deployTagOf,

@@ -24,6 +24,13 @@ export interface SeedSizes {
   readonly database: number;
 }
 
+/** One changed file in an SFTP-mode environment, as the diffstat endpoint sends it (counts are strings). */
+export interface DiffstatEntry {
+  readonly status: string;
+  readonly additions: string;
+  readonly deletions: string;
+}
+
 /** A site in a seed: who can see it, what it runs, how its environments and archives look. */
 export interface SeedSite {
   readonly id: string;
@@ -52,10 +59,16 @@ export interface SeedSite {
   /** Backup history: 'full' has manual and automated sets of several ages, 'automated' only those, 'none' an empty catalog. */
   readonly history: 'full' | 'automated' | 'none';
   readonly created: number;
+  /**
+   * Uncommitted changes made over SFTP, by environment (dev or a multidev) and file path. Such an environment is
+   * in SFTP mode; the changes are not in any backup, which is what the app warns about.
+   */
+  readonly uncommitted?: Readonly<Record<string, Readonly<Record<string, DiffstatEntry>>>>;
 }
 
 /** Everything the sandbox serves. */
 export interface Seed {
+  /** The name `seedByName` knows it by (`demo`, `big`, `bench:<MiB>`), for banners and the admin API. */
   readonly name: string;
   readonly users: readonly SeedUser[];
   readonly orgs: readonly SeedOrg[];
@@ -157,6 +170,14 @@ export function demoSeed(): Seed {
       members: [],
       orgs: [{ orgId: globex.id, tags: ['hr'] }],
       multidevs: ['pr-84', 'redesign'],
+      // Edited over SFTP and not committed: the changes are in no backup.
+      uncommitted: {
+        dev: {
+          'wp-content/themes/careers/style.css': { status: 'M', additions: '12', deletions: '3' },
+          'wp-content/uploads/.htaccess': { status: 'A', additions: '4', deletions: '0' },
+          'wp-content/plugins/job-board/legacy.php': { status: 'D', additions: '0', deletions: '385' },
+        },
+      },
     }),
     site('globex-docs', 'Globex Documentation', 'drupal', fran, {
       members: [fran.id],
@@ -236,7 +257,7 @@ export function benchSeed(mb = 1024): Seed {
       denseDatabase: true,
     }),
   ];
-  return { name: `bench-${mb}`, users: [owner], orgs: [], sites };
+  return { name: `bench:${mb}`, users: [owner], orgs: [], sites };
 }
 
 /** The seed for a name (`demo`, `big`, `bench` or `bench:<MiB>`), or null. */

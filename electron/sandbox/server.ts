@@ -5,14 +5,34 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveLibrary, deployTagOf, type ArchiveElement, type BuiltArchive } from './archives';
-import { entriesOf, plannedHistory, sortCatalog, type CatalogEntry, type PlannedSet } from './catalog';
+import {
+  entriesOf,
+  plannedHistory,
+  sortCatalog,
+  strictEntry,
+  strictExtraSets,
+  type CatalogEntry,
+  type PlannedSet,
+} from './catalog';
 import type { Faults, ScriptedFault } from './faults';
 import { createRandom } from './prng';
-import { demoSeed, seedByName, type Seed, type SeedSite, type SeedUser } from './seed';
+import { demoSeed, seedByName, type DiffstatEntry, type Seed, type SeedSite, type SeedUser } from './seed';
+
+/**
+ * How faithfully the sandbox mimics Pantheon. 'rich' (default) answers with complete, convenient objects; 'strict'
+ * answers only in the lean shapes recorded from the real API (missing optional keys, optional endpoints absent,
+ * awkward catalog entries), so the client is tested against what Pantheon really sends.
+ */
+export type SandboxMode = (typeof SANDBOX_MODE_NAMES)[number];
+
+/** The modes, for a command line to validate `--mode` against. */
+export const SANDBOX_MODE_NAMES = ['rich', 'strict'] as const;
 
 /** How to start a sandbox. */
 export interface SandboxOptions {
   readonly seed?: Seed | 'demo' | 'big';
+  /** 'rich' (default) or 'strict' (the real API's lean shapes). */
+  readonly mode?: SandboxMode;
   readonly host?: string;
   /** 0 (default) picks a free port. */
   readonly port?: number;
@@ -24,6 +44,13 @@ export interface SandboxOptions {
   readonly workflowStepMs?: number;
   /** Whether `start` names the first item of the next page (inclusive) or the last of the previous one. */
   readonly pagingStartInclusive?: boolean;
+  /**
+   * How far the sandbox's clock is from this machine's, in seconds (negative: behind). It moves everything the
+   * server dates: sessions and their `expires_at`, the `Date` header, signed URLs' `Expires`, workflow and catalog
+   * times. A large negative skew makes `expires_at` already past by the client's clock while the server still
+   * honours the session.
+   */
+  readonly clockSkewSeconds?: number;
   /** Status for a rejected machine token: 401 (2017+), 500 (2016 cassette) or 400 (2024 report). */
   readonly badTokenStatus?: 400 | 401 | 500;
   readonly faults?: Faults;
@@ -50,12 +77,32 @@ export interface RequestLogEntry {
   readonly bytesSent?: number;
 }
 
+/** A restore workflow that succeeded: what an environment was restored from. */
+export interface RestoreRecord {
+  readonly site: string;
+  readonly env: string;
+  readonly element: ArchiveElement;
+  readonly folder: string;
+  readonly filename: string;
+  readonly workflowId: string;
+  /** Server time (seconds) the restore finished. */
+  readonly at: number;
+}
+
 /** A running sandbox. */
 export interface Sandbox {
   readonly url: string;
   /** The API base, ending in `/api/`. */
   readonly apiUrl: string;
   readonly seed: Seed;
+  readonly mode: SandboxMode;
+  /** Every restore that succeeded, oldest first (also at `GET /__sandbox/restores`). */
+  readonly restores: readonly RestoreRecord[];
+  /**
+   * Sets the uncommitted SFTP changes of a dev or multidev environment (an empty object: none), as the diffstat
+   * endpoint reports them; the environment is in SFTP mode from then on.
+   */
+  setDiffstat(siteName: string, env: string, files: Readonly<Record<string, DiffstatEntry>>): void;
   /** Each user's email with a machine token that logs in as them. */
   readonly accounts: readonly {
     readonly email: string;
@@ -143,22 +190,42 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 const STANDARD_ENVS = ['dev', 'test', 'live'];
 
+/** Restore workflow types and the element each restores (§7). */
+const RESTORE_TYPES = new Map<string, ArchiveElement>([
+  ['restore_code', 'code'],
+  ['restore_files', 'files'],
+  ['restore_database', 'database'],
+]);
+
+/** Environment workflows a frozen site refuses with 403. */
+const FROZEN_REFUSED = ['do_export', 'do_import', 'deploy', ...RESTORE_TYPES.keys()];
+
 /** Starts the Pantheon-compatible sandbox on loopback. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed =
     typeof options.seed === 'string'
       ? (seedByName(options.seed) ?? demoSeed())
       : (options.seed ?? demoSeed());
+  const mode: SandboxMode = options.mode ?? 'rich';
+  if (mode !== 'rich' && mode !== 'strict') throw new Error(`Unknown sandbox mode "${String(mode)}".`);
+  const strict = mode === 'strict';
   const library = new ArchiveLibrary(options.cacheDir ?? join(tmpdir(), 'lifeboat-sandbox-cache'));
   const urlLifetime = options.urlLifetimeSeconds ?? 3600;
   const sessionLifetime = options.sessionLifetimeSeconds ?? 28 * 86400;
   const stepMs = options.workflowStepMs ?? 1500;
   const inclusive = options.pagingStartInclusive ?? true;
   const badTokenStatus = options.badTokenStatus ?? 401;
+  const skewMs = (options.clockSkewSeconds ?? 0) * 1000;
+  if (!Number.isFinite(skewMs)) throw new Error('clockSkewSeconds must be a finite number.');
+  /** The server's clock, in milliseconds: this machine's, moved by the configured skew. */
+  const nowMs = (): number => Date.now() + skewMs;
+  const nowS = (): number => nowMs() / 1000;
   const signingKey = randomBytes(32);
   let faults: Faults = options.faults ?? {};
   let apiRoll = createRandom(faults.api?.seed ?? 1);
   let storeRoll = createRandom(faults.store?.seed ?? 2);
+  // Scripted faults waiting on a workflow (`afterWorkflow`) that has now finished.
+  let armed = new Set<ScriptedFault>();
 
   const usersById = new Map(seed.users.map((u) => [u.id, u]));
   const userByToken = new Map<string, SeedUser>();
@@ -173,8 +240,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const issuedUrls = new Map<string, Issued>();
   const timers = new Set<NodeJS.Timeout>();
   const requests: RequestLogEntry[] = [];
+  const restores: RestoreRecord[] = [];
   const bodyBytes = new WeakMap<ServerResponse, number>();
-  const startedAt = Math.floor(Date.now() / 1000);
+  const startedAt = Math.floor(nowS());
+  // Uncommitted SFTP changes by `${site id}/${env}`; an environment listed here is in SFTP mode.
+  const diffstats = new Map<string, Readonly<Record<string, DiffstatEntry>>>();
+  for (const site of seed.sites)
+    for (const [env, files] of Object.entries(site.uncommitted ?? {}))
+      diffstats.set(`${site.id}/${env}`, files);
 
   const envsOf = (site: SeedSite): string[] => [...STANDARD_ENVS, ...site.multidevs];
 
@@ -186,9 +259,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return role !== undefined && role !== 'unprivileged';
     });
 
-  const siteObject = (site: SeedSite): Record<string, unknown> => {
+  const upstreamIdOf = (site: SeedSite): string =>
+    site.framework === 'wordpress'
+      ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf'
+      : '21e1fada-199c-492b-97bd-0b36b53a9da0';
+  const upstreamUrlOf = (site: SeedSite): string =>
+    `https://github.com/pantheon-systems/${site.framework === 'wordpress' ? 'WordPress' : 'drops-7'}`;
+  const holderOf = (site: SeedSite): Record<string, unknown> => {
     const org = site.orgs[0] ? orgsById.get(site.orgs[0].orgId) : undefined;
     const owner = usersById.get(site.ownerId);
+    return org
+      ? { id: org.id, profile: { name: org.name, machine_name: org.machineName } }
+      : { id: owner?.id, email: owner?.email };
+  };
+  const frozenFields = (site: SeedSite): Record<string, unknown> =>
+    site.frozen ? { frozen: true, last_frozen_at: site.created + 86400 * 30 } : {};
+  const lastCodePush = (site: SeedSite) => ({
+    timestamp: new Date((site.created + 86400 * 3) * 1000).toISOString().slice(0, 19),
+    user_uuid: null,
+  });
+
+  const siteObject = (site: SeedSite): Record<string, unknown> => {
+    const org = site.orgs[0] ? orgsById.get(site.orgs[0].orgId) : undefined;
     return {
       id: site.id,
       name: site.name,
@@ -204,15 +296,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       php_version: '82',
       preferred_zone: 'us-central1',
       preferred_zone_label: 'United States',
-      last_code_push: {
-        timestamp: new Date((site.created + 86400 * 3) * 1000).toISOString().slice(0, 19),
-        user_uuid: null,
-      },
+      last_code_push: lastCodePush(site),
       upstream: {
-        id:
-          site.framework === 'wordpress'
-            ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf'
-            : '21e1fada-199c-492b-97bd-0b36b53a9da0',
+        id: upstreamIdOf(site),
         label:
           site.framework === 'wordpress'
             ? 'WordPress'
@@ -220,31 +306,101 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
               ? 'Drupal 10'
               : 'Drupal 7',
         machine_name: site.framework,
-        url: `https://github.com/pantheon-systems/${site.framework === 'wordpress' ? 'WordPress' : 'drops-7'}`,
+        url: upstreamUrlOf(site),
         branch: 'master',
         framework: site.framework,
         type: 'core',
       },
-      holder: org
-        ? { id: org.id, profile: { name: org.name, machine_name: org.machineName } }
-        : { id: owner?.id, email: owner?.email },
+      holder: holderOf(site),
       settings: { max_num_cdes: 10, allow_domains: true, ssl_enabled: null, drush_version: 8 },
       // Older membership payloads only had attributes.label; send both as the real API did.
       attributes: { label: site.label },
       base_domain: null,
       add_ons: [],
-      ...(site.frozen ? { frozen: true, last_frozen_at: site.created + 86400 * 30 } : {}),
+      ...frozenFields(site),
     };
   };
 
-  const envObject = (site: SeedSite, env: string): Record<string, unknown> => {
-    const initialized =
-      !(env === 'live' && site.liveDeploys === 0) && !(env === 'test' && site.testDeploys === 0);
+  /**
+   * A site inside a membership, as the 2016 recording of `users/{id}/memberships/sites` has it: no top-level
+   * `label` (only `attributes.label`), an upstream without label, no settings; `frozen` only when frozen.
+   */
+  const strictMembershipSite = (site: SeedSite): Record<string, unknown> => {
+    const org = site.orgs[0] ? orgsById.get(site.orgs[0].orgId) : undefined;
+    return {
+      created_by_user_id: site.ownerId,
+      holder_id: org?.id ?? site.ownerId,
+      name: site.name,
+      created: site.created,
+      last_code_push: lastCodePush(site),
+      framework: site.framework,
+      holder_type: org ? 'organization' : 'user',
+      service_level: site.planName === 'Sandbox' ? 'free' : 'basic',
+      plan_name: site.planName,
+      php_version: '82',
+      upstream: { url: upstreamUrlOf(site), product_id: upstreamIdOf(site), branch: 'master' },
+      owner: site.ownerId,
+      attributes: { label: site.label },
+      holder: holderOf(site),
+      id: site.id,
+      preferred_zone: 'us-central1',
+      preferred_zone_label: 'United States',
+      product_id: upstreamIdOf(site),
+      ...frozenFields(site),
+    };
+  };
+
+  /** `GET sites/{id}` as recorded in 2016: a label, settings, but no region label. */
+  const strictSiteDetail = (site: SeedSite): Record<string, unknown> => {
+    const org = site.orgs[0] ? orgsById.get(site.orgs[0].orgId) : undefined;
+    return {
+      created: site.created,
+      created_by_user_id: site.ownerId,
+      framework: site.framework,
+      holder_id: org?.id ?? site.ownerId,
+      holder_type: org ? 'organization' : 'user',
+      last_code_push: lastCodePush(site),
+      name: site.name,
+      owner: site.ownerId,
+      php_version: '82',
+      preferred_zone: 'us-central1',
+      service_level: site.planName === 'Sandbox' ? 'free' : 'basic',
+      plan_name: site.planName,
+      upstream: { url: upstreamUrlOf(site), product_id: upstreamIdOf(site), branch: 'master' },
+      label: site.label,
+      id: site.id,
+      holder: holderOf(site),
+      settings: { allow_domains: false, max_num_cdes: 10, drush_version: 8, ssl_enabled: null },
+      base_domain: null,
+      attributes: { label: site.label },
+      add_ons: [],
+      ...frozenFields(site),
+    };
+  };
+
+  const membershipSite = (site: SeedSite) => (strict ? strictMembershipSite(site) : siteObject(site));
+
+  const isInitialized = (site: SeedSite, env: string): boolean =>
+    !(env === 'live' && site.liveDeploys === 0) && !(env === 'test' && site.testDeploys === 0);
+  const sftpMode = (site: SeedSite, env: string): boolean =>
+    diffstats.has(`${site.id}/${env}`) || env === 'dev';
+  const targetOf = (site: SeedSite, env: string): { target_ref: string; target_commit: string } => {
     const tag = deployTagOf(site, env);
+    const ref = tag
+      ? `refs/tags/${tag}`
+      : site.multidevs.includes(env)
+        ? `refs/heads/${env}`
+        : 'refs/heads/master';
+    return { target_ref: ref, target_commit: createHmac('sha1', site.id).update(ref).digest('hex') };
+  };
+
+  const envObject = (site: SeedSite, env: string): Record<string, unknown> => {
+    if (strict) return strictEnvObject(site, env);
+    const initialized = isInitialized(site, env);
     const base: Record<string, unknown> = {
       dns_zone: 'pantheonsite.io',
       environment_created: site.created + (STANDARD_ENVS.indexOf(env) + 1) * 60,
-      on_server_development: env === 'dev',
+      on_server_development: sftpMode(site, env),
       php_version: '82',
       php_major_minor_version: '8.2',
       styx_cluster: 'styx-01.pantheon.io',
@@ -258,12 +414,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       maintenance: { enabled: false },
     };
     if (!initialized) return base;
-    const ref = tag
-      ? `refs/tags/${tag}`
-      : site.multidevs.includes(env)
-        ? `refs/heads/${env}`
-        : 'refs/heads/master';
-    return { ...base, target_ref: ref, target_commit: createHmac('sha1', site.id).update(ref).digest('hex') };
+    return { ...base, ...targetOf(site, env) };
+  };
+
+  /**
+   * An environment as the 2016 recordings have it: test and live carry no `is_initialized` and no
+   * `on_server_development`; an uninitialized one simply has no target ref or commit.
+   */
+  const strictEnvObject = (site: SeedSite, env: string): Record<string, unknown> => {
+    const standard = env === 'test' || env === 'live';
+    const randseed = createHmac('sha1', site.id).update(`randseed:${env}`).digest('hex').slice(0, 32);
+    const head: Record<string, unknown> = standard
+      ? {}
+      : { watchers: 0, diffstat: {}, on_server_development: sftpMode(site, env) };
+    const created = site.created + (STANDARD_ENVS.indexOf(env) + 1) * 60;
+    const lock = { username: null, password: null, locked: env === 'test' && site.name.endsWith('-shop') };
+    const target = isInitialized(site, env) ? targetOf(site, env) : undefined;
+    return {
+      ...head,
+      environment_created: created,
+      dns_zone: 'pantheonsite.io',
+      randseed: randseed.toUpperCase(),
+      ...(target ? { target_ref: target.target_ref } : {}),
+      lock,
+      ...(target ? { target_commit: target.target_commit } : {}),
+      styx_cluster: 'styx-01.pantheon.io',
+    };
   };
 
   const catalogFor = (site: SeedSite, env: string): Promise<Record<string, CatalogEntry>> => {
@@ -285,6 +461,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             null,
           )[0]!;
           out[`${orphan}_automated_manifest`] = manifest;
+          if (strict) for (const [k, v] of strictExtraSets(site, env, startedAt, sizes)) out[k] = v;
         }
         return out;
       })();
@@ -292,6 +469,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       p.catch(() => catalogs.delete(key));
     }
     return p;
+  };
+
+  /** The catalog as sent: newest first; in strict mode each entry in its recorded shape. */
+  const catalogBody = (catalog: Record<string, CatalogEntry>): Record<string, CatalogEntry> => {
+    const sorted = sortCatalog(catalog);
+    if (!strict) return sorted;
+    return Object.fromEntries(Object.entries(sorted).map(([k, v]) => [k, strictEntry(k, v)]));
   };
 
   const archiveSizes = async (site: SeedSite, env: string, elements: readonly ArchiveElement[]) => {
@@ -325,48 +509,104 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     params: unknown,
     total: number,
     description: string,
-  ) => ({
-    id,
-    type,
-    description,
-    active_description: description.replace(/^Export/, 'Exporting'),
-    environment: env,
-    environment_id: env,
-    site_id: site.id,
-    user_id: user.id,
-    params,
-    phase: 'created',
-    result: null,
-    reason: '',
-    step: 0,
-    number_of_tasks: total,
-    created_at: Date.now() / 1000,
-    started_at: null,
-    finished_at: null,
-    total_time: null,
-    run_time: null,
-    queued_time: null,
-    final_task_id: null,
-    task_ids: [],
-    has_operation_log_output: false,
-    keep_forever: false,
-    key: `${site.id}:${id}`,
-    role: 'owner',
-    trace_id: randomUUID(),
-    user_email: user.email,
-  });
+    activeDescription = description.replace(/^Export/, 'Exporting'),
+  ): Record<string, unknown> => {
+    const traceId = randomUUID();
+    const createdAt = nowS();
+    if (strict) {
+      // The field set of the recorded POST answers: no started_at or finished_at until the workflow has them.
+      const taskId = randomUUID();
+      return {
+        environment_id: env,
+        user_id: user.id,
+        site_id: site.id,
+        trace_id: traceId,
+        params,
+        task_ids: [taskId],
+        role: 'team_member',
+        type,
+        id,
+        key: String(Math.floor(createdAt / 3600) * 3600),
+        waiting_for_task_id: taskId,
+        keep_forever: false,
+        phase: 'created',
+        queued_time: null,
+        run_time: null,
+        created_at: createdAt,
+        reason: '',
+        environment: env,
+        final_task_id: null,
+        result: null,
+        total_time: null,
+        active_description: activeDescription,
+        description,
+        step: 1,
+        has_operation_log_output: false,
+        number_of_tasks: total,
+        trace_log_url: `https://logs.sandbox.invalid/trace/${traceId}`,
+        user: { user_id: user.id, created_at: 1500000000, email: user.email, is_registered: true },
+        user_email: user.email,
+        waiting_for_task: {
+          id: taskId,
+          workflow_id: id,
+          environment: env,
+          site_id: site.id,
+          fn_name: 'queue_jenkins_task',
+          phase: 'created',
+          result: null,
+          created_at: createdAt,
+          messages: {},
+        },
+      };
+    }
+    return {
+      id,
+      type,
+      description,
+      active_description: activeDescription,
+      environment: env,
+      environment_id: env,
+      site_id: site.id,
+      user_id: user.id,
+      params,
+      phase: 'created',
+      result: null,
+      reason: '',
+      step: 0,
+      number_of_tasks: total,
+      created_at: createdAt,
+      started_at: null,
+      finished_at: null,
+      total_time: null,
+      run_time: null,
+      queued_time: null,
+      final_task_id: null,
+      task_ids: [],
+      has_operation_log_output: false,
+      keep_forever: false,
+      key: `${site.id}:${id}`,
+      role: 'owner',
+      trace_id: traceId,
+      user_email: user.email,
+    };
+  };
+
+  const startPhase = (data: Record<string, unknown>): void => {
+    data.phase = 'started';
+    data.started_at = nowS();
+  };
 
   const finishWorkflow = (
     data: Record<string, unknown>,
     result: 'succeeded' | 'failed',
     reason?: string,
   ): void => {
-    const now = Date.now() / 1000;
+    const now = nowS();
     data.phase = 'finished';
     data.result = result;
     data.finished_at = now;
     data.total_time = now - (data.created_at as number);
-    data.run_time = now - ((data.started_at as number | null) ?? (data.created_at as number));
+    data.run_time = now - ((data.started_at as number | null | undefined) ?? (data.created_at as number));
     data.final_task_id = randomUUID();
     if (reason) {
       data.reason = reason;
@@ -374,12 +614,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         reason,
         error_details: reason,
         responses: [{ code: 400, body: reason }],
-        messages: { [new Date().toISOString().replace('Z', '')]: { message: reason, level: 'ERROR' } },
+        messages: {
+          [new Date(now * 1000).toISOString().replace('Z', '')]: { message: reason, level: 'ERROR' },
+        },
         has_error: true,
       };
     }
+    // Faults that wait for this kind of workflow apply from now on.
+    for (const f of faults.api?.script ?? []) if (f.afterWorkflow === data.type) armed.add(f);
   };
-
   const runExport = async (
     site: SeedSite,
     env: string,
@@ -391,12 +634,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (failWith) faults = { ...faults, workflow: { ...faults.workflow, failExportWith: undefined } };
     const catalog = await catalogFor(site, env);
     // The folder epoch is the creation second; two backups in one second get distinct folders.
-    let epoch = Math.floor((data.created_at as number) ?? Date.now() / 1000);
+    let epoch = Math.floor((data.created_at as number) ?? nowS());
     while (Object.keys(catalog).some((k) => k.startsWith(`${epoch}_backup_`))) epoch++;
     const set: PlannedSet = { epoch, kind: 'backup', ttl, elements };
     await wait(stepMs);
-    data.phase = 'started';
-    data.started_at = Date.now() / 1000;
+    startPhase(data);
     data.step = 1;
     for (const [k, v] of entriesOf(site, env, set, null)) catalog[k] = v;
     const total = data.number_of_tasks as number;
@@ -427,7 +669,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const type = typeof b.type === 'string' ? b.type : '';
     const params = b.params && typeof b.params === 'object' ? b.params : {};
     const id = randomUUID();
-    if (site.frozen && env !== null && ['do_export', 'do_import', 'deploy'].includes(type)) {
+    if (site.frozen && env !== null && FROZEN_REFUSED.includes(type)) {
       throw new HttpError(
         403,
         'This site is frozen. Its test and live environments and many commands will be unavailable while it remains frozen.',
@@ -448,10 +690,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       workflows.set(id, { data, done });
       return data;
     }
+    if (RESTORE_TYPES.has(type) && env) {
+      const element = RESTORE_TYPES.get(type)!;
+      if (typeof params.key !== 'string' || !params.key)
+        throw new HttpError(400, 'params.key is required: "{site_id}/{env}/{folder}/{filename}".');
+      if (typeof params.bucket !== 'string' || !params.bucket)
+        throw new HttpError(400, 'params.bucket is required.');
+      const [description, active] =
+        element === 'code'
+          ? [`Restore code to "${env}"`, `Restoring code in "${env}"`]
+          : [`Restore ${element} on "${env}"`, `Restoring ${element} in "${env}"`];
+      const total = element === 'code' ? 11 : 4;
+      const data = workflowObject(id, type, site, env, user, params, total, description, active);
+      const done = runRestore(site, env, element, data, params.key, params.bucket).catch((e: unknown) =>
+        finishWorkflow(data, 'failed', String(e)),
+      );
+      workflows.set(id, { data, done });
+      return data;
+    }
     if (type === 'change_backup_schedule' && env) {
-      const sched = params.backup_schedule as
-        Record<string, { hour: number | null; ttl: number } | null> | undefined;
-      if (!sched || typeof sched !== 'object') throw new HttpError(400, 'backup_schedule is required.');
+      const sched = validSchedule(params.backup_schedule);
       const data = workflowObject(
         id,
         type,
@@ -464,12 +722,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       const done = (async () => {
         await wait(stepMs);
+        startPhase(data);
+        const key = `${site.id}/${env}`;
+        const current = schedules.get(key) ?? defaultSchedule(site);
+        // Terminus sends hour null. What Pantheon then stores is not recorded [INF]: keep the hour the
+        // environment had (so a schedule change does not move its backups), else pick one for the site.
+        const keptHour =
+          Object.values(current).find((v) => v && typeof v.hour === 'number')?.hour ??
+          Number.parseInt(createHmac('sha1', site.id).update('hour').digest('hex').slice(0, 4), 16) % 24;
         const normalized: Record<string, { hour: number | null; ttl: number } | null> = {};
         for (let d = 0; d < 7; d++) {
           const v = sched[String(d)];
-          normalized[String(d)] = v ? { hour: v.hour ?? 0, ttl: v.ttl } : null;
+          normalized[String(d)] = v ? { hour: v.hour ?? keptHour, ttl: v.ttl } : null;
         }
-        schedules.set(`${site.id}/${env}`, normalized);
+        schedules.set(key, normalized);
         data.step = 1;
         finishWorkflow(data, 'succeeded');
       })();
@@ -477,6 +743,95 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return data;
     }
     throw new HttpError(400, `Workflow type "${type}" is not supported by the Lifeboat sandbox.`);
+  };
+
+  /** A `backup_schedule` param: days "0".."6", each null or `{hour: 0-23 or null, ttl: seconds > 0}`. */
+  const validSchedule = (raw: unknown): Record<string, { hour: number | null; ttl: number } | null> => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new HttpError(400, 'backup_schedule is required.');
+    const out: Record<string, { hour: number | null; ttl: number } | null> = {};
+    for (const [day, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (!/^[0-6]$/.test(day)) throw new HttpError(400, `backup_schedule has no day "${day}": use 0 to 6.`);
+      if (v === null) {
+        out[day] = null;
+        continue;
+      }
+      const { hour, ttl } = (v ?? {}) as { hour?: unknown; ttl?: unknown };
+      const hourOk =
+        hour === null ||
+        hour === undefined ||
+        (Number.isInteger(hour) && (hour as number) >= 0 && (hour as number) < 24);
+      if (!hourOk || typeof ttl !== 'number' || !(ttl > 0))
+        throw new HttpError(
+          400,
+          `backup_schedule day ${day} needs a ttl in seconds and an hour 0-23 or null.`,
+        );
+      out[day] = { hour: (hour as number | null | undefined) ?? null, ttl: Math.floor(ttl) };
+    }
+    return out;
+  };
+
+  /**
+   * Runs a restore workflow. The key names the archive as `{site_id}/{env}/{folder}/{filename}` (2016 recordings
+   * left the folder out: `{site_id}/{env}/{filename}`, accepted too). It must be a finished archive of this
+   * environment and of the element restored; otherwise the workflow fails with the reason, as Pantheon's do.
+   */
+  const runRestore = async (
+    site: SeedSite,
+    env: string,
+    element: ArchiveElement,
+    data: Record<string, unknown>,
+    key: string,
+    bucket: string,
+  ): Promise<void> => {
+    await wait(stepMs);
+    startPhase(data);
+    const fail = (reason: string): void => finishWorkflow(data, 'failed', reason);
+    if (!/(^|-)pantheon-backups$/.test(bucket)) return fail(`Backup bucket "${bucket}" does not exist.`);
+    const parts = key.split('/');
+    const [siteId, keyEnv] = parts;
+    const filename = parts.at(-1) ?? '';
+    const folderGiven = parts.length === 4 ? parts[2]! : null;
+    const catalog = await catalogFor(site, env);
+    const match =
+      parts.length === 3 || parts.length === 4
+        ? Object.entries(catalog).find(
+            ([k, v]) =>
+              k.endsWith(`_${element}`) &&
+              v.filename === filename &&
+              (folderGiven === null || v.folder === folderGiven),
+          )
+        : undefined;
+    if (siteId !== site.id || keyEnv !== env || !match) {
+      const other = Object.values(catalog).find((v) => v.filename === filename);
+      if (
+        siteId === site.id &&
+        keyEnv === env &&
+        other &&
+        (folderGiven === null || other.folder === folderGiven)
+      )
+        return fail(`Backup archive ${filename} is not a ${element} archive.`);
+      return fail(`Backup archive ${key} was not found in ${bucket}.`);
+    }
+    const [, entry] = match;
+    const finished = entry.size > 0 && (entry.finish_time != null || entry.timestamp != null);
+    if (!finished) return fail(`Backup archive ${filename} is not finished yet.`);
+    const total = data.number_of_tasks as number;
+    // Three waits in all, whatever the task count, so an 11-task code restore is not slow in the demo.
+    for (const step of [Math.ceil(total / 2), total]) {
+      await wait(stepMs);
+      data.step = step;
+    }
+    restores.push({
+      site: site.name,
+      env,
+      element,
+      folder: entry.folder,
+      filename,
+      workflowId: data.id as string,
+      at: nowS(),
+    });
+    finishWorkflow(data, 'succeeded');
   };
 
   const defaultSchedule = (site: SeedSite): Record<string, { hour: number; ttl: number } | null> => {
@@ -497,14 +852,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     return sorted.slice(from, from + limit);
   };
-
   const authUser = (req: IncomingMessage): SeedUser => {
     const h = req.headers.authorization ?? '';
     const m = /^Bearer (.+)$/.exec(h);
     const cookie = /X-Pantheon-Session=([^;]+)/.exec(req.headers.cookie ?? '');
     const token = m?.[1] ?? cookie?.[1];
     const s = token ? sessions.get(token) : undefined;
-    if (!s || s.revoked || s.expiresAt < Date.now() / 1000) {
+    if (!s || s.revoked || s.expiresAt < nowS()) {
       throw new HttpError(401, 'Invalid or expired session header: X-Pantheon-Session');
     }
     return usersById.get(s.userId)!;
@@ -522,10 +876,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return env;
   };
 
+  // Recorded answers of login, site-name lookup and workflows name the charset; the others do not.
+  const utf8: Record<string, string> = strict ? { 'Content-Type': 'application/json; charset=utf-8' } : {};
+
   const scriptedFault = (method: string, path: string): ScriptedFault | undefined => {
     const script = faults.api?.script;
     if (!script) return undefined;
-    const f = script.find((s) => s.times > 0 && (!s.method || s.method === method) && path.includes(s.path));
+    const f = script.find(
+      (s) =>
+        s.times > 0 &&
+        (!s.afterWorkflow || armed.has(s)) &&
+        (!s.method || s.method === method) &&
+        path.includes(s.path),
+    );
     if (f) f.times--;
     return f;
   };
@@ -580,9 +943,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         );
       }
       const session = `${user.id}:${randomUUID()}:${randomBytes(9).toString('base64url')}`;
-      const expiresAt = Math.floor(Date.now() / 1000) + sessionLifetime;
+      const expiresAt = Math.floor(nowS()) + sessionLifetime;
       sessions.set(session, { userId: user.id, expiresAt, revoked: false });
-      json(res, 200, { session, expires_at: expiresAt, user_id: user.id });
+      json(res, 200, { session, expires_at: expiresAt, user_id: user.id }, utf8);
       return;
     }
     if (method === 'POST' && path === 'track') {
@@ -619,7 +982,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             archived: false,
             invited_by_id: s.ownerId,
             key: `${s.id}:${user.id}`,
-            site: siteObject(s),
+            site: membershipSite(s),
           }));
         json(res, 200, paged(items, q));
         return;
@@ -653,7 +1016,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           site_id: s.id,
           organization_id: org.id,
           role: 'team_member',
-          site: siteObject(s),
+          site: membershipSite(s),
           tags: s.orgs.find((o) => o.orgId === org.id)!.tags,
         }));
       json(res, 200, paged(items, q));
@@ -662,13 +1025,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (is('GET', 'site-names/:')) {
       const site = sitesByName.get(seg[1]!);
       if (!site) throw new HttpError(404, `A site named ${seg[1]} was not found.`);
-      json(res, 200, { id: site.id, name: site.name });
+      json(res, 200, { id: site.id, name: site.name }, utf8);
       return;
     }
     if (seg[0] !== 'sites' || !seg[1]) throw new HttpError(404, 'Not found.');
     const site = visibleSite(user, seg[1]);
     if (is('GET', 'sites/:')) {
-      json(res, 200, siteObject(site));
+      json(res, 200, strict ? strictSiteDetail(site) : siteObject(site));
       return;
     }
     if (is('GET', 'sites/:/environments')) {
@@ -679,13 +1042,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       json(res, 200, envObject(site, envOf(site, seg[3]!)));
       return;
     }
-    if (is('GET', 'sites/:/environments/:/settings')) {
+    // Strict mode answers 404 here: an optional detail endpoint the client must get by without.
+    if (is('GET', 'sites/:/environments/:/settings') && !strict) {
       const env = envOf(site, seg[3]!);
-      json(res, 200, { is_initialized: envObject(site, env).is_initialized, php_version: 8.2 });
+      json(res, 200, { is_initialized: isInitialized(site, env), php_version: 8.2 });
+      return;
+    }
+    if (is('GET', 'sites/:/environments/:/on-server-development/diffstat')) {
+      const env = envOf(site, seg[3]!);
+      json(res, 200, sftpMode(site, env) ? (diffstats.get(`${site.id}/${env}`) ?? {}) : {});
       return;
     }
     if (is('GET', 'sites/:/environments/:/backups/catalog')) {
-      json(res, 200, sortCatalog(await catalogFor(site, envOf(site, seg[3]!))));
+      json(res, 200, catalogBody(await catalogFor(site, envOf(site, seg[3]!))));
       return;
     }
     if (
@@ -703,7 +1072,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!entry?.filename) throw new HttpError(404, `Backup ${folder} has no ${type} archive.`);
       if (!entry.size) throw new HttpError(404, `Backup ${folder} ${type} is not finished yet.`);
       const objectPath = `/store/gcs-pantheon-backups/${site.id}/${env}/${folder}/${entry.filename}`;
-      const expires = Math.floor(Date.now() / 1000) + urlLifetime;
+      const expires = Math.floor(nowS()) + urlLifetime;
       const signature = sign(objectPath, expires);
       issuedUrls.set(signature, { issuedAt: Date.now() });
       const origin = `http://${req.headers.host}`;
@@ -713,11 +1082,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (is('POST', 'sites/:/environments/:/workflows')) {
       const env = envOf(site, seg[3]!);
-      json(res, 202, await startWorkflow(site, env, user, await readJson(req)));
+      json(res, 202, await startWorkflow(site, env, user, await readJson(req)), utf8);
       return;
     }
     if (is('POST', 'sites/:/workflows')) {
-      json(res, 202, await startWorkflow(site, null, user, await readJson(req)));
+      json(res, 202, await startWorkflow(site, null, user, await readJson(req)), utf8);
       return;
     }
     if (is('GET', 'sites/:/workflows')) {
@@ -725,6 +1094,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         res,
         200,
         [...workflows.values()].map((w) => w.data).filter((w) => w.site_id === site.id),
+        utf8,
       );
       return;
     }
@@ -734,7 +1104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         text(res, 404, 'Not found.\n');
         return;
       }
-      json(res, 200, wf.data);
+      json(res, 200, wf.data, utf8);
       return;
     }
     if (is('GET', 'sites/:/environments/:/backups/schedule')) {
@@ -778,7 +1148,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const issued = issuedUrls.get(signature);
     const earlyExpiry = faults.store?.expireUrlsAfterMs;
     if (
-      expires < Date.now() / 1000 ||
+      expires < nowS() ||
       (earlyExpiry !== undefined && issued && Date.now() - issued.issuedAt > earlyExpiry)
     ) {
       return deny('Request has expired');
@@ -929,7 +1299,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     if (req.method === 'GET' && path === '/__sandbox/info') {
-      json(res, 200, { seed: seed.name, accounts: sandbox.accounts, sites: seed.sites.length });
+      json(res, 200, { seed: seed.name, mode, accounts: sandbox.accounts, sites: seed.sites.length });
+      return;
+    }
+    if (req.method === 'GET' && path === '/__sandbox/restores') {
+      json(res, 200, restores);
+      return;
+    }
+    if (req.method === 'POST' && path === '/__sandbox/diffstat') {
+      const body = (await readJson(req)) as { site?: unknown; env?: unknown; files?: unknown };
+      if (
+        typeof body.site !== 'string' ||
+        typeof body.env !== 'string' ||
+        !body.files ||
+        typeof body.files !== 'object'
+      )
+        throw new HttpError(
+          400,
+          'Send {"site": name, "env": id, "files": {path: {status, additions, deletions}}}.',
+        );
+      try {
+        sandbox.setDiffstat(body.site, body.env, body.files as Record<string, DiffstatEntry>);
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+      json(res, 200, { ok: true });
       return;
     }
     text(res, 404, 'Not found.\n');
@@ -938,6 +1332,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname;
+    // Node would date the response by this machine's clock; the sandbox's clock may be skewed.
+    res.setHeader('Date', new Date(nowMs()).toUTCString());
     let logged = false;
     const log = (dropped: boolean): void => {
       if (logged) return;
@@ -989,6 +1385,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: base,
     apiUrl: `${base}/api/`,
     seed,
+    mode,
+    restores,
     accounts: seed.users.map((u) => ({ email: u.email, machineToken: u.machineTokens[0]!, userId: u.id })),
     requests,
     adminToken,
@@ -996,6 +1394,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults = next;
       apiRoll = createRandom(next.api?.seed ?? 1);
       storeRoll = createRandom(next.store?.seed ?? 2);
+      armed = new Set();
+    },
+    setDiffstat(siteName, env, files) {
+      const site = sitesByName.get(siteName);
+      if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
+      if (!envsOf(site).includes(env)) throw new Error(`Site ${siteName} has no environment ${env}.`);
+      if (env === 'test' || env === 'live')
+        throw new Error(`Only dev and multidev environments can be in SFTP mode, not ${env}.`);
+      for (const [path, f] of Object.entries(files)) {
+        const counts = [f?.additions, f?.deletions];
+        if (typeof f?.status !== 'string' || !counts.every((c) => typeof c === 'string' && /^\d+$/.test(c)))
+          throw new Error(`Diffstat of ${path} needs a status and additions/deletions as digit strings.`);
+      }
+      diffstats.set(`${site.id}/${env}`, { ...files });
     },
     expireSessions() {
       for (const s of sessions.values()) s.revoked = true;

@@ -215,4 +215,18 @@ describe('npm run sandbox', () => {
     expect(err.code).toBe(2);
     expect(err.stderr).toBe('Unknown seed "huge": use demo, big or bench[:MiB].\n');
   });
+
+  it('refuses an unknown mode with a clear message', async () => {
+    const root = join(import.meta.dirname, '../../..');
+    const err = await new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'electron/sandbox/cli.ts', '--mode', 'lenient'],
+        { cwd: root },
+        (e, _o, stderr) => resolve({ code: (e as { code?: number } | null)?.code ?? 0, stderr }),
+      ),
+    );
+    expect(err.code).toBe(2);
+    expect(err.stderr).toBe('Unknown mode "lenient": use rich or strict.\n');
+  });
 });
