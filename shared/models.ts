@@ -53,7 +53,11 @@ export interface Environment {
   readonly id: string;
   readonly siteId: string;
   readonly multidev: boolean;
-  readonly initialized: boolean;
+  /**
+   * Whether the environment has been created on Pantheon (test and live start uninitialized). null = unknown:
+   * Pantheon did not say and the optional settings request that would tell failed.
+   */
+  readonly initialized: boolean | null;
   /** The deploy tag for test/live (`pantheon_live_13`), else null. */
   readonly deployTag: string | null;
   /** The git ref the environment runs, e.g. `refs/heads/master` or `refs/tags/pantheon_live_13`. */
@@ -133,6 +137,15 @@ export interface BackupSchedule {
   readonly days: readonly (ScheduleDay | null)[];
 }
 
+/**
+ * Files changed on an SFTP-mode environment and not committed (Pantheon's diffstat): such changes are in no
+ * backup. `paths` is sorted.
+ */
+export interface UncommittedChanges {
+  readonly files: number;
+  readonly paths: readonly string[];
+}
+
 /** The phase of a long job, in words a person understands. */
 export type JobPhase =
   | 'queued'
@@ -168,7 +181,8 @@ export interface JobProgress {
 /** A long-running piece of work: backup creation, download, restore. */
 export interface Job {
   readonly id: string;
-  readonly kind: 'create-backup' | 'download' | 'restore';
+  /** `pantheon-restore` restores an environment on Pantheon from one of its backups (not a local restore). */
+  readonly kind: 'create-backup' | 'download' | 'restore' | 'pantheon-restore';
   readonly title: string;
   readonly state: JobState;
   readonly progress: JobProgress;

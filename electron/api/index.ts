@@ -3,6 +3,8 @@ import { validate, type RequestOf, type schemas } from '@shared/api/schemas';
 import { ok, type Result } from '@shared/result';
 import type { Engine } from '../services/engine';
 import { LifeboatError, toAppError } from '../services/errors';
+import { selectArchive } from '../services/backups/select-archive';
+import { uncommittedChanges } from '../services/backups/uncommitted';
 import { assertNotFrozen } from '../services/pantheon/client';
 import { VERSION } from '../services/version';
 
@@ -98,6 +100,33 @@ export function createApi(engine: Engine): AppApi {
             await s.client.disableSchedule(s.site, r.env);
           }
           return s.client.getSchedule(s.site, r.env);
+        }),
+      restoreOnPantheon: (req) =>
+        handle('backupsRestoreOnPantheon', req, async (r) => {
+          const s = await site(r.accountId, r.siteId);
+          if (r.confirmSiteName !== s.site.name) {
+            throw new LifeboatError(
+              'invalid-request',
+              `To restore ${s.site.name}.${r.env} on Pantheon, type the site's name (${s.site.name}) to confirm.`,
+            );
+          }
+          assertNotFrozen(s.site);
+          // Every archive is found and finished before the job is queued, as the job itself checks again.
+          const archives = await s.client.listArchives(s.site, r.env);
+          for (const element of r.elements) selectArchive(archives, { element, folder: r.folder });
+          const what = r.elements.length === 3 ? 'all' : r.elements.join(' and ');
+          return jobs.submit(
+            'pantheon-restore',
+            `Restore ${s.site.name}.${r.env} on Pantheon from backup ${r.folder} (${what})`,
+            { ...r, siteId: s.site.id },
+          );
+        }),
+    },
+    environments: {
+      uncommitted: (req) =>
+        handle('environmentsUncommitted', req, async (r) => {
+          const s = await site(r.accountId, r.siteId);
+          return uncommittedChanges(s, r.env);
         }),
     },
     restores: {

@@ -5,13 +5,14 @@ import { listTarGz } from './archive/extract';
 import type { DbConnection } from './database/mysql';
 import { LifeboatError } from './errors';
 import { JobManager, type JobContext, type JobOutput } from './jobs/manager';
-import { PantheonClient } from './pantheon/client';
+import { PantheonClient, type SessionCache } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
 import { validate, type schemas } from '@shared/api/schemas';
 import type { RestorePreview } from '@shared/models';
 import { basename } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
+import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
 import { conflictError, planRestore, previewOf, type RestoreRequest } from './restore/plan';
 import { runRestore } from './restore/restore';
@@ -64,13 +65,18 @@ export interface Engine {
 
 /** Wires the services. */
 export function createEngine(options: EngineOptions): Engine {
-  const clientFor = (apiUrl: string, machineToken: () => Promise<string>): PantheonClient =>
+  const clientFor = (
+    apiUrl: string,
+    machineToken: () => Promise<string>,
+    sessionCache?: SessionCache,
+  ): PantheonClient =>
     new PantheonClient({
       apiUrl,
       machineToken,
       userAgent: USER_AGENT,
       retry: options.retry,
       minPollMs: options.minPollMs,
+      ...(sessionCache ? { sessionCache } : {}),
     });
   let demoStarted = false;
   const demo: DemoProvider | undefined = options.demo
@@ -229,6 +235,33 @@ export function createEngine(options: EngineOptions): Engine {
         },
       );
       return made.warning ? { warning: made.warning } : {};
+    },
+    'pantheon-restore': async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
+      const req = journaled('backupsRestoreOnPantheon', plan);
+      const { client, site } = await resolve(req.accountId, req.siteId);
+      if (req.confirmSiteName !== site.name)
+        throw new LifeboatError(
+          'invalid-request',
+          `This restore was confirmed for another site than ${site.name}.`,
+        );
+      // Pantheon imports each archive into the environment: the closest phase a person knows.
+      ctx.phase('importing', `Asking Pantheon to restore ${site.name}.${req.env}`);
+      await restoreOnPantheon(
+        { client, site },
+        {
+          env: req.env,
+          elements: req.elements,
+          folder: req.folder,
+          signal: ctx.signal,
+          ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+          onUpdate: (w, element) => {
+            const label = w.activeDescription || `Restoring the ${element}`;
+            ctx.phase('importing', label);
+            ctx.part(element, label, w.step, w.numberOfTasks);
+          },
+        },
+      );
+      return {};
     },
   };
 

@@ -9,6 +9,7 @@ import type {
   RestorePreview,
   Settings,
   Site,
+  UncommittedChanges,
   Workflow,
 } from '../models';
 import type { Result } from '../result';
@@ -65,6 +66,22 @@ export interface AppApi {
     workflow(req: RequestOf<'workflowsGet'>): Promise<Result<Workflow>>;
     schedule(req: RequestOf<'backupsSchedule'>): Promise<Result<BackupSchedule>>;
     setSchedule(req: RequestOf<'backupsSetSchedule'>): Promise<Result<BackupSchedule>>;
+    /**
+     * Restores the environment ON PANTHEON from one of its backup sets (the Dashboard's Restore, Terminus's
+     * `backup:restore`), replacing its code, files or database there; not a local restore. Runs as a
+     * `pantheon-restore` job, one workflow per element (code, files, database). Refused unless
+     * `confirmSiteName` is exactly the site's name (a typed confirmation), for a frozen site, and when any chosen
+     * archive is missing or still being written: every archive is checked before the job is queued.
+     */
+    restoreOnPantheon(req: RequestOf<'backupsRestoreOnPantheon'>): Promise<Result<Job>>;
+  };
+  readonly environments: {
+    /**
+     * Files changed and not committed on an SFTP-mode environment, which no backup contains: ask before
+     * `backups.create` and warn with the count. null means nothing to warn about or not known (git mode, or
+     * Pantheon's diffstat could not be read); `{ files: 0 }` means clean.
+     */
+    uncommitted(req: RequestOf<'environmentsUncommitted'>): Promise<Result<UncommittedChanges | null>>;
   };
   readonly restores: {
     /** What a restore would write where, and its conflicts, without writing anything. */
@@ -108,6 +125,8 @@ export const API_METHODS = [
   'backups.workflow',
   'backups.schedule',
   'backups.setSchedule',
+  'backups.restoreOnPantheon',
+  'environments.uncommitted',
   'restores.preview',
   'restores.start',
   'restores.download',

@@ -48,6 +48,19 @@ export const schemas = {
     keepWeeklyForDays: z.number().int().min(1).max(365).optional(),
   }),
   workflowsGet: z.object({ accountId, site: siteRef, workflowId: z.string().min(1).max(100) }),
+  backupsRestoreOnPantheon: z.object({
+    accountId,
+    /** The site's name or id. */
+    siteId: siteRef,
+    env: envId,
+    folder: z
+      .string()
+      .regex(/^\d{9,11}_(backup|automated)$/, 'Choose a backup folder such as 1700000000_backup.'),
+    elements: z.array(element).min(1, 'Choose at least one of code, files and database.').max(3),
+    /** The site's name, typed by the person: a restore on Pantheon replaces what the environment has. */
+    confirmSiteName: z.string().trim().min(1, "Type the site's name to confirm.").max(200),
+  }),
+  environmentsUncommitted: z.object({ accountId, siteId: siteRef, env: envId }),
   restore: z.object({
     accountId,
     site: siteRef,

@@ -10,31 +10,40 @@ const num = (v: unknown): number | null =>
       ? Number(v)
       : null;
 
+/** A time: a positive number (PHP's `!= null` in Terminus also takes 0 for "no time"). */
+const time = (v: unknown): number | null => {
+  const n = num(v);
+  return n !== null && n > 0 ? n : null;
+};
+
 /** A name that is safe as one file name: no separators, no `..`, not hidden, no control characters. */
 const SAFE_FILENAME = /^(?!\.)[A-Za-z0-9._+=@,-]{1,255}$/;
 
 /**
  * Parses a backup catalog by Terminus's rules: entries without a filename (manifests) are dropped, the element
- * comes from the key, finished means size > 0 and a finish time or timestamp. Keys Lifeboat does not
- * understand are skipped rather than failing the whole catalog.
+ * comes from the key, finished means size > 0 and a finish time or timestamp. Real catalogs are untidy, so
+ * this takes what it can: numbers sent as strings or floats, extra or missing keys, entries in any order,
+ * archives still being written (size 0, no times: kept, unfinished), a folder with a code archive and no
+ * manifest (manifests are not needed). Keys Lifeboat does not understand are skipped rather than failing
+ * the whole catalog.
  */
 export function parseCatalog(raw: unknown): BackupArchive[] {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
   const out: BackupArchive[] = [];
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     const m = KEY.exec(key);
-    if (!m || m[3] === 'manifest' || !value || typeof value !== 'object') continue;
+    if (!m || m[3] === 'manifest' || !value || typeof value !== 'object' || Array.isArray(value)) continue;
     const e = value as Record<string, unknown>;
     if (typeof e.filename !== 'string' || e.filename === '') continue;
     // The file name becomes a path on the user's disk: one plain name, never a path or a hidden file. An entry
     // with anything else (a hostile or broken API) is skipped like an entry Lifeboat does not understand.
     if (!SAFE_FILENAME.test(e.filename)) continue;
-    const folderName = typeof e.folder === 'string' && e.folder ? e.folder : `${m[1]}_${m[2]}`;
-    if (!SAFE_FILENAME.test(folderName)) continue;
-    const size = num(e.size) ?? 0;
-    const date = num(e.finish_time) ?? num(e.timestamp);
-    const ttl = num(e.ttl) ?? 0;
-    const folder = folderName;
+    // The folder is the key without its element, as Terminus derives it for a restore's storage key: a `folder`
+    // field that says otherwise (or is missing, or is not a plain name) cannot split one backup into two sets.
+    const folder = `${m[1]}_${m[2]}`;
+    const size = Math.max(0, Math.round(num(e.size) ?? 0));
+    const date = time(e.finish_time) ?? time(e.timestamp);
+    const ttl = num(e.ttl);
     out.push({
       id: key,
       element: m[3] as Element,
@@ -43,8 +52,9 @@ export function parseCatalog(raw: unknown): BackupArchive[] {
       size,
       finished: size !== 0 && date !== null,
       date,
-      ttl,
-      expiresAt: date !== null ? Math.floor(date + ttl) : null,
+      ttl: ttl ?? 0,
+      // Without a ttl the expiry is unknown, not "the moment it was made".
+      expiresAt: date !== null && ttl !== null ? Math.floor(date + ttl) : null,
     });
   }
   return out;
@@ -83,9 +93,16 @@ export function groupBackupSets(archives: readonly BackupArchive[]): BackupSet[]
  * keys sorted descending as strings (epochs are ten digits), first one.
  */
 export function latestFinished(archives: readonly BackupArchive[], element: Element): BackupArchive | null {
-  const finished = archives.filter((a) => a.element === element && a.finished);
-  finished.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  return finished[0] ?? null;
+  return newestFirst(archives.filter((a) => a.element === element && a.finished))[0] ?? null;
+}
+
+/**
+ * Archives newest first: by the key's epoch, then by key as Terminus sorts them (the same order for the
+ * ten-digit epochs Pantheon uses; the number first so a shorter epoch can never sort above a longer one).
+ */
+export function newestFirst(archives: readonly BackupArchive[]): BackupArchive[] {
+  const epoch = (a: BackupArchive): number => Number.parseInt(a.id, 10) || 0;
+  return [...archives].sort((a, b) => epoch(b) - epoch(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
 /** Finds a backup set by folder, by an archive's key, or by an archive's file name (`--file` in Terminus). */

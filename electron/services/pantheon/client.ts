@@ -1,4 +1,5 @@
 import type { Got } from 'got';
+import { closestName } from '@shared/closest';
 import type {
   BackupArchive,
   BackupSchedule,
@@ -13,9 +14,29 @@ import { LifeboatError } from '../errors';
 import { registerSecret } from '../log/redact';
 import { groupBackupSets, parseCatalog } from './catalog';
 import { isPantheon } from './config';
-import { createHttp, DEFAULT_RETRY, mapHttpError, type ErrorContext, type RetryPolicy } from './http';
-import { orderEnvironments, toEnvironment, toOrganization, toSchedule, toSite, toWorkflow } from './mappers';
+import {
+  createHttp,
+  DEFAULT_RETRY,
+  mapHttpError,
+  wrongApiAddress,
+  type ErrorContext,
+  type RetryPolicy,
+} from './http';
+import {
+  orderEnvironments,
+  toDiffstat,
+  toEnvironment,
+  toOrganization,
+  toSchedule,
+  toSite,
+  toWorkflow,
+  type DiffstatEntry,
+} from './mappers';
 import { fetchAllPages } from './paging';
+import { localSessionExpiry, SessionKeeper, type SessionCache, type SessionState } from './session';
+
+export type { CachedSession, SessionCache } from './session';
+export type { DiffstatEntry } from './mappers';
 
 /** How to build a client. */
 export interface PantheonClientOptions {
@@ -26,6 +47,11 @@ export interface PantheonClientOptions {
   readonly retry?: RetryPolicy;
   /** Lowest workflow polling interval; Pantheon refuses faster than once a second, a sandbox may allow less. */
   readonly minPollMs?: number;
+  /**
+   * Where the session is kept between processes (the keychain), so each command of a script does not log in
+   * again. Without one, every client logs in on its first request.
+   */
+  readonly sessionCache?: SessionCache;
 }
 
 /** The logged-in user. */
@@ -41,79 +67,30 @@ export interface AccountSites {
   readonly organizations: Organization[];
 }
 
-interface SessionState {
-  readonly session: string;
-  readonly expiresAt: number;
-  readonly userId: string;
-}
-
-/** Treat a session as expired this long before Pantheon says, so it never lapses mid-request. */
-const SESSION_MARGIN_S = 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A machine-token login's session, shared by every request of one client; one login at a time. */
-class SessionKeeper {
-  private state: SessionState | null = null;
-  private pending: Promise<SessionState> | null = null;
+/** The weekday names Terminus's `--day` understands (any PHP strtotime day), by number: 0 = Sunday. */
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
-  constructor(
-    private readonly http: () => Got,
-    private readonly token: () => Promise<string>,
-  ) {}
-
-  async current(): Promise<SessionState> {
-    if (this.state && this.state.expiresAt - SESSION_MARGIN_S > Date.now() / 1000) return this.state;
-    return this.renew();
+/** A weekday as a number 0–6 from a number or a day name (`Friday`, `fri`), or `invalid-request`. */
+export function weekdayNumber(day: number | string): number {
+  if (typeof day === 'number') {
+    if (Number.isInteger(day) && day >= 0 && day <= 6) return day;
+  } else {
+    const name = day.trim().toLowerCase();
+    if (/^[0-6]$/.test(name)) return Number(name);
+    const i = name.length >= 2 ? WEEKDAYS.findIndex((d) => d.startsWith(name)) : -1;
+    if (i >= 0) return i;
   }
-
-  invalidate(session: string): void {
-    if (this.state?.session === session) this.state = null;
-  }
-
-  renew(): Promise<SessionState> {
-    this.pending ??= this.login().finally(() => {
-      this.pending = null;
-    });
-    return this.pending;
-  }
-
-  private async login(): Promise<SessionState> {
-    const machineToken = await this.token();
-    registerSecret(machineToken);
-    let body: string;
-    try {
-      // No Authorization header on this path (see the beforeRequest hook); the body is exactly what Terminus sends.
-      body = (
-        await this.http().post('authorize/machine-token', {
-          json: { machine_token: machineToken, client: 'terminus' },
-        })
-      ).body;
-    } catch (e) {
-      throw mapHttpError(e, { what: 'logging in' });
-    }
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(body) as Record<string, unknown>;
-    } catch {
-      throw new LifeboatError(
-        'server',
-        'Pantheon answered the login with something that is not JSON. Try again later.',
-      );
-    }
-    const { session, expires_at, user_id } = parsed;
-    // Terminus stores whatever comes back and fails later with "No user ID"; check it here instead.
-    if (typeof session !== 'string' || typeof user_id !== 'string' || !user_id) {
-      throw new LifeboatError(
-        'invalid-token',
-        'Pantheon did not return a session for this machine token. Check the token and try again.',
-      );
-    }
-    registerSecret(session);
-    const expiresAt = typeof expires_at === 'number' ? expires_at : Date.now() / 1000 + 3600;
-    this.state = { session, expiresAt, userId: user_id };
-    return this.state;
-  }
+  throw new LifeboatError(
+    'invalid-request',
+    `'${String(day)}' is not a day of the week. Use a name such as Sunday or Fri, or a number from 0 (Sunday) to 6 (Saturday).`,
+  );
 }
+
+/** The storage bucket of a restore's archive key: Terminus's rule, `onebox-` for Pantheon's test hosts. */
+export const backupBucket = (apiUrl: string): string =>
+  new URL(apiUrl).hostname.includes('onebox') ? 'onebox-pantheon-backups' : 'pantheon-backups';
 
 /** The one refusal for a frozen site: Pantheon makes no backups of it (the same words wherever it is checked). */
 export function assertNotFrozen(site: Site): void {
@@ -138,7 +115,11 @@ export class PantheonClient {
     this.apiUrl = options.apiUrl;
     this.minPollMs = options.minPollMs ?? (isPantheon(options.apiUrl) ? 1000 : 50);
     this.defaultPollMs = isPantheon(options.apiUrl) ? 5000 : 500;
-    this.sessions = new SessionKeeper(() => this.http, options.machineToken);
+    this.sessions = new SessionKeeper({
+      apiUrl: options.apiUrl,
+      login: () => this.login(options.machineToken),
+      ...(options.sessionCache ? { cache: options.sessionCache } : {}),
+    });
     this.http = createHttp(options.apiUrl, options.userAgent, options.retry ?? DEFAULT_RETRY, {
       beforeRequest: [
         async (req) => {
@@ -169,15 +150,59 @@ export class PantheonClient {
     });
   }
 
+  /** Logs in with the machine token; the expiry is turned to the local clock with the server's `Date`. */
+  private async login(machineToken: () => Promise<string>): Promise<SessionState> {
+    const token = await machineToken();
+    registerSecret(token);
+    const url = new URL('authorize/machine-token', this.apiUrl.replace(/\/?$/, '/')).toString();
+    let body: string;
+    let serverDate: string | undefined;
+    const sentAt = Date.now() / 1000;
+    try {
+      // No Authorization header on this path (see the beforeRequest hook); the body is exactly what Terminus sends.
+      const res = await this.http.post('authorize/machine-token', {
+        json: { machine_token: token, client: 'terminus' },
+      });
+      body = res.body;
+      serverDate = res.headers.date;
+    } catch (e) {
+      throw mapHttpError(e, { what: 'logging in' });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      // Pantheon answers JSON; a web page here means the address is some other server.
+      throw wrongApiAddress(url, 'logging in answered something that is not JSON');
+    }
+    const { session, expires_at, user_id } = (parsed ?? {}) as Record<string, unknown>;
+    // Terminus stores whatever comes back and fails later with "No user ID"; check it here instead.
+    if (typeof session !== 'string' || !session || typeof user_id !== 'string' || !user_id) {
+      throw new LifeboatError(
+        'invalid-token',
+        'Pantheon did not return a session for this machine token. Check the token and try again.',
+      );
+    }
+    registerSecret(session);
+    return { session, userId: user_id, expiresAt: localSessionExpiry(expires_at, serverDate, sentAt) };
+  }
+
   private async call(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     ctx: ErrorContext,
     json?: unknown,
     signal?: AbortSignal,
+    options: { retryLimit?: number } = {},
   ): Promise<unknown> {
     try {
-      const res = await this.http(path, { method, json, signal, context: {} });
+      const res = await this.http(path, {
+        method,
+        json,
+        signal,
+        context: {},
+        ...(options.retryLimit !== undefined ? { retry: { limit: options.retryLimit } } : {}),
+      });
       const body = res.body.trim();
       if (body === '') return null;
       try {
@@ -305,7 +330,9 @@ export class PantheonClient {
 
   /**
    * Environments in dev, test, live, multidev order. As in Terminus, a frozen site shows no test or live:
-   * Pantheon makes them unavailable while the site is frozen.
+   * Pantheon makes them unavailable while the site is frozen. Whether test/live are initialized is a detail:
+   * when the entry does not say and the settings request that would tell fails in any way, it is unknown
+   * (null), never a failed listing.
    */
   async listEnvironments(site: Site): Promise<Environment[]> {
     const ctx = { what: 'listing environments', site: site.name };
@@ -320,17 +347,54 @@ export class PantheonClient {
     return Promise.all(
       ids.map(async (id) => {
         const e = (entries[id] ?? {}) as Record<string, unknown>;
-        let fromSettings: boolean | undefined;
-        if ((id === 'test' || id === 'live') && typeof e.is_initialized !== 'boolean') {
-          const settings = (await this.call(
-            'GET',
-            `sites/${encodeURIComponent(site.id)}/environments/${id}/settings`,
-            ctx,
-          )) as Record<string, unknown> | null;
-          fromSettings = Boolean(settings?.is_initialized);
-        }
+        let fromSettings: boolean | null | undefined;
+        // A test/live running a ref is initialized whatever the settings say, so only ask when neither tells.
+        const unknown =
+          typeof e.is_initialized !== 'boolean' && (typeof e.target_ref !== 'string' || e.target_ref === '');
+        if ((id === 'test' || id === 'live') && unknown)
+          fromSettings = await this.initializedFromSettings(site, id);
         return toEnvironment(site.id, site.name, id, e, fromSettings);
       }),
+    );
+  }
+
+  /** `is_initialized` from the settings endpoint, or null when it cannot be read (404, 403, 5xx, malformed). */
+  private async initializedFromSettings(site: Site, env: string): Promise<boolean | null> {
+    try {
+      const settings = await this.call(
+        'GET',
+        `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/settings`,
+        { what: `reading the settings of ${env}`, site: site.name, env },
+        undefined,
+        undefined,
+        // An optional detail: one retry, not the patience a required answer gets.
+        { retryLimit: 1 },
+      );
+      const v =
+        settings && typeof settings === 'object'
+          ? (settings as Record<string, unknown>).is_initialized
+          : null;
+      return typeof v === 'boolean' ? v : null;
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'cancelled') throw e;
+      return null;
+    }
+  }
+
+  /**
+   * One environment of a site, or a `not-found` that names the environments the site has (and the closest
+   * to what was typed). Test and live of a frozen site are refused as frozen, as Pantheon makes them unavailable.
+   */
+  async requireEnvironment(site: Site, env: string): Promise<Environment> {
+    if (site.frozen && (env === 'test' || env === 'live')) assertNotFrozen(site);
+    const envs = await this.listEnvironments(site);
+    const found = envs.find((e) => e.id === env);
+    if (found) return found;
+    const ids = envs.map((e) => e.id);
+    const close = closestName(env, ids);
+    throw new LifeboatError(
+      'not-found',
+      `Site '${site.name}' has no environment '${env}'. Its environments: ${ids.join(', ') || 'none'}.${close ? ` Did you mean '${close}'?` : ''}`,
     );
   }
 
@@ -339,10 +403,7 @@ export class PantheonClient {
     const raw = await this.call(
       'GET',
       `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/catalog`,
-      {
-        what: `reading the backups of ${env}`,
-        site: site.name,
-      },
+      { what: `reading the backups of ${env}`, site: site.name, env },
     );
     return parseCatalog(raw);
   }
@@ -364,7 +425,7 @@ export class PantheonClient {
     const raw = (await this.call(
       'POST',
       path,
-      { what: `getting a download link for the ${element} archive`, site: site.name },
+      { what: `getting a download link for the ${element} archive`, site: site.name, env },
       { method: 'get' },
       signal,
     )) as Record<string, unknown> | null;
@@ -402,7 +463,7 @@ export class PantheonClient {
     const raw = await this.call(
       'POST',
       `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,
-      { what: 'starting a backup', site: site.name },
+      { what: 'starting a backup', site: site.name, env },
       {
         type: 'do_export',
         params,
@@ -451,29 +512,36 @@ export class PantheonClient {
       await this.call(
         'GET',
         `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/schedule`,
-        { what: 'reading the backup schedule', site: site.name },
+        { what: 'reading the backup schedule', site: site.name, env },
       ),
     );
   }
 
   /**
-   * Turns automatic backups on: daily kept 8 days, weekly (on `weeklyDay`, else a random day as Terminus picks)
-   * kept `keepWeeklyForDays` (default 32). Returns the workflow; it is not waited for.
+   * Turns automatic backups on as Terminus's `backup:automatic:enable --day --keep-for` does: daily backups kept
+   * 8 days, and the weekly one (on `weeklyDay`: 0–6 or a day name such as `Friday`; else a random day, as
+   * Terminus picks) kept `keepWeeklyForDays` (default 32). The hour is left to Pantheon. Returns the workflow;
+   * like Terminus, it is not waited for.
    */
   async enableSchedule(
     site: Site,
     env: string,
-    weeklyDay?: number,
+    weeklyDay?: number | string,
     keepWeeklyForDays = 32,
   ): Promise<Workflow> {
-    const day = weeklyDay ?? Math.floor(Math.random() * 7);
+    const day = weeklyDay === undefined ? Math.floor(Math.random() * 7) : weekdayNumber(weeklyDay);
+    if (!Number.isInteger(keepWeeklyForDays) || keepWeeklyForDays < 1)
+      throw new LifeboatError(
+        'invalid-request',
+        `Keep the weekly backup a whole number of days, at least 1 (not ${keepWeeklyForDays}).`,
+      );
     const schedule: Record<string, { hour: null; ttl: number }> = {};
     for (let d = 0; d < 7; d++)
-      schedule[String(d)] = { hour: null, ttl: d === day ? keepWeeklyForDays * 86400 : 691200 };
+      schedule[String(d)] = { hour: null, ttl: d === day ? keepWeeklyForDays * 86400 : 8 * 86400 };
     const raw = await this.call(
       'POST',
       `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,
-      { what: 'enabling automatic backups', site: site.name },
+      { what: 'enabling automatic backups', site: site.name, env },
       {
         type: 'change_backup_schedule',
         params: { backup_schedule: schedule },
@@ -488,12 +556,64 @@ export class PantheonClient {
       await this.call(
         'DELETE',
         `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/backups/schedule/${d}`,
-        {
-          what: 'disabling automatic backups',
-          site: site.name,
-        },
+        { what: 'disabling automatic backups', site: site.name, env },
       );
     }
+  }
+
+  /**
+   * Starts restoring an environment on Pantheon from one archive of its own catalog (`restore_code`,
+   * `restore_files` or `restore_database`), as Terminus's `backup:restore` does: the storage key is
+   * `{site_id}/{env}/{folder}/{filename}`. Refuses a frozen site and an archive still being written. Returns the
+   * workflow; wait for it with waitForWorkflow.
+   */
+  async restoreBackup(
+    site: Site,
+    env: string,
+    archive: BackupArchive,
+    signal?: AbortSignal,
+  ): Promise<Workflow> {
+    assertNotFrozen(site);
+    if (!archive.finished)
+      throw new LifeboatError(
+        'conflict',
+        `${archive.filename} is still being written; try again when the backup finishes.`,
+      );
+    const raw = await this.call(
+      'POST',
+      `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,
+      { what: `starting a restore of the ${archive.element} archive`, site: site.name, env },
+      {
+        type: `restore_${archive.element}`,
+        params: {
+          key: `${site.id}/${env}/${archive.folder}/${archive.filename}`,
+          bucket: backupBucket(this.apiUrl),
+        },
+      },
+      signal,
+    );
+    return toWorkflow(raw);
+  }
+
+  /**
+   * The uncommitted changes of an SFTP-mode environment (Pantheon's diffstat): one entry per changed file,
+   * `[]` when clean. Throws when it cannot be read; `server` when the answer is not a diffstat.
+   */
+  async getDiffstat(site: Site, env: string, signal?: AbortSignal): Promise<DiffstatEntry[]> {
+    const raw = await this.call(
+      'GET',
+      `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/on-server-development/diffstat`,
+      { what: `reading the uncommitted changes of ${env}`, site: site.name, env },
+      undefined,
+      signal,
+    );
+    const entries = toDiffstat(raw ?? {});
+    if (!entries)
+      throw new LifeboatError(
+        'server',
+        `Pantheon sent an unexpected answer for the uncommitted changes of ${env}.`,
+      );
+    return entries;
   }
 }
 

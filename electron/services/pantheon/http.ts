@@ -54,10 +54,45 @@ export function errorBodyText(body: unknown): string {
   return trimmed.length > 300 ? `${trimmed.slice(0, 300)}…` : trimmed;
 }
 
+const isLoginPath = (url: string): boolean => {
+  try {
+    return new URL(url).pathname.endsWith('/authorize/machine-token');
+  } catch {
+    return url.endsWith('authorize/machine-token');
+  }
+};
+
+/**
+ * A login answered as by something that is not Pantheon's API: no such path (404), no POST there (405), or a
+ * redirect got did not follow. Pantheon answers a bad token with 400, 401 or 500, never these.
+ */
+const isWrongApiAddress = (url: string, status: number): boolean =>
+  isLoginPath(url) && (status === 404 || status === 405 || (status >= 300 && status < 400));
+
 /** Login failures: Pantheon has answered a bad token with 401, 400 and even 500 over the years. */
-const isLoginRejection = (path: string, status: number, body: string): boolean =>
-  path.endsWith('authorize/machine-token') &&
+const isLoginRejection = (url: string, status: number, body: string): boolean =>
+  isLoginPath(url) &&
+  !isWrongApiAddress(url, status) &&
   (status === 401 || status === 400 || status === 403 || /authoriz/i.test(body));
+
+/**
+ * The error for an API base that is not Pantheon's API (`invalid-request`: the address given is wrong, trying
+ * again will not help). Used for a login that answers 404/405 and for one that answers something not JSON.
+ */
+export function wrongApiAddress(url: string, what: string, detail?: string): LifeboatError {
+  let base = url;
+  try {
+    const u = new URL(url);
+    base = `${u.origin}${u.pathname.replace(/authorize\/machine-token$/, '')}`;
+  } catch {
+    // keep the text as given
+  }
+  return new LifeboatError(
+    'invalid-request',
+    `The API address ${base} does not look like Pantheon's API (${what}). Check the address: it ends in /api/, as https://terminus.pantheon.io:443/api/ does.`,
+    detail,
+  );
+}
 
 /** Creates the one got instance for an API base: User-Agent, retry policy, text bodies parsed by the client. */
 export function createHttp(
@@ -84,8 +119,10 @@ export function createHttp(
         if (computedValue === 0) return 0;
         const res = error.response;
         // A rejected machine token is not a server fault even when Pantheon says 500: fail now, not in two minutes.
-        if (res && isLoginRejection(String(error.options.url ?? ''), res.statusCode, errorBodyText(res.body)))
-          return 0;
+        const url = String(error.options.url ?? '');
+        if (res && isLoginRejection(url, res.statusCode, errorBodyText(res.body))) return 0;
+        // Nor is a login sent to something that is not Pantheon's API: the address is wrong, not busy.
+        if (res && isWrongApiAddress(url, res.statusCode)) return 0;
         if (retryAfter !== undefined && res) return computedValue;
         const backoff = Math.min(retry.baseDelayMs * 2 ** (attemptCount - 1), retry.maxDelayMs);
         return backoff + Math.random() * backoff * 0.2;
@@ -98,16 +135,23 @@ export function createHttp(
 export interface ErrorContext {
   readonly what: string;
   readonly site?: string;
+  /** The environment of an environment-scoped path: a 404 there is about the environment, not the site. */
+  readonly env?: string;
 }
 
 /** Maps a got error to a LifeboatError with a message a person can act on. */
 export function mapHttpError(e: unknown, ctx: ErrorContext): LifeboatError {
   if (e instanceof LifeboatError) return e;
+  // A login inside a request's hook (the first request, or the one after a 401) that failed: got wraps its
+  // error, which is the one to report (a revoked token is `invalid-token`, not an unreachable host).
+  if (e instanceof RequestError && e.cause instanceof LifeboatError) return e.cause;
   if (e instanceof HTTPError) {
     const status = e.response.statusCode;
     const body = errorBodyText(e.response.body);
     const url = String(e.options.url ?? '');
     const detail = `HTTP ${status}${body ? `: ${body}` : ''}`;
+    if (isWrongApiAddress(url, status))
+      return wrongApiAddress(url, `logging in answered HTTP ${status}`, detail);
     if (isLoginRejection(url, status, body)) {
       return new LifeboatError(
         'invalid-token',
@@ -119,6 +163,15 @@ export function mapHttpError(e: unknown, ctx: ErrorContext): LifeboatError {
       return new LifeboatError(
         'session-expired',
         'Pantheon no longer accepts this session, and logging in again did not help. Remove and re-add the account.',
+        detail,
+      );
+    }
+    if (status === 404 && ctx.site && ctx.env) {
+      // The site was found before this request was made: the environment or the thing asked for is missing.
+      const aboutEnv = !body || /environment/i.test(body);
+      return new LifeboatError(
+        'not-found',
+        `Pantheon found nothing while ${ctx.what} on ${ctx.site}.${ctx.env}${body ? `: ${body}` : '.'}${aboutEnv ? ` Check that '${ctx.env}' is one of the site's environments.` : ''}`,
         detail,
       );
     }

@@ -5,6 +5,9 @@ const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v
 const str = (v: unknown, fallback = ''): string =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback;
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A number that may arrive as a string ("385"), as Pantheon sends some. */
+const numish = (v: unknown): number | null =>
+  typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : numOrNull(v);
 
 /** A site from a membership payload; older payloads only had `attributes.label`. */
 export function toSite(
@@ -60,24 +63,29 @@ export const deployTagFromRef = (ref: string | null): string | null =>
 
 /**
  * One environment. `initialized` for test/live is `is_initialized` of the entry; Terminus reads it from the
- * settings endpoint, which the caller supplies when the entry lacks it.
+ * settings endpoint, which the caller supplies when the entry lacks it (null when that request failed). When
+ * neither says, an environment running a ref (`target_ref`) is initialized, and otherwise it is unknown (null).
  */
 export function toEnvironment(
   siteId: string,
   siteName: string,
   id: string,
   raw: unknown,
-  initializedFromSettings?: boolean,
+  initializedFromSettings?: boolean | null,
 ): Environment {
   const e = obj(raw);
-  const ref = typeof e.target_ref === 'string' ? e.target_ref : null;
+  const ref = typeof e.target_ref === 'string' && e.target_ref !== '' ? e.target_ref : null;
   const multidev = !STANDARD.includes(id);
   const initialized =
     id === 'dev' || multidev
       ? true
       : typeof e.is_initialized === 'boolean'
         ? e.is_initialized
-        : (initializedFromSettings ?? ref !== null);
+        : typeof initializedFromSettings === 'boolean'
+          ? initializedFromSettings
+          : ref !== null
+            ? true
+            : null;
   const php = str(e.php_major_minor_version) || str(e.php_version);
   return {
     id,
@@ -87,12 +95,39 @@ export function toEnvironment(
     deployTag: deployTagFromRef(ref),
     targetRef: ref,
     targetCommit: typeof e.target_commit === 'string' ? e.target_commit : null,
-    domain: `${id}-${siteName}.${str(e.dns_zone, 'pantheonsite.io')}`,
+    domain: `${id}-${siteName}.${str(e.dns_zone) || 'pantheonsite.io'}`,
     connectionMode: e.on_server_development ? 'sftp' : 'git',
     phpVersion: php || null,
     locked: Boolean(obj(e.lock).locked),
     createdAt: numOrNull(e.environment_created),
   };
+}
+
+/** One changed file of an SFTP-mode environment, from Pantheon's diffstat (numbers arrive as strings). */
+export interface DiffstatEntry {
+  readonly path: string;
+  /** Git's letter: M, A, D… (empty when not sent). */
+  readonly status: string;
+  readonly additions: number | null;
+  readonly deletions: number | null;
+}
+
+/** The diffstat of an environment: an object keyed by file path, `{}` when clean; null when it is not one. */
+export function toDiffstat(raw: unknown): DiffstatEntry[] | null {
+  if (Array.isArray(raw)) return raw.length === 0 ? [] : null;
+  if (!raw || typeof raw !== 'object') return null;
+  return Object.entries(raw as Obj)
+    .filter(([path]) => path !== '')
+    .map(([path, v]) => {
+      const d = obj(v);
+      return {
+        path,
+        status: str(d.status),
+        additions: numish(d.additions),
+        deletions: numish(d.deletions),
+      };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /**
@@ -147,7 +182,7 @@ export function toSchedule(raw: unknown): BackupSchedule {
     const v = o[String(d)];
     if (!v || typeof v !== 'object') return null;
     const day = v as Obj;
-    return { hour: numOrNull(day.hour), ttl: numOrNull(day.ttl) ?? 0 };
+    return { hour: numish(day.hour), ttl: numish(day.ttl) ?? 0 };
   });
   let weekly: number | null = null;
   days.forEach((d, i) => {

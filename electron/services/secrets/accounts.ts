@@ -6,12 +6,17 @@ import type { TerminusImport } from '@shared/api/contract';
 import { LifeboatError } from '../errors';
 import { forgetSecret, registerSecret } from '../log/redact';
 import { PANTHEON_API_URL } from '../pantheon/config';
-import type { PantheonClient } from '../pantheon/client';
+import type { PantheonClient, SessionCache } from '../pantheon/client';
 import { JsonFile } from '../settings/json-file';
 import type { SecretStore } from './secret-store';
+import { accountSessionKey, keychainSessionCache } from './session-cache';
 
-/** Builds an API client for an API base and a token source. */
-export type ClientFactory = (apiUrl: string, machineToken: () => Promise<string>) => PantheonClient;
+/** Builds an API client for an API base and a token source, keeping its session in `sessionCache` if given. */
+export type ClientFactory = (
+  apiUrl: string,
+  machineToken: () => Promise<string>,
+  sessionCache?: SessionCache,
+) => PantheonClient;
 
 interface AccountsFile {
   readonly version: 1;
@@ -79,7 +84,11 @@ export class AccountService {
       addedAt: new Date().toISOString(),
     };
     // Demo tokens are public and come from the sandbox itself; real tokens go to the keychain before anything else is written.
-    if (!options.demo) await this.deps.secrets.set(id, token);
+    if (!options.demo) {
+      await this.deps.secrets.set(id, token);
+      // A session cached for the token this one replaces is not this token's: start afresh.
+      await keychainSessionCache(this.deps.secrets, accountSessionKey(id)).clear();
+    }
     try {
       const next = await this.file.update((f) => {
         const existing = f.accounts.find((a) => a.id === id);
@@ -109,13 +118,14 @@ export class AccountService {
     return added;
   }
 
-  /** Removes an account and its keychain entry. */
+  /** Removes an account, its keychain entry and its cached session. */
   async remove(accountId: string): Promise<void> {
     const account = await this.get(accountId);
     if (!account.demo) {
       const token = await this.deps.secrets.get(accountId);
       await this.deps.secrets.delete(accountId);
       if (token) forgetSecret(token);
+      await keychainSessionCache(this.deps.secrets, accountSessionKey(accountId)).clear();
     }
     const next = await this.file.update((f) => ({
       version: 1,
@@ -148,16 +158,21 @@ export class AccountService {
       this.clients.set(accountId, client);
       return client;
     }
-    const client = this.deps.clientFor(account.apiUrl ?? PANTHEON_API_URL, async () => {
-      const token = await this.deps.secrets.get(accountId);
-      if (!token) {
-        throw new LifeboatError(
-          'not-logged-in',
-          `The machine token of ${account.email} is missing from the keychain. Remove the account and add it again.`,
-        );
-      }
-      return token;
-    });
+    const client = this.deps.clientFor(
+      account.apiUrl ?? PANTHEON_API_URL,
+      async () => {
+        const token = await this.deps.secrets.get(accountId);
+        if (!token) {
+          throw new LifeboatError(
+            'not-logged-in',
+            `The machine token of ${account.email} is missing from the keychain. Remove the account and add it again.`,
+          );
+        }
+        return token;
+      },
+      // The session is kept beside the token, so the next process (a CLI command, the app restarted) reuses it.
+      keychainSessionCache(this.deps.secrets, accountSessionKey(accountId)),
+    );
     this.clients.set(accountId, client);
     return client;
   }

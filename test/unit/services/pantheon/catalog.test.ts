@@ -92,18 +92,23 @@ describe('parseCatalog', () => {
     });
   });
 
-  it('skips an entry whose file name or folder is a path, hidden or empty: it would become a path on disk', () => {
+  it('skips an entry whose file name is a path, hidden or empty: it would become a path on disk', () => {
     const base = raw['1471562180_backup_code'];
     for (const bad of [
       { filename: '../../victim.txt' },
       { filename: 'a/b.tar.gz' },
       { filename: '.hidden.tar.gz' },
       { filename: 'x\u0000.tar.gz' },
-      { folder: '../elsewhere' },
     ]) {
       expect(parseCatalog({ '1471562180_backup_code': { ...base, ...bad } })).toEqual([]);
     }
     expect(parseCatalog({ '1471562180_backup_code': base })).toHaveLength(1);
+  });
+
+  it('takes the folder from the key, so a folder field that is a path never becomes one', () => {
+    const base = raw['1471562180_backup_code'];
+    const [a] = parseCatalog({ '1471562180_backup_code': { ...base, folder: '../elsewhere' } });
+    expect(a!.folder).toBe('1471562180_backup');
   });
 
   it('returns nothing for an empty catalog or a non-object', () => {
@@ -157,5 +162,142 @@ describe('latestFinished', () => {
     });
     expect(latestFinished(archives, 'code')?.filename).toBe('a');
     expect(latestFinished(archives, 'database')).toBeNull();
+  });
+});
+
+// The shapes of real catalogs (the recordings in Terminus's test fixtures, docs/pantheon-api.md §4), built here
+// with made-up names and values: what Lifeboat's own sandbox never sent before its strict mode.
+describe('parseCatalog with real-world shapes', () => {
+  const real = {
+    // Keys are not in any order here, and neither are the fields of an entry.
+    '1600000300_backup_database': {
+      timestamp: '1600000310',
+      size: '4096',
+      folder: '1600000300_backup',
+      ttl: '2592000',
+      filename: 'shop_live_2020-09-13T12-31-40_UTC_database.sql.gz',
+      finish_time: '1600000309.25',
+      start_time: '1600000301.5',
+      task_id: 'task-db',
+      some_new_field: { nested: [1, 2] },
+    },
+    // A code archive in a folder that has no manifest.
+    '1600000200_backup_code': {
+      task_id: 'task-code',
+      finish_time: 1600000230.75,
+      endpoint_uuid: 'endpoint-1',
+      BUILD_URL: 'https://jenkins.example/job/backup/1/',
+      filename: 'shop_live_2020-09-13T12-30-00_UTC_code.tar.gz',
+      BUILD_TAG: 'jenkins-backup-1',
+      ttl: 31556736,
+      folder: '1600000200_backup',
+      start_time: 1600000201.0,
+      size: 52428800.0,
+      timestamp: 1600000230,
+    },
+    // Manifests: size 0 and no filename; one outlived its archives.
+    '1600000300_backup_manifest': {
+      total_dirs: 0,
+      total_size: 0,
+      folder: '1600000300_backup',
+      size: 0,
+      timestamp: 1600000310,
+      ttl: 2592000,
+    },
+    '1590000000_automated_manifest': {
+      total_entries: 0,
+      folder: '1590000000_automated',
+      size: 0,
+      timestamp: 1590000005,
+      ttl: 31536000,
+    },
+    // A backup still being written: no size yet, no times, or a timestamp already and still no size.
+    '1600000400_backup_files': {
+      filename: 'shop_live_2020-09-13T12-33-20_UTC_files.tar.gz',
+      folder: '1600000400_backup',
+      size: 0,
+      finish_time: null,
+      timestamp: 1600000404,
+      ttl: 31536000,
+    },
+    '1600000400_backup_code': {
+      filename: 'shop_live_2020-09-13T12-33-20_UTC_code.tar.gz',
+      folder: '1600000400_backup',
+      start_time: 1600000401.5,
+      ttl: 31536000,
+    },
+    // A folder field that disagrees with the key.
+    '1600000300_backup_files': {
+      filename: 'shop_live_2020-09-13T12-31-40_UTC_files.tar.gz',
+      folder: '1600000299_backup',
+      size: 168,
+      timestamp: 1600000311,
+      ttl: 2592000,
+    },
+  };
+  const archives = parseCatalog(real);
+  const byId = Object.fromEntries(archives.map((a) => [a.id, a]));
+
+  it('keeps every archive and drops the manifests', () => {
+    expect(archives.map((a) => a.id).sort()).toEqual([
+      '1600000200_backup_code',
+      '1600000300_backup_database',
+      '1600000300_backup_files',
+      '1600000400_backup_code',
+      '1600000400_backup_files',
+    ]);
+  });
+
+  it('reads numbers sent as strings or floats', () => {
+    expect(byId['1600000300_backup_database']).toMatchObject({
+      size: 4096,
+      date: 1600000309.25,
+      ttl: 2592000,
+      expiresAt: Math.floor(1600000309.25 + 2592000),
+      finished: true,
+    });
+    expect(byId['1600000200_backup_code']).toMatchObject({
+      size: 52428800,
+      date: 1600000230.75,
+      finished: true,
+    });
+  });
+
+  it('keeps archives still being written, unfinished, without inventing an expiry for them', () => {
+    expect(byId['1600000400_backup_files']).toMatchObject({ size: 0, finished: false, date: 1600000404 });
+    expect(byId['1600000400_backup_code']).toMatchObject({
+      size: 0,
+      finished: false,
+      date: null,
+      expiresAt: null,
+    });
+  });
+
+  it('groups by the folder of the key, whatever the folder field says', () => {
+    const sets = groupBackupSets(archives);
+    expect(sets.map((s) => [s.folder, Object.keys(s.archives).join(','), s.finished])).toEqual([
+      ['1600000400_backup', 'code,files', false],
+      ['1600000300_backup', 'database,files', true],
+      ['1600000200_backup', 'code', true],
+    ]);
+  });
+
+  it('takes the latest finished archive of each element, skipping the one being written', () => {
+    expect(latestFinished(archives, 'code')?.id).toBe('1600000200_backup_code');
+    expect(latestFinished(archives, 'files')?.id).toBe('1600000300_backup_files');
+    expect(latestFinished(archives, 'database')?.id).toBe('1600000300_backup_database');
+  });
+
+  it('takes a time of 0 as no time, as Terminus does', () => {
+    const [a] = parseCatalog({
+      '1600000500_backup_code': {
+        filename: 'x_code.tar.gz',
+        size: 10,
+        finish_time: 0,
+        timestamp: 0,
+        ttl: 60,
+      },
+    });
+    expect(a).toMatchObject({ finished: false, date: null });
   });
 });

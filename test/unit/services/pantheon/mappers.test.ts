@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   orderEnvironments,
+  toDiffstat,
   toEnvironment,
   toSchedule,
   toSite,
@@ -52,6 +53,43 @@ describe('environments', () => {
       targetRef: null,
     });
     expect(toEnvironment('s', 'x', 'live', {}, true).initialized).toBe(true);
+  });
+
+  it('is unknown (null) for a test or live that says nothing and whose settings could not be read', () => {
+    // The 2016 recordings: test/live entries without is_initialized.
+    const recorded = {
+      environment_created: 1471385344,
+      dns_zone: 'pantheonsite.io',
+      lock: { locked: false },
+    };
+    expect(toEnvironment('s', 'x', 'live', recorded, null).initialized).toBeNull();
+    expect(toEnvironment('s', 'x', 'test', recorded).initialized).toBeNull();
+    expect(toEnvironment('s', 'x', 'live', recorded, false).initialized).toBe(false);
+    // Running a deploy tag, it is initialized whatever else is missing.
+    expect(
+      toEnvironment('s', 'x', 'live', { ...recorded, target_ref: 'refs/tags/pantheon_live_1' }, null),
+    ).toMatchObject({ initialized: true, deployTag: 'pantheon_live_1' });
+  });
+});
+
+describe('diffstat', () => {
+  it('reads the changed files of an SFTP environment, numbers sent as strings, sorted by path', () => {
+    expect(
+      toDiffstat({
+        'wp-content/themes/x/style.css': { deletions: '3', status: 'M', additions: '12' },
+        'readme.html': { deletions: '385', status: 'D', additions: '0' },
+      }),
+    ).toEqual([
+      { path: 'readme.html', status: 'D', additions: 0, deletions: 385 },
+      { path: 'wp-content/themes/x/style.css', status: 'M', additions: 12, deletions: 3 },
+    ]);
+  });
+
+  it('is empty when clean (an object, or the empty array PHP sends for one) and null for other answers', () => {
+    expect(toDiffstat({})).toEqual([]);
+    expect(toDiffstat([])).toEqual([]);
+    expect(toDiffstat('Not found.')).toBeNull();
+    expect(toDiffstat(['a'])).toBeNull();
   });
 });
 

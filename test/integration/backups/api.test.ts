@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../../electron/sandbox';
+import { appUnderTest, type AppUnderTest } from '../../helpers/app-engine';
+import { requestsTo, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+
+describe.each(SANDBOX_MODES)('the contract for restores on Pantheon, against the %s sandbox', (mode) => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let app: AppUnderTest;
+  beforeAll(async () => {
+    sandbox = await testSandbox({ mode });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lifeboat-pantheon-restore-'));
+    app = await appUnderTest(sandbox, dir);
+  });
+  afterEach(async () => {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const fullSet = async (site: string, env: string) => {
+    const sets = await app.api.backups.list({ accountId: app.accountId, site, env });
+    if (!sets.ok) throw new Error(sets.error.message);
+    return sets.value.find((s) => s.finished && s.archives.code && s.archives.database && s.archives.files)!;
+  };
+
+  it('runs a pantheon-restore job once the site name is typed, and refuses it otherwise', async () => {
+    const set = await fullSet('acme-blog', 'test');
+    const req = {
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'test',
+      folder: set.folder,
+      elements: ['database', 'files'] as ('database' | 'files')[],
+    };
+    const wrong = await app.api.backups.restoreOnPantheon({ ...req, confirmSiteName: 'acme-blo' });
+    expect(wrong).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid-request',
+        message: expect.stringContaining("type the site's name (acme-blog)"),
+      },
+    });
+    expect(await app.engine.jobs.list()).toEqual([]);
+    const before = sandbox.restores.length;
+    const started = await app.api.backups.restoreOnPantheon({ ...req, confirmSiteName: 'acme-blog' });
+    if (!started.ok) throw new Error(started.error.message);
+    expect(started.value).toMatchObject({ kind: 'pantheon-restore' });
+    expect(started.value.title).toContain('on Pantheon');
+    const done = await app.engine.jobs.wait(started.value.id);
+    expect(done).toMatchObject({ state: 'succeeded' });
+    expect(sandbox.restores.slice(before).map((r) => [r.element, r.folder])).toEqual([
+      ['files', set.folder],
+      ['database', set.folder],
+    ]);
+  });
+
+  it('refuses before queueing when the set lacks an element, and for a frozen site', async () => {
+    const sets = await app.api.backups.list({ accountId: app.accountId, site: 'acme-blog', env: 'live' });
+    if (!sets.ok) throw new Error(sets.error.message);
+    const dbOnly = sets.value.find((s) => Object.keys(s.archives).join() === 'database')!;
+    const posts = requestsTo(sandbox, '/environments/live/workflows', 'POST').length;
+    const missing = await app.api.backups.restoreOnPantheon({
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'live',
+      folder: dbOnly.folder,
+      elements: ['code', 'database'],
+      confirmSiteName: 'acme-blog',
+    });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const frozen = await app.api.backups.restoreOnPantheon({
+      accountId: app.accountId,
+      siteId: 'acme-intranet',
+      env: 'dev',
+      folder: dbOnly.folder,
+      elements: ['database'],
+      confirmSiteName: 'acme-intranet',
+    });
+    expect(frozen).toMatchObject({ ok: false, error: { code: 'frozen' } });
+    expect(await app.engine.jobs.list()).toEqual([]);
+    expect(requestsTo(sandbox, '/environments/live/workflows', 'POST')).toHaveLength(posts);
+  });
+
+  it('tells the uncommitted changes of an environment before a backup', async () => {
+    const careers = await app.api.environments.uncommitted({
+      accountId: app.accountId,
+      siteId: 'globex-careers',
+      env: 'dev',
+    });
+    expect(careers).toMatchObject({ ok: true, value: { files: 3 } });
+    const git = await app.api.environments.uncommitted({
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'live',
+    });
+    expect(git).toEqual({ ok: true, value: null });
+    const bad = await app.api.environments.uncommitted({
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'LIVE',
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+  });
+});

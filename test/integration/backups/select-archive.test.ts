@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../../electron/sandbox';
+import { archiveInfo, selectArchive } from '../../../electron/services/backups/select-archive';
+import type { BackupArchive } from '../../../shared/models';
+import { clientFor, DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+
+describe.each(SANDBOX_MODES)('choosing an archive from the %s sandbox catalog', (mode) => {
+  let sandbox: Sandbox;
+  let archives: BackupArchive[];
+  beforeAll(async () => {
+    sandbox = await testSandbox({ mode });
+    const client = clientFor(sandbox, DANA);
+    archives = await client.listArchives(await client.getSite('acme-blog'), 'live');
+  });
+  afterAll(() => sandbox.close());
+
+  const newestFinished = (element: BackupArchive['element']) =>
+    archives
+      .filter((a) => a.element === element && a.finished)
+      .sort((a, b) => Number.parseInt(b.id, 10) - Number.parseInt(a.id, 10))[0]!;
+
+  it('takes the latest finished archive of the element, as Terminus does', () => {
+    for (const element of ['code', 'database', 'files'] as const) {
+      const chosen = selectArchive(archives, { element });
+      expect(chosen).toBe(newestFinished(element));
+      expect(chosen.finished).toBe(true);
+    }
+  });
+
+  it('finds an archive by file name or catalog key, whose own element wins', () => {
+    const db = newestFinished('database');
+    expect(selectArchive(archives, { element: 'files', file: db.filename })).toBe(db);
+    expect(selectArchive(archives, { element: 'database', file: db.id })).toBe(db);
+  });
+
+  it("finds a folder's archive of the element, and says what a folder has when it lacks one", () => {
+    const dbOnly = archives.filter(
+      (a) => archives.filter((b) => b.folder === a.folder).length === 1 && a.element === 'database',
+    );
+    expect(dbOnly.length).toBeGreaterThan(0);
+    const folder = dbOnly[0]!.folder;
+    expect(selectArchive(archives, { element: 'database', folder })).toBe(dbOnly[0]);
+    expect(selectArchive(archives, { element: 'database', folder: `${folder}_database` })).toBe(dbOnly[0]);
+    expect(() => selectArchive(archives, { element: 'code', folder })).toThrow(
+      expect.objectContaining({
+        code: 'not-found',
+        message: `Backup ${folder} has no code archive; it has: database.`,
+      }),
+    );
+  });
+
+  it('lists the three newest file names of the element when a file is not found', () => {
+    const newest = archives
+      .filter((a) => a.element === 'files')
+      .sort((a, b) => Number.parseInt(b.id, 10) - Number.parseInt(a.id, 10))
+      .slice(0, 3)
+      .map((a) => a.filename);
+    expect(newest).toHaveLength(3);
+    expect(() =>
+      selectArchive(archives, { element: 'files', file: 'acme-blog_live_typo_files.tar.gz' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'not-found',
+        message: `There is no backup file 'acme-blog_live_typo_files.tar.gz'. The newest files backups: ${newest.join(', ')}.`,
+      }),
+    );
+    expect(() => selectArchive(archives, { element: 'code', folder: '1000000000_backup' })).toThrow(
+      expect.objectContaining({
+        code: 'not-found',
+        message: expect.stringContaining("There is no backup '1000000000_backup'. The newest: "),
+      }),
+    );
+  });
+
+  it('refuses an archive still being written as a conflict', () => {
+    const writing = archives.filter((a) => !a.finished);
+    // Only the strict sandbox, like the real API, lists a backup while it is written.
+    expect(writing.length > 0).toBe(mode === 'strict');
+    for (const a of writing) {
+      for (const choice of [{ file: a.filename }, { folder: a.folder }]) {
+        expect(() => selectArchive(archives, { element: a.element, ...choice })).toThrow(
+          expect.objectContaining({
+            code: 'conflict',
+            message: `${a.filename} is still being written; try again when the backup finishes.`,
+          }),
+        );
+      }
+    }
+  });
+
+  it('tells the facts of an archive for backups info', () => {
+    const code = newestFinished('code');
+    expect(archiveInfo(code)).toEqual({
+      filename: code.filename,
+      size: code.size,
+      date: code.date,
+      expiry: code.expiresAt,
+      initiator: code.folder.endsWith('_automated') ? 'automated' : 'manual',
+      folder: code.folder,
+      element: 'code',
+      key: code.id,
+      finished: true,
+    });
+    expect(archiveInfo(code).expiry).toBe(Math.floor(code.date! + code.ttl));
+  });
+});
+
+describe('choosing from a catalog with nothing finished', () => {
+  const writing: BackupArchive = {
+    id: '1800000000_backup_database',
+    element: 'database',
+    filename: 'x_live_2027-01-15T08-00-00_UTC_database.sql.gz',
+    folder: '1800000000_backup',
+    size: 0,
+    finished: false,
+    date: null,
+    ttl: 0,
+    expiresAt: null,
+  };
+
+  it('says the only one is still being written, or that there is none', () => {
+    expect(() => selectArchive([writing], { element: 'database' })).toThrow(
+      expect.objectContaining({ code: 'conflict' }),
+    );
+    expect(() => selectArchive([writing], { element: 'code' })).toThrow(
+      expect.objectContaining({ code: 'not-found', message: 'There is no finished code backup.' }),
+    );
+    expect(() => selectArchive([], { element: 'code', file: 'nope.tar.gz' })).toThrow(
+      expect.objectContaining({
+        message: "There is no backup file 'nope.tar.gz'. There are no code backups.",
+      }),
+    );
+  });
+});
