@@ -11,6 +11,7 @@ import {
   type IpcMainInvokeEvent,
 } from 'electron';
 import { eventChannelOf } from '@shared/api/contract';
+import type { Job } from '@shared/models';
 import { composeApp } from '../host/compose';
 import { installProcessGuards } from '../host/process-guard';
 import { bindApi } from './ipc';
@@ -93,6 +94,7 @@ if (!app.requestSingleInstanceLock()) {
       ]),
     );
     const dataDir = app.getPath('userData');
+    const progressJobs = new Map<string, Job>();
     const composed = composeApp({
       dataDir,
       native: {
@@ -109,13 +111,17 @@ if (!app.requestSingleInstanceLock()) {
       },
       emit: (name, payload) => {
         mainWindow?.webContents.send(eventChannelOf(name), payload);
-        if (name === 'jobs.updated')
-          void engine.jobs.list().then((jobs) => {
-            const running = jobs.filter((j) => j.state === 'running' && j.progress.bytesTotal);
-            const done = running.reduce((n, j) => n + j.progress.bytesDone, 0);
-            const total = running.reduce((n, j) => n + (j.progress.bytesTotal ?? 0), 0);
-            mainWindow?.setProgressBar(total > 0 ? done / total : -1);
-          });
+        if (name === 'jobs.updated') {
+          // The dock/taskbar bar from the updates themselves: listing the journal is a folder scan, too
+          // costly for every progress tick.
+          const { job } = payload as { job: Job };
+          if (job.state === 'running') progressJobs.set(job.id, job);
+          else progressJobs.delete(job.id);
+          const running = [...progressJobs.values()].filter((j) => j.progress.bytesTotal);
+          const done = running.reduce((n, j) => n + j.progress.bytesDone, 0);
+          const total = running.reduce((n, j) => n + (j.progress.bytesTotal ?? 0), 0);
+          mainWindow?.setProgressBar(total > 0 ? done / total : -1);
+        }
       },
     });
     const { engine } = composed;

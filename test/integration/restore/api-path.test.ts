@@ -57,10 +57,11 @@ describe('the app path: preview, start and the job run one plan', () => {
     expect(job.state).toBe('succeeded');
     expect(job.outputPath).toBe(preview.value.path);
     // The journal holds the pinned plan: the backup folder, the folder and branch names, not "latest".
-    const journal = JSON.parse(await readFile(join(dir, 'data', 'jobs.json'), 'utf8')) as {
-      jobs: { job: Job; plan: Record<string, unknown> }[];
+    const journal = JSON.parse(await readFile(join(dir, 'data', 'jobs', `${job.id}.json`), 'utf8')) as {
+      job: Job;
+      plan: Record<string, unknown>;
     };
-    expect(journal.jobs[0]!.plan).toMatchObject({
+    expect(journal.plan).toMatchObject({
       backup: preview.value.backupFolder,
       folderName: 'acme-shop-live',
       branch: preview.value.branch,

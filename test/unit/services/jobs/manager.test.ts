@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-jobs-'));
 });
 afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => (m.cancelAll(), m.flush())));
+  await Promise.all(managers.splice(0).map(async (m) => (m.cancelAll(), await m.flush(), m.close())));
   await rm(dir, { recursive: true, force: true });
 });
 /** A manager that the test cleans up after. */
@@ -110,10 +110,14 @@ describe('JobManager', () => {
     const stuck = await never.submit('restore', 'interrupted one', { b: 2 });
     await new Promise((r) => setTimeout(r, 20));
     await never.flush();
-    const journal = JSON.parse(await readFile(join(dir, 'jobs.json'), 'utf8')) as {
-      jobs: { job: Job; plan: unknown }[];
-    };
-    expect(journal.jobs.map((j) => j.job.title).sort()).toEqual(['done one', 'interrupted one']);
+    // The process ends without a word (a crash): its running job stays "running" in its file.
+    never.close();
+    const files = (await readdir(join(dir, 'jobs'))).filter((f) => f.endsWith('.json'));
+    const journal = await Promise.all(
+      files.map(async (f) => JSON.parse(await readFile(join(dir, 'jobs', f), 'utf8')) as { job: Job }),
+    );
+    expect(journal.map((j) => j.job.title).sort()).toEqual(['done one', 'interrupted one']);
+    expect(journal.find((j) => j.job.id === stuck.id)!.job.state).toBe('running');
     const restarted = manager({ dataDir: dir, runners: { restore: g.runner } });
     const list = await restarted.list();
     expect(list.find((j) => j.id === done.id)!.state).toBe('succeeded');
