@@ -211,6 +211,7 @@ export function createEngine(options: EngineOptions): Engine {
           element: req.element,
           targetDir: req.targetDir,
           include: req.include ?? [],
+          exclude: req.exclude ?? [],
         },
         ctx,
       );

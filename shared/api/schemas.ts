@@ -103,6 +103,7 @@ export const schemas = {
     element,
     targetDir: z.string().trim().min(1, 'Choose a folder to save into.').max(4096),
     include: z.array(z.string().max(1000)).max(200).optional(),
+    exclude: z.array(z.string().max(1000)).max(200).optional(),
   }),
   archiveTree: z.object({
     accountId,
