@@ -313,6 +313,93 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
     expect(await readdir(target)).toEqual(['acme-blog-live']);
     expect(await readdir(join(target, 'acme-blog-live'))).toEqual(['notes.txt']);
   }),
+  journey(
+    'restore on Pantheon with typed confirmation: the job follows the workflows and Pantheon restored that backup',
+    async (ctx) => {
+      const { page, sandbox } = ctx;
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      const client = clientFor(sandbox, DANA);
+      const [newest] = await client.listBackupSets(await client.getSite('acme-blog'), 'live');
+      await firstBackupRow(page)
+        .getByRole('button', { name: /^Restore on Pantheon/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Restore acme-blog.live on Pantheon' });
+      await expect(dialog).toContainText('This overwrites live of Acme Blog on Pantheon.');
+      await expect(dialog).toContainText('Make a backup of live first');
+      const restore = dialog.getByRole('button', { name: 'Restore on Pantheon', exact: true });
+      const confirm = dialog.getByLabel(/type the site's name/);
+      await expect(restore).toBeDisabled();
+      await dialog.getByRole('checkbox', { name: 'Database' }).uncheck();
+      await confirm.fill('Acme-Blog');
+      await expect(restore).toBeDisabled();
+      // Enter in the confirmation field starts nothing: the restore is never the default button.
+      await confirm.press('Enter');
+      await confirm.fill('acme-blog');
+      await expect(restore).toBeEnabled();
+      await confirm.press('Enter');
+      expect(sandbox.restores).toEqual([]);
+      await capture(ctx, 'restore-on-pantheon');
+      await restore.click();
+      await expect(dialog.getByText(/acme-blog\.live was restored on Pantheon/)).toBeVisible({
+        timeout: 30_000,
+      });
+      expect(sandbox.restores.map((r) => [r.site, r.env, r.element, r.folder])).toEqual([
+        ['acme-blog', 'live', 'code', newest!.folder],
+        ['acme-blog', 'live', 'files', newest!.folder],
+      ]);
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await page.getByRole('button', { name: /^Jobs/ }).click();
+      const job = page.getByRole('listitem', { name: /Restore acme-blog\.live on Pantheon/ });
+      await expect(job.getByText('Done', { exact: true })).toBeVisible();
+      // A frozen site shows the action, disabled, and says why.
+      await page.getByRole('button', { name: 'Sites' }).click();
+      await openSite(page, 'Acme Intranet');
+      // A Sandbox-plan site: dev is its only environment.
+      const frozenRow = page.getByRole('table', { name: 'Backups of dev' }).getByRole('row').nth(1);
+      await expect(frozenRow.getByRole('button', { name: /^Restore on Pantheon/ })).toBeDisabled();
+      await expect(page.getByText(/Acme Intranet is frozen/)).toBeVisible();
+    },
+  ),
+  journey(
+    'SFTP warning before a backup: the uncommitted files are counted, listed and acknowledged',
+    async (ctx) => {
+      const { page, sandbox } = ctx;
+      await signIn(ctx);
+      await openSite(page, 'Globex Careers');
+      await page.getByRole('tab', { name: /^dev/ }).click();
+      await page.getByRole('button', { name: 'Create backup' }).first().click();
+      const dialog = page.getByRole('dialog', { name: 'Create a backup of globex-careers.dev' });
+      const warning = dialog.getByRole('alert');
+      await expect(warning).toContainText(
+        '3 files changed on dev in SFTP mode are not committed and will not be in this backup.',
+      );
+      const create = dialog.getByRole('button', { name: 'Create backup' });
+      await expect(create).toBeDisabled();
+      await warning.getByText('Show the changed files').click();
+      await expect(warning.getByRole('list', { name: 'Uncommitted files' }).getByRole('listitem')).toHaveText(
+        [
+          'wp-content/plugins/job-board/legacy.php',
+          'wp-content/themes/careers/style.css',
+          'wp-content/uploads/.htaccess',
+        ],
+      );
+      await expectAccessible(page, 'uncommitted-warning');
+      await warning.getByLabel('Back up without them').check();
+      await create.click();
+      await expect(dialog.getByText('The backup is ready')).toBeVisible({ timeout: 30_000 });
+      const client = clientFor(sandbox, DANA);
+      const [newest] = await client.listBackupSets(await client.getSite('globex-careers'), 'dev');
+      expect(newest).toMatchObject({ initiator: 'manual' });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      // live is in git mode: nothing to warn about, and nothing to acknowledge.
+      await page.getByRole('tab', { name: /^live/ }).click();
+      await page.getByRole('button', { name: 'Create backup' }).first().click();
+      const live = page.getByRole('dialog', { name: 'Create a backup of globex-careers.live' });
+      await expect(live.getByRole('button', { name: 'Create backup' })).toBeEnabled();
+      await expect(live.getByRole('alert')).toHaveCount(0);
+    },
+  ),
   journey('after a reload the job history is still there', async (ctx) => {
     const { page } = ctx;
     await signIn(ctx);

@@ -1,9 +1,9 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { Job } from '@shared/models';
 import { bridge } from '../bridge';
 import { localDateTime } from '../lib/format';
 import { useStore } from '../store';
-import { EmptyState, ProgressBar } from './common';
+import { countsSteps, Dialog, EmptyState, ProgressBar } from './common';
 
 const PHASE: Record<Job['progress']['phase'], string> = {
   queued: 'Waiting',
@@ -24,6 +24,12 @@ const STATE: Record<Job['state'], string> = {
   cancelled: 'Cancelled',
 };
 
+/** What a running job is doing, in words: a restore on Pantheon is not an import into a local database. */
+const phaseOf = (job: Job): string =>
+  job.kind === 'pantheon-restore' && job.progress.phase !== 'queued'
+    ? 'Restoring on Pantheon'
+    : PHASE[job.progress.phase];
+
 /** Every job, newest first: progress while running; cancel, retry (which resumes downloads) and show in folder. */
 export function JobsView() {
   const jobsById = useStore((s) => s.jobs);
@@ -34,6 +40,8 @@ export function JobsView() {
     () => Object.values(jobsById).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)),
     [jobsById],
   );
+  // Retrying a restore on Pantheon replaces the environment there again: asked once more, never one click.
+  const [confirmRetry, setConfirmRetry] = useState<Job | null>(null);
   const act = async (kind: 'cancel' | 'retry', job: Job): Promise<void> => {
     const r = await bridge().jobs[kind]({ jobId: job.id });
     if (!r.ok) return toast('error', r.error.message);
@@ -55,7 +63,7 @@ export function JobsView() {
                 <strong>{job.title}</strong>
                 <div className="hint">
                   <span className={`badge badge-state-${job.state}`}>{STATE[job.state]}</span>{' '}
-                  {job.state === 'running' && PHASE[job.progress.phase]} · started{' '}
+                  {job.state === 'running' && phaseOf(job)} · started{' '}
                   {localDateTime(Date.parse(job.createdAt) / 1000)}
                 </div>
               </div>
@@ -66,8 +74,13 @@ export function JobsView() {
                   </button>
                 )}
                 {(job.state === 'failed' || job.state === 'cancelled') && (
-                  <button type="button" onClick={() => void act('retry', job)}>
-                    {job.kind === 'create-backup' ? 'Retry' : 'Resume'}
+                  <button
+                    type="button"
+                    onClick={() =>
+                      job.kind === 'pantheon-restore' ? setConfirmRetry(job) : void act('retry', job)
+                    }
+                  >
+                    {job.kind === 'create-backup' || job.kind === 'pantheon-restore' ? 'Retry' : 'Resume'}
                   </button>
                 )}
                 {job.state === 'succeeded' && job.outputPath && native && (
@@ -81,13 +94,43 @@ export function JobsView() {
               </div>
             </div>
             {job.state === 'running' && (
-              <ProgressBar progress={job.progress} label={`Progress of ${job.title}`} />
+              <ProgressBar
+                progress={job.progress}
+                label={`Progress of ${job.title}`}
+                steps={countsSteps(job.kind)}
+              />
             )}
             {job.state === 'succeeded' && job.outputPath && <p className="path">{job.outputPath}</p>}
             {job.error && job.state !== 'succeeded' && <p className="error-text">{job.error.message}</p>}
           </li>
         ))}
       </ul>
+      {confirmRetry && (
+        <Dialog title="Restore on Pantheon again?" onClose={() => setConfirmRetry(null)}>
+          <div className="stack">
+            <p>
+              {confirmRetry.title}. Running it again replaces what the environment has on Pantheon now,
+              including anything changed there since.
+            </p>
+            <div className="row end">
+              <button type="button" onClick={() => setConfirmRetry(null)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  const job = confirmRetry;
+                  setConfirmRetry(null);
+                  void act('retry', job);
+                }}
+              >
+                Restore again
+              </button>
+            </div>
+          </div>
+        </Dialog>
+      )}
     </main>
   );
 }

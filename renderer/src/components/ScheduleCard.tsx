@@ -1,11 +1,64 @@
 import { useEffect, useState } from 'react';
 import { bridge } from '../bridge';
+import {
+  clock,
+  offsetAt,
+  offsetForNextRun,
+  utcDayForLocalDay,
+  utcSlotToLocal,
+  WEEKDAYS,
+  zoneLabel,
+} from '../lib/schedule-time';
 import { useStore, type SiteKey } from '../store';
 import { ErrorState, Loading } from './common';
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** The weekly day and how long its backup is kept: when turning automatic backups on, or changing them. */
+function WeeklyFields({
+  day,
+  setDay,
+  keep,
+  setKeep,
+  dayHint,
+}: {
+  day: number;
+  setDay: (d: number) => void;
+  keep: number;
+  setKeep: (k: number) => void;
+  dayHint?: string;
+}) {
+  return (
+    <>
+      <label>
+        Weekly on{' '}
+        <select value={day} onChange={(e) => setDay(Number(e.target.value))}>
+          {WEEKDAYS.map((d, i) => (
+            <option key={d} value={i}>
+              {d}
+            </option>
+          ))}
+        </select>
+        {dayHint && <span className="hint"> {dayHint}</span>}
+      </label>
+      <label>
+        kept{' '}
+        <input
+          type="number"
+          min={1}
+          max={365}
+          value={keep}
+          onChange={(e) => setKeep(Number(e.target.value))}
+          className="narrow"
+        />{' '}
+        days
+      </label>
+    </>
+  );
+}
 
-/** The environment's automatic backups: shown, and turned on or off. */
+/**
+ * The environment's automatic backups: shown in local time (Pantheon keeps the hour and the weekly day in UTC),
+ * turned on or off, and their weekly day changed.
+ */
 export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: string; frozen: boolean }) {
   const id = `${siteKey}/${env}`;
   const schedule = useStore((s) => s.schedules[id]);
@@ -13,11 +66,22 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
   const toast = useStore((s) => s.toast);
   const [day, setDay] = useState(0);
   const [keep, setKeep] = useState(32);
+  const [editing, setEditing] = useState(false);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     void loadSchedule(siteKey, env);
   }, [siteKey, env, loadSchedule]);
-  const change = async (enabled: boolean): Promise<void> => {
+  const s = schedule?.data;
+  const hourUtc = s?.enabled ? s.dailyHourUtc : null;
+  // The offset of the next run, so a schedule read before a DST change shows the hour it will run at.
+  const offset = hourUtc !== null ? offsetForNextRun(hourUtc) : offsetAt();
+  const zone = zoneLabel(offset);
+  const daily = hourUtc !== null ? utcSlotToLocal(0, hourUtc, offset) : null;
+  const weekly =
+    hourUtc !== null && s?.weeklyDay != null ? utcSlotToLocal(s.weeklyDay, hourUtc, offset) : null;
+
+  /** `weeklyDayUtc` is Pantheon's day; the request carries no hour (Pantheon keeps or picks it). */
+  const change = async (enabled: boolean, weeklyDayUtc?: number): Promise<void> => {
     setBusy(true);
     const [accountId, site] = [
       siteKey.slice(0, siteKey.indexOf('|')),
@@ -28,14 +92,20 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
       site,
       env,
       enabled,
-      ...(enabled ? { weeklyDay: day, keepWeeklyForDays: keep } : {}),
+      ...(enabled ? { weeklyDay: weeklyDayUtc ?? day, keepWeeklyForDays: keep } : {}),
     });
     setBusy(false);
     if (!r.ok) return toast('error', r.error.message);
+    setEditing(false);
     toast('success', enabled ? 'Automatic backups are on.' : 'Automatic backups are off.');
     await loadSchedule(siteKey, env);
   };
-  const s = schedule?.data;
+  const startEditing = (): void => {
+    setDay(weekly ? weekly.day : (s?.weeklyDay ?? 0));
+    setKeep(s?.weeklyRetentionDays ?? 32);
+    setEditing(true);
+  };
+  const keepOk = keep >= 1 && keep <= 365;
   return (
     <section className="card schedule" aria-labelledby="schedule-title">
       <h2 id="schedule-title" className="section-title">
@@ -45,50 +115,93 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
         <ErrorState error={schedule.error} onRetry={() => void loadSchedule(siteKey, env)} />
       )}
       {!s && schedule?.loading && <Loading what="the schedule" />}
-      {s && s.enabled && (
+      {s && s.enabled && !editing && (
         <div className="row spread">
-          <p>
-            Daily at {String(s.dailyHourUtc ?? 0).padStart(2, '0')}:00 UTC, kept a week; weekly on{' '}
-            {DAYS[s.weeklyDay ?? 0]}, kept {s.weeklyRetentionDays} days.
-          </p>
-          <button type="button" onClick={() => void change(false)} disabled={busy || frozen}>
-            {busy ? 'Turning off…' : 'Turn off'}
+          <div>
+            {daily ? (
+              <p>
+                Daily at {clock(daily.hour, daily.minute)}, kept a week
+                {weekly && (
+                  <>
+                    ; weekly on {WEEKDAYS[weekly.day]}, kept {s.weeklyRetentionDays} days
+                  </>
+                )}
+                .
+              </p>
+            ) : (
+              <p>
+                Daily at an hour Pantheon chooses, kept a week
+                {s.weeklyDay !== null && (
+                  <>
+                    ; weekly on {WEEKDAYS[s.weeklyDay]} (UTC), kept {s.weeklyRetentionDays} days
+                  </>
+                )}
+                .
+              </p>
+            )}
+            {daily && (
+              <p className="hint">
+                Times in {zone}; Pantheon keeps them in UTC ({clock(hourUtc!)}
+                {s.weeklyDay !== null && weekly?.day !== s.weeklyDay && `, ${WEEKDAYS[s.weeklyDay]}`}).
+              </p>
+            )}
+          </div>
+          <div className="row">
+            <button type="button" onClick={startEditing} disabled={busy || frozen}>
+              Change…
+            </button>
+            <button type="button" onClick={() => void change(false)} disabled={busy || frozen}>
+              {busy ? 'Turning off…' : 'Turn off'}
+            </button>
+          </div>
+        </div>
+      )}
+      {s && s.enabled && editing && (
+        <div className="row wrap">
+          <WeeklyFields
+            day={day}
+            setDay={setDay}
+            keep={keep}
+            setKeep={setKeep}
+            {...(hourUtc === null ? { dayHint: '(UTC)' } : {})}
+          />
+          <button type="button" onClick={() => setEditing(false)} disabled={busy}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="primary"
+            // The chosen day is a local one when the hour is known: Pantheon's day is the UTC day of that moment.
+            onClick={() =>
+              void change(true, hourUtc === null ? day : utcDayForLocalDay(day, hourUtc, offset))
+            }
+            disabled={busy || frozen || !keepOk}
+          >
+            {busy ? 'Saving…' : 'Save'}
           </button>
         </div>
       )}
       {s && !s.enabled && (
-        <div className="row wrap">
-          <p>Off.</p>
-          <label>
-            Weekly on{' '}
-            <select value={day} onChange={(e) => setDay(Number(e.target.value))}>
-              {DAYS.map((d, i) => (
-                <option key={d} value={i}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            kept{' '}
-            <input
-              type="number"
-              min={1}
-              max={365}
-              value={keep}
-              onChange={(e) => setKeep(Number(e.target.value))}
-              className="narrow"
-            />{' '}
-            days
-          </label>
-          <button
-            type="button"
-            onClick={() => void change(true)}
-            disabled={busy || frozen || !(keep >= 1 && keep <= 365)}
-          >
-            {busy ? 'Turning on…' : 'Turn on'}
-          </button>
-        </div>
+        <>
+          <div className="row wrap">
+            <p>Off.</p>
+            <WeeklyFields
+              day={day}
+              setDay={setDay}
+              keep={keep}
+              setKeep={setKeep}
+              {...(offset !== 0 ? { dayHint: '(UTC)' } : {})}
+            />
+            <button type="button" onClick={() => void change(true)} disabled={busy || frozen || !keepOk}>
+              {busy ? 'Turning on…' : 'Turn on'}
+            </button>
+          </div>
+          {offset !== 0 && (
+            <p className="hint">
+              Pantheon picks the hour and counts days in UTC; once on, the schedule shows here in {zone}.
+            </p>
+          )}
+        </>
       )}
     </section>
   );

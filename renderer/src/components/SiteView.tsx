@@ -1,16 +1,31 @@
 import { useEffect, useState } from 'react';
-import type { BackupSet, Element, Site } from '@shared/models';
+import type { BackupSet, Element, Environment, Site } from '@shared/models';
 import { formatBytes, localDateTime, relativeTime } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
 import { EmptyState, ErrorState, Loading } from './common';
-import { CreateBackupDialog, DownloadDialog, RestoreDialog } from './dialogs';
+import {
+  CreateBackupDialog,
+  DownloadDialog,
+  madeAt,
+  RestoreDialog,
+  RestoreOnPantheonDialog,
+} from './dialogs';
 import { ScheduleCard } from './ScheduleCard';
 
 type Open =
   | { kind: 'create' }
   | { kind: 'restore'; folder?: string }
   | { kind: 'download'; set: BackupSet; element: Element }
+  | { kind: 'pantheon-restore'; set: BackupSet }
   | null;
+
+/** How an environment's tab describes it: its deploy tag or branch, or why it has none. */
+function envMeta(e: Environment): string {
+  // null: Pantheon did not say (an optional request failed); the environment is shown as usual.
+  if (e.initialized === null) return 'state unknown';
+  if (!e.initialized) return 'not initialized';
+  return e.deployTag ?? e.targetRef?.replace('refs/heads/', '') ?? '';
+}
 
 /** One site: its environments, the chosen environment's backups, and what can be done with them. */
 export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
@@ -32,6 +47,8 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
   }, [siteKey, env, loadBackups]);
 
   const environment = envs?.data?.find((e) => e.id === env);
+  // Only an environment known to be uninitialized has nothing to back up or restore; "unknown" is treated as usable.
+  const uninitialized = environment?.initialized === false;
   return (
     <main className="site-view" aria-labelledby="site-title">
       <header className="site-header">
@@ -100,11 +117,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               onClick={() => selectEnv(siteKey, e.id)}
             >
               <span className="env-name">{e.id}</span>
-              <span className="env-meta">
-                {e.initialized
-                  ? (e.deployTag ?? e.targetRef?.replace('refs/heads/', '') ?? '')
-                  : 'not initialized'}
-              </span>
+              <span className="env-meta">{envMeta(e)}</span>
             </button>
           ))}
         </div>
@@ -129,7 +142,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               <button
                 type="button"
                 onClick={() => setOpen({ kind: 'create' })}
-                disabled={site.frozen || !environment.initialized}
+                disabled={site.frozen || uninitialized}
               >
                 Create backup
               </button>
@@ -137,20 +150,26 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                 type="button"
                 className="primary"
                 onClick={() => setOpen({ kind: 'restore' })}
-                disabled={!environment.initialized}
+                disabled={uninitialized}
               >
                 Restore locally
               </button>
             </div>
           </div>
-          {!environment.initialized && (
+          {uninitialized && (
             <EmptyState title={`${environment.id} is not initialized`}>
               Deploy to {environment.id} on Pantheon first; until then it has no code or backups.
             </EmptyState>
           )}
-          {environment.initialized && (
+          {!uninitialized && (
             <>
               <h2 className="section-title">Backups</h2>
+              {site.frozen && (
+                <p className="hint" id="frozen-reason">
+                  {site.label} is frozen: Pantheon neither backs up nor restores a frozen site until it is
+                  unfrozen.
+                </p>
+              )}
               {backups?.error && (
                 <ErrorState
                   error={backups.error}
@@ -225,13 +244,34 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                           })}
                           <td className="hint">{any?.expiresAt ? relativeTime(any.expiresAt) : '—'}</td>
                           <td>
-                            <button
-                              type="button"
-                              onClick={() => setOpen({ kind: 'restore', folder: set.folder })}
-                              disabled={!set.finished}
-                            >
-                              Restore
-                            </button>
+                            <div className="actions">
+                              <button
+                                type="button"
+                                onClick={() => setOpen({ kind: 'restore', folder: set.folder })}
+                                disabled={!set.finished}
+                              >
+                                Restore
+                              </button>
+                              {/* Replaces the environment on Pantheon: set apart, quiet, and behind a typed confirmation. */}
+                              <button
+                                type="button"
+                                className="danger-quiet"
+                                onClick={() => setOpen({ kind: 'pantheon-restore', set })}
+                                disabled={site.frozen || !set.finished}
+                                {...(site.frozen
+                                  ? {
+                                      'aria-describedby': 'frozen-reason',
+                                      title: 'Frozen sites cannot be restored.',
+                                    }
+                                  : {})}
+                              >
+                                Restore on Pantheon…
+                                <span className="visually-hidden">
+                                  {' '}
+                                  from the backup of {localDateTime(madeAt(set))}
+                                </span>
+                              </button>
+                            </div>
                           </td>
                         </tr>
                       );
@@ -254,6 +294,15 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
           env={env}
           {...(open.folder ? { folder: open.folder } : {})}
           onClose={() => setOpen(null)}
+        />
+      )}
+      {open?.kind === 'pantheon-restore' && env && (
+        <RestoreOnPantheonDialog
+          site={site}
+          env={env}
+          set={open.set}
+          onClose={() => setOpen(null)}
+          onBackupFirst={() => setOpen({ kind: 'create' })}
         />
       )}
       {open?.kind === 'download' && env && (

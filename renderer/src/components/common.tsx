@@ -1,14 +1,31 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import type { AppError } from '@shared/result';
 import { duration, formatBytes } from '../lib/format';
-import type { JobProgress } from '@shared/models';
+import type { Job, JobProgress } from '@shared/models';
 
-/** A labelled progress bar (role=progressbar) with bytes, speed and ETA. */
-export function ProgressBar({ progress, label }: { progress: JobProgress; label: string }) {
-  const pct = progress.bytesTotal
-    ? Math.min(100, Math.floor((progress.bytesDone / progress.bytesTotal) * 100))
-    : null;
-  const transfer = progress.phase === 'downloading' || progress.phase === 'importing';
+/**
+ * A labelled progress bar (role=progressbar). Transfers show bytes, speed and ETA; Pantheon workflows (`steps`:
+ * creating a backup, restoring on Pantheon) show their steps, one line per workflow, never bytes.
+ */
+export function ProgressBar({
+  progress,
+  label,
+  steps = false,
+}: {
+  progress: JobProgress;
+  label: string;
+  steps?: boolean;
+}) {
+  // Several workflows (one per element restored) each count their own steps: the bar follows the one running.
+  const current = steps
+    ? (progress.parts.find((p) => p.bytesTotal === null || p.bytesDone < p.bytesTotal) ??
+      progress.parts.at(-1))
+    : undefined;
+  const [done, total] = current
+    ? [current.bytesDone, current.bytesTotal]
+    : [progress.bytesDone, progress.bytesTotal];
+  const pct = total ? Math.min(100, Math.floor((done / total) * 100)) : null;
+  const transfer = !steps && (progress.phase === 'downloading' || progress.phase === 'importing');
   return (
     <div className="progress">
       <div
@@ -18,31 +35,55 @@ export function ProgressBar({ progress, label }: { progress: JobProgress; label:
         aria-valuemin={0}
         aria-valuemax={100}
         {...(pct !== null ? { 'aria-valuenow': pct } : {})}
+        {...(steps && current?.bytesTotal
+          ? { 'aria-valuetext': `${current.label}: step ${current.bytesDone} of ${current.bytesTotal}` }
+          : {})}
       >
         <div className="progress-fill" style={{ width: pct === null ? '30%' : `${pct}%` }} />
       </div>
-      <div className="progress-text">
-        {pct !== null && <span>{pct}%</span>}
-        {transfer && progress.bytesTotal !== null && (
-          <span>
-            {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)}
-          </span>
-        )}
-        {progress.phase === 'creating-backup' && progress.bytesTotal !== null && (
-          <span>
-            step {progress.bytesDone} of {progress.bytesTotal}
-          </span>
-        )}
-        {transfer && progress.bytesPerSecond !== null && (
-          <span>{formatBytes(progress.bytesPerSecond)}/s</span>
-        )}
-        {transfer && progress.etaSeconds !== null && pct !== 100 && (
-          <span>{duration(progress.etaSeconds)} left</span>
-        )}
-      </div>
+      {steps ? (
+        progress.parts.length > 0 && (
+          <ul className="progress-steps">
+            {progress.parts.map((p, i) => (
+              <li key={i}>
+                {p.label}
+                {p.bytesTotal !== null && (
+                  <span className="hint">
+                    {' '}
+                    · step {p.bytesDone} of {p.bytesTotal}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )
+      ) : (
+        <div className="progress-text">
+          {pct !== null && <span>{pct}%</span>}
+          {transfer && progress.bytesTotal !== null && (
+            <span>
+              {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)}
+            </span>
+          )}
+          {progress.phase === 'creating-backup' && progress.bytesTotal !== null && (
+            <span>
+              step {progress.bytesDone} of {progress.bytesTotal}
+            </span>
+          )}
+          {transfer && progress.bytesPerSecond !== null && (
+            <span>{formatBytes(progress.bytesPerSecond)}/s</span>
+          )}
+          {transfer && progress.etaSeconds !== null && pct !== 100 && (
+            <span>{duration(progress.etaSeconds)} left</span>
+          )}
+        </div>
+      )}
     </div>
   );
 }
+
+/** Pantheon workflows count steps, not bytes. */
+export const countsSteps = (kind: Job['kind']): boolean => kind === 'pantheon-restore';
 
 /** An error that says what happened and what to do, with an optional retry. */
 export function ErrorState({

@@ -1,9 +1,18 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ArchiveEntryInfo, BackupSet, Element, Job, RestorePreview, Site } from '@shared/models';
+import {
+  ELEMENTS,
+  type ArchiveEntryInfo,
+  type BackupSet,
+  type Element,
+  type Job,
+  type RestorePreview,
+  type Site,
+  type UncommittedChanges,
+} from '@shared/models';
 import { bridge } from '../bridge';
-import { formatBytes, localDateTime, today } from '../lib/format';
+import { formatBytes, localDateTime, localDateTimeWithZone, today } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
-import { Check, Dialog, ErrorState, Loading, ProgressBar } from './common';
+import { Check, countsSteps, Dialog, ErrorState, Loading, ProgressBar } from './common';
 
 const split = (key: SiteKey): { accountId: string; siteId: string } => ({
   accountId: key.slice(0, key.indexOf('|')),
@@ -78,7 +87,7 @@ function JobStatus({ jobId, doneText }: { jobId: string; doneText: string }) {
   return (
     <div role="status" aria-live="polite">
       <p>{job.progress.message ?? job.progress.phase}</p>
-      <ProgressBar progress={job.progress} label={job.title} />
+      <ProgressBar progress={job.progress} label={job.title} steps={countsSteps(job.kind)} />
     </div>
   );
 }
@@ -90,18 +99,87 @@ const PRESETS = [
   { days: 365, label: '1 year' },
 ];
 
-/** Create backup: which element, how long to keep it, then the workflow's progress. */
+/** "3 files", "1 file". */
+const files = (n: number): string => `${n} ${n === 1 ? 'file' : 'files'}`;
+
+/**
+ * Files changed over SFTP and not committed, which the backup will not have: the count, the paths on request,
+ * and the person's explicit go-ahead.
+ */
+function UncommittedWarning({
+  env,
+  changes,
+  accepted,
+  onAccept,
+}: {
+  env: string;
+  changes: UncommittedChanges;
+  accepted: boolean;
+  onAccept: (v: boolean) => void;
+}) {
+  const n = changes.files;
+  const more = n - changes.paths.length;
+  return (
+    <div className="state state-warning" role="alert">
+      <strong>
+        {files(n)} changed on {env} in SFTP mode {n === 1 ? 'is' : 'are'} not committed and will not be in
+        this backup.
+      </strong>
+      <p>Commit them on Pantheon first to keep them; what is not committed is in no backup.</p>
+      {changes.paths.length > 0 && (
+        <details>
+          <summary>Show the changed {n === 1 ? 'file' : 'files'}</summary>
+          <ul aria-label="Uncommitted files">
+            {changes.paths.map((p) => (
+              <li key={p} className="path">
+                {p}
+              </li>
+            ))}
+            {more > 0 && <li className="hint">and {files(more)} more</li>}
+          </ul>
+        </details>
+      )}
+      <Check checked={accepted} onChange={onAccept}>
+        Back up without {n === 1 ? 'it' : 'them'}
+      </Check>
+    </div>
+  );
+}
+
+/**
+ * Create backup: which element, how long to keep it, then the workflow's progress. Uncommitted SFTP changes are
+ * looked for as the dialog opens (without holding it up) and, when there are some, must be acknowledged.
+ */
 export function CreateBackupDialog({ site, env, onClose }: { site: Site; env: string; onClose: () => void }) {
   const [element, setElement] = useState<'all' | Element>('all');
   const [days, setDays] = useState(30);
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // undefined while Pantheon is asked; null when there is nothing to warn about or it could not tell.
+  const [uncommitted, setUncommitted] = useState<UncommittedChanges | null | undefined>(undefined);
+  const [accepted, setAccepted] = useState(false);
   const upsertJob = useStore((s) => s.upsertJob);
+  const accountId = accountOf(site);
+  useEffect(() => {
+    let current = true;
+    bridge()
+      .environments.uncommitted({ accountId, siteId: site.name, env })
+      // A check that fails must not stand in the way of a backup: no warning, as for "unknown".
+      .then(
+        (r) => current && setUncommitted(r.ok ? r.value : null),
+        () => current && setUncommitted(null),
+      );
+    return () => {
+      current = false;
+    };
+  }, [accountId, site.name, env]);
+  // The changes are code: a backup of only the database or the files is not missing anything it would have had.
+  const warn = !!uncommitted && uncommitted.files > 0 && (element === 'all' || element === 'code');
   const start = async (e: React.FormEvent): Promise<void> => {
     e.preventDefault();
     setError(null);
     const r = await bridge().backups.create({
-      accountId: accountOf(site),
+      accountId,
       site: site.name,
       env,
       elements: element === 'all' ? ['code', 'database', 'files'] : [element],
@@ -161,17 +239,187 @@ export function CreateBackupDialog({ site, env, onClose }: { site: Site; env: st
               </label>
             </div>
           </fieldset>
+          {warn && uncommitted && (
+            <UncommittedWarning env={env} changes={uncommitted} accepted={accepted} onAccept={setAccepted} />
+          )}
           {error && <ErrorState error={{ message: error }} />}
           <div className="row end">
+            {uncommitted === undefined && (
+              <span className="hint row" role="status">
+                <span className="spinner" aria-hidden="true" /> Checking for uncommitted changes…
+              </span>
+            )}
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={!(days >= 1 && days <= 3650)}>
+            <button
+              type="submit"
+              className="primary"
+              disabled={uncommitted === undefined || (warn && !accepted) || !(days >= 1 && days <= 3650)}
+            >
               Create backup
             </button>
           </div>
         </form>
       )}
+    </Dialog>
+  );
+}
+
+const ELEMENT_NAMES: Record<Element, string> = { code: 'code', database: 'database', files: 'files' };
+
+/** "code, database and files". */
+const andList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+
+/** When a backup set was made: its archives' date, else the time it was scheduled for. */
+export const madeAt = (set: BackupSet): number =>
+  Object.values(set.archives).find((a) => a?.date)?.date ?? set.scheduledFor;
+
+/**
+ * Restore on Pantheon: replaces the environment's code, database or files ON PANTHEON with one of its backups.
+ * Says exactly what is replaced, suggests a backup first, and starts only once the site's name is typed
+ * (exactly, case included); the restore button is never the dialog's default.
+ */
+export function RestoreOnPantheonDialog({
+  site,
+  env,
+  set,
+  onClose,
+  onBackupFirst,
+}: {
+  site: Site;
+  env: string;
+  set: BackupSet;
+  onClose: () => void;
+  /** Offered as "make a backup first": closes this and opens Create backup. */
+  onBackupFirst?: () => void;
+}) {
+  const available = ELEMENTS.filter((el) => set.archives[el]?.finished);
+  const [elements, setElements] = useState<Element[]>(available);
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const upsertJob = useStore((s) => s.upsertJob);
+  const when = localDateTimeWithZone(madeAt(set));
+  const title = `Restore ${site.name}.${env} on Pantheon`;
+  const confirmed = typed === site.name;
+  const start = async (): Promise<void> => {
+    if (!confirmed || elements.length === 0) return;
+    setBusy(true);
+    setError(null);
+    const r = await bridge().backups.restoreOnPantheon({
+      accountId: accountOf(site),
+      siteId: site.name,
+      env,
+      folder: set.folder,
+      elements,
+      confirmSiteName: typed,
+    });
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    upsertJob(r.value);
+    setJobId(r.value.id);
+  };
+  if (jobId) {
+    return (
+      <Dialog title={title} onClose={onClose}>
+        <JobStatus
+          jobId={jobId}
+          doneText={`${site.name}.${env} was restored on Pantheon from the backup of ${when}.`}
+        />
+        <p className="hint">
+          You can close this; the restore keeps running on Pantheon and is listed under Jobs.
+        </p>
+      </Dialog>
+    );
+  }
+  const what = andList(ELEMENTS.filter((el) => elements.includes(el)).map((el) => ELEMENT_NAMES[el]));
+  return (
+    <Dialog title={title} onClose={onClose} wide>
+      {/* Not a form: Enter in the confirmation field must not start a restore. */}
+      <div className="stack">
+        <div className="state state-danger">
+          <strong>
+            This overwrites {env} of {site.label} on Pantheon.
+          </strong>
+          <p>
+            {what
+              ? `The ${what} that ${env} has on Pantheon now will be replaced by the backup's, for everyone using the site.`
+              : 'Choose what to replace below.'}{' '}
+            Lifeboat cannot undo it. Make a backup of {env} first if you may need what it has now.
+          </p>
+          {onBackupFirst && !site.frozen && (
+            <button type="button" onClick={onBackupFirst}>
+              Create a backup of {env} first…
+            </button>
+          )}
+        </div>
+        <dl className="facts">
+          <dt>Site</dt>
+          <dd>
+            {site.label} ({site.name})
+          </dd>
+          <dt>Environment</dt>
+          <dd>{env}, on Pantheon</dd>
+          <dt>From the backup of</dt>
+          <dd>
+            {when} <span className="hint">({set.initiator})</span>
+          </dd>
+        </dl>
+        <fieldset>
+          <legend>Replace on Pantheon</legend>
+          {ELEMENTS.map((el) => {
+            const has = available.includes(el);
+            return (
+              <Check
+                key={el}
+                checked={elements.includes(el)}
+                disabled={!has || busy}
+                onChange={(on) => setElements(ELEMENTS.filter((x) => (x === el ? on : elements.includes(x))))}
+              >
+                {el === 'code' ? 'Code' : el === 'database' ? 'Database' : 'Files'}
+                {!has && <span className="hint"> (not in this backup)</span>}
+              </Check>
+            );
+          })}
+        </fieldset>
+        {site.frozen && (
+          <ErrorState
+            title="This site is frozen"
+            error={{ message: 'Pantheon does not restore a frozen site. Unfreeze it on Pantheon first.' }}
+          />
+        )}
+        <div className="field">
+          <label htmlFor="confirm-site-name">
+            To confirm, type the site&apos;s name, <strong className="path">{site.name}</strong>
+          </label>
+          <input
+            id="confirm-site-name"
+            type="text"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            disabled={site.frozen}
+          />
+        </div>
+        {error && <ErrorState title="The restore did not start" error={{ message: error }} />}
+        <div className="row end">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => void start()}
+            disabled={!confirmed || elements.length === 0 || busy || site.frozen}
+          >
+            {busy ? 'Starting…' : 'Restore on Pantheon'}
+          </button>
+        </div>
+      </div>
     </Dialog>
   );
 }

@@ -23,6 +23,18 @@ export function localDateTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** A date and time in the user's time zone, the zone named: "Nov 29, 2026, 12:00 AM CET". */
+export function localDateTimeWithZone(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+}
+
 /** 1:05 or 1:02:03. */
 export function duration(seconds: number | null): string {
   if (seconds === null) return '';

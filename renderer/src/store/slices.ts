@@ -81,7 +81,8 @@ export const backupsSlice: Slice<BackupsSlice> = (set, get) => ({
     const envs = get().environments[key]?.data;
     if (envs?.length && !get().selectedEnv[key]) {
       // Live is what people pull most; fall back to the first environment.
-      const env = envs.find((e) => e.id === 'live' && e.initialized)?.id ?? envs[0]!.id;
+      // An unknown state (null) is not a reason to pass live by.
+      const env = envs.find((e) => e.id === 'live' && e.initialized !== false)?.id ?? envs[0]!.id;
       set({ selectedEnv: { ...get().selectedEnv, [key]: env } });
     }
   },
