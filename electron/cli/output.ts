@@ -21,22 +21,50 @@ const duration = (s: number): string => {
     : `${m}:${String(sec).padStart(2, '0')}`;
 };
 
-/** One line describing progress: phase, bar, bytes, speed, ETA. */
-export function progressLine(p: JobProgress, width = 24): string {
+/** The widest and narrowest bar; below the narrowest the bar is left out rather than drawn meaningless. */
+const BAR_MAX = 24;
+const BAR_MIN = 6;
+
+/** `text` cut to `n` characters, with an ellipsis when cut. */
+const clip = (text: string, n: number): string =>
+  n <= 0 ? '' : text.length <= n ? text : n === 1 ? '…' : `${text.slice(0, n - 1)}…`;
+
+/**
+ * One line describing progress: phase, bar, amount, speed, ETA. Bytes for transfers and imports; steps (not
+ * bytes, no speed) for a workflow. With `columns`, the line fits in `columns - 1` characters (a terminal wraps
+ * at the last one): the bar shortens first, then goes, then the speed, then the label; the ETA is never cut.
+ */
+export function progressLine(p: JobProgress, columns?: number): string {
+  const room = columns === undefined ? Infinity : Math.max(1, columns - 1);
   const words = PHASE_WORDS[p.phase];
-  // Only transfers and imports have bytes worth a bar; other phases say what they do.
+  // Only transfers, imports and workflows have an amount worth a bar; other phases say what they do.
   const measured = p.phase === 'downloading' || p.phase === 'importing' || p.phase === 'creating-backup';
-  if (!measured || p.bytesTotal === null || p.bytesTotal === 0) return `${p.message ?? words}…`;
+  if (!measured || p.bytesTotal === null || p.bytesTotal === 0) return clip(`${p.message ?? words}…`, room);
+  const steps = p.phase === 'creating-backup';
   const ratio = Math.min(1, p.bytesDone / p.bytesTotal);
-  const filled = Math.round(ratio * width);
-  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-  const speed = p.bytesPerSecond ? `  ${formatBytes(p.bytesPerSecond)}/s` : '';
+  const pct = `${String(Math.floor(ratio * 100)).padStart(3)}%`;
+  const amount = steps
+    ? `step ${p.bytesDone} of ${p.bytesTotal}`
+    : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`;
+  // A workflow's rate is steps per second, which nobody wants to read.
+  const speed = !steps && p.bytesPerSecond ? `  ${formatBytes(p.bytesPerSecond)}/s` : '';
   const eta = p.etaSeconds !== null && ratio < 1 ? `  ETA ${duration(p.etaSeconds)}` : '';
-  const bytes =
-    p.phase === 'creating-backup'
-      ? `step ${p.bytesDone}/${p.bytesTotal}`
-      : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`;
-  return `${words.padEnd(18)} ${bar} ${String(Math.floor(ratio * 100)).padStart(3)}%  ${bytes}${speed}${eta}`;
+  const tail = (withSpeed: boolean): string => ` ${pct}  ${amount}${withSpeed ? speed : ''}${eta}`;
+  // A workflow says which one it is ("Restoring files"); a transfer's message names a file, too long here.
+  const title = steps && p.message ? p.message : words;
+  const label = title.padEnd(18);
+  // The bar takes what is left (with its leading space), between its narrowest and widest.
+  const bar = Math.min(BAR_MAX, room - label.length - tail(true).length - 1);
+  if (bar >= BAR_MIN) {
+    const filled = Math.round(ratio * bar);
+    return `${label} ${'█'.repeat(filled)}${'░'.repeat(bar - filled)}${tail(true)}`;
+  }
+  const rest = label.length + tail(true).length <= room ? tail(true) : tail(false);
+  // What remains for the label; a stub of two letters says nothing, so then none.
+  const left = room - rest.length;
+  const shown = left >= label.length ? label : left >= 4 ? clip(title, left) : '';
+  // On a terminal too narrow even for that, the line loses its start, never its ETA.
+  return `${shown}${rest}`.trimStart().slice(-room);
 }
 
 /** Writes progress: a redrawn line on a terminal, a plain line per phase and per 25% otherwise, nothing for --json. */
@@ -44,27 +72,30 @@ export function progressWriter(
   mode: 'tty' | 'plain' | 'silent',
   out: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
 ) {
-  let lastPhase: JobPhase | null = null;
+  // A phase, or a workflow within it (each restore workflow counts its own steps): a new one is a new line.
+  let lastPhase: string | null = null;
   let lastQuarter = -1;
   let lastDraw = 0;
   let drawn = false;
   return {
-    update(p: JobProgress): void {
+    update(progress: JobProgress): void {
       if (mode === 'silent') return;
+      const p = { ...progress, key: `${progress.phase}|${progress.message ?? ''}` };
       if (mode === 'tty') {
         const now = Date.now();
-        if (p.phase === lastPhase && now - lastDraw < 100) return;
+        if (p.key === lastPhase && now - lastDraw < 100) return;
         lastDraw = now;
-        lastPhase = p.phase;
-        const cols = (out as NodeJS.WriteStream).columns ?? 100;
-        out.write(`\r\x1b[2K${progressLine(p).slice(0, cols - 1)}`);
+        lastPhase = p.key;
+        // Read on every draw: the terminal may have been resized.
+        const cols = (out as NodeJS.WriteStream).columns || 80;
+        out.write(`\r\x1b[2K${progressLine(p, cols)}`);
         drawn = true;
         return;
       }
       const quarter = p.bytesTotal ? Math.floor((p.bytesDone / p.bytesTotal) * 4) : -1;
-      if (p.phase !== lastPhase || quarter > lastQuarter) {
-        if (p.phase !== lastPhase) lastQuarter = -1;
-        lastPhase = p.phase;
+      if (p.key !== lastPhase || quarter > lastQuarter) {
+        if (p.key !== lastPhase) lastQuarter = -1;
+        lastPhase = p.key;
         lastQuarter = Math.max(lastQuarter, quarter);
         out.write(`${progressLine(p)}\n`);
       }

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
+import { COMMANDS } from '../../../electron/cli/commands';
+import { jsonProblems } from '../../../electron/cli/json-doc';
 import { lifeboat } from '../../helpers/cli';
 import { keychainUnavailable } from '../../helpers/keychain';
-import { DANA, testSandbox } from '../../helpers/sandbox';
+import { DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
 
 let sandbox: Sandbox;
 let dataDir: string;
@@ -43,6 +45,8 @@ describe('lifeboat auth (real Secret Service)', () => {
     expect(JSON.parse(list.stdout)).toEqual([
       expect.objectContaining({ email: DANA, apiUrl: sandbox.apiUrl }),
     ]);
+    const documented = COMMANDS.find((c) => c.name === 'auth list')!.json![0]!;
+    expect(jsonProblems(JSON.parse(list.stdout), documented)).toEqual([]);
     // No token given: the CLI reads it from the keychain.
     const sites = await lifeboat(['sites', '--json'], env);
     expect(sites.code).toBe(0);
@@ -77,5 +81,20 @@ describe('lifeboat auth (real Secret Service)', () => {
         ).stdout,
       ),
     ).toEqual([]);
+  });
+
+  it('a script of commands with TERMINUS_MACHINE_TOKEN logs in once: the session is kept in the keychain', async () => {
+    const env = {
+      LIFEBOAT_DATA_DIR: dataDir,
+      LIFEBOAT_KEYCHAIN_SERVICE: SERVICE,
+      TERMINUS_MACHINE_TOKEN: sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
+    };
+    const logins = (): number => requestsTo(sandbox, 'authorize/machine-token', 'POST').length;
+    const before = logins();
+    expect((await lifeboat(['--api-url', sandbox.apiUrl, 'envs', 'acme-blog'], env)).code).toBe(0);
+    expect(
+      (await lifeboat(['--api-url', sandbox.apiUrl, 'backups', 'list', 'acme-blog.live'], env)).code,
+    ).toBe(0);
+    expect(logins() - before).toBe(1);
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import { lifeboat } from '../../helpers/cli';
-import { DANA, testSandbox } from '../../helpers/sandbox';
+import { DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -51,24 +51,43 @@ describe('lifeboat --demo pull (the README command)', () => {
   });
 });
 
-describe('commands against the sandbox', () => {
+describe.each(SANDBOX_MODES)('read-only commands against the %s sandbox (a real process)', (mode) => {
+  let box: Sandbox;
+  let as: string[];
+  beforeAll(async () => {
+    box = mode === 'rich' ? sandbox : await testSandbox({ mode });
+    as = [
+      '--api-url',
+      box.apiUrl,
+      '--machine-token',
+      box.accounts.find((a) => a.email === DANA)!.machineToken,
+    ];
+  });
+  afterAll(() => (box === sandbox ? undefined : box.close()));
+
   it('lists sites as JSON using the shared models', async () => {
-    const r = await lifeboat([...auth, 'sites', '--json']);
+    const r = await lifeboat([...as, 'sites', '--json']);
     expect(r.code).toBe(0);
     const sites = JSON.parse(r.stdout) as { name: string; frozen: boolean; organizations: string[] }[];
     expect(sites.map((s) => s.name)).toContain('acme-shop');
     expect(sites.find((s) => s.name === 'acme-intranet')!.frozen).toBe(true);
   });
 
-  it('lists environments and backups as tables', async () => {
-    const envs = await lifeboat([...auth, 'envs', 'acme-blog']);
+  it('lists environments and backups as tables, dates with their offset', async () => {
+    const envs = await lifeboat([...as, 'envs', 'acme-blog']);
     expect(envs.stdout).toMatch(/live\s+pantheon_live_12\s+live-acme-blog\.pantheonsite\.io\s+ready/);
-    const backups = await lifeboat([...auth, 'backups', 'list', 'acme-blog.live', '--element', 'db']);
+    const backups = await lifeboat([...as, 'backups', 'list', 'acme-blog.live', '--element', 'db'], {
+      TZ: 'UTC',
+    });
     expect(backups.code).toBe(0);
     expect(backups.stdout.split('\n')[0]).toMatch(/^FOLDER\s+DATE\s+BY\s+DATABASE\s+EXPIRES$/);
-    expect(backups.stdout).toMatch(/_automated\s+.*automated/);
+    expect(backups.stdout).toMatch(
+      /_automated\s+\d{4}-\d\d-\d\d \d\d:\d\d \+00:00\s+automated\s+\d+ kB\s+\d{4}-\d\d-\d\d \d\d:\d\d \+00:00$/m,
+    );
   });
+});
 
+describe('commands against the sandbox', () => {
   it('creates a backup and waits for it', async () => {
     const r = await lifeboat([
       ...auth,
@@ -124,7 +143,7 @@ describe('errors and exit codes', () => {
     expect(await lifeboat(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
     expect(await lifeboat(['--help'])).toMatchObject({
       code: 0,
-      stdout: expect.stringContaining('lifeboat pull SITE.ENV --to DIR'),
+      stdout: expect.stringMatching(/^ {2}pull\s+Restore a site locally/m),
     });
     expect(await lifeboat([])).toMatchObject({
       code: 2,

@@ -1,0 +1,42 @@
+import type { CommandSpec } from '../registry';
+import { authImportTerminus } from './auth-import-terminus';
+import { authList } from './auth-list';
+import { authLogin } from './auth-login';
+import { authLogout } from './auth-logout';
+import { automaticDisable, automaticEnable, automaticInfo } from './backups-automatic';
+import { backupsCreate } from './backups-create';
+import { backupsGet } from './backups-get';
+import { backupsInfo } from './backups-info';
+import { backupsList } from './backups-list';
+import { backupsRestore } from './backups-restore';
+import { download } from './download';
+import { envs } from './envs';
+import { jobsCancel, jobsList, jobsRetry, jobsShow } from './jobs';
+import { pull } from './pull';
+import { sandbox } from './sandbox';
+import { sites } from './sites';
+
+/** Every command, in the order help and the README list them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  authLogin,
+  authList,
+  authLogout,
+  authImportTerminus,
+  sites,
+  envs,
+  backupsList,
+  backupsCreate,
+  backupsGet,
+  backupsInfo,
+  backupsRestore,
+  automaticInfo,
+  automaticEnable,
+  automaticDisable,
+  pull,
+  download,
+  jobsList,
+  jobsShow,
+  jobsCancel,
+  jobsRetry,
+  sandbox,
+];

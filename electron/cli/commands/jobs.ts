@@ -1,0 +1,88 @@
+import { jobsCommand, type JobsArgs } from '../jobs';
+import type { RunContext } from '../context';
+import type { CommandSpec, PositionalSpec } from '../registry';
+import { dataDir } from '../session';
+
+const ID: PositionalSpec = {
+  name: 'ID',
+  required: true,
+  description: 'the job’s ID, or enough of its first characters (as jobs list shows it)',
+};
+
+const JOB_FIELDS = {
+  id: 'string',
+  kind: 'string',
+  title: 'string',
+  state: 'string',
+  progress: 'object',
+  createdAt: 'string',
+  finishedAt: 'string|null',
+} as const;
+
+/** Runs one `jobs` subcommand over the journal the app keeps (jobs.ts does the work). */
+const run =
+  (sub: JobsArgs['sub']) =>
+  (ctx: RunContext): Promise<number> =>
+    jobsCommand(
+      { sub, ...(ctx.positionals[0] !== undefined ? { id: ctx.positionals[0] } : {}), json: ctx.json },
+      {
+        print: (s) => ctx.print(s),
+        stderr: ctx.io.stderr,
+        signal: ctx.io.signal,
+        env: ctx.io.env,
+        dataDir: dataDir(ctx.io.env),
+      },
+    );
+
+/** `lifeboat jobs [list]`. */
+export const jobsList: CommandSpec = {
+  name: 'jobs list',
+  summary: 'List the jobs of the app and of this command line (the same journal), newest first',
+  description:
+    'Backups, downloads and restores started in the app or by lifeboat pull, download and backups create, ' +
+    'with their state and progress. lifeboat jobs alone is lifeboat jobs list.',
+  positionals: [],
+  flags: {},
+  examples: ['lifeboat jobs', 'lifeboat jobs list --json'],
+  json: [{ type: 'array', fields: JOB_FIELDS, note: 'the shared model Job; times in ISO-8601 UTC' }],
+  run: run('list'),
+};
+
+/** `lifeboat jobs show ID`. */
+export const jobsShow: CommandSpec = {
+  name: 'jobs show',
+  summary: 'Show one job: its state, progress, output and error',
+  positionals: [ID],
+  flags: {},
+  examples: ['lifeboat jobs show 3f2a91c0', 'lifeboat jobs show 3f2a --json'],
+  json: [{ type: 'object', fields: JOB_FIELDS, note: 'the shared model Job' }],
+  run: run('show'),
+};
+
+/** `lifeboat jobs cancel ID`. */
+export const jobsCancel: CommandSpec = {
+  name: 'jobs cancel',
+  summary: 'Cancel a running job, wherever it runs (the app or another terminal)',
+  description:
+    'Asks the process running the job to stop it, and waits a little for it to do so. A job that has ended is ' +
+    'left as it is (exit 0), so a script may cancel twice.',
+  positionals: [ID],
+  flags: {},
+  examples: ['lifeboat jobs cancel 3f2a91c0'],
+  json: [{ type: 'object', fields: JOB_FIELDS, note: 'the shared model Job, as it ended' }],
+  run: run('cancel'),
+};
+
+/** `lifeboat jobs retry ID`. */
+export const jobsRetry: CommandSpec = {
+  name: 'jobs retry',
+  summary: 'Run a failed, cancelled or interrupted job again here, from its saved plan',
+  description:
+    'Downloads resume where they stopped. The job runs in this process with its progress on stderr, over the ' +
+    'accounts saved in the keychain, and ends as it would in the app.',
+  positionals: [ID],
+  flags: {},
+  examples: ['lifeboat jobs retry 3f2a91c0'],
+  json: [{ type: 'object', fields: JOB_FIELDS, note: 'the shared model Job, as it ended' }],
+  run: run('retry'),
+};

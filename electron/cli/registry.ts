@@ -1,0 +1,383 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { RunContext } from './context';
+import type { JsonDoc } from './json-doc';
+
+/** One flag of a command: how it parses, the placeholder its value shows in help, what it does. */
+export interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  /** May be given several times (`--include A --include B`). */
+  readonly multiple?: boolean;
+  readonly short?: string;
+  /** The value's placeholder in help and the synopsis: `DIR`, `code|files|database|db`. */
+  readonly value?: string;
+  readonly description: string;
+  /** Shown without brackets in the synopsis: the command refuses to run without it. */
+  readonly required?: boolean;
+  /** Another flag this one only makes sense with; the synopsis nests it: `[--into-repo PATH [--checkout]]`. */
+  readonly with?: string;
+  /**
+   * Flags of one group exclude each other; the synopsis shows them as one choice, `[--file F | --backup B]`, or
+   * `(--file F | --backup B)` when they are `required` (one of them must be given).
+   */
+  readonly oneOf?: string;
+}
+
+/** One positional argument. Optional ones must come after the required ones. */
+export interface PositionalSpec {
+  readonly name: string;
+  readonly required: boolean;
+  readonly description: string;
+}
+
+/** A command of the registry: what `--help`, the README and the parser know about it, and how it runs. */
+export interface CommandSpec {
+  /** Words that name it: `pull`, `backups get`, `backups automatic info`. */
+  readonly name: string;
+  /** One line for `lifeboat --help`. */
+  readonly summary: string;
+  /** Longer text for `lifeboat CMD --help` (plain sentences, wrapped by hand). */
+  readonly description?: string;
+  readonly positionals: readonly PositionalSpec[];
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** Whole command lines, each checked by a test to parse as this command. */
+  readonly examples: readonly string[];
+  /** What `--json` prints (each variant); absent when the command prints no JSON of its own. */
+  readonly json?: readonly JsonDoc[];
+  run(ctx: RunContext): Promise<number>;
+}
+
+/** Options every command accepts, wherever they appear on the line. */
+export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  'api-url': {
+    type: 'string',
+    value: 'URL',
+    description:
+      'Pantheon API base (default https://terminus.pantheon.io:443/api/, or TERMINUS_PROTOCOL/HOST/PORT)',
+  },
+  'machine-token': {
+    type: 'string',
+    value: 'TOKEN',
+    description:
+      'use this token instead of the keychain (better: TERMINUS_MACHINE_TOKEN, which ps cannot see)',
+  },
+  demo: { type: 'boolean', description: 'use the built-in demo sandbox (every demo account, as the app)' },
+  account: { type: 'string', value: 'EMAIL', description: 'use only this saved (or demo) account' },
+  json: { type: 'boolean', description: 'machine-readable output on stdout (see the README for each shape)' },
+  help: { type: 'boolean', short: 'h', description: 'describe the command, its flags and examples' },
+  version: { type: 'boolean', description: 'print the version' },
+};
+
+/** Groups of subcommands that run one of them when given none (`lifeboat jobs` is `lifeboat jobs list`). */
+const DEFAULT_SUB: Readonly<Record<string, string>> = { jobs: 'list' };
+
+/** A usage mistake: printed on stderr with exit 2, before anything connects. */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed flag values by name. */
+export type Values = Readonly<Record<string, string | boolean | string[] | undefined>>;
+
+function parseOptions(flags: Readonly<Record<string, FlagSpec>>): Options {
+  const out: Options = {};
+  for (const [name, f] of Object.entries(flags)) {
+    out[name] = {
+      type: f.type,
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+    };
+  }
+  return out;
+}
+
+/** What a command line resolves to, before anything runs. */
+export type Resolved =
+  | { readonly kind: 'version' }
+  | { readonly kind: 'help'; readonly text: string }
+  | {
+      readonly kind: 'run';
+      readonly command: CommandSpec;
+      readonly values: Values;
+      readonly positionals: readonly string[];
+    };
+
+/** The leading words of a command line (flags and their values skipped), at most `max`. */
+function leadingWords(argv: readonly string[], commands: readonly CommandSpec[], max: number): string[] {
+  // A flag takes the next word as its value when some command (or the global set) declares it a string.
+  const stringFlags = new Set<string>();
+  const shortStrings = new Set<string>();
+  for (const flags of [GLOBAL_FLAGS, ...commands.map((c) => c.flags)])
+    for (const [name, f] of Object.entries(flags))
+      if (f.type === 'string') {
+        stringFlags.add(name);
+        if (f.short) shortStrings.add(f.short);
+      }
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < max; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a.startsWith('--')) {
+      if (!a.includes('=') && stringFlags.has(a.slice(2))) i++;
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      if (a.length === 2 && shortStrings.has(a.slice(1))) i++;
+      continue;
+    }
+    words.push(a);
+  }
+  return words;
+}
+
+/** The names of the subcommands of a group (`backups` → list, create, …), in registry order, without repeats. */
+function subcommandsOf(group: readonly string[], commands: readonly CommandSpec[]): string[] {
+  const subs: string[] = [];
+  for (const c of commands) {
+    const words = c.name.split(' ');
+    if (words.length > group.length && group.every((w, i) => words[i] === w)) {
+      const sub = words[group.length]!;
+      if (!subs.includes(sub)) subs.push(sub);
+    }
+  }
+  return subs;
+}
+
+const orList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
+/**
+ * Resolves a command line against the registry: `--version`, help (global, a group's or a command's) or a
+ * command with its flags parsed (strictly: an unknown flag is a usage error) and its positionals counted (a
+ * missing required or an extra one is a usage error naming it). Nothing connects or runs here.
+ */
+export function resolve(
+  argv: readonly string[],
+  commands: readonly CommandSpec[],
+  version: string,
+): Resolved {
+  const dashdash = argv.indexOf('--');
+  const flagsPart = dashdash === -1 ? argv : argv.slice(0, dashdash);
+  // --version wins wherever it is, as it always has.
+  if (flagsPart.includes('--version')) return { kind: 'version' };
+  const wantsHelp = flagsPart.includes('--help') || flagsPart.includes('-h');
+  const depth = Math.max(...commands.map((c) => c.name.split(' ').length));
+  const words = leadingWords(argv, commands, depth + 1);
+
+  // The longest command name the leading words spell.
+  let command: CommandSpec | undefined;
+  for (const c of commands) {
+    const name = c.name.split(' ');
+    if (name.every((w, i) => words[i] === w) && (!command || name.length > command.name.split(' ').length))
+      command = c;
+  }
+  if (!command) {
+    // A group, or its default subcommand.
+    let group: string[] = [];
+    for (let n = words.length; n > 0; n--) {
+      const prefix = words.slice(0, n);
+      if (subcommandsOf(prefix, commands).length > 0) {
+        group = prefix;
+        break;
+      }
+    }
+    if (group.length === 0) {
+      if (wantsHelp) return { kind: 'help', text: globalHelp(commands, version) };
+      if (words.length === 0) throw new NoCommand();
+      throw new UsageError(`Unknown command "${words[0]}". Run lifeboat --help for the commands.`);
+    }
+    const g = group.join(' ');
+    const subs = subcommandsOf(group, commands);
+    const next = words[group.length];
+    if (wantsHelp && next === undefined) return { kind: 'help', text: groupHelp(g, commands) };
+    const fallback = DEFAULT_SUB[g];
+    if (next === undefined && fallback) {
+      command = commands.find((c) => c.name === `${g} ${fallback}`)!;
+      return parseCommand(command, argv, group.length, wantsHelp);
+    }
+    throw new UsageError(
+      next === undefined
+        ? `${g} takes ${orList(subs)}. See lifeboat ${g} --help.`
+        : `Unknown command "${g} ${next}": ${g} takes ${orList(subs)}. See lifeboat ${g} --help.`,
+    );
+  }
+  return parseCommand(command, argv, command.name.split(' ').length, wantsHelp);
+}
+
+/** Nothing to do: the usage goes to stderr with exit 2. */
+export class NoCommand extends Error {}
+
+function parseCommand(
+  command: CommandSpec,
+  argv: readonly string[],
+  nameWords: number,
+  wantsHelp: boolean,
+): Resolved {
+  if (wantsHelp) return { kind: 'help', text: commandHelp(command) };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: parseOptions({ ...GLOBAL_FLAGS, ...command.flags }),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    const message = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+    throw new UsageError(`${message} See lifeboat ${command.name} --help.`);
+  }
+  const positionals = parsed.positionals.slice(nameWords);
+  const specs = command.positionals;
+  const missing = specs.find((p, i) => p.required && positionals[i] === undefined);
+  if (missing)
+    throw new UsageError(
+      `lifeboat ${command.name} needs ${missing.name}: ${missing.description}. See lifeboat ${command.name} --help.`,
+    );
+  const extra = positionals[specs.length];
+  if (extra !== undefined)
+    throw new UsageError(
+      `Unexpected argument "${extra}": lifeboat ${command.name} takes ${
+        specs.length === 0
+          ? 'no arguments'
+          : specs.length === 1
+            ? `one ${specs[0]!.name}`
+            : `${specs.length} arguments (${specs.map((s) => s.name).join(' ')})`
+      }. See lifeboat ${command.name} --help.`,
+    );
+  return { kind: 'run', command, values: parsed.values as Values, positionals };
+}
+
+// ── Help text ───────────────────────────────────────────────────────────────────────────────────────
+
+/** The placeholder for a flag: `--to DIR`, `--json`, `--include GLOB...`. */
+function flagUsage(name: string, f: FlagSpec): string {
+  return `--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}${f.multiple ? '...' : ''}`;
+}
+
+/** A command's synopsis as tokens (`SITE.ENV`, `--to DIR`, `[--element E]`), each kept whole when wrapped. */
+export function synopsisTokens(command: CommandSpec): string[] {
+  const tokens: string[] = [];
+  for (const p of command.positionals) tokens.push(p.required ? p.name : `[${p.name}]`);
+  const entries = Object.entries(command.flags);
+  const nested = (parent: string): string =>
+    entries
+      .filter(([, f]) => f.with === parent)
+      .map(([n, f]) => ` [${flagUsage(n, f)}${nested(n)}]`)
+      .join('');
+  const groupsDone = new Set<string>();
+  for (const [name, f] of entries) {
+    if (f.with) continue;
+    if (f.oneOf) {
+      if (groupsDone.has(f.oneOf)) continue;
+      groupsDone.add(f.oneOf);
+      const members = entries.filter(([, g]) => g.oneOf === f.oneOf);
+      const body = members.map(([n, g]) => `${flagUsage(n, g)}${nested(n)}`).join(' | ');
+      tokens.push(f.required ? `(${body})` : `[${body}]`);
+      continue;
+    }
+    const body = `${flagUsage(name, f)}${nested(name)}`;
+    tokens.push(f.required ? body : `[${body}]`);
+  }
+  return tokens;
+}
+
+/** The synopsis lines of a command, wrapped at `width` with continuation lines under its first argument. */
+export function synopsis(command: CommandSpec, width = 110): string[] {
+  const head = `lifeboat ${command.name}`;
+  const indent = ' '.repeat(head.length + 1);
+  const lines: string[] = [];
+  let line = head;
+  for (const t of synopsisTokens(command)) {
+    if (line.length + 1 + t.length > width && line.trim() !== head && line !== indent.trimEnd()) {
+      lines.push(line);
+      line = indent + t;
+    } else line += line === indent ? t : ` ${t}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Wraps prose at `width`, each line after the first indented by `indent` spaces. */
+function wrap(text: string, width: number, indent: number): string {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width - (out.length ? indent : 0)) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.join(`\n${' '.repeat(indent)}`);
+}
+
+function flagTable(flags: Readonly<Record<string, FlagSpec>>, skip: readonly string[] = []): string {
+  const rows = Object.entries(flags)
+    .filter(([n]) => !skip.includes(n))
+    .map(([n, f]) => [`${f.short ? `-${f.short}, ` : ''}${flagUsage(n, f)}`, f.description] as const);
+  const w = Math.max(...rows.map(([u]) => u.length)) + 2;
+  return rows.map(([u, d]) => `  ${u.padEnd(w)}${wrap(d, 100 - w, w + 2)}`).join('\n');
+}
+
+/** `lifeboat CMD --help`: synopsis, description, arguments, every flag, examples, the JSON it prints. */
+export function commandHelp(command: CommandSpec): string {
+  const parts = [`Usage:\n  ${synopsis(command, 100).join('\n  ')}`, `${command.summary}`];
+  if (command.description) parts.push(wrap(command.description, 100, 0));
+  if (command.positionals.length)
+    parts.push(
+      `Arguments:\n${command.positionals
+        .map((p) => `  ${p.name.padEnd(12)}${p.required ? '' : '(optional) '}${p.description}`)
+        .join('\n')}`,
+    );
+  const own = Object.keys(command.flags);
+  if (own.length) parts.push(`Flags:\n${flagTable(command.flags)}`);
+  parts.push(`Global flags:\n${flagTable(GLOBAL_FLAGS, own)}`);
+  parts.push(`Examples:\n${command.examples.map((e) => `  ${e}`).join('\n')}`);
+  if (command.json)
+    parts.push(
+      `With --json:\n${command.json.map((j) => `  ${wrap(describeJson(j), 98, 4)}`).join('\n')}\n  A failure prints {"error":{"code","message"}} instead.`,
+    );
+  return `${parts.join('\n\n')}\n`;
+}
+
+function groupHelp(group: string, commands: readonly CommandSpec[]): string {
+  const members = commands.filter((c) => c.name.startsWith(`${group} `));
+  const w = Math.max(...members.map((c) => c.name.length)) + 2;
+  return `Usage: lifeboat ${group} ${subcommandsOf(group.split(' '), commands).join('|')} …\n\n${members
+    .map((c) => `  ${c.name.padEnd(w)}${c.summary}`)
+    .join('\n')}\n\nRun lifeboat ${group} SUBCOMMAND --help for its flags and examples.\n`;
+}
+
+/** `lifeboat --help`: the commands with one line each, global flags, secrets, exit codes. */
+export function globalHelp(commands: readonly CommandSpec[], version: string): string {
+  const w = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return `Lifeboat ${version}: bring a Pantheon site home.
+
+Usage: lifeboat COMMAND [ARGUMENTS] [FLAGS]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(w)}${c.summary}`).join('\n')}
+
+Run lifeboat COMMAND --help for its arguments, every flag and examples (lifeboat pull --help).
+
+Global flags:
+${flagTable(GLOBAL_FLAGS)}
+
+Secrets stay out of the command line (where \`ps\` shows them to every user) when given by environment:
+  TERMINUS_MACHINE_TOKEN  the machine token (or save it once: lifeboat auth login, which reads it from stdin)
+  LIFEBOAT_DB_PASSWORD    the database password for --db-import (or MYSQL_PWD); leave it out of the URL
+
+Dates are shown in the local time zone (TZ) with their offset; --json keeps ISO-8601 UTC.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 network, 6 integrity, 7 conflict,
+            8 disk full, 9 refused (frozen, forbidden, workflow failed), 10 database, 130 cancelled.
+`;
+}
+
+/** One sentence for a JSON shape, used by help and the README. */
+export function describeJson(doc: JsonDoc): string {
+  const fields = Object.entries(doc.fields)
+    .map(([k, t]) => `${k} (${t})`)
+    .join(', ');
+  const what = doc.type === 'array' ? 'an array of objects with' : 'an object with';
+  return `${doc.when ? `${doc.when}: ` : ''}${what} ${fields}${doc.note ? `; ${doc.note}` : ''}`;
+}

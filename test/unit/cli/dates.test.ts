@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const DATES = join(import.meta.dirname, '../../../electron/cli/dates.ts');
+
+/** 2026-11-29 00:00 UTC, a backup folder's epoch; and one in July, when Auckland is on standard time. */
+const NOV = 1795910400;
+const JUL = 1783900800;
+const IN_2026 = Date.UTC(2026, 10, 30);
+const IN_2027 = Date.UTC(2027, 0, 2);
+
+/** The date functions as a process in `tz` sees them: the zone is the process's, so each runs in its own. */
+async function inZone(tz: string): Promise<Record<string, unknown>> {
+  const script = `
+    import * as d from ${JSON.stringify(DATES)};
+    console.log(JSON.stringify({
+      nov: d.localDateTime(${NOV}),
+      jul: d.localDateTime(${JUL}),
+      iso: d.isoUtc(${NOV}),
+      name: d.backupName(${NOV}, ${IN_2026}),
+      nameNextYear: d.backupName(${NOV}, ${IN_2027}),
+      folder: d.backupNameOfFolder('${NOV}_automated', ${IN_2026}),
+      daily: d.nextScheduled(16, null, ${IN_2026}),
+      weekly: d.nextScheduled(16, 5, ${IN_2026}),
+    }));`;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: { ...process.env, TZ: tz },
+  });
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+describe('dates in the local time zone (TZ honoured)', () => {
+  it('in Pacific/Auckland: local time with the offset of that date, the UTC slot on its local day', async () => {
+    expect(await inZone('Pacific/Auckland')).toEqual({
+      nov: '2026-11-29 13:00 +13:00',
+      jul: '2026-07-13 12:00 +12:00',
+      iso: '2026-11-29T00:00:00.000Z',
+      name: 'backup of Nov 29, 13:00',
+      nameNextYear: 'backup of Nov 29 2026, 13:00',
+      folder: 'backup of Nov 29, 13:00',
+      daily: { epochSeconds: 1796054400, localDay: 'Tuesday', localTime: '05:00 +13:00' },
+      // Friday 16:00 UTC is Saturday morning in Auckland.
+      weekly: { epochSeconds: 1796400000, localDay: 'Saturday', localTime: '05:00 +13:00' },
+    });
+  });
+
+  it('in UTC: the same moments, offset +00:00; --json’s ISO form does not change with the zone', async () => {
+    expect(await inZone('UTC')).toEqual({
+      nov: '2026-11-29 00:00 +00:00',
+      jul: '2026-07-13 00:00 +00:00',
+      iso: '2026-11-29T00:00:00.000Z',
+      name: 'backup of Nov 29, 00:00',
+      nameNextYear: 'backup of Nov 29 2026, 00:00',
+      folder: 'backup of Nov 29, 00:00',
+      daily: { epochSeconds: 1796054400, localDay: 'Monday', localTime: '16:00 +00:00' },
+      weekly: { epochSeconds: 1796400000, localDay: 'Friday', localTime: '16:00 +00:00' },
+    });
+  });
+});
