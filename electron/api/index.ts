@@ -7,6 +7,7 @@ import { selectArchive } from '../services/backups/select-archive';
 import { uncommittedChanges } from '../services/backups/uncommitted';
 import { assertNotFrozen } from '../services/pantheon/client';
 import { VERSION } from '../services/version';
+import { backupNameOfFolder } from '@shared/dates';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
 async function handle<K extends keyof typeof schemas, T>(
@@ -117,7 +118,7 @@ export function createApi(engine: Engine): AppApi {
           const what = r.elements.length === 3 ? 'all' : r.elements.join(' and ');
           return jobs.submit(
             'pantheon-restore',
-            `Restore ${s.site.name}.${r.env} on Pantheon from backup ${r.folder} (${what})`,
+            `Restore ${s.site.name}.${r.env} on Pantheon from the ${backupNameOfFolder(r.folder)} (${what})`,
             { ...r, siteId: s.site.id },
           );
         }),

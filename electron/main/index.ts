@@ -124,7 +124,6 @@ if (!app.requestSingleInstanceLock()) {
         }
       },
     });
-    const { engine } = composed;
     const trusted = (e: IpcMainInvokeEvent): boolean =>
       e.sender === mainWindow?.webContents &&
       e.senderFrame !== null &&

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../electron/cli/index';
+import { afterAll } from 'vitest';
 import { testService } from './keychain';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -13,7 +14,9 @@ export const BIN = join(ROOT, 'bin', 'lifeboat.js');
  * The data folder (accounts, the job journal) of CLIs a test runs without naming one: this test process's own,
  * so a command that records a job never writes into the real Lifeboat folder of whoever runs the tests.
  */
-export const SCRATCH_DATA_DIR = join(tmpdir(), `lifeboat-cli-data-${process.pid}`);
+export const SCRATCH_DATA_DIR = mkdtempSync(join(tmpdir(), 'lifeboat-cli-data-'));
+// Each test file gets its own module instance, so its own folder, removed when the file's tests are done.
+afterAll(() => rmSync(SCRATCH_DATA_DIR, { recursive: true, force: true }));
 
 /** Keychain entries of CLIs run by tests (a token's cached session): their own, never the real `Lifeboat` ones. */
 export const TEST_KEYCHAIN_SERVICE = testService('cli');
@@ -33,7 +36,6 @@ export function lifeboat(
   onStart?: (child: ChildProcess) => void,
   input = '',
 ): Promise<CliResult> {
-  mkdirSync(SCRATCH_DATA_DIR, { recursive: true });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -88,7 +90,6 @@ export async function runMain(args: readonly string[], options: MainOptions = {}
     options.onStdout?.(out);
   });
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  mkdirSync(SCRATCH_DATA_DIR, { recursive: true });
   const code = await main(args, {
     stdout,
     stderr,

@@ -103,12 +103,8 @@ export function assertDatabaseName(name: string): void {
   }
 }
 
-/** The default database for a restore: `<site>_<env>_<YYYYMMDD>`, made safe. */
-export function defaultDatabaseName(site: string, env: string, date = new Date()): string {
-  const stamp = date.toISOString().slice(0, 10).replace(/-/g, '');
-  const base = `${site}_${env}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  return `${base.slice(0, 64 - stamp.length - 1)}_${stamp}`;
-}
+/** The default database name of a restore (one rule, shared with the app's dialog). */
+export { defaultDatabaseName } from '@shared/names';
 
 let foundClient: string | null = null;
 

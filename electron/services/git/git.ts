@@ -788,9 +788,8 @@ export async function chooseRef(
   }
 }
 
-/** The default branch name for a restore: `lifeboat/<env>-<YYYY-MM-DD>`. */
-export const defaultBranchName = (env: string, date = new Date()): string =>
-  `lifeboat/${env}-${date.toISOString().slice(0, 10)}`;
+/** The default branch name of a restore (one rule, shared with the app's dialog). */
+export { defaultBranchName } from '@shared/names';
 
 /** Checks a branch name as git would (`git check-ref-format --branch`); an `invalid-request` error says why not. */
 export async function validateBranchName(name: string): Promise<void> {

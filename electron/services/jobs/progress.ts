@@ -7,19 +7,26 @@ import type { JobPhase, JobProgress, ProgressPart } from '@shared/models';
 export class ProgressTracker {
   private phase: JobPhase = 'queued';
   private message: string | undefined;
-  private readonly parts = new Map<string, { label: string; done: number; total: number | null }>();
+  private readonly parts = new Map<
+    string,
+    { label: string; done: number; total: number | null; phase: JobPhase }
+  >();
   private samples: { t: number; bytes: number }[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
   setPhase(phase: JobPhase, message?: string): void {
+    // A backup's workflow counts steps, not bytes: its part ends with its phase, so the download that
+    // follows (`pull --backup new`) is not summed with "3 of 3 steps".
+    if (phase !== this.phase && this.phase === 'creating-backup')
+      for (const [key, part] of this.parts) if (part.phase === 'creating-backup') this.parts.delete(key);
     this.phase = phase;
     this.message = message;
     this.samples = [];
   }
 
   setPart(key: string, label: string, done: number, total: number | null): void {
-    this.parts.set(key, { label, done, total });
+    this.parts.set(key, { label, done, total, phase: this.phase });
     const t = this.now();
     // One speed sample per 100 ms is plenty; parts report on every network chunk.
     const lastSample = this.samples[this.samples.length - 1];

@@ -23,6 +23,7 @@ import {
   type RestoreRequest,
 } from './plan';
 import { ensureFreeSpace, statfsFreeSpace } from '../transfer/disk';
+import { backupNameOfFolder } from '@shared/dates';
 
 /** How a running restore reports back. */
 export interface RestoreContext {
@@ -142,7 +143,10 @@ async function executeRestore(
         2,
       ),
     );
-    ctx.phase('downloading', `Downloading ${plan.elements.join(', ')} from ${set.folder}`);
+    ctx.phase(
+      'downloading',
+      `Downloading ${plan.elements.join(', ')} from the ${backupNameOfFolder(set.folder)}`,
+    );
     let resumedBytes = 0;
     // Patterns that matched nothing need another command, not the rest of the downloads: those stop at once
     // (their `.part` files stay, so the corrected command resumes them).

@@ -10,7 +10,8 @@ import {
   type UncommittedChanges,
 } from '@shared/models';
 import { bridge } from '../bridge';
-import { formatBytes, localDateTime, localDateTimeWithZone, today } from '../lib/format';
+import { defaultBranchName, defaultDatabaseName } from '@shared/names';
+import { formatBytes, localDateTime, localDateTimeWithZone } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
 import { Check, countsSteps, Dialog, ErrorState, Loading, ProgressBar } from './common';
 
@@ -584,7 +585,7 @@ export function RestoreDialog({
   const [elements, setElements] = useState<Element[]>(['code', 'database', 'files']);
   const [dir, setDir] = useState(settings?.defaultRestoreDir ?? '');
   const [folderName, setFolderName] = useState(`${site.name}-${env}`);
-  const [branch, setBranch] = useState(`lifeboat/${env}-${today()}`);
+  const [branch, setBranch] = useState(defaultBranchName(env));
   const [intoRepo, setIntoRepo] = useState('');
   const [checkout, setCheckout] = useState(false);
   const [importDb, setImportDb] = useState(false);
@@ -743,7 +744,7 @@ export function RestoreDialog({
                   <input
                     type="text"
                     value={dbName}
-                    placeholder={`${site.name.replace(/-/g, '_')}_${env}_${today().replace(/-/g, '')}`}
+                    placeholder={defaultDatabaseName(site.name, env)}
                     onChange={(e) => changed(setDbName)(e.target.value)}
                   />
                 </label>

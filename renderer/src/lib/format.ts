@@ -45,6 +45,3 @@ export function duration(seconds: number | null): string {
     ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
     : `${m}:${String(s).padStart(2, '0')}`;
 }
-
-/** Today's date as YYYY-MM-DD, for default branch names. */
-export const today = (): string => new Date().toISOString().slice(0, 10);

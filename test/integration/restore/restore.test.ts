@@ -121,7 +121,7 @@ describe('a full restore of live', () => {
     });
     const root = result.path;
     expect(await git(root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(
-      `lifeboat/test-${new Date().toISOString().slice(0, 10)}`,
+      `lifeboat/test-${new Date().toLocaleDateString('sv-SE')}`, // the local day, not the UTC one
     );
     expect(await git(root, 'describe', '--tags', '--exact-match', 'HEAD')).toBe('pantheon_test_10');
     expect(await readdir(join(root, 'web', 'sites', 'default', 'files'))).toEqual(

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const DATES = join(import.meta.dirname, '../../../electron/cli/dates.ts');
+const GIT = join(import.meta.dirname, '../../../electron/services/git/git.ts');
+const MYSQL = join(import.meta.dirname, '../../../electron/services/database/mysql.ts');
 
 /** 2026-11-29 00:00 UTC, a backup folder's epoch; and one in July, when Auckland is on standard time. */
 const NOV = 1795910400;
@@ -16,6 +18,8 @@ const IN_2027 = Date.UTC(2027, 0, 2);
 async function inZone(tz: string): Promise<Record<string, unknown>> {
   const script = `
     import * as d from ${JSON.stringify(DATES)};
+    import { defaultBranchName } from ${JSON.stringify(GIT)};
+    import { defaultDatabaseName } from ${JSON.stringify(MYSQL)};
     console.log(JSON.stringify({
       nov: d.localDateTime(${NOV}),
       jul: d.localDateTime(${JUL}),
@@ -25,6 +29,8 @@ async function inZone(tz: string): Promise<Record<string, unknown>> {
       folder: d.backupNameOfFolder('${NOV}_automated', ${IN_2026}),
       daily: d.nextScheduled(16, null, ${IN_2026}),
       weekly: d.nextScheduled(16, 5, ${IN_2026}),
+      branch: defaultBranchName('live', new Date((${NOV} + 12 * 3600) * 1000)),
+      database: defaultDatabaseName('acme-blog', 'live', new Date((${NOV} + 12 * 3600) * 1000)),
     }));`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     env: { ...process.env, TZ: tz },
@@ -44,6 +50,9 @@ describe('dates in the local time zone (TZ honoured)', () => {
       daily: { epochSeconds: 1796054400, localDay: 'Tuesday', localTime: '05:00 +13:00' },
       // Friday 16:00 UTC is Saturday morning in Auckland.
       weekly: { epochSeconds: 1796400000, localDay: 'Saturday', localTime: '05:00 +13:00' },
+      // Default names carry the local day: 12:00 UTC on the 29th is already the 30th in Auckland.
+      branch: 'lifeboat/live-2026-11-30',
+      database: 'acme_blog_live_20261130',
     });
   });
 
@@ -57,6 +66,8 @@ describe('dates in the local time zone (TZ honoured)', () => {
       folder: 'backup of Nov 29, 00:00',
       daily: { epochSeconds: 1796054400, localDay: 'Monday', localTime: '16:00 +00:00' },
       weekly: { epochSeconds: 1796400000, localDay: 'Friday', localTime: '16:00 +00:00' },
+      branch: 'lifeboat/live-2026-11-29',
+      database: 'acme_blog_live_20261129',
     });
   });
 });

@@ -23,7 +23,7 @@ describe('database helpers', () => {
   });
 
   it('makes safe default names', () => {
-    expect(defaultDatabaseName('acme-blog', 'live', new Date('2026-03-04T00:00:00Z'))).toBe(
+    expect(defaultDatabaseName('acme-blog', 'live', new Date(2026, 2, 4, 12))).toBe(
       'acme_blog_live_20260304',
     );
   });
