@@ -84,3 +84,11 @@ export async function wireLogin(sandbox: Sandbox, who: string = DANA): Promise<W
     siteId: async (name) => (await get<{ id: string }>(`site-names/${name}`)).id,
   };
 }
+
+/** The CLI's arguments to reach the sandbox as one of its accounts (by email). */
+export const cliAuth = (sandbox: Sandbox, who: string = DANA): string[] => [
+  '--api-url',
+  sandbox.apiUrl,
+  '--machine-token',
+  sandbox.accounts.find((a) => a.email === who)!.machineToken,
+];

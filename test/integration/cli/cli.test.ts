@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import { lifeboat } from '../../helpers/cli';
-import { DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+import { cliAuth, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -16,12 +16,7 @@ let auth: string[];
 
 beforeAll(async () => {
   sandbox = await testSandbox();
-  auth = [
-    '--api-url',
-    sandbox.apiUrl,
-    '--machine-token',
-    sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
-  ];
+  auth = cliAuth(sandbox);
 });
 afterAll(() => sandbox.close());
 beforeEach(async () => {
@@ -56,12 +51,7 @@ describe.each(SANDBOX_MODES)('read-only commands against the %s sandbox (a real 
   let as: string[];
   beforeAll(async () => {
     box = mode === 'rich' ? sandbox : await testSandbox({ mode });
-    as = [
-      '--api-url',
-      box.apiUrl,
-      '--machine-token',
-      box.accounts.find((a) => a.email === DANA)!.machineToken,
-    ];
+    as = cliAuth(box);
   });
   afterAll(() => (box === sandbox ? undefined : box.close()));
 

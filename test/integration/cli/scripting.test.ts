@@ -6,7 +6,7 @@ import type { Sandbox } from '../../../electron/sandbox';
 import { COMMANDS } from '../../../electron/cli/commands';
 import { jsonProblems, type JsonDoc } from '../../../electron/cli/json-doc';
 import { lifeboat, runMain } from '../../helpers/cli';
-import { DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+import { cliAuth, DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
 /** The documented `--json` shape of a command (its default output, or the variant named by `when`). */
 function docOf(name: string, when?: string): JsonDoc {
@@ -165,12 +165,7 @@ describe('dates in a child process’s time zone', () => {
   let auth: string[];
   beforeAll(async () => {
     sandbox = await testSandbox();
-    auth = [
-      '--api-url',
-      sandbox.apiUrl,
-      '--machine-token',
-      sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
-    ];
+    auth = cliAuth(sandbox);
   });
   afterAll(() => sandbox.close());
 

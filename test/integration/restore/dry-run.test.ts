@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import type { PlannedWrite, RestorePreview } from '../../../shared/models';
 import { lifeboat } from '../../helpers/cli';
-import { DANA, testSandbox } from '../../helpers/sandbox';
+import { cliAuth, testSandbox } from '../../helpers/sandbox';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -16,12 +16,7 @@ let auth: string[];
 
 beforeAll(async () => {
   sandbox = await testSandbox();
-  auth = [
-    '--api-url',
-    sandbox.apiUrl,
-    '--machine-token',
-    sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
-  ];
+  auth = cliAuth(sandbox);
 });
 afterAll(() => sandbox.close());
 beforeEach(async () => {

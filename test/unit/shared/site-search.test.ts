@@ -1,26 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import type { Site } from '../../../shared/models';
 import { filterSites, mergeAccounts, siteRows } from '../../../shared/site-search';
 import * as rendererFilter from '../../../renderer/src/lib/filter';
-
-const site = (name: string, extra: Partial<Site> = {}): Site => ({
-  id: `id-${name}`,
-  name,
-  label: name.toUpperCase(),
-  framework: 'wordpress',
-  planName: 'Basic',
-  owner: 'o',
-  region: 'US',
-  frozen: false,
-  created: 0,
-  upstreamLabel: 'WordPress',
-  organizations: [],
-  tags: [],
-  accountId: 'a1',
-  ...extra,
-});
+import { site } from '../../helpers/models';
 
 const none = { framework: '', organization: '', account: '' };
+
+const basics = siteRows([
+  site('acme-blog', { organizations: ['Acme Agency'], tags: ['priority'] }),
+  site('globex-www', { framework: 'drupal8', organizations: ['Globex'], accountId: 'a2' }),
+  site('fran-bakery', { label: 'The Bakery on Fifth', framework: 'drupal' }),
+]);
+
+describe('site search and filters', () => {
+  it('matches name, label, organization and tag, ignoring case', () => {
+    expect(filterSites(basics, 'BAKERY', none, []).map((r) => r.site.name)).toEqual(['fran-bakery']);
+    expect(filterSites(basics, 'acme agency', none, []).map((r) => r.site.name)).toEqual(['acme-blog']);
+    expect(filterSites(basics, 'priority', none, []).map((r) => r.site.name)).toEqual(['acme-blog']);
+    expect(filterSites(basics, '  ', none, [])).toHaveLength(3);
+  });
+
+  it('combines framework, organization and account filters', () => {
+    expect(filterSites(basics, '', { ...none, framework: 'drupal8' }, []).map((r) => r.site.name)).toEqual([
+      'globex-www',
+    ]);
+    expect(filterSites(basics, '', { ...none, account: 'a1' }, []).length).toBe(2);
+    expect(filterSites(basics, '', { ...none, organization: 'Globex', account: 'a1' }, [])).toEqual([]);
+  });
+
+  it('puts favourites first and keeps the rest in order', () => {
+    expect(filterSites(basics, '', none, ['id-fran-bakery']).map((r) => r.site.name)).toEqual([
+      'fran-bakery',
+      'acme-blog',
+      'globex-www',
+    ]);
+  });
+
+  it('keys a site by account and id, since two accounts may see the same site', () => {
+    expect(basics[1]!.key).toBe('a2|id-globex-www');
+  });
+});
 
 describe('the shared site search', () => {
   const rows = siteRows([
