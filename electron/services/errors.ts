@@ -6,13 +6,20 @@ import { redact } from './log/redact';
 export class LifeboatError extends Error {
   override readonly name = 'LifeboatError';
 
+  /**
+   * Whether the same action may succeed later unchanged: by default from the code, but a situation that passes
+   * by itself (an archive still being written is a `conflict` that ends when the backup finishes) says so.
+   */
+  readonly retryable: boolean;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.retryable = options?.retryable ?? isRetryableCode(code);
   }
 
   /** The error as contract data, with secrets and signed URLs redacted. */
@@ -21,7 +28,7 @@ export class LifeboatError extends Error {
       code: this.code,
       message: redact(this.message),
       ...(this.detail ? { detail: redact(this.detail) } : {}),
-      retryable: isRetryableCode(this.code),
+      retryable: this.retryable,
     };
   }
 }

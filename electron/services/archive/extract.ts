@@ -236,7 +236,7 @@ export async function extractTarGz(
       const full = guard.charge(size, e.type === 'Directory');
       if (full) return fail(full);
       entries++;
-      selection.wrote(path);
+      selection.wrote(path, e.type === 'Directory');
       bytes += e.size ?? 0;
       options.onEntry?.(path, e.size ?? 0);
       return true;

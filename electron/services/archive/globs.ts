@@ -29,8 +29,17 @@ function malformed(pattern: string): string | null {
   if (/^[\\/]/.test(p) || /^[a-zA-Z]:/.test(p)) return 'is an absolute path';
   if (p.split(/[\\/]/).includes('..')) return 'climbs out of the archive with ".."';
   if (p === '' || p === '.') return 'names the whole archive';
+  // picomatch reads a leading `!` as "everything but", which turns an exclude into "leave out everything else"
+  // and an include into "keep everything": refused rather than given a meaning nobody asked for.
+  if (p.startsWith('!')) return 'starts with "!", which Lifeboat does not read as "not"';
   return null;
 }
+
+/** What to use instead of a pattern starting with `!`: the other list does what `!` was meant to. */
+const NEGATION_HINT = {
+  include: 'to leave something out, use --exclude PATTERN',
+  exclude: 'to keep only something, use --include PATTERN',
+} as const;
 
 /** Example patterns for messages: relative to inside the top folder, or with it. */
 const examples = (top: string | null, folder = '2024'): string =>
@@ -38,7 +47,8 @@ const examples = (top: string | null, folder = '2024'): string =>
 
 /**
  * Refuses a pattern that can never name a path inside an archive (empty, absolute, climbing out with `..`, the
- * whole archive), with the pattern and an example in the message. Called by the restore and the download before
+ * whole archive) or that starts with `!` (a negation: use the other list), with the pattern and an example or
+ * the flag to use in the message. Called by the restore and the download before
  * anything is asked of Pantheon. `top` is the archive's top folder when it is known (`files_<env>`).
  */
 export function checkPatterns(patterns: PathPatterns, top: string | null): void {
@@ -49,6 +59,11 @@ export function checkPatterns(patterns: PathPatterns, top: string | null): void 
   for (const [kind, list] of lists)
     for (const p of list) {
       const why = malformed(p);
+      if (why && normalized(p).startsWith('!'))
+        throw new LifeboatError(
+          'invalid-request',
+          `The ${kind} pattern "${p}" ${why}: ${NEGATION_HINT[kind]}.`,
+        );
       if (why)
         throw new LifeboatError(
           'invalid-request',
@@ -78,9 +93,15 @@ const HINT_NAMES = 8;
 export interface PathSelection {
   /** Whether an entry is extracted (the folders that lead to an included path are, so they can be made). */
   keeps(path: string): boolean;
-  /** Notes an entry that was written: the include patterns it matches have matched something. */
-  wrote(path: string): void;
-  /** The error naming the include patterns that matched nothing written, or null when each matched. */
+  /**
+   * Notes an entry that was written: the include patterns it matches have matched something. `directory` (by
+   * default: the path ends in `/`) tells a folder from content: folders alone are not something restored.
+   */
+  wrote(path: string, directory?: boolean): void;
+  /**
+   * The error naming the include patterns that matched nothing written, or saying that the exclude patterns
+   * left out everything (only folders, or nothing, written); null when the choice kept something.
+   */
   unmatched(label: string): LifeboatError | null;
 }
 
@@ -99,6 +120,10 @@ export function pathSelection(
   );
   // Include patterns whose every match was excluded, for a message that says so.
   const onlyExcluded = new Set<Rule>();
+  // Whether the excludes left anything out, and whether anything but folders was written: an exclude that
+  // leaves out all content is the same mistake as an include that matches nothing.
+  let excludedAny = false;
+  let wroteContent = false;
   // The archive's top level and what its single top folder holds, for the message's hint.
   const tops = new Set<string>();
   const second = new Set<string>();
@@ -120,6 +145,7 @@ export function pathSelection(
       if (next && second.size <= HINT_NAMES) second.add(next);
       if (below !== undefined) folder ??= next;
       if (exc && hitBy(exc, path, withoutTop)) {
+        excludedAny = true;
         for (const r of pending) if (hitBy(r.test, path, withoutTop)) onlyExcluded.add(r);
         return false;
       }
@@ -131,24 +157,32 @@ export function pathSelection(
           prefix.startsWith(`${path}/`) || (withoutTop !== '' && prefix.startsWith(`${withoutTop}/`)),
       );
     },
-    wrote(raw) {
+    wrote(raw, directory = raw.endsWith('/')) {
+      if (!directory) wroteContent = true;
       if (pending.size === 0) return;
       const { path, withoutTop } = split(raw);
       for (const r of pending) if (hitBy(r.test, path, withoutTop)) pending.delete(r);
     },
     unmatched(label) {
-      if (pending.size === 0) return null;
-      const quote = (rules: Rule[]): string => rules.map((r) => `"${r.pattern}"`).join(', ');
-      const none = [...pending].filter((r) => !onlyExcluded.has(r));
-      const excluded = [...pending].filter((r) => onlyExcluded.has(r));
+      const quote = (patterns: readonly string[]): string => patterns.map((p) => `"${p}"`).join(', ');
       const s = (n: number): string => (n === 1 ? '' : 's');
       const what: string[] = [];
-      if (none.length)
-        what.push(`Nothing in ${label} matches the include pattern${s(none.length)} ${quote(none)}.`);
-      if (excluded.length)
+      if (pending.size > 0) {
+        const none = [...pending].filter((r) => !onlyExcluded.has(r)).map((r) => r.pattern);
+        const excluded = [...pending].filter((r) => onlyExcluded.has(r)).map((r) => r.pattern);
+        if (none.length)
+          what.push(`Nothing in ${label} matches the include pattern${s(none.length)} ${quote(none)}.`);
+        if (excluded.length)
+          what.push(
+            `Everything the include pattern${s(excluded.length)} ${quote(excluded)} match${excluded.length === 1 ? 'es' : ''} in ${label} is left out by the exclude patterns.`,
+          );
+      } else if (excludedAny && !wroteContent) {
+        const given = [...new Set(exclude)];
         what.push(
-          `Everything the include pattern${s(excluded.length)} ${quote(excluded)} match${excluded.length === 1 ? 'es' : ''} in ${label} is left out by the exclude patterns.`,
+          `The exclude pattern${s(given.length)} ${quote(given)} leave${given.length === 1 ? 's' : ''} out everything in ${label}.`,
         );
+      }
+      if (what.length === 0) return null;
       const list = (names: Set<string>): string =>
         [...names].slice(0, HINT_NAMES).join(', ') + (names.size > HINT_NAMES ? ', …' : '');
       const [top] = tops;

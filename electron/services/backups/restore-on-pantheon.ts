@@ -70,7 +70,7 @@ export async function restoreOnPantheon(
         e.code,
         `${e.message} The ${done.join(' and ')} of ${site.name}.${req.env} ${done.length > 1 ? 'were' : 'was'} already restored.`,
         e.detail,
-        { cause: e },
+        { cause: e, retryable: e.retryable },
       );
     }
   }

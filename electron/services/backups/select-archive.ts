@@ -1,6 +1,7 @@
 import type { BackupArchive, BackupInitiator, Element } from '@shared/models';
 import { LifeboatError } from '../errors';
-import { latestFinished, newestFirst } from '../pantheon/catalog';
+import { latestFinished, newestFirst, stillBeingWritten } from '../pantheon/catalog';
+import { saneExpiry, saneTime } from '../pantheon/sane';
 
 /** How a command names an archive: Terminus's `--file` (a file name or catalog key), a folder, or neither (latest). */
 export interface ArchiveChoice {
@@ -13,21 +14,42 @@ export interface ArchiveChoice {
 
 const KEY_SUFFIX = /_(code|files|database|manifest)$/;
 
-const stillBeingWritten = (a: BackupArchive): LifeboatError =>
-  new LifeboatError('conflict', `${a.filename} is still being written; try again when the backup finishes.`);
+/** A backup folder as the catalog names it (`1795845600_automated`), which `--file` does not take. */
+const FOLDER = /^\d+_(backup|automated)$/;
 
-/** The newest few file names of an element, to say what exists when a name is not found. */
+/** The element a name implies: `…_code.tar.gz`, `…_files.tar.gz`, `…_database.sql.gz`, or without the extension. */
+const NAMED_ELEMENT = /_(code|files|database)(?:\.tar\.gz|\.sql\.gz)?$/;
+
+/** The newest few finished file names of an element, to say what exists when a name is not found. */
 function newestNames(archives: readonly BackupArchive[], element: Element, count = 3): string {
-  const names = newestFirst(archives.filter((a) => a.element === element)).map((a) => a.filename);
-  if (names.length === 0) return `There are no ${element} backups.`;
+  const names = newestFirst(archives.filter((a) => a.element === element && a.finished)).map(
+    (a) => a.filename,
+  );
+  if (names.length === 0) return `There are no finished ${element} backups.`;
   return `The newest ${element} backups: ${names.slice(0, count).join(', ')}.`;
+}
+
+/** What to say about a `--file` that names nothing: a folder points to `--backup`, else what exists. */
+function fileNotFound(archives: readonly BackupArchive[], file: string, element: Element): LifeboatError {
+  const folder = file.replace(/\/+$/, '');
+  if (FOLDER.test(folder))
+    return new LifeboatError(
+      'not-found',
+      `There is no backup file '${file}'; that is a backup folder: use --backup ${folder}.`,
+    );
+  // The name says which element it was meant to be; the hint lists that element's archives.
+  const implied = (NAMED_ELEMENT.exec(file)?.[1] as Element | undefined) ?? element;
+  return new LifeboatError(
+    'not-found',
+    `There is no backup file '${file}'. ${newestNames(archives, implied)}`,
+  );
 }
 
 /**
  * Picks one archive of a catalog, as Terminus's backup commands do: by file name or key (`--file`; the archive's
  * own element then wins, as in Terminus), by folder (that folder's archive of `element`), or else the latest
  * finished archive of `element` (finished entries, keys newest first). A name that matches nothing is
- * `not-found` and says what exists; an archive still being written is a `conflict`.
+ * `not-found` and says what exists; an archive still being written is a retryable `conflict`.
  */
 export function selectArchive(
   archives: readonly BackupArchive[],
@@ -37,11 +59,7 @@ export function selectArchive(
   const file = choice.file?.trim();
   if (file) {
     const found = archives.find((a) => a.filename === file || a.id === file);
-    if (!found)
-      throw new LifeboatError(
-        'not-found',
-        `There is no backup file '${file}'. ${newestNames(archives, element)}`,
-      );
+    if (!found) throw fileNotFound(archives, file, element);
     if (!found.finished) throw stillBeingWritten(found);
     return found;
   }
@@ -92,8 +110,9 @@ export function archiveInfo(a: BackupArchive): ArchiveInfo {
   return {
     filename: a.filename,
     size: a.size,
-    date: a.date,
-    expiry: a.expiresAt,
+    // Only dates that can be shown: an archive from a broken catalog has none rather than "NaN-NaN-NaN".
+    date: saneTime(a.date),
+    expiry: saneExpiry(a.expiresAt),
     initiator: a.folder.endsWith('_automated') ? 'automated' : 'manual',
     folder: a.folder,
     element: a.element,

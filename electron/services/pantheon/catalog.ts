@@ -1,20 +1,12 @@
 import type { BackupArchive, BackupSet, Element } from '@shared/models';
 import { ELEMENTS } from '@shared/models';
+import { LifeboatError } from '../errors';
+import { numeric as num, saneTime, saneTtl } from './sane';
 
 const KEY = /^(\d+)_(backup|automated)_(code|files|database|manifest)$/;
 
-const num = (v: unknown): number | null =>
-  typeof v === 'number' && Number.isFinite(v)
-    ? v
-    : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
-      ? Number(v)
-      : null;
-
-/** A time: a positive number (PHP's `!= null` in Terminus also takes 0 for "no time"). */
-const time = (v: unknown): number | null => {
-  const n = num(v);
-  return n !== null && n > 0 ? n : null;
-};
+/** A time: in the sane range (so 0, which PHP's `!= null` in Terminus also takes for "no time", is none). */
+const time = saneTime;
 
 /** A name that is safe as one file name: no separators, no `..`, not hidden, no control characters. */
 const SAFE_FILENAME = /^(?!\.)[A-Za-z0-9._+=@,-]{1,255}$/;
@@ -25,7 +17,7 @@ const SAFE_FILENAME = /^(?!\.)[A-Za-z0-9._+=@,-]{1,255}$/;
  * this takes what it can: numbers sent as strings or floats, extra or missing keys, entries in any order,
  * archives still being written (size 0, no times: kept, unfinished), a folder with a code archive and no
  * manifest (manifests are not needed). Keys Lifeboat does not understand are skipped rather than failing
- * the whole catalog.
+ * the whole catalog. Times outside 2000–2200 and ttls that are negative or over a hundred years count as absent.
  */
 export function parseCatalog(raw: unknown): BackupArchive[] {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return [];
@@ -42,8 +34,10 @@ export function parseCatalog(raw: unknown): BackupArchive[] {
     // field that says otherwise (or is missing, or is not a plain name) cannot split one backup into two sets.
     const folder = `${m[1]}_${m[2]}`;
     const size = Math.max(0, Math.round(num(e.size) ?? 0));
+    // Times and ttls out of any sane range (1e20, negative, NaN) are not said at all, rather than dates no one
+    // can format: the archive is then unfinished (no time) or has no known expiry (no ttl).
     const date = time(e.finish_time) ?? time(e.timestamp);
-    const ttl = num(e.ttl);
+    const ttl = saneTtl(e.ttl);
     out.push({
       id: key,
       element: m[3] as Element,
@@ -58,6 +52,19 @@ export function parseCatalog(raw: unknown): BackupArchive[] {
     });
   }
   return out;
+}
+
+/**
+ * The one error for an archive that is listed but still being written, wherever it is met (picking, downloading,
+ * restoring here or on Pantheon): a `conflict` that passes by itself, so it is retryable.
+ */
+export function stillBeingWritten(a: Pick<BackupArchive, 'filename'>): LifeboatError {
+  return new LifeboatError(
+    'conflict',
+    `${a.filename} is still being written; try again when the backup finishes.`,
+    undefined,
+    { retryable: true },
+  );
 }
 
 /** Groups archives into backup sets by folder, newest first. */

@@ -12,7 +12,7 @@ import type {
 } from '@shared/models';
 import { LifeboatError } from '../errors';
 import { registerSecret } from '../log/redact';
-import { groupBackupSets, parseCatalog } from './catalog';
+import { groupBackupSets, parseCatalog, stillBeingWritten } from './catalog';
 import { isPantheon } from './config';
 import {
   createHttp,
@@ -24,6 +24,7 @@ import {
 } from './http';
 import {
   orderEnvironments,
+  phpVersionOf,
   toDiffstat,
   toEnvironment,
   toOrganization,
@@ -33,7 +34,13 @@ import {
   type DiffstatEntry,
 } from './mappers';
 import { fetchAllPages } from './paging';
-import { localSessionExpiry, SessionKeeper, type SessionCache, type SessionState } from './session';
+import {
+  isUsableSession,
+  localSessionExpiry,
+  SessionKeeper,
+  type SessionCache,
+  type SessionState,
+} from './session';
 
 export type { CachedSession, SessionCache } from './session';
 export type { DiffstatEntry } from './mappers';
@@ -110,6 +117,8 @@ export class PantheonClient {
   private readonly minPollMs: number;
   /** Polling interval for workflows: Terminus's 5 s on Pantheon, quicker on a local sandbox. */
   readonly defaultPollMs: number;
+  /** Each site's `php_version` as its site object had it, for environments that do not say theirs. */
+  private readonly sitePhp = new Map<string, string | null>();
 
   constructor(options: PantheonClientOptions) {
     this.apiUrl = options.apiUrl;
@@ -184,7 +193,19 @@ export class PantheonClient {
       );
     }
     registerSecret(session);
-    return { session, userId: user_id, expiresAt: localSessionExpiry(expires_at, serverDate, sentAt) };
+    // Sent back in every Authorization header: one that a header cannot carry would fail each request as if the
+    // network were down. It is Pantheon's answer that is wrong, so it is said so, once, here.
+    if (!isUsableSession(session))
+      throw new LifeboatError(
+        'server',
+        'Pantheon sent a session Lifeboat cannot use (it holds characters an HTTP header cannot carry). Try again later.',
+      );
+    return {
+      session,
+      userId: user_id,
+      expiresAt: localSessionExpiry(expires_at, serverDate, sentAt),
+      issuedAt: sentAt,
+    };
   }
 
   private async call(
@@ -216,19 +237,38 @@ export class PantheonClient {
     }
   }
 
+  /**
+   * Runs requests on the user's own paths (`users/{id}/…`) with the session's user id. A cached session whose user
+   * id is not its own (another account's session under this one's id) is refused there with 403 on every run,
+   * never 401: such a session is forgotten, here and in the cache, and a fresh login is tried, once.
+   */
+  private async asUser<T>(run: (userId: string) => Promise<T>): Promise<T> {
+    const s = await this.sessions.current();
+    try {
+      return await run(s.userId);
+    } catch (e) {
+      if (!(e instanceof LifeboatError && e.code === 'forbidden') || !this.sessions.isFromCache(s.session))
+        throw e;
+      this.sessions.invalidate(s.session);
+      const fresh = await this.sessions.renew();
+      return run(fresh.userId);
+    }
+  }
+
   /** Logs in (if needed) and returns the user behind the machine token. */
   async whoAmI(): Promise<PantheonUser> {
-    const { userId } = await this.sessions.current();
-    const raw = (await this.call('GET', `users/${encodeURIComponent(userId)}`, {
-      what: 'reading your user profile',
-    })) as Record<string, unknown>;
-    const profile = (raw?.profile ?? {}) as Record<string, unknown>;
-    const email = typeof raw?.email === 'string' ? raw.email : '';
-    const fullName =
-      typeof profile.full_name === 'string' && profile.full_name
-        ? profile.full_name
-        : [profile.firstname, profile.lastname].filter((x) => typeof x === 'string' && x).join(' ');
-    return { id: userId, email, fullName: fullName || email };
+    return this.asUser(async (userId) => {
+      const raw = (await this.call('GET', `users/${encodeURIComponent(userId)}`, {
+        what: 'reading your user profile',
+      })) as Record<string, unknown>;
+      const profile = (raw?.profile ?? {}) as Record<string, unknown>;
+      const email = typeof raw?.email === 'string' ? raw.email : '';
+      const fullName =
+        typeof profile.full_name === 'string' && profile.full_name
+          ? profile.full_name
+          : [profile.firstname, profile.lastname].filter((x) => typeof x === 'string' && x).join(' ');
+      return { id: userId, email, fullName: fullName || email };
+    });
   }
 
   private paged<T extends { id: string }>(
@@ -251,8 +291,6 @@ export class PantheonClient {
    * not `unprivileged`, merged by site id with organization names and tags combined.
    */
   async listSites(): Promise<AccountSites> {
-    const { userId } = await this.sessions.current();
-    const uid = encodeURIComponent(userId);
     type Member = { id: string; site: unknown; tags: string[] };
     const member = (raw: unknown): Member => {
       const m = (raw ?? {}) as Record<string, unknown>;
@@ -261,12 +299,16 @@ export class PantheonClient {
       const tags = Array.isArray(m.tags) ? m.tags.filter((t): t is string => typeof t === 'string') : [];
       return { id, site, tags };
     };
-    const [direct, orgMemberships] = await Promise.all([
-      this.paged(`users/${uid}/memberships/sites`, 'listing your sites', member),
-      this.paged(`users/${uid}/memberships/organizations`, 'listing your organizations', (raw) => ({
-        ...toOrganization(raw),
-      })),
-    ]);
+    const { userId, direct, orgMemberships } = await this.asUser(async (userId) => {
+      const uid = encodeURIComponent(userId);
+      const [direct, orgMemberships] = await Promise.all([
+        this.paged(`users/${uid}/memberships/sites`, 'listing your sites', member),
+        this.paged(`users/${uid}/memberships/organizations`, 'listing your organizations', (raw) => ({
+          ...toOrganization(raw),
+        })),
+      ]);
+      return { userId, direct, orgMemberships };
+    });
     const organizations = orgMemberships.filter((o) => o.role !== 'unprivileged');
     const merged = new Map<string, { raw: unknown; orgs: Set<string>; tags: Set<string> }>();
     const add = (m: Member, org?: Organization): void => {
@@ -290,9 +332,11 @@ export class PantheonClient {
       );
       lists.forEach((list, k) => list.forEach((m) => add(m, batch[k])));
     }
-    const sites = [...merged.values()].map((e) =>
-      toSite(e.raw, userId, [...e.orgs].sort(), [...e.tags].sort()),
-    );
+    const sites = [...merged.values()].map((e) => {
+      const site = toSite(e.raw, userId, [...e.orgs].sort(), [...e.tags].sort());
+      this.rememberPhp(site.id, e.raw);
+      return site;
+    });
     sites.sort((a, b) => a.name.localeCompare(b.name));
     return { sites, organizations };
   }
@@ -325,14 +369,45 @@ export class PantheonClient {
       throw e;
     }
     const { userId } = await this.sessions.current();
-    return toSite(raw, userId);
+    const site = toSite(raw, userId);
+    this.rememberPhp(site.id, raw);
+    return site;
+  }
+
+  private rememberPhp(siteId: string, raw: unknown): void {
+    const php = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).php_version : undefined;
+    if (siteId) this.sitePhp.set(siteId, phpVersionOf(php));
+  }
+
+  /**
+   * The site's PHP version, which an environment without its own has (Terminus's fallback): from the site object
+   * this client read, else from `GET sites/{id}` as an optional detail (null when it cannot be read).
+   */
+  private async sitePhpVersion(site: Site): Promise<string | null> {
+    const known = this.sitePhp.get(site.id);
+    if (known !== undefined) return known;
+    try {
+      const raw = await this.call(
+        'GET',
+        `sites/${encodeURIComponent(site.id)}`,
+        { what: 'reading the site', site: site.name },
+        undefined,
+        undefined,
+        { retryLimit: 1 },
+      );
+      this.rememberPhp(site.id, raw);
+      return this.sitePhp.get(site.id) ?? null;
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'cancelled') throw e;
+      return null;
+    }
   }
 
   /**
    * Environments in dev, test, live, multidev order. As in Terminus, a frozen site shows no test or live:
-   * Pantheon makes them unavailable while the site is frozen. Whether test/live are initialized is a detail:
-   * when the entry does not say and the settings request that would tell fails in any way, it is unknown
-   * (null), never a failed listing.
+   * Pantheon makes them unavailable while the site is frozen, and an environment without a PHP version has the
+   * site's. Whether test/live are initialized is a detail: when the entry does not say and the settings request
+   * that would tell fails in any way, it is unknown (null), never a failed listing.
    */
   async listEnvironments(site: Site): Promise<Environment[]> {
     const ctx = { what: 'listing environments', site: site.name };
@@ -344,6 +419,11 @@ export class PantheonClient {
     const ids = orderEnvironments(Object.keys(entries)).filter(
       (id) => !(site.frozen && (id === 'test' || id === 'live')),
     );
+    const ownPhp = (id: string): boolean => {
+      const e = (entries[id] ?? {}) as Record<string, unknown>;
+      return phpVersionOf(e.php_major_minor_version) !== null || phpVersionOf(e.php_version) !== null;
+    };
+    const sitePhp = ids.every(ownPhp) ? null : await this.sitePhpVersion(site);
     return Promise.all(
       ids.map(async (id) => {
         const e = (entries[id] ?? {}) as Record<string, unknown>;
@@ -353,7 +433,7 @@ export class PantheonClient {
           typeof e.is_initialized !== 'boolean' && (typeof e.target_ref !== 'string' || e.target_ref === '');
         if ((id === 'test' || id === 'live') && unknown)
           fromSettings = await this.initializedFromSettings(site, id);
-        return toEnvironment(site.id, site.name, id, e, fromSettings);
+        return toEnvironment(site.id, site.name, id, e, fromSettings, sitePhp);
       }),
     );
   }
@@ -574,11 +654,7 @@ export class PantheonClient {
     signal?: AbortSignal,
   ): Promise<Workflow> {
     assertNotFrozen(site);
-    if (!archive.finished)
-      throw new LifeboatError(
-        'conflict',
-        `${archive.filename} is still being written; try again when the backup finishes.`,
-      );
+    if (!archive.finished) throw stillBeingWritten(archive);
     const raw = await this.call(
       'POST',
       `sites/${encodeURIComponent(site.id)}/environments/${encodeURIComponent(env)}/workflows`,

@@ -1,10 +1,16 @@
 import type { BackupSchedule, Environment, Organization, Site, Workflow } from '@shared/models';
+import { saneTime, saneTtl } from './sane';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown, fallback = ''): string =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback;
 const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A whole number of at least `min` (a step, a task count), else null. */
+const count = (v: unknown, min: number): number | null => {
+  const n = numOrNull(v);
+  return n !== null && Number.isInteger(n) && n >= min && n <= 1_000_000 ? n : null;
+};
 /** A number that may arrive as a string ("385"), as Pantheon sends some. */
 const numish = (v: unknown): number | null =>
   typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : numOrNull(v);
@@ -27,7 +33,7 @@ export function toSite(
     owner: str(s.owner),
     region: str(s.preferred_zone_label),
     frozen: Boolean(s.frozen),
-    created: numOrNull(s.created) ?? 0,
+    created: saneTime(s.created) ?? 0,
     upstreamLabel: str(upstream.label),
     organizations,
     tags,
@@ -62,9 +68,21 @@ export const deployTagFromRef = (ref: string | null): string | null =>
   ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : null;
 
 /**
+ * A PHP version as people write it: Pantheon's `php_version` is "82" (or "7.3", or 7.3 as a number); Terminus
+ * shows "82" as "8.2", its first digit, a dot, the rest. Null when there is none.
+ */
+export function phpVersionOf(v: unknown): string | null {
+  const text = str(v).trim();
+  if (text === '') return null;
+  return /^\d{2,}$/.test(text) ? `${text.slice(0, 1)}.${text.slice(1)}` : text;
+}
+
+/**
  * One environment. `initialized` for test/live is `is_initialized` of the entry; Terminus reads it from the
  * settings endpoint, which the caller supplies when the entry lacks it (null when that request failed). When
  * neither says, an environment running a ref (`target_ref`) is initialized, and otherwise it is unknown (null).
+ * An entry without a PHP version has the site's (`sitePhpVersion`: the site object's `php_version`), as in
+ * Terminus.
  */
 export function toEnvironment(
   siteId: string,
@@ -72,6 +90,7 @@ export function toEnvironment(
   id: string,
   raw: unknown,
   initializedFromSettings?: boolean | null,
+  sitePhpVersion?: unknown,
 ): Environment {
   const e = obj(raw);
   const ref = typeof e.target_ref === 'string' && e.target_ref !== '' ? e.target_ref : null;
@@ -86,7 +105,8 @@ export function toEnvironment(
           : ref !== null
             ? true
             : null;
-  const php = str(e.php_major_minor_version) || str(e.php_version);
+  const php =
+    phpVersionOf(e.php_major_minor_version) ?? phpVersionOf(e.php_version) ?? phpVersionOf(sitePhpVersion);
   return {
     id,
     siteId,
@@ -97,9 +117,9 @@ export function toEnvironment(
     targetCommit: typeof e.target_commit === 'string' ? e.target_commit : null,
     domain: `${id}-${siteName}.${str(e.dns_zone) || 'pantheonsite.io'}`,
     connectionMode: e.on_server_development ? 'sftp' : 'git',
-    phpVersion: php || null,
+    phpVersion: php,
     locked: Boolean(obj(e.lock).locked),
-    createdAt: numOrNull(e.environment_created),
+    createdAt: saneTime(e.environment_created),
   };
 }
 
@@ -167,10 +187,11 @@ export function toWorkflow(raw: unknown): Workflow {
     activeDescription: str(w.active_description) || str(w.description),
     phase: str(w.phase),
     result,
-    step: numOrNull(w.step) ?? 0,
-    numberOfTasks: numOrNull(w.number_of_tasks) ?? 3,
-    createdAt: numOrNull(w.created_at),
-    finishedAt: numOrNull(w.finished_at),
+    // Counts and times a progress bar and a date can take: a negative step or a time of 1e20 is not said.
+    step: count(w.step, 0) ?? 0,
+    numberOfTasks: count(w.number_of_tasks, 1) ?? 3,
+    createdAt: saneTime(w.created_at),
+    finishedAt: saneTime(w.finished_at),
     failureMessage: result !== null && result !== 'succeeded' ? workflowFailureMessage(raw) : null,
   };
 }
@@ -182,7 +203,13 @@ export function toSchedule(raw: unknown): BackupSchedule {
     const v = o[String(d)];
     if (!v || typeof v !== 'object') return null;
     const day = v as Obj;
-    return { hour: numish(day.hour), ttl: numish(day.ttl) ?? 0 };
+    // Only an hour of the day is an hour (1e10 would send "next backup" arithmetic looping), and only a sane ttl
+    // a retention; anything else is "not said": the hour left to Pantheon, the ttl unknown (0).
+    const hour = numish(day.hour);
+    return {
+      hour: hour !== null && Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : null,
+      ttl: saneTtl(day.ttl) ?? 0,
+    };
   });
   let weekly: number | null = null;
   days.forEach((d, i) => {

@@ -8,6 +8,8 @@ export interface CachedSession {
   readonly userId: string;
   /** Seconds since epoch by the local clock (already corrected for the server's clock). */
   readonly expiresAt: number;
+  /** When it was issued by the local clock, if known: with `expiresAt`, its lifetime. */
+  readonly issuedAt?: number;
 }
 
 /**
@@ -22,6 +24,21 @@ export interface SessionCache {
 
 /** Treat a session as expired this long before it does, so it never lapses mid-request. */
 export const SESSION_MARGIN_S = 60;
+
+/**
+ * The margin of one session: {@link SESSION_MARGIN_S}, but at most half its lifetime, so a session that lives
+ * less than a minute is still used for a while instead of causing a login before every request.
+ */
+export function sessionMargin(s: { readonly expiresAt: number; readonly issuedAt?: number }): number {
+  if (s.issuedAt === undefined || !Number.isFinite(s.issuedAt)) return SESSION_MARGIN_S;
+  return Math.min(SESSION_MARGIN_S, Math.max(0, (s.expiresAt - s.issuedAt) / 2));
+}
+
+/**
+ * Whether a session value can be sent in an HTTP header as `Bearer <session>`: visible ASCII only (Pantheon's are
+ * `<uuid>:<uuid>:<random>`). Control characters or non-ASCII would make every request fail.
+ */
+export const isUsableSession = (session: string): boolean => /^[\x21-\x7e]+$/.test(session);
 
 /**
  * The lifetime assumed when Pantheon's answer cannot be trusted (no `expires_at`, or one already past with no
@@ -62,6 +79,8 @@ export interface SessionState {
   readonly session: string;
   readonly userId: string;
   readonly expiresAt: number;
+  /** When the login was sent, by the local clock (its lifetime sets the margin). */
+  readonly issuedAt?: number;
 }
 
 /** Resolves with `fallback` if `p` fails or takes too long: a cache is an optimisation, never a dependency. */
@@ -107,8 +126,16 @@ export class SessionKeeper {
     return this.deps.now ? this.deps.now() : Date.now() / 1000;
   }
 
-  private fresh(s: { expiresAt: number }): boolean {
-    return s.expiresAt - SESSION_MARGIN_S > this.now();
+  /** The session from the cache in use now, if it is one: a refusal of it is the cache's fault, not the token's. */
+  private cachedSession: string | null = null;
+
+  private fresh(s: { expiresAt: number; issuedAt?: number }): boolean {
+    return s.expiresAt - sessionMargin(s) > this.now();
+  }
+
+  /** Whether `session` is the one loaded from the cache (not one this keeper logged in for). */
+  isFromCache(session: string): boolean {
+    return this.cachedSession === session && this.state?.session === session;
   }
 
   /** The session to use now: the one in memory, else a cached one, else a new login. */
@@ -150,14 +177,22 @@ export class SessionKeeper {
         cached &&
         cached.apiUrl === this.deps.apiUrl &&
         typeof cached.session === 'string' &&
-        cached.session !== '' &&
+        isUsableSession(cached.session) &&
         typeof cached.userId === 'string' &&
         cached.userId !== '' &&
         Number.isFinite(cached.expiresAt) &&
         this.fresh(cached)
       ) {
         registerSecret(cached.session);
-        this.state = { session: cached.session, userId: cached.userId, expiresAt: cached.expiresAt };
+        this.state = {
+          session: cached.session,
+          userId: cached.userId,
+          expiresAt: cached.expiresAt,
+          ...(typeof cached.issuedAt === 'number' && Number.isFinite(cached.issuedAt)
+            ? { issuedAt: cached.issuedAt }
+            : {}),
+        };
+        this.cachedSession = cached.session;
         return this.state;
       }
     }

@@ -5,8 +5,10 @@ import { extractTarGz } from '../archive/extract';
 import { checkPatterns } from '../archive/globs';
 import { LifeboatError } from '../errors';
 import { exists, removeStaged } from '../fs-util';
+import { stillBeingWritten } from '../pantheon/catalog';
 import { ensureFreeSpace, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { partProgress, type TransferPolicy } from '../transfer/download';
+import { partPathOf, sidePath } from '../transfer/names';
 import { verifyGzip } from '../transfer/verify';
 import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
@@ -45,10 +47,33 @@ export interface DownloadResult {
  * existing file of that name is never overwritten, and two downloads of the same file never run at once.
  */
 export async function downloadArchive(
-  deps: Pick<RestoreDeps, 'client' | 'site'> & {
-    readonly transfer?: TransferPolicy;
-    readonly freeSpace?: FreeSpaceProbe;
-  },
+  deps: DownloadDeps,
+  req: DownloadRequest,
+  ctx: RestoreContext,
+): Promise<DownloadResult> {
+  try {
+    return await download(deps, req, ctx);
+  } catch (e) {
+    // Names are kept within 255 bytes, but some file systems (eCryptfs, some network shares) take fewer.
+    if ((e as NodeJS.ErrnoException | undefined)?.code === 'ENAMETOOLONG')
+      throw new LifeboatError(
+        'io',
+        `The backup's file name is too long for the file system of ${resolve(req.targetDir)}; save it into a folder on another disk.`,
+        (e as Error).message,
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+/** What a download needs: the client and site, and optionally its transfer policy and free-space probe. */
+type DownloadDeps = Pick<RestoreDeps, 'client' | 'site'> & {
+  readonly transfer?: TransferPolicy;
+  readonly freeSpace?: FreeSpaceProbe;
+};
+
+async function download(
+  deps: DownloadDeps,
   req: DownloadRequest,
   ctx: RestoreContext,
 ): Promise<DownloadResult> {
@@ -63,14 +88,19 @@ export async function downloadArchive(
   const sets = await client.listBackupSets(site, req.env);
   const set =
     req.folder === 'latest'
-      ? sets.find((s) => s.archives[req.element]?.finished)
+      ? (sets.find((s) => s.archives[req.element]?.finished) ??
+        // None finished: the newest listed one, if any, is still being written (said the same way everywhere).
+        sets.find((s) => s.archives[req.element]))
       : sets.find((s) => s.folder === req.folder);
   const archive = set?.archives[req.element];
-  if (!set || !archive?.finished)
+  if (!set || !archive)
     throw new LifeboatError(
       'not-found',
-      `There is no finished ${req.element} archive in ${req.folder === 'latest' ? 'the catalog' : `backup ${req.folder}`}.`,
+      req.folder === 'latest'
+        ? `There is no finished ${req.element} archive in the catalog.`
+        : `There is no ${req.element} archive in backup ${req.folder}.`,
     );
+  if (!archive.finished) throw stillBeingWritten(archive);
   const dir = resolve(req.targetDir);
   const st = await lstat(dir).catch(() => null);
   if (st && !st.isDirectory())
@@ -80,7 +110,9 @@ export async function downloadArchive(
   for (const p of [path, unpackTo])
     if (p && (await exists(p)))
       throw new LifeboatError('conflict', `${p} already exists; Lifeboat will not overwrite it.`);
-  const staging = unpackTo ? `${unpackTo}.lifeboat-staging` : null;
+  // Side files are named so they fit the file system even beside a 255-byte catalog name.
+  const staging = unpackTo ? sidePath(unpackTo, '.lifeboat-staging') : null;
+  const partPath = partPathOf(path);
   // Lifeboat marks its staging folder; one without the mark (or a link) is somebody else's and stays.
   const st2 = staging ? await lstat(staging).catch(() => null) : null;
   if (staging && st2 && (!st2.isDirectory() || !(await exists(join(staging, STAGING_MARK)))))
@@ -89,10 +121,10 @@ export async function downloadArchive(
       `${staging} is in the way of Lifeboat's staging folder and is not one of its own; move it away.`,
     );
   await mkdir(dir, { recursive: true });
-  const lock = await acquireLock(`${path}.lock`, `A download of ${archive.filename}`);
+  const lock = await acquireLock(sidePath(path, '.lock'), `A download of ${archive.filename}`);
   try {
     const have = await partProgress(
-      `${path}.part`,
+      partPath,
       { identity: `${set.folder}/${archive.filename}`, size: archive.size },
       { discard: false },
     );
@@ -132,10 +164,10 @@ export async function downloadArchive(
       );
     // Patterns that matched nothing: the unpacked folder was never made, and the archive stays in its `.part`
     // (complete), so the corrected command unpacks it without downloading it again.
-    if (e instanceof LifeboatError && e.code === 'invalid-request' && (await exists(`${path}.part`)))
+    if (e instanceof LifeboatError && e.code === 'invalid-request' && (await exists(partPath)))
       throw new LifeboatError(
         'invalid-request',
-        `${e.message} The download is kept as ${path}.part: run the command again with corrected patterns and it is not downloaded again.`,
+        `${e.message} The download is kept as ${partPath}: run the command again with corrected patterns and it is not downloaded again.`,
       );
     throw e;
   } finally {

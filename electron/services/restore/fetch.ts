@@ -5,6 +5,7 @@ import { exists } from '../fs-util';
 import type { PantheonClient } from '../pantheon/client';
 import { discardPart, downloadToPart, type TransferPolicy } from '../transfer/download';
 import { GrowingFile } from '../transfer/growing-file';
+import { partPathOf } from '../transfer/names';
 import { settleDownload } from '../transfer/settle';
 import { archiveLabel } from './plan';
 
@@ -14,7 +15,7 @@ export interface FetchRequest<T> {
   readonly site: Site;
   readonly env: string;
   readonly archive: BackupArchive;
-  /** Where the finished archive goes; the download grows in `<finalPath>.part`. */
+  /** Where the finished archive goes; the download grows in `<finalPath>.part` (see partPathOf). */
   readonly finalPath: string;
   /** Reads the archive as it grows (from memory when it keeps up); rejects on damage. */
   readonly consume: (reader: Readable, signal: AbortSignal) => Promise<T>;
@@ -42,7 +43,7 @@ export interface Fetched<T> {
 export async function fetchArchive<T>(req: FetchRequest<T>): Promise<Fetched<T>> {
   const { archive } = req;
   const label = archiveLabel(archive.element);
-  const partPath = `${req.finalPath}.part`;
+  const partPath = partPathOf(req.finalPath);
   const inner = new AbortController();
   const onOuterAbort = (): void => inner.abort();
   if (req.signal?.aborted) inner.abort();

@@ -16,10 +16,11 @@ import { defaultDatabaseName, type DbConnection } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { exists } from '../fs-util';
 import { defaultBranchName } from '../git/git';
-import { findBackupSet } from '../pantheon/catalog';
+import { findBackupSet, stillBeingWritten } from '../pantheon/catalog';
 import type { PantheonClient } from '../pantheon/client';
 import { statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { partProgress, type TransferPolicy } from '../transfer/download';
+import { partPathOf } from '../transfer/names';
 import { findConflicts, isNonEmptyDir } from './checks';
 
 /** Which backup set a restore uses. */
@@ -140,16 +141,25 @@ export function restorePaths(
   return { targetDir, path, work, lockPath: join(work, 'lock') };
 }
 
-/** The backup set a request asks for, or an error saying what is missing. */
+/**
+ * The backup set a request asks for, or an error saying what is missing: `not-found` for an archive that is not
+ * there, the retryable "still being written" `conflict` for one that is listed but not finished.
+ */
 export function pickBackupSet(
   sets: readonly BackupSet[],
   choice: BackupChoice,
   elements: readonly Element[],
 ): BackupSet {
   const complete = (s: BackupSet): boolean => elements.every((el) => s.archives[el]?.finished);
+  const unfinished = (s: BackupSet): BackupArchive | undefined =>
+    elements.map((el) => s.archives[el]).find((a) => a !== undefined && !a.finished);
   if (choice === 'latest' || choice === 'new') {
     const set = sets.find(complete);
     if (!set) {
+      // The only backup with every element is one still being written: wait for it, rather than make another.
+      const writing = sets.find((s) => elements.every((el) => s.archives[el]));
+      const archive = writing && unfinished(writing);
+      if (archive) throw stillBeingWritten(archive);
       throw new LifeboatError(
         'not-found',
         `No finished backup has ${elements.join(', ')}. Create a backup first (--backup new).`,
@@ -163,12 +173,11 @@ export function pickBackupSet(
       'not-found',
       `There is no backup "${choice.folder}" in this environment's catalog.`,
     );
-  const missing = elements.filter((el) => !set.archives[el]?.finished);
+  const missing = elements.filter((el) => !set.archives[el]);
   if (missing.length)
-    throw new LifeboatError(
-      'not-found',
-      `The backup ${set.folder} has no finished ${missing.join(' or ')} archive.`,
-    );
+    throw new LifeboatError('not-found', `The backup ${set.folder} has no ${missing.join(' or ')} archive.`);
+  const archive = unfinished(set);
+  if (archive) throw stillBeingWritten(archive);
   return set;
 }
 
@@ -182,7 +191,7 @@ export async function bytesNeeded(
   for (const el of elements) {
     const a = set.archives[el];
     if (!a) continue;
-    const part = join(work, 'downloads', `${a.filename}.part`);
+    const part = partPathOf(join(work, 'downloads', a.filename));
     const done = await exists(join(work, 'downloads', a.filename));
     const have = done
       ? a.size
@@ -360,5 +369,11 @@ export function previewOf(plan: RestorePlan): RestorePreview {
 export const archivesOf = (set: BackupSet, elements: readonly Element[]): BackupArchive[] =>
   elements.map((el) => set.archives[el]).filter((a): a is BackupArchive => a !== undefined);
 
-/** The error a conflict becomes when a run meets it: one mapping for the app, the CLI and the jobs. */
-export const conflictError = (c: RestoreConflict): LifeboatError => new LifeboatError(c.code, c.message);
+/**
+ * The error a conflict becomes when a run meets it: one mapping for the app, the CLI and the jobs. A backup
+ * conflict is an archive still being written, which passes by itself: retryable, as where it was found.
+ */
+export const conflictError = (c: RestoreConflict): LifeboatError =>
+  new LifeboatError(c.code, c.message, undefined, {
+    ...(c.kind === 'backup' && c.code === 'conflict' ? { retryable: true } : {}),
+  });

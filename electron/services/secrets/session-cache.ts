@@ -12,6 +12,8 @@ interface StoredSession {
   readonly session: string;
   readonly userId: string;
   readonly expiresAt: number;
+  /** When it was issued (local clock); absent in entries saved before it was kept. */
+  readonly issuedAt?: number;
 }
 
 const parse = (text: string | null): CachedSession | null => {
@@ -28,7 +30,13 @@ const parse = (text: string | null): CachedSession | null => {
     )
       return null;
     registerSecret(s.session);
-    return { apiUrl: s.apiUrl, session: s.session, userId: s.userId, expiresAt: s.expiresAt };
+    return {
+      apiUrl: s.apiUrl,
+      session: s.session,
+      userId: s.userId,
+      expiresAt: s.expiresAt,
+      ...(typeof s.issuedAt === 'number' ? { issuedAt: s.issuedAt } : {}),
+    };
   } catch {
     return null;
   }
@@ -56,6 +64,7 @@ export function keychainSessionCache(secrets: SecretStore, key: string): Session
         session: s.session,
         userId: s.userId,
         expiresAt: s.expiresAt,
+        ...(s.issuedAt !== undefined ? { issuedAt: s.issuedAt } : {}),
       };
       try {
         await secrets.set(key, JSON.stringify(stored));

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import got, { type Got } from 'got';
 import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
+import { saneTime } from '../pantheon/sane';
 import { USER_AGENT } from '../version';
 import { GrowingFile } from './growing-file';
 
@@ -152,23 +153,35 @@ export async function discardPart(partPath: string): Promise<void> {
 class UrlExpired extends Error {}
 class Retryable extends Error {}
 
-/** Epoch ms at which a signed URL stops working, from its Expires (S3/GCS v2) or X-Goog-Date + X-Goog-Expires. */
+/**
+ * Epoch ms at which a signed URL stops working, from its Expires (S3/GCS v2) or X-Goog-Date + X-Goog-Expires;
+ * null when it does not say, or says something absurd (Expires=99999999999999999999 is no date anyone can show).
+ */
 export function urlExpiry(url: string): number | null {
   try {
     const q = new URL(url).searchParams;
     const expires = q.get('Expires');
-    if (expires && /^\d+$/.test(expires)) return Number(expires) * 1000;
+    if (expires && /^\d+$/.test(expires)) return saneMs(Number(expires));
     const date = q.get('X-Goog-Date') ?? q.get('X-Amz-Date');
     const ttl = q.get('X-Goog-Expires') ?? q.get('X-Amz-Expires');
-    if (date && ttl) {
+    if (date && ttl && /^\d+$/.test(ttl)) {
       const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(date);
-      if (m) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Number(ttl) * 1000;
+      if (m) {
+        const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) / 1000;
+        return saneTime(signedAt) === null ? null : saneMs(signedAt + Number(ttl));
+      }
     }
   } catch {
     // not a URL we can read: treat as unknown
   }
   return null;
 }
+
+/** Seconds as epoch ms when they are a sane point in time, else null. */
+const saneMs = (seconds: number): number | null => {
+  const s = saneTime(seconds);
+  return s === null ? null : s * 1000;
+};
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import { archiveInfo, selectArchive } from '../../../electron/services/backups/select-archive';
+import type { LifeboatError } from '../../../electron/services/errors';
 import type { BackupArchive } from '../../../shared/models';
 import { clientFor, DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
@@ -49,12 +50,16 @@ describe.each(SANDBOX_MODES)('choosing an archive from the %s sandbox catalog', 
     );
   });
 
-  it('lists the three newest file names of the element when a file is not found', () => {
-    const newest = archives
-      .filter((a) => a.element === 'files')
+  /** The three newest finished file names of an element. */
+  const newestNames = (element: BackupArchive['element']) =>
+    archives
+      .filter((a) => a.element === element && a.finished)
       .sort((a, b) => Number.parseInt(b.id, 10) - Number.parseInt(a.id, 10))
       .slice(0, 3)
       .map((a) => a.filename);
+
+  it('lists the three newest finished file names of the element when a file is not found', () => {
+    const newest = newestNames('files');
     expect(newest).toHaveLength(3);
     expect(() =>
       selectArchive(archives, { element: 'files', file: 'acme-blog_live_typo_files.tar.gz' }),
@@ -72,6 +77,42 @@ describe.each(SANDBOX_MODES)('choosing an archive from the %s sandbox catalog', 
     );
   });
 
+  it('lists the archives of the element the missing file name implies, whatever the element asked for', () => {
+    // `backups get` defaults to files; a mistyped database or code name is about database or code archives.
+    for (const [file, element] of [
+      ['acme-blog_live_typo_database.sql.gz', 'database'],
+      ['acme-blog_live_typo_code.tar.gz', 'code'],
+      ['acme-blog_live_typo_database', 'database'],
+      ['1000000000_backup_code', 'code'],
+    ] as const) {
+      expect(() => selectArchive(archives, { element: 'files', file })).toThrow(
+        expect.objectContaining({
+          code: 'not-found',
+          message: `There is no backup file '${file}'. The newest ${element} backups: ${newestNames(element).join(', ')}.`,
+        }),
+      );
+    }
+    // A name that implies nothing lists the element asked for.
+    expect(() => selectArchive(archives, { element: 'database', file: 'nonsense.zip' })).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining(
+          `The newest database backups: ${newestNames('database').join(', ')}.`,
+        ),
+      }),
+    );
+  });
+
+  it('points a --file that is a backup folder to --backup', () => {
+    const folder = newestFinished('files').folder;
+    for (const file of [folder, `${folder}/`, '1795845600_automated'])
+      expect(() => selectArchive(archives, { element: 'files', file })).toThrow(
+        expect.objectContaining({
+          code: 'not-found',
+          message: `There is no backup file '${file}'; that is a backup folder: use --backup ${file.replace(/\/$/, '')}.`,
+        }),
+      );
+  });
+
   it('refuses an archive still being written as a conflict', () => {
     const writing = archives.filter((a) => !a.finished);
     // Only the strict sandbox, like the real API, lists a backup while it is written.
@@ -84,6 +125,15 @@ describe.each(SANDBOX_MODES)('choosing an archive from the %s sandbox catalog', 
             message: `${a.filename} is still being written; try again when the backup finishes.`,
           }),
         );
+        // It passes by itself: the error says trying again later may succeed.
+        const e = (() => {
+          try {
+            selectArchive(archives, { element: a.element, ...choice });
+          } catch (err) {
+            return err as LifeboatError;
+          }
+        })();
+        expect(e?.toAppError()).toMatchObject({ code: 'conflict', retryable: true });
       }
     }
   });
@@ -102,6 +152,14 @@ describe.each(SANDBOX_MODES)('choosing an archive from the %s sandbox catalog', 
       finished: true,
     });
     expect(archiveInfo(code).expiry).toBe(Math.floor(code.date! + code.ttl));
+  });
+
+  it('shows no date or expiry rather than an absurd one, for an archive that did not come from parseCatalog', () => {
+    const code = newestFinished('code');
+    expect(archiveInfo({ ...code, date: 1e20, expiresAt: Number.NaN })).toMatchObject({
+      date: null,
+      expiry: null,
+    });
   });
 });
 
@@ -127,7 +185,13 @@ describe('choosing from a catalog with nothing finished', () => {
     );
     expect(() => selectArchive([], { element: 'code', file: 'nope.tar.gz' })).toThrow(
       expect.objectContaining({
-        message: "There is no backup file 'nope.tar.gz'. There are no code backups.",
+        message: "There is no backup file 'nope.tar.gz'. There are no finished code backups.",
+      }),
+    );
+    // The one being written is not offered as an alternative to a mistyped name.
+    expect(() => selectArchive([writing], { element: 'database', file: 'x_database.sql.gz' })).toThrow(
+      expect.objectContaining({
+        message: "There is no backup file 'x_database.sql.gz'. There are no finished database backups.",
       }),
     );
   });

@@ -130,6 +130,28 @@ describe.each(SANDBOX_MODES)('against the %s sandbox', (mode) => {
       expect(envs[3]).toMatchObject({ multidev: true, targetRef: 'refs/heads/feature-x' });
     });
 
+    it("gives every environment a PHP version, the site's (82 → 8.2) where the entry has none, as Terminus does", async () => {
+      const client = clientFor(sandbox, DANA);
+      const siteReads = (id: string) =>
+        sandbox.requests.filter((r) => r.method === 'GET' && r.path === `/api/sites/${id}`).length;
+      // From the site this client looked up, and from the site list: no extra request either way.
+      const site = await client.getSite('acme-blog');
+      const before = siteReads(site.id);
+      expect((await client.listEnvironments(site)).map((e) => e.phpVersion)).toEqual([
+        '8.2',
+        '8.2',
+        '8.2',
+        '8.2',
+      ]);
+      const listed = (await client.listSites()).sites.find((s) => s.name === 'acme-shop')!;
+      expect((await client.listEnvironments(listed)).every((e) => e.phpVersion === '8.2')).toBe(true);
+      expect(siteReads(site.id)).toBe(before);
+      // A client that never saw the site object reads it once (only strict entries lack php_version).
+      const fresh = clientFor(sandbox, DANA);
+      expect((await fresh.listEnvironments(site)).every((e) => e.phpVersion === '8.2')).toBe(true);
+      expect(siteReads(site.id) - before).toBe(mode === 'strict' ? 1 : 0);
+    });
+
     it('shows an uninitialized live', async () => {
       const client = clientFor(sandbox, DANA);
       const live = (await client.listEnvironments(await client.getSite('acme-landing'))).find(

@@ -176,6 +176,36 @@ describe('pull', () => {
     expect(sandbox.requests.slice(before)).toEqual([]);
   });
 
+  it('a pattern starting with "!" is refused before Pantheon is asked anything, pointing to the other flag', async () => {
+    for (const [kind, pattern, hint] of [
+      ['exclude', '!2024/', 'to keep only something, use --include PATTERN'],
+      ['include', '!2024', 'to leave something out, use --exclude PATTERN'],
+    ] as const) {
+      const before = sandbox.requests.length;
+      await expect(pull({ elements: ['files'], [kind]: [pattern] })).rejects.toMatchObject({
+        code: 'invalid-request',
+        message: `The ${kind} pattern "${pattern}" starts with "!", which Lifeboat does not read as "not": ${hint}.`,
+      });
+      expect(sandbox.requests.slice(before)).toEqual([]);
+      expect(await readdir(dir)).toEqual([]);
+    }
+  });
+
+  it('an exclude that leaves out everything is a usage error like an include that matches nothing, not a damaged archive', async () => {
+    await expect(pull({ elements: ['files'], exclude: ['*'] })).rejects.toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringContaining(
+        'The exclude pattern "*" leaves out everything in the files archive. Patterns name paths inside the top folder files_live/',
+      ),
+    });
+    // As for an include that matches nothing: no restore folder, the download kept to resume.
+    expect(await readdir(dir)).toEqual(['.acme-blog-live.lifeboat']);
+    const before = requestsTo(sandbox, '/store/').length;
+    const ok = await pull({ elements: ['files'], exclude: ['2023'] });
+    expect(requestsTo(sandbox, '/store/').length).toBe(before);
+    expect(await readdir(join(ok.path, 'files'))).not.toContain('2023');
+  });
+
   it('the plan (what the dry run prints) lists the include and exclude patterns', async () => {
     const plan = await planRestore(
       { client: dana, site },
@@ -240,6 +270,22 @@ describe('download', () => {
       [],
     );
     expect(paths.some((p) => p.endsWith('.png'))).toBe(true);
+  });
+
+  it('an exclude that leaves out everything is a usage error, not an empty folder reported as saved', async () => {
+    const name = await filesArchive();
+    for (const exclude of [['files_live'], ['**/*']]) {
+      await expect(download({ exclude })).rejects.toMatchObject({
+        code: 'invalid-request',
+        message: expect.stringContaining(`leaves out everything in the files archive.`),
+      });
+      // No unpacked folder and no archive under its name: only the resumable download.
+      expect(await readdir(dir).then((n) => n.sort())).toEqual([`${name}.part`, `${name}.part.json`]);
+    }
+    await expect(download({ exclude: ['!2024/'] })).rejects.toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringContaining('starts with "!"'),
+    });
   });
 
   it('a malformed exclude is refused before anything is asked, and so is an exclude on the database', async () => {

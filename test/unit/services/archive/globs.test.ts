@@ -58,6 +58,28 @@ describe('pathSelection', () => {
     expect(error?.message).not.toContain('"2024"');
   });
 
+  it('an exclude that leaves out everything is the same usage error as an include that matches nothing', () => {
+    for (const exclude of [
+      ['*'],
+      ['files_live'],
+      ['**'],
+      ['2023', '2024', 'media'],
+      ['**/*.png', '**/*.mp4'],
+    ]) {
+      const { kept, error } = select(ARCHIVE, [], exclude);
+      // Nothing but folders (or nothing at all) would be put in place.
+      expect(kept.every((e) => e.endsWith('/'))).toBe(true);
+      expect(error?.code).toBe('invalid-request');
+      expect(error?.message).toContain(
+        `out everything in the files archive. Patterns name paths inside the top folder files_live/`,
+      );
+      expect(error?.message).toContain(exclude.map((p) => `"${p}"`).join(', '));
+    }
+    // An exclude that leaves something is no error, and neither is a choice without patterns.
+    expect(select(ARCHIVE, [], ['media', '2023']).error).toBeNull();
+    expect(select(ARCHIVE, []).error).toBeNull();
+  });
+
   it('an empty archive is said to be empty', () => {
     expect(select([], ['2024']).error?.message).toContain('The files archive is empty.');
   });
@@ -79,6 +101,19 @@ describe('checkPatterns', () => {
         `The exclude pattern "${pattern}" ${why}: patterns name paths inside the archive, such as "2024/**" or "files_dev/2024/**".`,
       );
     }
+  });
+
+  it('refuses a pattern starting with "!" and says which flag does what it meant', () => {
+    for (const pattern of ['!2024/', '!*.log', './!media', ' !x']) {
+      expect(() => checkPatterns({ exclude: [pattern] }, 'files_dev')).toThrowError(
+        `The exclude pattern "${pattern}" starts with "!", which Lifeboat does not read as "not": to keep only something, use --include PATTERN.`,
+      );
+      expect(() => checkPatterns({ include: [pattern] }, 'files_dev')).toThrowError(
+        `The include pattern "${pattern}" starts with "!", which Lifeboat does not read as "not": to leave something out, use --exclude PATTERN.`,
+      );
+    }
+    // A "!" inside a name is just a character.
+    expect(() => checkPatterns({ include: ['news!/2024', 'a!b'] }, 'files_dev')).not.toThrow();
   });
 
   it('accepts patterns with or without the top folder, globs and names with dots', () => {

@@ -156,9 +156,9 @@ describe('latestFinished', () => {
 
   it('orders keys as strings, as Terminus does: automated beats backup in the same second', () => {
     const archives = parseCatalog({
-      '1500000000_backup_code': { filename: 'a', size: 1, timestamp: 1 },
-      '1500000000_automated_code': { filename: 'b', size: 1, timestamp: 1 },
-      '1400000000_backup_code': { filename: 'c', size: 1, timestamp: 1 },
+      '1500000000_backup_code': { filename: 'a', size: 1, timestamp: 1500000001 },
+      '1500000000_automated_code': { filename: 'b', size: 1, timestamp: 1500000001 },
+      '1400000000_backup_code': { filename: 'c', size: 1, timestamp: 1400000001 },
     });
     expect(latestFinished(archives, 'code')?.filename).toBe('a');
     expect(latestFinished(archives, 'database')).toBeNull();
@@ -299,5 +299,42 @@ describe('parseCatalog with real-world shapes', () => {
       },
     });
     expect(a).toMatchObject({ finished: false, date: null });
+  });
+});
+
+describe('parseCatalog with numbers out of any sane range', () => {
+  const entry = (extra: Record<string, unknown>) =>
+    parseCatalog({
+      '1600000500_backup_code': { filename: 'x_code.tar.gz', size: 10, ttl: 2592000, ...extra },
+    })[0]!;
+
+  it('takes a time before 2000, after 2200 or not finite as no time', () => {
+    for (const t of [1e20, -5, 1, 946684799, 7258118401, 'NaN', 'Infinity', '1e400', Number.NaN]) {
+      expect(entry({ finish_time: t, timestamp: t })).toMatchObject({
+        finished: false,
+        date: null,
+        expiresAt: null,
+      });
+    }
+    // A bad finish time does not hide a good timestamp (Terminus falls back the same way).
+    expect(entry({ finish_time: 1e20, timestamp: 1600000510 })).toMatchObject({
+      finished: true,
+      date: 1600000510,
+      expiresAt: 1600000510 + 2592000,
+    });
+  });
+
+  it('takes a negative or absurd ttl as none: no expiry rather than an unprintable one', () => {
+    for (const ttl of [-86400, 1e20, '1e300', 'forever', null]) {
+      expect(entry({ finish_time: 1600000510, ttl })).toMatchObject({
+        finished: true,
+        date: 1600000510,
+        ttl: 0,
+        expiresAt: null,
+      });
+    }
+    // A hundred years is still a retention.
+    const century = 100 * 365 * 86400;
+    expect(entry({ finish_time: 1600000510, ttl: century }).expiresAt).toBe(1600000510 + century);
   });
 });

@@ -72,6 +72,22 @@ describe('environments', () => {
   });
 });
 
+describe('PHP version', () => {
+  it("falls back to the site's php_version, written as Terminus does (82 → 8.2), when the entry has none", () => {
+    // The strict recordings: environment entries without php_version; the site object has "82".
+    expect(toEnvironment('s', 'x', 'live', { dns_zone: 'pantheonsite.io' }, null, '82').phpVersion).toBe(
+      '8.2',
+    );
+    expect(toEnvironment('s', 'x', 'dev', {}, undefined, 7.4).phpVersion).toBe('7.4');
+    expect(toEnvironment('s', 'x', 'dev', {}).phpVersion).toBeNull();
+    // The entry's own version wins, in whichever form it comes.
+    expect(toEnvironment('s', 'x', 'dev', { php_version: '73' }, undefined, '82').phpVersion).toBe('7.3');
+    expect(
+      toEnvironment('s', 'x', 'dev', { php_major_minor_version: '8.1' }, undefined, '82').phpVersion,
+    ).toBe('8.1');
+  });
+});
+
 describe('diffstat', () => {
   it('reads the changed files of an SFTP environment, numbers sent as strings, sorted by path', () => {
     expect(
@@ -129,6 +145,22 @@ describe('workflows', () => {
       }),
     ).toBe('There was an error while restoring your backup.');
   });
+  it('takes a step, a task count or a time out of any sane range as not said', () => {
+    const w = toWorkflow({
+      id: 'w',
+      result: null,
+      step: -7,
+      number_of_tasks: 0,
+      created_at: 1e20,
+      finished_at: Number.NaN,
+    });
+    expect(w).toMatchObject({ step: 0, numberOfTasks: 3, createdAt: null, finishedAt: null });
+    expect(toWorkflow({ id: 'w', step: 2, number_of_tasks: 14, created_at: 1471385357.5 })).toMatchObject({
+      step: 2,
+      numberOfTasks: 14,
+      createdAt: 1471385357.5,
+    });
+  });
   it('is finished only when result is non-null', () => {
     expect(toWorkflow({ id: 'w', phase: 'started', result: null }).result).toBeNull();
     expect(toWorkflow({ id: 'w', result: 'succeeded' })).toMatchObject({
@@ -150,6 +182,19 @@ describe('schedule', () => {
       dailyHourUtc: 16,
       weeklyRetentionDays: 32,
     });
+  });
+  it('takes an hour that is no hour of the day as none, and an absurd ttl as unknown', () => {
+    const days = Object.fromEntries(
+      Array.from({ length: 7 }, (_, d) => [
+        String(d),
+        { hour: [1e10, -1, 24, 3.5, 'NaN', null, '7'][d], ttl: d === 3 ? 1e20 : d === 4 ? -5 : 691200 },
+      ]),
+    );
+    const s = toSchedule(days);
+    expect(s.days.map((d) => d?.hour)).toEqual([null, null, null, null, null, null, 7]);
+    expect(s.days.map((d) => d?.ttl)).toEqual([691200, 691200, 691200, 0, 0, 691200, 691200]);
+    // The weekly day is not the one with the absurd ttl; the daily hour is Sunday's (none said).
+    expect(s).toMatchObject({ enabled: true, weeklyDay: 0, dailyHourUtc: null, weeklyRetentionDays: 8 });
   });
   it('is disabled when every day is null', () => {
     const days = Object.fromEntries(Array.from({ length: 7 }, (_, d) => [String(d), null]));
