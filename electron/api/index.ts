@@ -8,6 +8,7 @@ import { uncommittedChanges } from '../services/backups/uncommitted';
 import { assertNotFrozen } from '../services/pantheon/client';
 import { VERSION } from '../services/version';
 import { backupNameOfFolder } from '@shared/dates';
+import { pantheonRestoreWhat } from '../services/jobs/plans';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
 async function handle<K extends keyof typeof schemas, T>(
@@ -73,13 +74,13 @@ export function createApi(engine: Engine): AppApi {
           const s = await site(r.accountId, r.site);
           // Refuse a frozen site now, not inside a job.
           assertNotFrozen(s.site);
+          // The elements are each named once (the schema drops repeats), so "all" means all three.
           const what =
             r.elements.length === 3 ? 'all' : r.elements.map((e) => ELEMENT_WORDS[e]).join(' and ');
-          return jobs.submit(
-            'create-backup',
-            `Back up ${r.site}.${r.env} (${what}, ${r.keepForDays} days)`,
-            r,
-          );
+          return jobs.submit('create-backup', `Back up ${r.site}.${r.env} (${what}, ${r.keepForDays} days)`, {
+            ...r,
+            apiUrl: s.client.apiUrl,
+          });
         }),
       workflow: (req) =>
         handle('workflowsGet', req, async (r) => {
@@ -115,11 +116,11 @@ export function createApi(engine: Engine): AppApi {
           // Every archive is found and finished before the job is queued, as the job itself checks again.
           const archives = await s.client.listArchives(s.site, r.env);
           for (const element of r.elements) selectArchive(archives, { element, folder: r.folder });
-          const what = r.elements.length === 3 ? 'all' : r.elements.join(' and ');
+          // What is restored, each element once, in the order the workflows run: the title is exact.
           return jobs.submit(
             'pantheon-restore',
-            `Restore ${s.site.name}.${r.env} on Pantheon from the ${backupNameOfFolder(r.folder)} (${what})`,
-            { ...r, siteId: s.site.id },
+            `Restore ${s.site.name}.${r.env} on Pantheon from the ${backupNameOfFolder(r.folder)} (${pantheonRestoreWhat(r.elements)})`,
+            { ...r, siteId: s.site.id, apiUrl: s.client.apiUrl },
           );
         }),
     },
@@ -135,15 +136,21 @@ export function createApi(engine: Engine): AppApi {
       // The preview's own plan and checks: a conflict stops the job before it is queued.
       start: (req) => handle('restore', req, (r) => engine.startRestore(r)),
       download: (req) =>
-        handle('download', req, (r) =>
-          jobs.submit('download', `Download the ${r.element} archive of ${r.site}.${r.env}`, r),
+        handle('download', req, async (r) =>
+          jobs.submit('download', `Download the ${r.element} archive of ${r.site}.${r.env}`, {
+            ...r,
+            apiUrl: (await accounts.client(r.accountId)).apiUrl,
+          }),
         ),
       tree: (req) => handle('archiveTree', req, (r) => engine.tree(r)),
     },
     jobs: {
       list: () => run(() => jobs.list()),
       cancel: (req) => handle('jobRef', req, (r) => jobs.cancel(r.jobId)),
-      retry: (req) => handle('jobRef', req, (r) => jobs.retry(r.jobId)),
+      retry: (req) =>
+        handle('jobRef', req, (r) =>
+          engine.retry(r.jobId, r.confirmSiteName ? { confirmSiteName: r.confirmSiteName } : {}),
+        ),
     },
     settings: {
       get: () => run(() => settings.get()),

@@ -4,11 +4,20 @@ import type { ArchiveEntryInfo, Element, Job } from '@shared/models';
 import { listTarGz } from './archive/extract';
 import type { DbConnection } from './database/mysql';
 import { LifeboatError } from './errors';
+import { isActive } from './jobs/journal';
 import { JobManager, type JobContext, type JobOutput } from './jobs/manager';
+import {
+  journaledConnection,
+  pantheonRestoreSummary,
+  parsePlan,
+  planSchemas,
+  sameServer,
+  type JournaledConnection,
+  type PlanOf,
+} from './jobs/plans';
 import { PantheonClient, type SessionCache } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
-import { validate, type schemas } from '@shared/api/schemas';
 import type { RestorePreview } from '@shared/models';
 import { basename } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
@@ -44,6 +53,23 @@ export interface EngineOptions {
   readonly native?: NativeShell;
   readonly freeSpace?: FreeSpaceProbe;
   readonly emit?: <K extends AppEventName>(name: K, payload: AppEvents[K]) => void;
+  /**
+   * Clients for accounts that are not saved, by the account id a job's plan names: a `lifeboat jobs retry` of
+   * a job started with a machine token or --demo brings the client of the token it was given.
+   */
+  readonly accountClients?: ReadonlyMap<string, PantheonClient>;
+  /**
+   * The environment whose LIFEBOAT_DB_PASSWORD / MYSQL_PWD is the password for a job's database server other
+   * than the one in Settings (default: this process's).
+   */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** What retrying a job will do, from its plan, with its site as Pantheon names it now. */
+export interface RetryPreview {
+  readonly job: Job;
+  /** For a restore on Pantheon: the site's name (what must be typed) and what it replaces, in words. */
+  readonly pantheonRestore?: { readonly siteName: string; readonly env: string; readonly summary: string };
 }
 
 /** The engine: every service, wired once, shared by the desktop app, the browser host and the CLI. */
@@ -61,6 +87,13 @@ export interface Engine {
   /** Plans a restore, refuses it on a conflict, and queues it with every default pinned. */
   startRestore(req: RequestOf<'restore'>): Promise<Job>;
   tree(req: RequestOf<'archiveTree'>): Promise<ArchiveEntryInfo[]>;
+  /** What a retry of the job would do (a restore on Pantheon: the site named as Pantheon names it now). */
+  retryPreview(jobId: string): Promise<RetryPreview>;
+  /**
+   * Retries a job. A restore on Pantheon needs `confirmSiteName`, typed again, equal to the site's name as it
+   * resolves now; it is refused before anything is queued otherwise.
+   */
+  retry(jobId: string, fresh?: { readonly confirmSiteName?: string }): Promise<Job>;
 }
 
 /** Wires the services. */
@@ -99,25 +132,64 @@ export function createEngine(options: EngineOptions): Engine {
     options.emit?.('settings.changed', { settings: s }),
   );
 
-  const connection = async (): Promise<DbConnection> => {
+  /** The database server in Settings, without its password (as a plan records it); null when none is set. */
+  const settingsServer = async (): Promise<JournaledConnection | null> => {
     const s = await settings.get();
-    if (!s.database)
+    if (!s.database) return null;
+    return journaledConnection({
+      user: s.database.user,
+      ...(s.database.socket
+        ? { socket: s.database.socket }
+        : { host: s.database.host, port: s.database.port }),
+    });
+  };
+
+  const connection = async (): Promise<DbConnection> => {
+    const server = await settingsServer();
+    if (!server)
       throw new LifeboatError(
         'invalid-request',
         'Set up a database connection in Settings before importing a database.',
       );
     const password = await settings.databasePassword();
-    return {
-      user: s.database.user,
-      ...(s.database.socket
-        ? { socket: s.database.socket }
-        : { host: s.database.host, port: s.database.port }),
-      ...(password ? { password } : {}),
-    };
+    return { ...server, ...(password ? { password } : {}) };
+  };
+
+  /**
+   * The server a journaled restore imports into: the one its plan names, never silently another. Its password
+   * is the one in Settings only when it is the Settings server (same socket, or host and port, and user); for
+   * any other, LIFEBOAT_DB_PASSWORD or MYSQL_PWD of this process; else none.
+   *
+   * A plan without a server was written before servers were recorded. The app's plans used Settings, so they
+   * still do. `lifeboat pull --db-import` wrote its own server and left it out of the plan: such a plan (told
+   * by the fields only pull wrote, updateInPlace and keepForDays, which the app's restore dialog never sends)
+   * is refused rather than imported into the Settings server, which may be another one.
+   */
+  const journaledServer = async (plan: PlanOf<'restore'>): Promise<DbConnection> => {
+    const server = plan.importDatabase?.connection;
+    if (!server) {
+      if (plan.updateInPlace !== undefined && plan.keepForDays !== undefined)
+        throw new LifeboatError(
+          'invalid-request',
+          'This restore was started by lifeboat pull --db-import, whose job does not say which database server ' +
+            'it imports into. Run that lifeboat pull command again instead.',
+        );
+      return connection();
+    }
+    const settingsOne = await settingsServer();
+    const env = options.env ?? process.env;
+    const password =
+      settingsOne && sameServer(settingsOne, server)
+        ? await settings.databasePassword()
+        : env.LIFEBOAT_DB_PASSWORD || env.MYSQL_PWD;
+    return { ...server, ...(password ? { password } : {}) } as DbConnection;
   };
 
   /** The engine's request from a contract request; the database password is read here, never stored with the job. */
-  const restoreRequest = async (req: RequestOf<'restore'>): Promise<RestoreRequest> => ({
+  const restoreRequest = async (
+    req: RequestOf<'restore'>,
+    server: () => Promise<DbConnection> = connection,
+  ): Promise<RestoreRequest> => ({
     site: req.site,
     env: req.env,
     backup: req.backup === 'latest' || req.backup === 'new' ? req.backup : { folder: req.backup },
@@ -129,7 +201,7 @@ export function createEngine(options: EngineOptions): Engine {
     ...(req.importDatabase
       ? {
           database: {
-            connection: await connection(),
+            connection: await server(),
             ...(req.importDatabase.name ? { name: req.importDatabase.name } : {}),
             replace: req.importDatabase.replace ?? false,
           },
@@ -141,21 +213,50 @@ export function createEngine(options: EngineOptions): Engine {
     ...(req.keepForDays ? { keepForDays: req.keepForDays } : {}),
   });
 
-  /** A job plan read back from the journal, checked against its request schema like any request. */
-  const journaled = <K extends keyof typeof schemas>(key: K, plan: unknown): RequestOf<K> => {
-    const v = validate(key, plan);
-    if (!v.ok)
+  /** A job plan read back from the journal, checked against its kind's plan schema like any request. */
+  const journaled = <K extends Job['kind']>(kind: K, plan: unknown): PlanOf<K> => {
+    const v = parsePlan(kind, plan);
+    if (!v) {
+      const why = planSchemas[kind].safeParse(plan);
+      const issue = why.success ? undefined : why.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       throw new LifeboatError(
         'invalid-request',
-        `This job's saved plan is not valid (${v.message}); start it again from the app.`,
+        `This job's saved plan is not valid (${where}${issue?.message ?? 'not a plan'}); start it again from the app.`,
       );
-    return v.value;
+    }
+    return v;
   };
 
-  const resolve = async (accountId: string, site: string) => ({
-    client: await accounts.client(accountId),
-    site: await sites.resolve(accountId, site),
-  });
+  /**
+   * The client and site of an account: a client given for an account that is not saved (a CLI retry with a
+   * machine token), else the saved account's. With `apiUrl` (the API a job's plan says it used), a client that
+   * would reach another API is refused; demo accounts are exempt, their sandbox listens on a new port each start.
+   */
+  const resolve = async (accountId: string, site: string, apiUrl?: string) => {
+    const given = options.accountClients?.get(accountId);
+    const client = given ?? (await accounts.client(accountId));
+    if (apiUrl && client.apiUrl !== apiUrl && !accountId.endsWith('@demo'))
+      throw new LifeboatError(
+        'invalid-request',
+        `This job used the Pantheon API at ${apiUrl}, but its account now reaches ${client.apiUrl}. Start it again.`,
+      );
+    return {
+      client,
+      site: given ? { ...(await given.getSite(site)), accountId } : await sites.resolve(accountId, site),
+    };
+  };
+
+  /** The site of a restore on Pantheon as its runner resolves it, with the typed name checked against it. */
+  const pantheonRestoreSite = async (req: PlanOf<'pantheon-restore'>, typed: string | undefined) => {
+    const found = await resolve(req.accountId, req.siteId, req.apiUrl);
+    if (typed !== found.site.name)
+      throw new LifeboatError(
+        'invalid-request',
+        `To restore ${found.site.name}.${req.env} on Pantheon, type the site's name (${found.site.name}) to confirm.`,
+      );
+    return found;
+  };
 
   /** The plan of a restore request; without a configured database connection, still a plan, with that conflict. */
   const plan = async (req: RequestOf<'restore'>) => {
@@ -176,7 +277,7 @@ export function createEngine(options: EngineOptions): Engine {
   const runners = {
     restore: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
       const req = journaled('restore', plan);
-      const { client, site } = await resolve(req.accountId, req.site);
+      const { client, site } = await resolve(req.accountId, req.site, req.apiUrl);
       const s = await settings.get();
       const r = await runRestore(
         {
@@ -189,14 +290,14 @@ export function createEngine(options: EngineOptions): Engine {
             ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
           },
         },
-        await restoreRequest(req),
+        await restoreRequest(req, () => journaledServer(req)),
         ctx,
       );
       return { outputPath: r.path };
     },
     download: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
       const req = journaled('download', plan);
-      const { client, site } = await resolve(req.accountId, req.site);
+      const { client, site } = await resolve(req.accountId, req.site, req.apiUrl);
       const r = await downloadArchive(
         {
           client,
@@ -218,8 +319,8 @@ export function createEngine(options: EngineOptions): Engine {
       return { outputPath: r.extractedTo ?? r.path };
     },
     'create-backup': async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
-      const req = journaled('backupsCreate', plan);
-      const { client, site } = await resolve(req.accountId, req.site);
+      const req = journaled('create-backup', plan);
+      const { client, site } = await resolve(req.accountId, req.site, req.apiUrl);
       ctx.phase('creating-backup', `Asking Pantheon to back up ${req.site}.${req.env}`);
       const made = await createBackupAndWait(
         { client, site },
@@ -238,13 +339,9 @@ export function createEngine(options: EngineOptions): Engine {
       return made.warning ? { warning: made.warning } : {};
     },
     'pantheon-restore': async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
-      const req = journaled('backupsRestoreOnPantheon', plan);
-      const { client, site } = await resolve(req.accountId, req.siteId);
-      if (req.confirmSiteName !== site.name)
-        throw new LifeboatError(
-          'invalid-request',
-          `This restore was confirmed for another site than ${site.name}.`,
-        );
+      const req = journaled('pantheon-restore', plan);
+      // Checked against the site as it resolves now, not a name stored with the job.
+      const { client, site } = await pantheonRestoreSite(req, req.confirmSiteName);
       // Pantheon imports each archive into the environment: the closest phase a person knows.
       ctx.phase('importing', `Asking Pantheon to restore ${site.name}.${req.env}`);
       await restoreOnPantheon(
@@ -300,16 +397,56 @@ export function createEngine(options: EngineOptions): Engine {
       const p = await plan(req);
       if (p.conflicts[0]) throw conflictError(p.conflicts[0]);
       // Every default pinned, so a job resumed tomorrow restores the same backup to the same names.
-      const pinned: RequestOf<'restore'> = {
+      // The Settings server is recorded (without its password), so a retry imports where this run did.
+      const server = req.importDatabase ? await settingsServer() : null;
+      const client = options.accountClients?.get(req.accountId) ?? (await accounts.client(req.accountId));
+      const pinned: PlanOf<'restore'> = {
         ...req,
+        apiUrl: client.apiUrl,
         ...(p.set ? { backup: p.set.folder } : {}),
         folderName: basename(p.path),
         ...(p.branch ? { branch: p.branch } : {}),
-        ...(req.importDatabase && p.databaseName
-          ? { importDatabase: { ...req.importDatabase, name: p.databaseName } }
+        ...(req.importDatabase
+          ? {
+              importDatabase: {
+                ...req.importDatabase,
+                ...(p.databaseName ? { name: p.databaseName } : {}),
+                ...(server ? { connection: server } : {}),
+              },
+            }
           : {}),
       };
       return jobs.submit('restore', `Restore ${req.site}.${req.env} into ${p.path}`, pinned);
+    },
+    async retryPreview(jobId) {
+      const job = await jobs.get(jobId);
+      if (job.kind !== 'pantheon-restore') return { job };
+      const req = journaled('pantheon-restore', await jobs.planOf(jobId));
+      const { site } = await resolve(req.accountId, req.siteId, req.apiUrl);
+      return {
+        job,
+        pantheonRestore: {
+          siteName: site.name,
+          env: req.env,
+          summary: pantheonRestoreSummary(req, site.name),
+        },
+      };
+    },
+    async retry(jobId, fresh = {}) {
+      const job = await jobs.get(jobId);
+      // Checked before the job is queued, as the runner checks again; a job that cannot be retried at all
+      // (running, succeeded) gets the manager's answer instead.
+      if (job.kind === 'pantheon-restore' && !isActive(job) && job.state !== 'succeeded') {
+        const req = journaled('pantheon-restore', await jobs.planOf(jobId));
+        const typed = fresh.confirmSiteName?.trim();
+        if (!typed)
+          throw new LifeboatError(
+            'invalid-request',
+            "Restoring on Pantheon again replaces what the environment has there now: type the site's name to confirm.",
+          );
+        await pantheonRestoreSite(req, typed);
+      }
+      return jobs.retry(jobId, fresh);
     },
     tree(req) {
       const key = `${req.accountId}|${req.site}|${req.env}|${req.folder}|${req.element}`;

@@ -11,6 +11,16 @@ const envId = z
   );
 const accountId = z.string().min(1).max(200);
 const element = z.enum(['code', 'database', 'files']);
+/**
+ * A choice of elements, each once: a repeat is dropped (the order kept), so a job's title and plan name exactly
+ * what runs (`['database', 'database', 'database']` is the database, not "all").
+ */
+const elements = (required: string) =>
+  z
+    .array(element)
+    .min(1, required)
+    .max(3)
+    .transform((list) => [...new Set(list)]);
 
 /** The request schemas, by contract path. */
 export const schemas = {
@@ -31,7 +41,7 @@ export const schemas = {
     accountId,
     site: siteRef,
     env: envId,
-    elements: z.array(element).min(1).max(3),
+    elements: elements('Choose at least one of code, database and files.'),
     keepForDays: z
       .number()
       .int()
@@ -56,7 +66,7 @@ export const schemas = {
     folder: z
       .string()
       .regex(/^\d{9,11}_(backup|automated)$/, 'Choose a backup folder such as 1700000000_backup.'),
-    elements: z.array(element).min(1, 'Choose at least one of code, files and database.').max(3),
+    elements: elements('Choose at least one of code, files and database.'),
     /** The site's name, typed by the person: a restore on Pantheon replaces what the environment has. */
     confirmSiteName: z.string().trim().min(1, "Type the site's name to confirm.").max(200),
   }),
@@ -69,7 +79,7 @@ export const schemas = {
     backup: z
       .string()
       .regex(/^(latest|new|\d{9,11}_(backup|automated))$/, 'Choose latest, new or a backup folder.'),
-    elements: z.array(element).min(1, 'Choose at least one of code, database and files.').max(3),
+    elements: elements('Choose at least one of code, database and files.'),
     targetDir: z.string().trim().min(1, 'Choose a folder to restore into.').max(4096),
     folderName: z
       .string()
@@ -112,7 +122,14 @@ export const schemas = {
     folder: z.string().regex(/^\d{9,11}_(backup|automated)$/),
     element: z.enum(['code', 'files']),
   }),
-  jobRef: z.object({ jobId: z.string().uuid() }),
+  jobRef: z.object({
+    jobId: z.string().uuid(),
+    /**
+     * For a retry of a restore on Pantheon: the site's name, typed again (the one typed for the first run is not
+     * reused); checked against the site as Pantheon names it when the job runs.
+     */
+    confirmSiteName: z.string().trim().min(1).max(200).optional(),
+  }),
   settingsUpdate: z.object({
     defaultRestoreDir: z.string().trim().min(1).max(4096).optional(),
     parallelDownloads: z.number().int().min(1, 'At least 1.').max(6, 'At most 6.').optional(),

@@ -1,5 +1,5 @@
 import { jobsCommand, type JobsArgs } from '../jobs';
-import type { RunContext } from '../context';
+import { TOKEN_WARNING, type RunContext } from '../context';
 import type { CommandSpec, PositionalSpec } from '../registry';
 import { dataDir } from '../session';
 
@@ -22,17 +22,29 @@ const JOB_FIELDS = {
 /** Runs one `jobs` subcommand over the journal the app keeps (jobs.ts does the work). */
 const run =
   (sub: JobsArgs['sub']) =>
-  (ctx: RunContext): Promise<number> =>
-    jobsCommand(
-      { sub, ...(ctx.positionals[0] !== undefined ? { id: ctx.positionals[0] } : {}), json: ctx.json },
+  (ctx: RunContext): Promise<number> => {
+    // A retry may use a token given on the command line, as every command that connects does.
+    if (sub === 'retry' && ctx.global.machineToken) ctx.warn(TOKEN_WARNING);
+    return jobsCommand(
+      {
+        sub,
+        ...(ctx.positionals[0] !== undefined ? { id: ctx.positionals[0] } : {}),
+        json: ctx.json,
+        yes: ctx.bool('yes'),
+      },
       {
         print: (s) => ctx.print(s),
         stderr: ctx.io.stderr,
         signal: ctx.io.signal,
         env: ctx.io.env,
         dataDir: dataDir(ctx.io.env),
+        // A job started with a machine token or --demo runs again with the ones given to this command.
+        global: ctx.global,
+        stdinIsTty: ctx.stdinIsTty,
+        ask: (q) => ctx.ask(q),
       },
     );
+  };
 
 /** `lifeboat jobs [list]`. */
 export const jobsList: CommandSpec = {
@@ -78,11 +90,23 @@ export const jobsRetry: CommandSpec = {
   name: 'jobs retry',
   summary: 'Run a failed, cancelled or interrupted job again here, from its saved plan',
   description:
-    'Downloads resume where they stopped. The job runs in this process with its progress on stderr, over the ' +
-    'accounts saved in the keychain, and ends as it would in the app.',
+    'Downloads resume where they stopped. The job runs in this process with its progress on stderr and ends as ' +
+    'it would in the app: over the saved account it was started with, or, for a job started with a machine ' +
+    'token or --demo, with the token (TERMINUS_MACHINE_TOKEN) and --api-url, or --demo, given now. A job that ' +
+    'succeeded is not run again. A restore on Pantheon says what it will replace and asks for the site’s name ' +
+    'again; a script must pass --yes.',
   positionals: [ID],
-  flags: {},
-  examples: ['lifeboat jobs retry 3f2a91c0'],
+  flags: {
+    yes: {
+      type: 'boolean',
+      description: 'restore on Pantheon again without the question: for scripts, which have no terminal',
+    },
+  },
+  examples: [
+    'lifeboat jobs retry 3f2a91c0',
+    'lifeboat jobs retry 3f2a91c0 --api-url https://example.test/api/',
+    'lifeboat jobs retry 3f2a91c0 --yes',
+  ],
   json: [{ type: 'object', fields: JOB_FIELDS, note: 'the shared model Job, as it ended' }],
   run: run('retry'),
 };

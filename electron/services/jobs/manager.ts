@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, JobPhase } from '@shared/models';
 import { LifeboatError, toAppError } from '../errors';
@@ -13,6 +13,7 @@ import {
   interrupted,
   isActive,
   jobsDir,
+  MAX_JOB_FILE_BYTES,
   migrateLegacyJournal,
   newOwner,
   ownerAlive,
@@ -106,6 +107,11 @@ export class JobManager {
   private readonly running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   private readonly queue: string[] = [];
   private readonly waiters = new Map<string, ((job: Job) => void)[]>();
+  /**
+   * Job files that could not be read (not a regular file, too big, not a job), by their identity then: not
+   * read again until it changes, so a link to /dev/zero or a FIFO costs one look, not a read every poll.
+   */
+  private readonly unreadable = new Map<string, string>();
   private readonly writes = new Map<string, { again: boolean; done: Promise<void> }>();
   private readonly chores = new Set<Promise<unknown>>();
   private loaded: Promise<void> | null = null;
@@ -157,6 +163,12 @@ export class JobManager {
     return e.view;
   }
 
+  /** A job's plan as its file holds it (what a retry runs), to describe or check it before a retry. */
+  async planOf(id: string): Promise<unknown> {
+    await this.get(id);
+    return this.entries.get(id)!.rec.plan;
+  }
+
   /**
    * Queues a job. `plan` is stored in the shared journal, a plain file any Lifeboat process reads: it must hold
    * no secrets (passwords, tokens); the runner reads those from the keychain or the environment. A plan that
@@ -200,9 +212,12 @@ export class JobManager {
 
   /**
    * Runs a finished (failed, cancelled or interrupted) job again, here, from its plan; downloads resume where
-   * they stopped. A job another process ran is taken over, if this process has a runner for its kind.
+   * they stopped. A job another process ran is taken over, if this process has a runner for its kind. A job
+   * that succeeded is not run again (start a new one). A restore on Pantheon needs the site's name typed again,
+   * `confirmSiteName`: the one typed for its first run is replaced, never reused (its runner checks it against
+   * the site as Pantheon names it).
    */
-  async retry(id: string): Promise<Job> {
+  async retry(id: string, fresh: { readonly confirmSiteName?: string } = {}): Promise<Job> {
     await this.start();
     if (this.active.has(id)) throw new LifeboatError('conflict', 'That job is still running.');
     // This process's last word on the job must be on disk before the file is read back.
@@ -231,16 +246,23 @@ export class JobManager {
             ? `That job is still running in another Lifeboat process (${rec.owner.pid}); cancel it first.`
             : 'That job is still running.',
         );
+      if (view.state === 'succeeded')
+        throw new LifeboatError(
+          'invalid-request',
+          'That job finished successfully; it is not run again. Start a new one instead.',
+        );
       if (!this.options.runners[view.kind])
         throw new LifeboatError(
           'invalid-request',
           `This Lifeboat process cannot run ${view.kind} jobs; retry that job from the Lifeboat app.`,
         );
+      const plan = replanned(view.kind, rec.plan, fresh);
       // A request left from the job's last run must not cancel the new one.
       await takeCancel(this.dir, id);
       job = { ...view, state: 'queued', finishedAt: null, progress: queuedProgress() };
       delete (job as { error?: unknown }).error;
-      this.take(job, rec.plan);
+      delete (job as { warning?: unknown }).warning;
+      this.take(job, plan);
       await this.save(id);
     } finally {
       await lock.release();
@@ -461,17 +483,25 @@ export class JobManager {
     if (this.active.has(id) || this.writes.has(id)) return;
     const before = this.entries.get(id);
     const path = recordPath(this.dir, id);
-    const st = await stat(path).catch(() => null);
+    // lstat: a symlink is judged as the link, never followed.
+    const st = await lstat(path).catch(() => null);
     if (this.entries.get(id)?.rev !== before?.rev) return;
     if (!st) {
+      this.unreadable.delete(id);
       if (before && !this.active.has(id) && !this.writes.has(id)) this.entries.delete(id);
       return;
     }
     const sig = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (this.unreadable.get(id) === sig) return;
     let rec = before?.rec;
     if (!before || before.sig !== sig) {
-      const read = await readRecord(path);
-      if (!read || read.job.id !== id) return;
+      // Only a regular file of a job's size is read (readRecord checks again on the file it opens).
+      const read = st.isFile() && st.size <= MAX_JOB_FILE_BYTES ? await readRecord(path) : null;
+      if (!read || read.job.id !== id) {
+        this.unreadable.set(id, sig);
+        return;
+      }
+      this.unreadable.delete(id);
       rec = read;
     }
     const view = await this.viewOf(rec!);
@@ -592,4 +622,19 @@ export class JobManager {
       if ((!e || final(e.view)) && age > 60_000) await rm(cancelPath(this.dir, m[1]!), { force: true });
     }
   }
+}
+
+/**
+ * The plan a retry runs: the stored one, except that a restore on Pantheon takes the site's name typed for this
+ * retry instead of the one typed for its first run, and is refused without one.
+ */
+function replanned(kind: Job['kind'], plan: unknown, fresh: { readonly confirmSiteName?: string }): unknown {
+  if (kind !== 'pantheon-restore') return plan;
+  const typed = fresh.confirmSiteName?.trim();
+  if (!typed)
+    throw new LifeboatError(
+      'invalid-request',
+      "Restoring on Pantheon again replaces what the environment has there now: type the site's name to confirm.",
+    );
+  return plan !== null && typeof plan === 'object' ? { ...plan, confirmSiteName: typed } : plan;
 }

@@ -106,31 +106,81 @@ export function JobsView() {
         ))}
       </ul>
       {confirmRetry && (
-        <Dialog title="Restore on Pantheon again?" onClose={() => setConfirmRetry(null)}>
-          <div className="stack">
-            <p>
-              {confirmRetry.title}. Running it again replaces what the environment has on Pantheon now,
-              including anything changed there since.
-            </p>
-            <div className="row end">
-              <button type="button" onClick={() => setConfirmRetry(null)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const job = confirmRetry;
-                  setConfirmRetry(null);
-                  void act('retry', job);
-                }}
-              >
-                Restore again
-              </button>
-            </div>
-          </div>
-        </Dialog>
+        <RetryOnPantheon
+          job={confirmRetry}
+          onClose={() => setConfirmRetry(null)}
+          onStarted={(job) => {
+            setConfirmRetry(null);
+            upsert(job);
+          }}
+        />
       )}
     </main>
+  );
+}
+
+/**
+ * Retrying a restore on Pantheon replaces the environment there again, so it asks for the site's name as the first
+ * time did; the main side checks it against the site as Pantheon names it now, not against the stored job.
+ */
+function RetryOnPantheon({
+  job,
+  onClose,
+  onStarted,
+}: {
+  readonly job: Job;
+  readonly onClose: () => void;
+  readonly onStarted: (job: Job) => void;
+}) {
+  const [typed, setTyped] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const retry = async (): Promise<void> => {
+    setBusy(true);
+    const r = await bridge().jobs.retry({ jobId: job.id, confirmSiteName: typed });
+    setBusy(false);
+    if (!r.ok) return setError(r.error.message);
+    onStarted(r.value);
+  };
+  return (
+    <Dialog title="Restore on Pantheon again?" onClose={onClose}>
+      <div className="stack">
+        <p>
+          {job.title}. Running it again replaces what the environment has on Pantheon now, including anything
+          changed there since.
+        </p>
+        <label>
+          To confirm, type the site&apos;s name
+          <input
+            type="text"
+            value={typed}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => {
+              setTyped(e.target.value);
+              setError(null);
+            }}
+          />
+        </label>
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row end">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy || typed.trim() === ''}
+            onClick={() => void retry()}
+          >
+            Restore again
+          </button>
+        </div>
+      </div>
+    </Dialog>
   );
 }

@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
+import { writeRecord } from '../../../electron/services/jobs/journal';
 import { appUnderTest, type AppUnderTest } from '../../helpers/app-engine';
 import { requestsTo, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
@@ -58,6 +60,115 @@ describe.each(SANDBOX_MODES)('the contract for restores on Pantheon, against the
       ['files', set.folder],
       ['database', set.folder],
     ]);
+  });
+
+  it('retries a restore on Pantheon only with the site name typed again, and never one that succeeded', async () => {
+    const set = await fullSet('acme-blog', 'test');
+    const list = await app.api.sites.list();
+    if (!list.ok) throw new Error(list.error.message);
+    const siteId = list.value.sites.find((x) => x.name === 'acme-blog')!.id;
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    // A restore on Pantheon that failed, as the app journals it (the name typed then is in the plan).
+    await writeRecord(join(dir, 'jobs'), {
+      version: 2,
+      job: {
+        id,
+        kind: 'pantheon-restore',
+        title: `Restore acme-blog.test on Pantheon from the backup (database)`,
+        state: 'failed',
+        progress: {
+          phase: 'queued',
+          bytesDone: 0,
+          bytesTotal: null,
+          bytesPerSecond: null,
+          etaSeconds: null,
+          parts: [],
+        },
+        createdAt: now,
+        finishedAt: now,
+        error: { code: 'network', message: 'Pantheon did not answer.' },
+      },
+      plan: {
+        accountId: app.accountId,
+        siteId,
+        env: 'test',
+        folder: set.folder,
+        elements: ['database'],
+        confirmSiteName: 'acme-blog',
+      },
+      owner: null,
+      heartbeatAt: now,
+    });
+    const before = sandbox.restores.length;
+    for (const confirmSiteName of [undefined, 'acme-blo']) {
+      const refused = await app.api.jobs.retry({
+        jobId: id,
+        ...(confirmSiteName ? { confirmSiteName } : {}),
+      });
+      expect(refused).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-request', message: expect.stringContaining("type the site's name") },
+      });
+      expect((await app.engine.jobs.get(id)).state).toBe('failed');
+    }
+    expect(sandbox.restores.length).toBe(before);
+    const retried = await app.api.jobs.retry({ jobId: id, confirmSiteName: 'acme-blog' });
+    if (!retried.ok) throw new Error(retried.error.message);
+    expect(await app.engine.jobs.wait(id)).toMatchObject({ state: 'succeeded' });
+    expect(sandbox.restores.slice(before).map((r) => [r.element, r.folder])).toEqual([
+      ['database', set.folder],
+    ]);
+    const again = await app.api.jobs.retry({ jobId: id, confirmSiteName: 'acme-blog' });
+    expect(again).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-request', message: expect.stringContaining('finished successfully') },
+    });
+    expect(sandbox.restores.length).toBe(before + 1);
+  });
+
+  it('names each element once: a repeated element is dropped from the plan and the title', async () => {
+    const created = await app.api.backups.create({
+      accountId: app.accountId,
+      site: 'acme-blog',
+      env: 'dev',
+      elements: ['database', 'database', 'database'],
+      keepForDays: 2,
+    });
+    if (!created.ok) throw new Error(created.error.message);
+    expect(created.value.title).toBe('Back up acme-blog.dev (database, 2 days)');
+    const file = await readFile(join(dir, 'jobs', `${created.value.id}.json`), 'utf8');
+    expect((JSON.parse(file) as { plan: unknown }).plan).toMatchObject({ elements: ['database'] });
+    expect(await app.engine.jobs.wait(created.value.id)).toMatchObject({ state: 'succeeded' });
+
+    const set = await fullSet('acme-blog', 'test');
+    const before = sandbox.restores.length;
+    const started = await app.api.backups.restoreOnPantheon({
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'test',
+      folder: set.folder,
+      elements: ['database', 'database', 'database'],
+      confirmSiteName: 'acme-blog',
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    expect(started.value.title).toMatch(/ on Pantheon from the backup of .+ \(database\)$/);
+    expect(await app.engine.jobs.wait(started.value.id)).toMatchObject({ state: 'succeeded' });
+    expect(sandbox.restores.slice(before).map((r) => [r.element, r.folder])).toEqual([
+      ['database', set.folder],
+    ]);
+    const three = await app.api.backups.restoreOnPantheon({
+      accountId: app.accountId,
+      siteId: 'acme-blog',
+      env: 'test',
+      folder: set.folder,
+      // Named in the order the workflows run, whatever the order asked.
+      elements: ['database', 'files', 'code'],
+      confirmSiteName: 'acme-blog',
+    });
+    if (!three.ok) throw new Error(three.error.message);
+    expect(three.value.title).toMatch(/\(code, files and database\)$/);
+    await app.engine.jobs.wait(three.value.id);
   });
 
   it('refuses before queueing when the set lacks an element, and for a frozen site', async () => {

@@ -58,7 +58,13 @@ describe('a restore on Pantheon in the jobs panel', () => {
       within(screen.getByRole('listitem', { name: failed.title })).getByRole('button', { name: 'Retry' }),
     );
     const dialog = screen.getByRole('dialog', { name: 'Restore on Pantheon again?' });
-    expect(within(dialog).getByRole('button', { name: 'Restore again' }).className).toContain('danger');
-    expect(document.activeElement?.textContent).toBe('Cancel');
+    const again = within(dialog).getByRole('button', { name: 'Restore again' }) as HTMLButtonElement;
+    expect(again.className).toContain('danger');
+    // The site's name is typed again, as the first time: one click is never enough.
+    expect(again.disabled).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText(/type the site's name/), {
+      target: { value: 'acme-blog' },
+    });
+    expect(again.disabled).toBe(false);
   });
 });
