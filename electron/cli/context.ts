@@ -4,9 +4,10 @@ import { parseDbUrl, withPasswordFromEnv } from '../services/database/mysql';
 import { LifeboatError } from '../services/errors';
 import { ProgressTracker, throttle } from '../services/jobs/progress';
 import type { PantheonClient } from '../services/pantheon/client';
+import { resolveApiUrl } from '../services/pantheon/config';
 import type { RestoreContext } from '../services/restore/restore';
 import { runAsJob } from './jobs';
-import { progressWriter } from './output';
+import { inertJson, printable, printableLines, progressWriter } from './output';
 import { UsageError, type CommandSpec, type Values } from './registry';
 import { Connection, dataDir, type GlobalOptions } from './session';
 
@@ -31,10 +32,12 @@ export interface RunContext {
   str(flag: string): string | undefined;
   bool(flag: string): boolean;
   list(flag: string): string[];
-  /** A line on stdout. */
+  /** A line on stdout: text for people made {@link printableLines}, JSON (with --json) made inert. */
   print(text: string): void;
   /** `lifeboat: warning: …` on stderr. */
   warn(text: string): void;
+  /** A line for people on stderr (a notice before a question, "cancelled"), made printable. */
+  note(text: string): void;
   /** Opens the connection (once); main closes it. Check arguments before calling it: a typo never costs a login. */
   connect(options?: Partial<GlobalOptions>): Promise<Connection>;
   /** Progress on stderr: a redrawn line on a terminal, plain lines otherwise, nothing with --json. */
@@ -87,6 +90,17 @@ export function runContext(
   positionals: readonly string[],
 ): RunContext & { close(): Promise<void> } {
   const json = Boolean(values.json);
+  const apiUrl = values['api-url'] as string | undefined;
+  if (apiUrl !== undefined) {
+    // Checked here, before anything connects: a URL the client cannot use is the user's typo, not a crash.
+    try {
+      resolveApiUrl(apiUrl, {});
+    } catch {
+      throw new UsageError(
+        `--api-url must be an http:// or https:// URL (for example https://terminus.pantheon.io/api/), not "${apiUrl}".`,
+      );
+    }
+  }
   const global: GlobalOptions = {
     ...(values['api-url'] ? { apiUrl: values['api-url'] as string } : {}),
     ...(values['machine-token'] ? { machineToken: values['machine-token'] as string } : {}),
@@ -95,6 +109,9 @@ export function runContext(
   };
   let conn: Promise<Connection> | null = null;
   const stdinIsTty = Boolean((io.stdin as NodeJS.ReadStream | undefined)?.isTTY);
+  const line = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
+  const warn = (s: string): void => void io.stderr.write(line(`lifeboat: warning: ${printableLines(s)}`));
+  let warnedToken = false;
   return {
     io,
     command,
@@ -104,10 +121,16 @@ export function runContext(
     str: (k) => values[k] as string | undefined,
     bool: (k) => Boolean(values[k]),
     list: (k) => (values[k] as string[] | undefined) ?? [],
-    print: (s) => void io.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-    warn: (s) => void io.stderr.write(`lifeboat: warning: ${s}\n`),
+    print: (s) => void io.stdout.write(line(json ? inertJson(s) : printableLines(s))),
+    warn,
+    note: (s) => void io.stderr.write(line(printableLines(s))),
     connect(options = {}) {
-      conn ??= Connection.open({ ...global, ...options }, io.env);
+      // Every command that uses a token from the command line says so once, whatever it does with it.
+      if (global.machineToken && !warnedToken) {
+        warnedToken = true;
+        warn(TOKEN_WARNING);
+      }
+      conn ??= Connection.open({ ...global, ...options }, io.env, warn);
       return conn;
     },
     progress: () => progressOn(io, json),
@@ -149,13 +172,16 @@ function progressOn(io: Io, json: boolean): Progress {
     },
     workflow(w, title) {
       const now = tracker.snapshot();
+      // A workflow's numbers come from the API: a negative or absurd step is shown clamped, never a crash.
+      const total = Number.isFinite(w.numberOfTasks) && w.numberOfTasks > 0 ? Math.floor(w.numberOfTasks) : 0;
+      const step = Number.isFinite(w.step) ? Math.min(total, Math.max(0, Math.floor(w.step))) : 0;
       // A new workflow (or the first) starts its own count of steps.
       if (now.phase !== 'creating-backup' || now.message !== title) {
         show.flush();
         tracker = new ProgressTracker();
         tracker.setPhase('creating-backup', title);
       }
-      tracker.setPart('workflow', w.activeDescription || 'Creating backup', w.step, w.numberOfTasks);
+      tracker.setPart('workflow', w.activeDescription || 'Creating backup', step, total);
       show.push(undefined);
     },
     done() {
@@ -177,7 +203,7 @@ export async function readLine(io: Io): Promise<string | undefined> {
 }
 
 async function ask(io: Io, question: string): Promise<string> {
-  io.stderr.write(question);
+  io.stderr.write(printable(question));
   const cancelled = new Promise<never>((_, reject) => {
     const stop = (): void => reject(new LifeboatError('cancelled', 'Cancelled.'));
     if (io.signal.aborted) stop();
@@ -187,11 +213,14 @@ async function ask(io: Io, question: string): Promise<string> {
   return answer ?? '';
 }
 
-/** Splits `site.env`; site names have no dots, so the last dot separates. */
+/**
+ * Splits `site.env`; site names have no dots, so the last dot separates. Pantheon's environment ids are lower
+ * case, so `acme-blog.Live` is `live`.
+ */
 export function siteEnv(arg: string | undefined): { site: string; env: string } {
-  const m = arg ? /^([^.\s]+)\.([a-z0-9][a-z0-9-]*)$/.exec(arg) : null;
+  const m = arg ? /^([^.\s]+)\.([a-z0-9][a-z0-9-]*)$/i.exec(arg) : null;
   if (!m) throw new UsageError(`Expected SITE.ENV (for example my-site.live), got "${arg ?? ''}".`);
-  return { site: m[1]!, env: m[2]! };
+  return { site: m[1]!, env: m[2]!.toLowerCase() };
 }
 
 /** An `--element` value: one element (or `all` where allowed), or a comma list when `list`. */
@@ -229,11 +258,9 @@ export function dbFromUrl(url: string, env: NodeJS.ProcessEnv): ReturnType<typeo
   return { ...parsed, connection: withPasswordFromEnv(parsed.connection, env) };
 }
 
-/** Warns that a token on the command line is visible in `ps`. */
-export function warnTokenOnCommandLine(ctx: RunContext): void {
-  if (ctx.str('machine-token'))
-    ctx.warn('--machine-token is visible to other users in `ps`; prefer TERMINUS_MACHINE_TOKEN.');
-}
+/** What a token on the command line is told, once per run (see {@link RunContext.connect}). */
+export const TOKEN_WARNING =
+  '--machine-token is visible to other users in `ps`; prefer TERMINUS_MACHINE_TOKEN, or save it once with lifeboat auth login (which reads it from standard input).';
 
 /**
  * The client and site for `SITE.ENV`, with the environment checked first: a mistyped environment is "not

@@ -13,6 +13,7 @@ const PHASE_WORDS: Record<JobPhase, string> = {
 };
 
 const duration = (s: number): string => {
+  if (!Number.isFinite(s) || s < 0) return '?';
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = Math.floor(s % 60);
@@ -35,20 +36,33 @@ const clip = (text: string, n: number): string =>
  * at the last one): the bar shortens first, then goes, then the speed, then the label; the ETA is never cut.
  */
 export function progressLine(p: JobProgress, columns?: number): string {
+  // Text from the API (a workflow's description) is shown, never obeyed by the terminal.
+  return printable(lineOf(p, columns));
+}
+
+/**
+ * A count from the API (a workflow's step) as something a line can show: a whole number from 0 to `max`,
+ * or null when it is no number at all. A step of -7 or 1e300 is Pantheon's mistake, not a reason to fail.
+ */
+const count = (n: number | null, max = Number.MAX_SAFE_INTEGER): number | null =>
+  n === null || !Number.isFinite(n) ? null : Math.min(max, Math.max(0, Math.floor(n)));
+
+function lineOf(p: JobProgress, columns?: number): string {
   const room = columns === undefined ? Infinity : Math.max(1, columns - 1);
-  const words = PHASE_WORDS[p.phase];
+  const words = PHASE_WORDS[p.phase] ?? 'Working';
   // Only transfers, imports and workflows have an amount worth a bar; other phases say what they do.
   const measured = p.phase === 'downloading' || p.phase === 'importing' || p.phase === 'creating-backup';
-  if (!measured || p.bytesTotal === null || p.bytesTotal === 0) return clip(`${p.message ?? words}…`, room);
+  const total = count(p.bytesTotal);
+  const done = count(p.bytesDone, total ?? 0) ?? 0;
+  if (!measured || total === null || total === 0) return clip(`${p.message ?? words}…`, room);
   const steps = p.phase === 'creating-backup';
-  const ratio = Math.min(1, p.bytesDone / p.bytesTotal);
+  const ratio = done / total;
   const pct = `${String(Math.floor(ratio * 100)).padStart(3)}%`;
-  const amount = steps
-    ? `step ${p.bytesDone} of ${p.bytesTotal}`
-    : `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}`;
+  const amount = steps ? `step ${done} of ${total}` : `${formatBytes(done)} / ${formatBytes(total)}`;
   // A workflow's rate is steps per second, which nobody wants to read.
-  const speed = !steps && p.bytesPerSecond ? `  ${formatBytes(p.bytesPerSecond)}/s` : '';
-  const eta = p.etaSeconds !== null && ratio < 1 ? `  ETA ${duration(p.etaSeconds)}` : '';
+  const rate = count(p.bytesPerSecond);
+  const speed = !steps && rate ? `  ${formatBytes(rate)}/s` : '';
+  const eta = count(p.etaSeconds) !== null && ratio < 1 ? `  ETA ${duration(p.etaSeconds!)}` : '';
   const tail = (withSpeed: boolean): string => ` ${pct}  ${amount}${withSpeed ? speed : ''}${eta}`;
   // A workflow says which one it is ("Restoring files"); a transfer's message names a file, too long here.
   const title = steps && p.message ? p.message : words;
@@ -92,7 +106,11 @@ export function progressWriter(
         drawn = true;
         return;
       }
-      const quarter = p.bytesTotal ? Math.floor((p.bytesDone / p.bytesTotal) * 4) : -1;
+      // Clamped: a count from the API below 0 or above its total must not hold back (or skip) lines.
+      const quarter =
+        p.bytesTotal && p.bytesTotal > 0 && Number.isFinite(p.bytesDone / p.bytesTotal)
+          ? Math.min(4, Math.max(0, Math.floor((p.bytesDone / p.bytesTotal) * 4)))
+          : -1;
       if (p.key !== lastPhase || quarter > lastQuarter) {
         if (p.key !== lastPhase) lastQuarter = -1;
         lastPhase = p.key;
@@ -123,8 +141,30 @@ export function table(input: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /** `text` with control characters (C0, DEL, C1; so every escape sequence) replaced by a visible mark. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  return text.replace(CONTROL, '\ufffd');
+}
+
+/** True when `text` has a control character (so an escape sequence) in it. */
+// eslint-disable-next-line no-control-regex
+export const hasControl = (text: string): boolean => /[\u0000-\u001f\u007f-\u009f]/.test(text);
+
+/**
+ * Lines of text for a terminal: each line {@link printable}, the line breaks kept. Every line the CLI writes
+ * for people (messages, warnings, prompts, tables, links) goes through here, whatever its source.
+ */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}
+
+/**
+ * JSON text with every control character written as a `\u` escape: the same value for a parser (JSON.stringify
+ * already escapes C0 in strings; DEL and C1, which a terminal may obey, it leaves raw), inert on a terminal.
+ */
+export function inertJson(json: string): string {
+  return json.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

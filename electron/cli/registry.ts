@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '@shared/closest';
 import type { RunContext } from './context';
 import type { JsonDoc } from './json-doc';
 
@@ -43,6 +44,11 @@ export interface CommandSpec {
   readonly examples: readonly string[];
   /** What `--json` prints (each variant); absent when the command prints no JSON of its own. */
   readonly json?: readonly JsonDoc[];
+  /**
+   * The global flags that mean something to this command (help and version always do); absent for all of them.
+   * The others are unknown options here, and its help leaves them out.
+   */
+  readonly globals?: readonly string[];
   run(ctx: RunContext): Promise<number>;
 }
 
@@ -66,6 +72,51 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { type: 'boolean', short: 'h', description: 'describe the command, its flags and examples' },
   version: { type: 'boolean', description: 'print the version' },
 };
+
+/** The global flags a command accepts: those it names (with help and version), or all of them. */
+export function globalsOf(command: CommandSpec): Readonly<Record<string, FlagSpec>> {
+  if (!command.globals) return GLOBAL_FLAGS;
+  const keep = new Set([...command.globals, 'help', 'version']);
+  return Object.fromEntries(Object.entries(GLOBAL_FLAGS).filter(([n]) => keep.has(n)));
+}
+
+/**
+ * Terminus's spellings of the commands Lifeboat has (`backup:list`), for the "did you mean" of an unknown
+ * command; others are matched by their words (`backup:automatic:info`) or as a typo of a command's name.
+ */
+const TERMINUS_NAMES: Readonly<Record<string, string>> = {
+  'site:list': 'sites',
+  'org:site:list': 'sites --org ORG',
+  'env:list': 'envs',
+  'auth:whoami': 'auth list',
+  'backup:automatic:info': 'backups automatic info',
+  'backup:automatic:enable': 'backups automatic enable',
+  'backup:automatic:disable': 'backups automatic disable',
+  'local:clone': 'pull',
+  'workflow:list': 'jobs list',
+};
+
+/** The command a mistyped or Terminus-spelled first word most likely meant, or null. */
+function suggestCommand(word: string, commands: readonly CommandSpec[]): string | null {
+  const w = word.toLowerCase();
+  const exact = TERMINUS_NAMES[w];
+  if (exact) return exact;
+  if (w.includes(':')) {
+    // backup:get → backups get, auth:login → auth login.
+    const parts = w.split(':').filter(Boolean);
+    const plural = [
+      parts[0] === 'backup' ? 'backups' : parts[0] === 'site' ? 'sites' : parts[0],
+      ...parts.slice(1),
+    ];
+    for (const words of [plural, parts]) {
+      const name = words.join(' ');
+      if (commands.some((c) => c.name === name)) return name;
+    }
+    return null;
+  }
+  const firsts = [...new Set(commands.map((c) => c.name.split(' ')[0]!))];
+  return closestName(w, firsts);
+}
 
 /** Groups of subcommands that run one of them when given none (`lifeboat jobs` is `lifeboat jobs list`). */
 const DEFAULT_SUB: Readonly<Record<string, string>> = { jobs: 'list' };
@@ -183,7 +234,10 @@ export function resolve(
     if (group.length === 0) {
       if (wantsHelp) return { kind: 'help', text: globalHelp(commands, version) };
       if (words.length === 0) throw new NoCommand();
-      throw new UsageError(`Unknown command "${words[0]}". Run lifeboat --help for the commands.`);
+      const guess = suggestCommand(words[0]!, commands);
+      throw new UsageError(
+        `Unknown command "${words[0]}".${guess ? ` Did you mean: lifeboat ${guess}?` : ''} Run lifeboat --help for the commands.`,
+      );
     }
     const g = group.join(' ');
     const subs = subcommandsOf(group, commands);
@@ -214,16 +268,16 @@ function parseCommand(
 ): Resolved {
   if (wantsHelp) return { kind: 'help', text: commandHelp(command) };
   let parsed;
+  const flags = { ...globalsOf(command), ...command.flags };
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: parseOptions({ ...GLOBAL_FLAGS, ...command.flags }),
+      options: parseOptions(flags),
       allowPositionals: true,
       strict: true,
     });
   } catch (e) {
-    const message = (e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, '');
-    throw new UsageError(`${message} See lifeboat ${command.name} --help.`);
+    throw new UsageError(`${parseProblem(e as Error, flags)} See lifeboat ${command.name} --help.`);
   }
   const positionals = parsed.positionals.slice(nameWords);
   const specs = command.positionals;
@@ -246,12 +300,34 @@ function parseCommand(
   return { kind: 'run', command, values: parsed.values as Values, positionals };
 }
 
+/** A parser error in words: which flag, what is wrong with it, and the flag most likely meant. */
+function parseProblem(e: Error, flags: Readonly<Record<string, FlagSpec>>): string {
+  const message = e.message.replace(/^TypeError \[[A-Z_]+\]: /, '');
+  const option = /^(?:Unknown option|Option) '(-{1,2}[^' <=]+)/.exec(message)?.[1];
+  if (!option) return message.split('\n')[0]!.replace(/\.?$/, '.');
+  const name = option.replace(/^-+/, '');
+  const spec = flags[name];
+  if (/^Unknown option/.test(message)) {
+    const close = closestName(name, Object.keys(flags));
+    return `Unknown option '${option}'.${close ? ` Did you mean --${close}?` : ''}`;
+  }
+  if (/does not take an argument/.test(message))
+    return `${option} takes no value: give it alone to turn it on, or leave it out.`;
+  const value = spec?.value ?? 'VALUE';
+  if (/ambiguous/.test(message))
+    return `${option} needs a value (${option} ${value}); a value that starts with a dash is written ${option}=-VALUE.`;
+  return `${option} needs a value: ${option} ${value}.`;
+}
+
 // ── Help text ───────────────────────────────────────────────────────────────────────────────────────
 
-/** The placeholder for a flag: `--to DIR`, `--json`, `--include GLOB...`. */
+/** The placeholder for a flag: `--to DIR`, `--json`, `--include GLOB`. */
 function flagUsage(name: string, f: FlagSpec): string {
-  return `--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}${f.multiple ? '...' : ''}`;
+  return `--${name}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
 }
+
+/** `...` after a flag that may be repeated: `[--include GLOB]...`, the flag again for each value. */
+const repeat = (f: FlagSpec): string => (f.multiple ? '...' : '');
 
 /** A command's synopsis as tokens (`SITE.ENV`, `--to DIR`, `[--element E]`), each kept whole when wrapped. */
 export function synopsisTokens(command: CommandSpec): string[] {
@@ -261,7 +337,7 @@ export function synopsisTokens(command: CommandSpec): string[] {
   const nested = (parent: string): string =>
     entries
       .filter(([, f]) => f.with === parent)
-      .map(([n, f]) => ` [${flagUsage(n, f)}${nested(n)}]`)
+      .map(([n, f]) => ` [${flagUsage(n, f)}${nested(n)}]${repeat(f)}`)
       .join('');
   const groupsDone = new Set<string>();
   for (const [name, f] of entries) {
@@ -275,7 +351,9 @@ export function synopsisTokens(command: CommandSpec): string[] {
       continue;
     }
     const body = `${flagUsage(name, f)}${nested(name)}`;
-    tokens.push(f.required ? body : `[${body}]`);
+    tokens.push(
+      f.required ? `${body}${f.multiple ? ` [${flagUsage(name, f)}]...` : ''}` : `[${body}]${repeat(f)}`,
+    );
   }
   return tokens;
 }
@@ -296,12 +374,15 @@ export function synopsis(command: CommandSpec, width = 110): string[] {
   return lines;
 }
 
-/** Wraps prose at `width`, each line after the first indented by `indent` spaces. */
-function wrap(text: string, width: number, indent: number): string {
+/**
+ * Wraps prose so no line passes column `width`: the first line starts at column `first` (what is printed
+ * before it), each later one is indented by `indent` spaces.
+ */
+function wrap(text: string, width: number, indent: number, first = 0): string {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width - (out.length ? indent : 0)) {
+    if (line && line.length + 1 + word.length > width - (out.length ? indent : first)) {
       out.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;
@@ -313,9 +394,17 @@ function wrap(text: string, width: number, indent: number): string {
 function flagTable(flags: Readonly<Record<string, FlagSpec>>, skip: readonly string[] = []): string {
   const rows = Object.entries(flags)
     .filter(([n]) => !skip.includes(n))
-    .map(([n, f]) => [`${f.short ? `-${f.short}, ` : ''}${flagUsage(n, f)}`, f.description] as const);
+    .map(
+      ([n, f]) =>
+        [
+          `${f.short ? `-${f.short}, ` : ''}${flagUsage(n, f)}`,
+          `${f.description}${f.multiple ? ` (repeat the flag for each: --${n} A --${n} B)` : ''}`,
+        ] as const,
+    );
+  if (rows.length === 0) return '';
   const w = Math.max(...rows.map(([u]) => u.length)) + 2;
-  return rows.map(([u, d]) => `  ${u.padEnd(w)}${wrap(d, 100 - w, w + 2)}`).join('\n');
+  // The description starts at column w + 2 on every line, and no line passes column 100.
+  return rows.map(([u, d]) => `  ${u.padEnd(w)}${wrap(d, 100, w + 2, w + 2)}`).join('\n');
 }
 
 /** `lifeboat CMD --help`: synopsis, description, arguments, every flag, examples, the JSON it prints. */
@@ -330,11 +419,12 @@ export function commandHelp(command: CommandSpec): string {
     );
   const own = Object.keys(command.flags);
   if (own.length) parts.push(`Flags:\n${flagTable(command.flags)}`);
-  parts.push(`Global flags:\n${flagTable(GLOBAL_FLAGS, own)}`);
+  const globals = flagTable(globalsOf(command), own);
+  if (globals) parts.push(`Global flags:\n${globals}`);
   parts.push(`Examples:\n${command.examples.map((e) => `  ${e}`).join('\n')}`);
   if (command.json)
     parts.push(
-      `With --json:\n${command.json.map((j) => `  ${wrap(describeJson(j), 98, 4)}`).join('\n')}\n  A failure prints {"error":{"code","message"}} instead.`,
+      `With --json:\n${command.json.map((j) => `  ${wrap(describeJson(j), 100, 4, 2)}`).join('\n')}\n  ${wrap(JSON_PROMISE, 100, 2, 2)}`,
     );
   return `${parts.join('\n\n')}\n`;
 }
@@ -366,12 +456,18 @@ Secrets stay out of the command line (where \`ps\` shows them to every user) whe
   TERMINUS_MACHINE_TOKEN  the machine token (or save it once: lifeboat auth login, which reads it from stdin)
   LIFEBOAT_DB_PASSWORD    the database password for --db-import (or MYSQL_PWD); leave it out of the URL
 
-Dates are shown in the local time zone (TZ) with their offset; --json keeps ISO-8601 UTC.
+Dates are shown in the local time zone (TZ) with their offset. With --json, the shared models keep times as
+seconds since the epoch (UTC); the CLI's own outputs (backups get, backups info, jobs) give ISO-8601 UTC.
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 network, 6 integrity, 7 conflict,
             8 disk full, 9 refused (frozen, forbidden, workflow failed), 10 database, 130 cancelled.
 `;
 }
+
+/** What every command's `--json` promises beyond its listed fields, said in help and the README. */
+export const JSON_PROMISE =
+  'The fields listed are always there; objects may carry further fields of the shared model. A failure ' +
+  'prints {"error":{"code","message"}} instead (it may also carry detail and retryable).';
 
 /** One sentence for a JSON shape, used by help and the README. */
 export function describeJson(doc: JsonDoc): string {

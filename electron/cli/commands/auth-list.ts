@@ -28,7 +28,7 @@ export const authList: CommandSpec = {
               ['EMAIL', 'NAME', 'API'],
               ...accounts.map((a) => [a.email, a.fullName, a.apiUrl ?? 'Pantheon']),
             ])
-          : 'No accounts. Add one with: lifeboat auth login --machine-token TOKEN',
+          : 'No accounts. Add one with: lifeboat auth login (it reads the token from standard input)',
       );
     return EXIT.ok;
   },

@@ -1,5 +1,5 @@
 import { EXIT } from '../exit-codes';
-import { readLine, type RunContext } from '../context';
+import { readLine, TOKEN_WARNING, type RunContext } from '../context';
 import { UsageError, type CommandSpec } from '../registry';
 import { keychainEngine } from '../session';
 
@@ -31,13 +31,14 @@ export const authLogin: CommandSpec = {
   async run(ctx: RunContext) {
     const { io } = ctx;
     const given = ctx.str('machine-token');
+    if (given !== undefined && given !== '-') ctx.warn(TOKEN_WARNING);
     const token =
       (given === '-' ? await readLine(io) : given) ??
-      io.env.TERMINUS_MACHINE_TOKEN ??
+      (io.env.TERMINUS_MACHINE_TOKEN || undefined) ??
       (ctx.io.stdin && !ctx.stdinIsTty ? await readLine(io) : undefined);
     if (!token)
       throw new UsageError(
-        'auth login needs a machine token on standard input, in TERMINUS_MACHINE_TOKEN, or as --machine-token TOKEN (create one in the Pantheon dashboard: Personal Settings → Machine Tokens).',
+        'auth login needs a machine token on standard input (lifeboat auth login < token.txt) or in TERMINUS_MACHINE_TOKEN; create one in the Pantheon dashboard: Personal Settings → Machine Tokens.',
       );
     const account = await keychainEngine(ctx.global, ctx.io.env).accounts.add(token);
     ctx.print(

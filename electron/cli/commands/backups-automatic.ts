@@ -12,25 +12,37 @@ const SITE_ENV: PositionalSpec = {
   description: 'the site and environment (acme-blog.live)',
 };
 
+/** How long Pantheon keeps a daily automatic backup; the weekly one must be kept longer to mean anything. */
 const DAILY_KEEP_DAYS = 8;
 
 /** The schedule in words, with Pantheon's UTC hour (and the weekly day it falls on) in local time. */
 export function describeSchedule(s: BackupSchedule, now: number = Date.now()): string[] {
   if (!s.enabled) return ['Automatic backups are off.'];
-  const weekly = s.weeklyDay === null ? null : WEEKDAYS[s.weeklyDay]!;
+  // Numbers from the API: a day outside 0–6 or an hour outside 0–23 is said to be unknown, not computed with.
+  const weekly = s.weeklyDay === null ? null : (WEEKDAYS[s.weeklyDay] ?? 'unknown day');
+  const kept = s.weeklyRetentionDays === null ? 'an unknown number of' : String(s.weeklyRetentionDays);
   if (s.dailyHourUtc === null)
     return [
       'Automatic backups are on, at an hour Pantheon chooses.',
-      `Daily backups are kept ${DAILY_KEEP_DAYS} days${weekly ? `; the ${weekly} (UTC) backup ${s.weeklyRetentionDays} days` : ''}.`,
+      `Daily backups are kept ${DAILY_KEEP_DAYS} days${weekly ? `; the ${weekly} (UTC) backup ${kept} days` : ''}.`,
     ];
   const daily = nextScheduled(s.dailyHourUtc, null, now);
+  if (!daily)
+    return [
+      `Automatic backups are on, at an unknown hour (Pantheon answered ${JSON.stringify(s.dailyHourUtc)}); daily backups are kept ${DAILY_KEEP_DAYS} days.`,
+      ...(weekly ? [`The ${weekly} (UTC) backup is kept ${kept} days.`] : []),
+    ];
   const utc = `${String(s.dailyHourUtc).padStart(2, '0')}:00 UTC`;
   const lines = [
     `Automatic backups are on: every day at ${daily.localTime} (${utc}), kept ${DAILY_KEEP_DAYS} days.`,
   ];
   if (s.weeklyDay !== null) {
     const w = nextScheduled(s.dailyHourUtc, s.weeklyDay, now);
-    lines.push(`The ${w.localDay} backup (${weekly} ${utc}) is kept ${s.weeklyRetentionDays} days.`);
+    lines.push(
+      w
+        ? `The ${w.localDay} backup (${weekly} ${utc}) is kept ${kept} days.`
+        : `The weekly backup (an unknown day, Pantheon answered ${JSON.stringify(s.weeklyDay)}) is kept ${kept} days.`,
+    );
   }
   return lines;
 }
@@ -81,7 +93,8 @@ export const automaticEnable: CommandSpec = {
   summary: 'Turn automatic backups on: daily, kept 8 days, and a weekly one kept longer',
   description:
     'As Terminus’s backup:automatic:enable: a daily backup kept 8 days, and the one of --day (a random day ' +
-    'when not given) kept --keep-for days. Pantheon picks the hour. The change is a workflow, not waited for.',
+    'when not given) kept --keep-for days, which must be more than those 8. Pantheon picks the hour. The ' +
+    'change is a workflow, not waited for.',
   positionals: [SITE_ENV],
   flags: {
     day: {
@@ -92,7 +105,7 @@ export const automaticEnable: CommandSpec = {
     'keep-for': {
       type: 'string',
       value: 'DAYS',
-      description: 'keep the weekly backup this many days (default 32)',
+      description: 'keep the weekly backup this many days: 9 or more (default 32)',
     },
   },
   examples: [
@@ -110,6 +123,12 @@ export const automaticEnable: CommandSpec = {
     const ref = siteEnv(ctx.positionals[0]);
     const day = dayOf(ctx);
     const keep = positiveInt(ctx.str('keep-for'), '--keep-for', 32);
+    // Pantheon keeps the weekly backup as long as the longest retention asked for: a shorter one would
+    // silently leave it at the daily 8 days, not the "kept longer" this promises.
+    if (keep <= DAILY_KEEP_DAYS)
+      throw new UsageError(
+        `--keep-for ${keep} is not longer than the ${DAILY_KEEP_DAYS} days every daily backup is kept, so the weekly backup would be kept ${DAILY_KEEP_DAYS} days too: give ${DAILY_KEEP_DAYS + 1} or more.`,
+      );
     const { client, site } = await siteWithEnv(await ctx.connect(), ref);
     const wf = await client.enableSchedule(site, ref.env, day, keep);
     ctx.print(

@@ -11,9 +11,11 @@ export const backupsCreate: CommandSpec = {
   name: 'backups create',
   summary: 'Create a backup of an environment on Pantheon and wait for it',
   description:
-    'Starts the backup workflow and follows its steps. An environment in SFTP mode with uncommitted changes ' +
-    'is warned about first (those changes are not in a backup): on a terminal you are asked, in a script ' +
-    '--yes is required. A catalog read that fails after the backup was made is a warning, not a failure.',
+    'Starts the backup workflow and follows its steps. A backup of the code of an environment in SFTP mode ' +
+    'with uncommitted changes is warned about first (those changes are not in the code archive): on a ' +
+    'terminal you are asked, in a script --yes is required. A backup of only the files or database is not ' +
+    'affected and not asked about. A catalog read that fails after the backup was made is a warning, not a ' +
+    'failure.',
   positionals: [
     { name: 'SITE.ENV', required: true, description: 'the site and environment (acme-blog.live)' },
   ],
@@ -29,7 +31,10 @@ export const backupsCreate: CommandSpec = {
       description: 'keep the backup this many days (default 365)',
     },
     'no-wait': { type: 'boolean', description: 'start the workflow and print it, without waiting' },
-    yes: { type: 'boolean', description: 'create it even though uncommitted SFTP changes will not be in it' },
+    yes: {
+      type: 'boolean',
+      description: 'back up the code even though uncommitted SFTP changes will not be in it',
+    },
   },
   examples: [
     'lifeboat backups create acme-blog.live',
@@ -61,20 +66,23 @@ export const backupsCreate: CommandSpec = {
     const conn = await ctx.connect();
     const { client, site } = await conn.site(ref.site);
     assertNotFrozen(site);
-    // Also checks that the environment exists (not-found naming the site's environments).
-    const changes = await uncommittedChanges({ client, site }, ref.env);
+    // Uncommitted SFTP changes are missing from the code archive only, so only a backup of code is asked
+    // about, as the app does. Both paths check that the environment exists (not-found naming the others).
+    const changes = elements.includes('code')
+      ? await uncommittedChanges({ client, site }, ref.env)
+      : (await client.requireEnvironment(site, ref.env), null);
     if (changes && changes.files > 0) {
       const n = changes.files === 1 ? '1 changed file' : `${changes.files} changed files`;
       const shown = changes.paths.slice(0, 5).join(', ') + (changes.files > 5 ? ', …' : '');
       ctx.warn(
-        `${ref.site}.${ref.env} is in SFTP mode with ${n} not committed (${shown}). Uncommitted changes are not in a backup: commit them first to keep them.`,
+        `${ref.site}.${ref.env} is in SFTP mode with ${n} not committed (${shown}). Uncommitted changes are not in a backup's code: commit them first to keep them.`,
       );
       const go = await confirm(ctx, {
         question: `Create the backup without the ${n}? [y/N] `,
         withoutTty: `Not creating a backup of ${ref.site}.${ref.env}: it has ${n} not committed, which the backup would not have.`,
       });
       if (!go) {
-        ctx.io.stderr.write('lifeboat: cancelled; no backup was made.\n');
+        ctx.note('lifeboat: cancelled; no backup was made.');
         return EXIT.cancelled;
       }
     }
@@ -97,6 +105,7 @@ export const backupsCreate: CommandSpec = {
         title: `Back up ${ref.site}.${ref.env} (${what}, ${days} days)`,
         plan: {
           accountId: conn.accountIdFor(client, site),
+          apiUrl: client.apiUrl,
           site: ref.site,
           env: ref.env,
           elements,

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BackupArchive } from '@shared/models';
 import { selectArchive } from '../../services/backups/select-archive';
@@ -10,6 +10,7 @@ import { formatBytes } from '../../services/transfer/disk';
 import { EXIT } from '../exit-codes';
 import { elementsOf, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder, isoUtc } from '../dates';
+import { hasControl } from '../output';
 import { UsageError, type CommandSpec, type FlagSpec } from '../registry';
 
 /** The flags that pick one archive, shared by `backups get` and `backups info`. */
@@ -68,8 +69,8 @@ export const backupsGet: CommandSpec = {
   description:
     'Without --to, prints the archive’s signed link on stdout and nothing else, for other tools (curl, wget, ' +
     'Terminus scripts); it expires within hours and is never written to a log. With --to, downloads the archive ' +
-    'with Lifeboat’s verified, resumable download: into a folder under Pantheon’s file name, or as the file ' +
-    'named. An existing file is never overwritten.',
+    'with Lifeboat’s verified download: into a folder under Pantheon’s file name (resumed when run again), or ' +
+    'as the file named (fetched afresh in a private folder beside it). An existing file is never overwritten.',
   positionals: [
     { name: 'SITE.ENV', required: true, description: 'the site and environment (acme-blog.live)' },
   ],
@@ -131,6 +132,13 @@ export const backupsGet: CommandSpec = {
     const archive = selectArchive(await client.listArchives(site, ref.env), choice);
     if (!target) {
       const url = await client.archiveUrl(site, ref.env, archive.folder, archive.element, ctx.io.signal);
+      // The link is printed as it is, for other tools: one with control characters in it (an escape sequence
+      // a terminal would obey) is no link Lifeboat passes on.
+      if (hasControl(url))
+        throw new LifeboatError(
+          'server',
+          `Pantheon sent a download link for ${archive.filename} with control characters in it; it is not printed.`,
+        );
       const expires = urlExpiry(url);
       // stdout only, and only the link: it is a credential for the archive until it expires.
       ctx.print(
@@ -146,29 +154,45 @@ export const backupsGet: CommandSpec = {
       );
       return EXIT.ok;
     }
-    // As a named file: downloaded (and resumed) in a hidden folder beside it, then linked into place, which
-    // fails rather than overwrite a file that appeared meanwhile.
-    const dir = target.file ? join(target.dir, `.${basename(target.file)}.lifeboat-get`) : target.dir;
     const progress = ctx.progress();
-    let saved = join(dir, archive.filename);
-    let resumedBytes = 0;
-    if (!(target.file && (await lstat(saved).catch(() => null)))) {
+    if (!target.file) {
       const r = await downloadArchive(
         { client, site },
-        { site: ref.site, env: ref.env, folder: archive.folder, element: archive.element, targetDir: dir },
+        {
+          site: ref.site,
+          env: ref.env,
+          folder: archive.folder,
+          element: archive.element,
+          targetDir: target.dir,
+        },
         progress.ctx,
       );
-      saved = r.path;
-      resumedBytes = r.resumedBytes;
+      progress.done();
+      return done(ctx, archive, r.path, r.resumedBytes);
     }
-    progress.done();
-    if (target.file) {
-      await mkdir(target.dir, { recursive: true });
+    // As a named file: downloaded into a fresh private folder beside it (so nothing already on disk is taken
+    // for the archive), then linked into place, which fails rather than overwrite a file that appeared
+    // meanwhile. The folder goes whatever happens; the price is that such a download starts afresh each time.
+    await mkdir(target.dir, { recursive: true });
+    const staging = await mkdtemp(join(target.dir, `.${basename(target.file)}.lifeboat-get-`));
+    try {
+      const r = await downloadArchive(
+        { client, site },
+        {
+          site: ref.site,
+          env: ref.env,
+          folder: archive.folder,
+          element: archive.element,
+          targetDir: staging,
+        },
+        progress.ctx,
+      );
+      progress.done();
       try {
-        await link(saved, target.file).catch((e: NodeJS.ErrnoException) => {
+        await link(r.path, target.file).catch((e: NodeJS.ErrnoException) => {
           // A file system without hard links: an exclusive copy refuses an existing file just the same.
           if (e.code === 'EEXIST') throw e;
-          return copyFile(saved, target.file!, constants.COPYFILE_EXCL);
+          return copyFile(r.path, target.file!, constants.COPYFILE_EXCL);
         });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST')
@@ -178,20 +202,25 @@ export const backupsGet: CommandSpec = {
           );
         throw e;
       }
-      await rm(dir, { recursive: true, force: true });
-      saved = target.file;
+      return done(ctx, archive, target.file, r.resumedBytes);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
-    ctx.print(
-      ctx.json
-        ? JSON.stringify({
-            path: saved,
-            filename: archive.filename,
-            folder: archive.folder,
-            element: archive.element,
-            resumedBytes,
-          })
-        : `Saved the ${archive.element} archive of the ${backupNameOfFolder(archive.folder)} (${formatBytes(archive.size)}) as ${saved}.`,
-    );
-    return EXIT.ok;
   },
 };
+
+/** What `backups get --to` prints once the archive is saved at `path`. */
+function done(ctx: RunContext, archive: BackupArchive, path: string, resumedBytes: number): number {
+  ctx.print(
+    ctx.json
+      ? JSON.stringify({
+          path,
+          filename: archive.filename,
+          folder: archive.folder,
+          element: archive.element,
+          resumedBytes,
+        })
+      : `Saved the ${archive.element} archive of the ${backupNameOfFolder(archive.folder)} (${formatBytes(archive.size)}) as ${path}.`,
+  );
+  return EXIT.ok;
+}

@@ -3,7 +3,7 @@ import { restoreOnPantheon } from '../../services/backups/restore-on-pantheon';
 import { selectArchive } from '../../services/backups/select-archive';
 import { assertNotFrozen } from '../../services/pantheon/client';
 import { EXIT } from '../exit-codes';
-import { confirm, elementsOf, siteEnv, siteWithEnv, type RunContext } from '../context';
+import { confirm, elementsOf, siteEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
 import { UsageError, type CommandSpec } from '../registry';
 
@@ -17,7 +17,8 @@ export const backupsRestore: CommandSpec = {
   description:
     'As the Dashboard’s Restore and Terminus’s backup:restore: one restore workflow per element, each waited ' +
     'for. This changes the environment on Pantheon, not a local copy (for that, see pull). On a terminal you ' +
-    'confirm by typing the site’s name; a script must pass --yes. Frozen sites are refused.',
+    'confirm by typing the name of the site it found (shown with its label, and its id when you gave one); a ' +
+    'script must pass --yes. Frozen sites are refused.',
   positionals: [{ name: 'SITE.ENV', required: true, description: 'the site and environment to overwrite' }],
   flags: {
     file: {
@@ -25,7 +26,8 @@ export const backupsRestore: CommandSpec = {
       value: 'FILENAME',
       oneOf: 'backup',
       required: true,
-      description: 'restore this archive (its file name or catalog key; the element is the file’s own)',
+      description:
+        'restore this archive (its file name or catalog key); the element is the file’s own, and an --element that names another is refused',
     },
     backup: {
       type: 'string',
@@ -66,26 +68,43 @@ export const backupsRestore: CommandSpec = {
     const conn = await ctx.connect();
     const { client, site } = await conn.site(ref.site);
     assertNotFrozen(site);
-    await siteWithEnv(conn, ref);
+    await client.requireEnvironment(site, ref.env);
     // Every archive is found before the question: a typo is an error now, not after "yes".
     const catalog = await client.listArchives(site, ref.env);
     const chosen: BackupArchive[] = file
       ? [selectArchive(catalog, { element: elements[0]!, file })]
       : elements.map((element) => selectArchive(catalog, { element, folder: folder! }));
+    // The file decides the element; an --element that says otherwise is a mistake to stop at, not to ignore,
+    // before something that cannot be undone.
+    if (
+      file &&
+      ctx.str('element') !== undefined &&
+      elements.length === 1 &&
+      elements[0] !== chosen[0]!.element
+    )
+      throw new UsageError(
+        `--element ${ctx.str('element')} contradicts --file ${chosen[0]!.filename}, which is the ${chosen[0]!.element} archive: leave out --element, or name a ${elements[0]} archive.`,
+      );
     // In the order the workflows run, as Terminus runs them.
     const what = and(['code', 'files', 'database'].filter((e) => chosen.some((a) => a.element === e)));
     const from = backupNameOfFolder(chosen[0]!.folder);
-    const target = `${ref.site}.${ref.env}`;
-    ctx.io.stderr.write(
-      `This replaces the ${what} of ${target} ON PANTHEON with the ${from}${file ? ` (${chosen[0]!.filename})` : ''}. It cannot be undone.\n`,
+    // Named as Pantheon resolved it, never as typed: a UUID, or a name that answered with another site, is
+    // shown for what it is, and the name to type is the resolved one.
+    const target = `${site.name}.${ref.env}`;
+    const given =
+      ref.site === site.name
+        ? ''
+        : `, site id ${site.id}${ref.site === site.id ? '' : `, found for “${ref.site}”`}`;
+    ctx.note(
+      `This replaces the ${what} of ${target} (“${site.label}”${given}) ON PANTHEON with the ${from}${file ? ` (${chosen[0]!.filename})` : ''}. It cannot be undone.`,
     );
     const go = await confirm(ctx, {
-      question: `Type the site name (${ref.site}) to restore ${target}: `,
-      expected: ref.site,
+      question: `Type the site name (${site.name}) to restore ${target}: `,
+      expected: site.name,
       withoutTty: `Not restoring ${target} on Pantheon without a confirmation.`,
     });
     if (!go) {
-      ctx.io.stderr.write('lifeboat: cancelled; nothing was restored.\n');
+      ctx.note('lifeboat: cancelled; nothing was restored.');
       return EXIT.cancelled;
     }
     const progress = ctx.progress();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { downloadArchive } from '../../services/restore/download-archive';
 import { formatBytes } from '../../services/transfer/disk';
 import { EXIT } from '../exit-codes';
-import { asJob, elementsOf, siteEnv, siteWithEnv, warnTokenOnCommandLine, type RunContext } from '../context';
+import { asJob, elementsOf, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
 import { UsageError, type CommandSpec } from '../registry';
 
@@ -53,7 +53,6 @@ export const download: CommandSpec = {
     const to = ctx.str('to');
     if (!to) throw new UsageError('download needs --to DIR: the folder to put the archive in.');
     const [element] = elementsOf(ctx.str('element'), 'files', false);
-    warnTokenOnCommandLine(ctx);
     const conn = await ctx.connect();
     const { client, site } = await siteWithEnv(conn, ref);
     const progress = ctx.progress();
@@ -74,7 +73,7 @@ export const download: CommandSpec = {
       {
         kind: 'download',
         title: `Download the ${element} archive of ${ref.site}.${ref.env}`,
-        plan: { accountId: conn.accountIdFor(client, site), ...request },
+        plan: { accountId: conn.accountIdFor(client, site), apiUrl: client.apiUrl, ...request },
       },
       async (job) => {
         const result = await downloadArchive({ client, site }, request, job);

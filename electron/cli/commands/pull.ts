@@ -4,18 +4,10 @@ import { conflictError, planRestore, previewOf } from '../../services/restore/pl
 import { runRestore } from '../../services/restore/restore';
 import { formatBytes } from '../../services/transfer/disk';
 import { EXIT, exitCodeFor } from '../exit-codes';
-import {
-  asJob,
-  dbFromUrl,
-  elementsOf,
-  positiveInt,
-  siteEnv,
-  siteWithEnv,
-  warnTokenOnCommandLine,
-  type RunContext,
-} from '../context';
+import { asJob, dbFromUrl, elementsOf, positiveInt, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
 import { UsageError, type CommandSpec } from '../registry';
+import { journaledDatabase } from '../../services/jobs/plans';
 
 /** `lifeboat pull SITE.ENV --to DIR`: the restore use case, as the app runs it. */
 export const pull: CommandSpec = {
@@ -78,7 +70,7 @@ export const pull: CommandSpec = {
     'keep-for': {
       type: 'string',
       value: 'DAYS',
-      description: 'with --backup new: keep the new backup this many days (default 30)',
+      description: 'with --backup new: keep the new backup this many days (default 365, as backups create)',
     },
     parallel: { type: 'string', value: 'N', description: 'downloads at once (default 3)' },
     'dry-run': { type: 'boolean', description: 'print every write and conflict; download nothing' },
@@ -128,9 +120,9 @@ export const pull: CommandSpec = {
       throw new UsageError(
         `--folder ${folder} would restore into an existing folder; give the name of a new folder.`,
       );
-    const keepForDays = positiveInt(ctx.str('keep-for'), '--keep-for', 30);
+    // As backups create (and Terminus): a backup made for a restore is a backup like any other.
+    const keepForDays = positiveInt(ctx.str('keep-for'), '--keep-for', 365);
     const parallel = positiveInt(ctx.str('parallel'), '--parallel', 3);
-    warnTokenOnCommandLine(ctx);
     const backupArg = ctx.str('backup') ?? 'latest';
     const backup: BackupChoice =
       backupArg === 'latest' || backupArg === 'new' ? backupArg : { folder: backupArg };
@@ -207,8 +199,9 @@ export const pull: CommandSpec = {
         kind: 'restore',
         title: `Restore ${ref.site}.${ref.env} into ${plan.path}`,
         plan: {
-          // The app's request: the database connection (and its password) stays out of the journal.
+          // The app's request, with the API and the database server it used; the password stays out of the journal.
           accountId: conn.accountIdFor(client, site),
+          apiUrl: client.apiUrl,
           site: ref.site,
           env: ref.env,
           backup: typeof pinned.backup === 'string' ? pinned.backup : pinned.backup.folder,
@@ -219,9 +212,7 @@ export const pull: CommandSpec = {
           ...(pinned.intoRepo
             ? { intoRepo: resolve(pinned.intoRepo), checkoutIntoRepo: pinned.checkoutIntoRepo }
             : {}),
-          ...(pinned.database
-            ? { importDatabase: { name: pinned.database.name, replace: pinned.database.replace ?? false } }
-            : {}),
+          ...(pinned.database ? { importDatabase: journaledDatabase(pinned.database) } : {}),
           include: pinned.include,
           exclude: pinned.exclude,
           updateInPlace: pinned.updateInPlace,

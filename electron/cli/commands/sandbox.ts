@@ -27,6 +27,8 @@ export const sandbox: CommandSpec = {
     },
   },
   examples: ['lifeboat sandbox', 'lifeboat sandbox --port 0 --seed big --mode strict'],
+  // It runs the sandbox: no account, token or API to choose.
+  globals: ['json'],
   json: [
     {
       type: 'object',
@@ -54,7 +56,7 @@ export const sandbox: CommandSpec = {
       );
     else
       ctx.print(
-        `Lifeboat sandbox (${seedName} seed, ${mode} mode) at ${box.url}\nUse it: lifeboat --api-url ${box.apiUrl} --machine-token TOKEN …  (or TERMINUS_PROTOCOL=http TERMINUS_HOST=${u.hostname} TERMINUS_PORT=${u.port})\n` +
+        `Lifeboat sandbox (${seedName} seed, ${mode} mode) at ${box.url}\nUse it: TERMINUS_MACHINE_TOKEN=TOKEN lifeboat --api-url ${box.apiUrl} …  (or TERMINUS_PROTOCOL=http TERMINUS_HOST=${u.hostname} TERMINUS_PORT=${u.port})\n` +
           box.accounts.map((a) => `  ${a.email.padEnd(24)} ${a.machineToken}`).join('\n'),
       );
     await new Promise<void>((resolve) => {

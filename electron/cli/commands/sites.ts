@@ -1,4 +1,4 @@
-import type { Site } from '@shared/models';
+import type { Organization, Site } from '@shared/models';
 import { filterSites, mergeAccounts, siteRows } from '@shared/site-search';
 import { LifeboatError } from '../../services/errors';
 import { EXIT } from '../exit-codes';
@@ -13,6 +13,19 @@ export type ListedSite = Omit<Site, 'accountId'> & { readonly accounts: readonly
 const spelled = (value: string, known: Iterable<string>): string =>
   [...known].find((k) => k.toLowerCase() === value.trim().toLowerCase()) ?? value.trim();
 
+/**
+ * The organization labels `--org` names: it matches an organization's label or machine name (ignoring case) or
+ * its id, as Terminus's `site:list --org` takes a name or an id. Sites carry their organizations' labels.
+ */
+function orgLabels(value: string, orgs: readonly Organization[]): Set<string> {
+  const v = value.trim().toLowerCase();
+  return new Set(
+    orgs
+      .filter((o) => o.label.toLowerCase() === v || o.name.toLowerCase() === v || o.id.toLowerCase() === v)
+      .map((o) => o.label),
+  );
+}
+
 /** `lifeboat sites [QUERY]`: the app's site search over every account, each site once. */
 export const sites: CommandSpec = {
   name: 'sites',
@@ -20,8 +33,9 @@ export const sites: CommandSpec = {
   description:
     'The same search as the app: QUERY matches the name, label, organizations and tags (ignoring case); the ' +
     'flags narrow by organization, tag, framework and account. A site seen by several accounts is listed once, ' +
-    'with all of them in ACCOUNTS. Here --account filters the list; the sites of every account are still read ' +
-    'so that ACCOUNTS is complete.',
+    'with all of them in ACCOUNTS. With --account only that account is read (and named in ACCOUNTS). A saved ' +
+    'account that cannot log in (its token missing from the keychain, or refused) is skipped with a warning ' +
+    'naming it: the list is that of the other accounts and the exit code 0, unless no account answered.',
   positionals: [
     { name: 'QUERY', required: false, description: 'text to find in the name, label, organizations or tags' },
   ],
@@ -29,7 +43,7 @@ export const sites: CommandSpec = {
     org: {
       type: 'string',
       value: 'ORG',
-      description: 'only sites seen through this organization (its label)',
+      description: 'only sites seen through this organization: its label, machine name or id',
     },
     tag: { type: 'string', value: 'TAG', description: 'only sites with this tag' },
     framework: {
@@ -43,6 +57,7 @@ export const sites: CommandSpec = {
     'lifeboat sites',
     'lifeboat sites acme --framework wordpress',
     'lifeboat sites --org "Globex Corporation" --tag priority --json',
+    'lifeboat sites --org globex',
   ],
   json: [
     {
@@ -58,20 +73,24 @@ export const sites: CommandSpec = {
         tags: 'string[]',
         accounts: 'string[]',
       },
-      note: 'the shared model Site (without accountId), sorted by name; accounts are the emails that see it',
+      note: 'the shared model Site (without accountId), sorted by name; accounts are the emails that see it (of the accounts read)',
     },
   ],
   async run(ctx: RunContext) {
     const query = ctx.positionals[0] ?? '';
-    // Every account is read: --account is a filter here, and ACCOUNTS names everyone who sees a site.
-    const conn = await ctx.connect({ account: undefined });
+    // --account is the connection's: only that account is read (a broken other account is never touched).
+    const conn = await ctx.connect();
     const rows: Site[] = [];
+    const orgs: Organization[] = [];
     const emailOf = new Map<string, string>();
-    for (const c of conn.all()) {
-      const { sites: list } = await c.client.listSites();
-      const email = await conn.emailOf(c);
-      for (const s of list) emailOf.set(s.accountId, email);
-      rows.push(...list);
+    const answers = await conn.eachAccount(async (c) => ({
+      list: await c.client.listSites(),
+      email: await conn.emailOf(c),
+    }));
+    for (const { value } of answers) {
+      for (const s of value.list.sites) emailOf.set(s.accountId, value.email);
+      rows.push(...value.list.sites);
+      orgs.push(...value.list.organizations);
     }
     const wanted = ctx.str('account');
     const emails = [...new Set(emailOf.values())];
@@ -81,6 +100,17 @@ export const sites: CommandSpec = {
         `No account ${wanted} sees any of these sites; the accounts are: ${emails.join(', ') || 'none'}.`,
       );
     const accountIds = [...emailOf].filter(([, e]) => e === wanted).map(([id]) => id);
+    const org = ctx.str('org');
+    const labels = org === undefined ? null : orgLabels(org, orgs);
+    if (org !== undefined && labels!.size === 0) {
+      const known = [...new Map(orgs.map((o) => [o.id, o])).values()].map(
+        (o) => `${o.label}${o.name && o.name !== o.label ? ` (${o.name})` : ''}`,
+      );
+      throw new LifeboatError(
+        'not-found',
+        `No organization is named '${org}'. ${known.length ? `The organizations: ${known.join(', ')}.` : 'These accounts are in no organization.'}`,
+      );
+    }
     const filters = {
       framework: ctx.str('framework')
         ? spelled(
@@ -88,12 +118,7 @@ export const sites: CommandSpec = {
             rows.map((s) => s.framework),
           )
         : '',
-      organization: ctx.str('org')
-        ? spelled(
-            ctx.str('org')!,
-            rows.flatMap((s) => s.organizations),
-          )
-        : '',
+      organization: '',
       tag: ctx.str('tag')
         ? spelled(
             ctx.str('tag')!,
@@ -102,7 +127,7 @@ export const sites: CommandSpec = {
         : '',
     };
     // Matched per account (the app's filter), then listed once per site with every account that sees it.
-    const all = siteRows(rows);
+    const all = siteRows(rows.filter((s) => !labels || s.organizations.some((l) => labels.has(l))));
     const matched = new Set<string>();
     for (const account of wanted ? accountIds : [''])
       for (const r of filterSites(all, query, { ...filters, account })) matched.add(r.site.id);
@@ -118,7 +143,7 @@ export const sites: CommandSpec = {
     else
       ctx.print(
         table([
-          ['NAME', 'LABEL', 'FRAMEWORK', 'PLAN', 'ORGANIZATIONS', 'ACCOUNTS', ''],
+          ['NAME', 'LABEL', 'FRAMEWORK', 'PLAN', 'ORGANIZATIONS', 'ACCOUNTS', 'FROZEN'],
           ...listed.map((s) => [
             s.name,
             s.label,
@@ -126,7 +151,7 @@ export const sites: CommandSpec = {
             s.planName,
             s.organizations.join(', ') || '—',
             s.accounts.join(', '),
-            s.frozen ? 'frozen' : '',
+            s.frozen ? 'yes' : 'no',
           ]),
         ]),
       );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,34 @@ describe('backups get', () => {
   });
 });
 
+describe('backups get --to FILE trusts nothing already on disk', () => {
+  it('a staging folder planted beside the target (with junk under the archive’s name) is not taken for the download', async () => {
+    const [latest] = await databaseArchives('acme-blog.live');
+    const expected = (await sandbox.archive('acme-blog', 'live', 'database')).sha256;
+    // Where earlier versions fetched the archive before linking it into place, and took a complete file as done.
+    const planted = join(dir, '.db.sql.gz.lifeboat-get');
+    await mkdir(planted);
+    await writeFile(join(planted, latest!.filename), 'junk that is not the archive');
+    const r = await cli([
+      'backups',
+      'get',
+      'acme-blog.live',
+      '--element',
+      'db',
+      '--to',
+      join(dir, 'db.sql.gz'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(await sha256(join(dir, 'db.sql.gz'))).toBe(expected);
+    // Somebody's folder is left as it was; Lifeboat's own private one is gone.
+    expect((await readdir(dir)).filter((n) => n !== '.data').sort()).toEqual([
+      '.db.sql.gz.lifeboat-get',
+      'db.sql.gz',
+    ]);
+    expect(await readFile(join(planted, latest!.filename), 'utf8')).toBe('junk that is not the archive');
+  });
+});
+
 describe('backups info', () => {
   it('shows file name, size, dates with their offset, initiator and the link’s expiry, never the link', async () => {
     const [, older] = await databaseArchives('acme-blog.live');
@@ -215,7 +243,7 @@ describe('backups restore (on Pantheon)', () => {
     expect(sandbox.restores.length).toBe(before);
     const yes = await cli(args, { stdinTty: true, input: 'acme-blog\n' });
     expect(yes.stderr).toContain(
-      'This replaces the database of acme-blog.dev ON PANTHEON with the backup of ',
+      'This replaces the database of acme-blog.dev (“Acme Blog”) ON PANTHEON with the backup of ',
     );
     expect(yes.code).toBe(0);
     expect(yes.stdout).toMatch(
@@ -249,12 +277,46 @@ describe('backups restore (on Pantheon)', () => {
     expect(frozen.code).toBe(9);
     expect(frozen.stderr).toContain("Site 'acme-intranet' is frozen");
   });
+
+  it('an --element that contradicts --file is a usage error naming both, and restores nothing', async () => {
+    const sets = JSON.parse((await cli(['backups', 'list', 'acme-blog.dev', '--json'])).stdout) as {
+      archives: Record<string, BackupArchive>;
+    }[];
+    const code = sets.find((s) => s.archives.code)!.archives.code!;
+    const before = sandbox.restores.length;
+    const r = await cli([
+      'backups',
+      'restore',
+      'acme-blog.dev',
+      '--file',
+      code.filename,
+      '--element',
+      'db',
+      '--yes',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--element db contradicts --file ${code.filename}, which is the code archive`);
+    expect(sandbox.restores.length).toBe(before);
+    // Naming the file's own element (or all) is no contradiction.
+    const same = await cli([
+      'backups',
+      'restore',
+      'acme-blog.dev',
+      '--file',
+      code.filename,
+      '--element',
+      'code',
+      '--yes',
+    ]);
+    expect(same.code).toBe(0);
+    expect(sandbox.restores.slice(before).map((x) => x.filename)).toEqual([code.filename]);
+  });
 });
 
 describe('backups create of an SFTP environment with uncommitted changes', () => {
   it('warns with the count of changed files and needs --yes in a script (exit 2, no backup made)', async () => {
     const from = sandbox.requests.length;
-    const r = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'db']);
+    const r = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'code']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('globex-careers.dev is in SFTP mode with 3 changed files not committed');
     expect(r.stderr).toContain('Uncommitted changes are not in a backup');
@@ -266,7 +328,7 @@ describe('backups create of an SFTP environment with uncommitted changes', () =>
 
   it('on a terminal asks; no means no backup; --yes makes it with the warning; a git-mode environment is not warned about', async () => {
     const from = sandbox.requests.length;
-    const declined = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'db'], {
+    const declined = await cli(['backups', 'create', 'globex-careers.dev'], {
       stdinTty: true,
       input: 'n\n',
     });
@@ -275,7 +337,7 @@ describe('backups create of an SFTP environment with uncommitted changes', () =>
     expect(
       sandbox.requests.slice(from).filter((q) => q.method === 'POST' && q.path.endsWith('/workflows')),
     ).toEqual([]);
-    const made = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'db', '--yes']);
+    const made = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'code', '--yes']);
     expect(made.code).toBe(0);
     expect(made.stderr).toContain('3 changed files not committed');
     expect(made.stdout).toMatch(
@@ -284,6 +346,19 @@ describe('backups create of an SFTP environment with uncommitted changes', () =>
     const git = await cli(['backups', 'create', 'acme-events.live', '--element', 'db', '--no-wait']);
     expect(git.code).toBe(0);
     expect(git.stderr).toBe('');
+  });
+
+  it('a backup without the code is not asked about: the changes only miss from the code archive', async () => {
+    const db = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'db']);
+    expect(db.stderr).not.toMatch(/lifeboat:|not committed/);
+    expect(db.code).toBe(0);
+    expect(db.stdout).toMatch(/^Backup of globex-careers\.dev finished: /);
+    const files = await cli(['backups', 'create', 'globex-careers.dev', '--element', 'files', '--no-wait']);
+    expect(files).toMatchObject({ code: 0, stderr: '' });
+    // A mistyped environment is still "not found" when nothing asks for its changes.
+    const typo = await cli(['backups', 'create', 'globex-careers.dve', '--element', 'db']);
+    expect(typo.code).toBe(4);
+    expect(typo.stderr).toContain("Site 'globex-careers' has no environment 'dve'");
   });
 });
 
@@ -301,6 +376,11 @@ describe('progress of a workflow', () => {
     }
     const pulled = await cli(['pull', 'acme-events.dev', '--to', dir, '--element', 'db', '--backup', 'new']);
     expect(pulled.code).toBe(0);
+    // The backup it made is kept as long as one of backups create: 365 days unless --keep-for says otherwise.
+    const [made] = JSON.parse(
+      (await cli(['backups', 'list', 'acme-events.dev', '--element', 'db', '--json'])).stdout,
+    ) as BackupArchive[];
+    expect(made!.ttl).toBe(365 * 86400);
     expect(pulled.stderr).toMatch(/step 3 of 3/);
     expect(pulled.stderr).not.toMatch(/\d bytes \/ \d bytes|bytes\/s/);
     expect(pulled.stderr).toMatch(/^Downloading\s+█{24}\s+100%\s+\d+ kB \/ \d+ kB/m);

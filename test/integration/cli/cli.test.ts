@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
-import { lifeboat } from '../../helpers/cli';
-import { cliAuth, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+import { BIN, lifeboat, SCRATCH_DATA_DIR, TEST_KEYCHAIN_SERVICE } from '../../helpers/cli';
+import { cliAuth, DANA, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -195,7 +195,9 @@ describe('errors and exit codes', () => {
   it('without any account it says how to log in (exit 3)', async () => {
     const r = await lifeboat(['sites'], { LIFEBOAT_DATA_DIR: dir, TERMINUS_MACHINE_TOKEN: '' });
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('lifeboat auth login --machine-token TOKEN');
+    expect(r.stderr).toContain('Run: lifeboat auth login (it reads the token from standard input)');
+    // A hint never puts a token on the command line, where `ps` shows it.
+    expect(r.stderr).not.toContain('--machine-token');
   });
 });
 
@@ -235,5 +237,39 @@ describe('a killed pull', () => {
     ).toBe((await sandbox.archive('globex-docs', 'live', 'database')).sha256);
     expect(await readdir(join(root, 'files'))).toEqual(expect.arrayContaining(['2024', 'media', 'pictures']));
     expect(await readdir(dir)).toEqual(['globex-docs-live']);
+  });
+});
+
+describe('output piped into a reader that stops early (`lifeboat … | head -1`)', () => {
+  /** Runs the CLI with its standard output a pipe whose reading end is already closed. */
+  const closedPipe = (argv: readonly string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...argv], {
+        env: {
+          ...process.env,
+          VITEST: '',
+          LIFEBOAT_DATA_DIR: SCRATCH_DATA_DIR,
+          LIFEBOAT_KEYCHAIN_SERVICE: TEST_KEYCHAIN_SERVICE,
+          TERMINUS_MACHINE_TOKEN: sandbox.accounts.find((a) => a.email === DANA)!.machineToken,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // Closed before the process has even started: its first line on stdout meets a pipe nobody reads.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it.each([
+    [['sites']],
+    [['backups', 'list', 'acme-blog.live']],
+    [['pull', 'acme-blog.live', '--to', 'DIR', '--dry-run']],
+  ])('lifeboat %j ends quietly with exit 0, never "internal error: write EPIPE"', async (argv) => {
+    const r = await closedPipe(['--api-url', sandbox.apiUrl, ...argv.map((a) => (a === 'DIR' ? dir : a))]);
+    expect(r.stderr).not.toMatch(/EPIPE|internal error/);
+    expect(r.stderr).not.toMatch(/^lifeboat:/m);
+    expect(r.code).toBe(0);
   });
 });

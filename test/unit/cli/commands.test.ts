@@ -122,6 +122,15 @@ describe('usage errors (exit 2, naming the problem, before anything connects)', 
     [['download', 'a.live', '--to', '/tmp/x', '--element', 'all'], '--element all is not allowed here'],
     [['sandbox', '--mode', 'lax'], 'Unknown mode "lax": use rich or strict'],
     [['sites', '--bogus'], "Unknown option '--bogus'"],
+    // Each of these is answered before anything connects.
+    [
+      ['backups', 'automatic', 'enable', 'a.live', '--keep-for', '8'],
+      '--keep-for 8 is not longer than the 8 days every daily backup is kept',
+    ],
+    [['sites', '--api-url', '127.0.0.1:45899'], '--api-url must be an http:// or https:// URL'],
+    [['envs', 'x', '--api-url', 'ftp://x/api/'], '--api-url must be an http:// or https:// URL'],
+    [['envs', 'acme-blog.live'], 'envs takes a site, not SITE.ENV: lifeboat envs acme-blog'],
+    [['sandbox', '--demo'], "Unknown option '--demo'"],
   ])('%j', async (argv, message) => {
     const r = await runMain(argv, { env: { LIFEBOAT_DATA_DIR: '/nonexistent/lifeboat-test' } });
     expect(r.stderr).toContain(message);
@@ -140,5 +149,106 @@ describe('usage errors (exit 2, naming the problem, before anything connects)', 
   it('lifeboat jobs alone is jobs list', () => {
     const r = resolve(['jobs', '--json'], COMMANDS, VERSION);
     expect(r.kind === 'run' && r.command.name).toBe('jobs list');
+  });
+});
+
+describe('what a Terminus user reads', () => {
+  const usage = async (...argv: string[]): Promise<string> => {
+    const r = await runMain(argv, { env: { LIFEBOAT_DATA_DIR: '/nonexistent/lifeboat-test' } });
+    expect(r.code).toBe(2);
+    return r.stderr;
+  };
+
+  it('parser errors are sentences, naming the flag and the one most likely meant', async () => {
+    expect(await usage('sites', '--plan', 'basic')).toBe(
+      "lifeboat: Unknown option '--plan'. See lifeboat sites --help.\n",
+    );
+    expect(await usage('sites', '--tga', 'x')).toBe(
+      "lifeboat: Unknown option '--tga'. Did you mean --tag? See lifeboat sites --help.\n",
+    );
+    expect(await usage('sites', '--json=false')).toBe(
+      'lifeboat: --json takes no value: give it alone to turn it on, or leave it out. See lifeboat sites --help.\n',
+    );
+    expect(await usage('pull', 'a.live', '--to')).toBe(
+      'lifeboat: --to needs a value: --to DIR. See lifeboat pull --help.\n',
+    );
+    expect(await usage('pull', 'a.live', '--to', '--json')).toContain('--to needs a value (--to DIR)');
+  });
+
+  it.each([
+    ['backup:list', 'backups list'],
+    ['backup:get', 'backups get'],
+    ['backup:automatic:enable', 'backups automatic enable'],
+    ['site:list', 'sites'],
+    ['env:list', 'envs'],
+    ['auth:login', 'auth login'],
+    ['sitse', 'sites'],
+  ])('%s is answered with lifeboat %s', async (word, meant) => {
+    expect(await usage(word, 'acme-blog.live')).toBe(
+      `lifeboat: Unknown command "${word}". Did you mean: lifeboat ${meant}? Run lifeboat --help for the commands.\n`,
+    );
+  });
+
+  it('a flag that repeats shows it in the synopsis: [--include GLOB]..., and takes one value each time', async () => {
+    for (const name of ['pull', 'download']) {
+      const help = commandHelp(COMMANDS.find((c) => c.name === name)!);
+      expect(help).toContain('[--include GLOB]...');
+      expect(help).toContain('[--exclude GLOB]...');
+      expect(help).not.toContain('GLOB...');
+      expect(help.replace(/\s+/g, ' ')).toContain('(repeat the flag for each: --include A --include B)');
+    }
+    const r = resolve(
+      ['pull', 'a.live', '--to', 'd', '--include', 'a/', '--include', 'b/'],
+      COMMANDS,
+      VERSION,
+    );
+    expect(r.kind === 'run' && r.values.include).toEqual(['a/', 'b/']);
+  });
+
+  it('help wraps every description greedily within 100 columns, continuation lines under its start', () => {
+    for (const command of COMMANDS) {
+      const lines = commandHelp(command).split('\n');
+      let examples = false;
+      for (const [i, line] of lines.entries()) {
+        // Examples are whole command lines, kept unbroken to copy.
+        if (/^\S/.test(line)) examples = line === 'Examples:';
+        if (examples) continue;
+        expect({ command: command.name, line, width: line.length <= 100 }).toEqual({
+          command: command.name,
+          line,
+          width: true,
+        });
+        // A flag's description continues on the next line only when its next word did not fit on this one.
+        const next = lines[i + 1];
+        const start = /^ {2}\S.*? {2,}(?=\S)/.exec(line)?.[0].length;
+        if (start && next && next.length > start && /^ +\S/.test(next) && next.search(/\S/) === start) {
+          const word = next.trim().split(' ')[0]!;
+          expect({
+            command: command.name,
+            line,
+            word,
+            fits: line.length + 1 + word.length <= 100,
+          }).toMatchObject({
+            fits: false,
+          });
+        }
+      }
+    }
+  });
+
+  it('help says what --json gives: epoch seconds in the models, further fields possible; sandbox shows only its flags', async () => {
+    const global = (await runMain(['--help'])).stdout;
+    expect(global).not.toContain('--json keeps ISO-8601');
+    expect(global).toContain('With --json, the shared models keep times as\nseconds since the epoch (UTC)');
+    const sites = (await runMain(['sites', '--help'])).stdout;
+    expect(sites).toContain('objects may carry further fields of the shared model');
+    expect(sites).toContain('may also carry detail and retryable');
+    const sandbox = (await runMain(['sandbox', '--help'])).stdout;
+    for (const flag of ['--api-url', '--machine-token', '--demo', '--account'])
+      expect(sandbox).not.toContain(flag);
+    expect(sandbox).toContain('--json');
+    expect((await runMain(['pull', '--help'])).stdout).toMatch(
+      /--keep-for DAYS\s+with --backup new: keep the new backup this many days \(default 365/,
+    );
   });
 });

@@ -71,3 +71,39 @@ describe('dates in the local time zone (TZ honoured)', () => {
     });
   });
 });
+
+describe('times from the API that no date can hold', () => {
+  it('an hour or day outside the day and week is an unknown slot, answered at once (1e10 once looped forever)', async () => {
+    const AUTOMATIC = join(import.meta.dirname, '../../../electron/cli/commands/backups-automatic.ts');
+    // In a process of its own, bounded: a loop without end would otherwise stop this whole test run.
+    const script = `
+      import * as d from ${JSON.stringify(DATES)};
+      import { describeSchedule } from ${JSON.stringify(AUTOMATIC)};
+      const s = { enabled: true, weeklyDay: 5, dailyHourUtc: 1e10, weeklyRetentionDays: 32, days: [] };
+      console.log(JSON.stringify({
+        slots: [[1e10, 5], [1e10, null], [24, null], [-1, 5], [16.5, null], [16, 7], [16, -1], [Number.NaN, 1]]
+          .map(([h, day]) => d.nextScheduled(h, day, ${IN_2026})),
+        lines: describeSchedule(s, ${IN_2026}),
+      }));`;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, TZ: 'UTC' },
+      timeout: 20_000,
+    });
+    const out = JSON.parse(stdout) as { slots: unknown[]; lines: string[] };
+    expect(out.slots).toEqual([null, null, null, null, null, null, null, null]);
+    expect(out.lines[0]).toMatch(/^Automatic backups are on, at an unknown hour/);
+    expect(out.lines.join('\n')).not.toMatch(/NaN|undefined/);
+  }, 30_000);
+
+  it('a moment beyond what Date represents is "unknown" in text and null for JSON, never a thrown error', async () => {
+    const d = await import('../../../electron/cli/dates');
+    for (const t of [1e20, -1e20, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(d.localDateTime(t)).toBe('unknown');
+      expect(d.isoUtc(t)).toBeNull();
+      expect(d.epochOrNull(t)).toBeNull();
+    }
+    expect(d.localDateTimeOr(1e20)).toBe('unknown');
+    expect(d.epochOrNull(NOV)).toBe(NOV);
+    expect(d.isoUtc(NOV)).toBe('2026-11-29T00:00:00.000Z');
+  });
+});

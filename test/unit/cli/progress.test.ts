@@ -104,3 +104,42 @@ describe('progressWriter', () => {
     ).toEqual(['Restoring code', 'Restoring files', 'Restoring files']);
   });
 });
+
+describe('progress from numbers and text the API chose', () => {
+  // eslint-disable-next-line no-control-regex
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+  it('a negative, absurd or missing step count is clamped, never a crash', () => {
+    for (const columns of [undefined, 40, 80]) {
+      expect(progressLine({ ...workflow, bytesDone: -7, bytesTotal: 8 }, columns)).toMatch(
+        / {2}0% {2}step 0 of 8/,
+      );
+      expect(progressLine({ ...workflow, bytesDone: 1e300, bytesTotal: 3 }, columns)).toMatch(
+        /100% {2}step 3 of 3/,
+      );
+      expect(progressLine({ ...workflow, bytesDone: Number.NaN, bytesTotal: 3 }, columns)).toMatch(
+        /step 0 of 3/,
+      );
+      expect(progressLine({ ...download, bytesDone: -5_000, etaSeconds: -3 }, columns)).toMatch(
+        / 0 bytes \//,
+      );
+      // A total that is no count at all says what happens instead of drawing a bar.
+      expect(progressLine({ ...workflow, bytesTotal: -3, message: 'Exporting' }, columns)).toBe('Exporting…');
+    }
+  });
+
+  it('a workflow description with escape sequences is shown, not obeyed, on a terminal and in a log', () => {
+    const evil: JobProgress = { ...workflow, message: 'Exporting \u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J' };
+    let tty = '';
+    const out = { isTTY: true, columns: 80, write: (s: string) => ((tty += s), true) };
+    progressWriter('tty', out as unknown as NodeJS.WriteStream).update(evil);
+    // The only control sequence is the writer's own redraw of its line.
+    expect(tty.replaceAll('\r\u001b[2K', '')).not.toMatch(CONTROL);
+    expect(tty).toContain('Exporting \ufffd]52;c;cm0gLXJmIH4=');
+    let log = '';
+    progressWriter('plain', {
+      write: (s: string) => ((log += s), true),
+    } as unknown as NodeJS.WritableStream).update(evil);
+    expect(log.replaceAll('\n', '')).not.toMatch(CONTROL);
+  });
+});
