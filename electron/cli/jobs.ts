@@ -318,7 +318,7 @@ async function unsavedClient(
   if (origin.apiUrl && origin.apiUrl !== apiUrl)
     throw new LifeboatError(
       'invalid-request',
-      `This job used the Pantheon API at ${origin.apiUrl}; this retry would reach ${apiUrl}. Run it again with --api-url ${origin.apiUrl}.`,
+      `This job used the API at ${origin.apiUrl}; this retry would reach ${apiUrl}. Run it again with --api-url ${origin.apiUrl}.`,
     );
   // Without a recorded URL, the account id still tells the API's host (none for Pantheon): checked before
   // anything connects, so a retry never logs in somewhere the job did not run.

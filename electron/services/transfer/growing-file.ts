@@ -98,7 +98,14 @@ export class GrowingFile extends EventEmitter {
           for (;;) {
             if (!handle) {
               try {
-                handle = await open(this.path, 'r');
+                const opened = await open(this.path, 'r');
+                // Destroyed while the file was opening (a failed or cancelled download): close it here, since
+                // destroy() found no handle to close.
+                if (stream.destroyed) {
+                  await opened.close().catch(() => undefined);
+                  return;
+                }
+                handle = opened;
               } catch (e) {
                 // The writer has not created the file yet: wait for it, unless it already gave up.
                 if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || this.failure || this.ended)
