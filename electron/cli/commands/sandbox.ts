@@ -46,6 +46,11 @@ export const sandbox: CommandSpec = {
     const mode = (ctx.str('mode') ?? 'rich') as SandboxMode;
     if (!MODES.includes(mode))
       throw new UsageError(`Unknown mode "${ctx.str('mode')}": use ${MODES.join(' or ')}.`);
+    const admin = ctx.io.env.LIFEBOAT_SANDBOX_ADMIN_TOKEN;
+    if (admin !== undefined && admin.length < 16)
+      throw new UsageError(
+        'LIFEBOAT_SANDBOX_ADMIN_TOKEN must be at least 16 characters long (it guards the sandbox admin API).',
+      );
     const box = await startSandbox({ seed, port, mode });
     // The seed's own name (bench:512), falling back to what was typed.
     const seedName = box.seed.name || name;

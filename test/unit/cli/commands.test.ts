@@ -138,6 +138,12 @@ describe('usage errors (exit 2, naming the problem, before anything connects)', 
     expect(r.stdout).toBe('');
   });
 
+  it('a sandbox admin token too short to guard anything is a usage error, not an internal one', async () => {
+    const r = await runMain(['sandbox', '--port', '0'], { env: { LIFEBOAT_SANDBOX_ADMIN_TOKEN: 'short' } });
+    expect(r.stderr).toContain('LIFEBOAT_SANDBOX_ADMIN_TOKEN must be at least 16 characters');
+    expect(r.code).toBe(2);
+  });
+
   it('with --json, the usage error is also on stdout as {error}', async () => {
     const r = await runMain(['pull', 'a.live', 'b.live', '--to', '/tmp/x', '--json']);
     expect(r.code).toBe(2);
