@@ -94,6 +94,7 @@ export function runContext(
   if (apiUrl !== undefined) {
     // Checked here, before anything connects: a URL the client cannot use is the user's typo, not a crash.
     try {
+      if (apiUrl.trim() === '') throw new Error('empty');
       resolveApiUrl(apiUrl, {});
     } catch {
       throw new UsageError(

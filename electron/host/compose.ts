@@ -1,7 +1,7 @@
 import { createApi } from '../api';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createEngine, type Engine, type EngineOptions } from '../services/engine';
-import { resolveApiUrl } from '../services/pantheon/config';
+import { PANTHEON_API_URL, resolveApiUrl } from '../services/pantheon/config';
 import { KeytarSecretStore } from '../services/secrets/keytar-store';
 import type { AppApi } from '@shared/api/contract';
 
@@ -28,7 +28,7 @@ export function composeApp(
   const engine = createEngine({
     dataDir: options.dataDir,
     secrets: new KeytarSecretStore(),
-    defaultApiUrl: resolveApiUrl(),
+    defaultApiUrl: apiUrlOrPantheon(),
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.minPollMs !== undefined ? { minPollMs: options.minPollMs } : {}),
     ...(options.native ? { native: options.native } : {}),
@@ -51,4 +51,17 @@ export function composeApp(
       await (await sandbox)?.close();
     },
   };
+}
+
+/**
+ * The API new accounts use: Terminus's TERMINUS_* variables when they make a URL, else Pantheon. The app starts
+ * either way; a variable it cannot use is reported on the console, not a crash at launch.
+ */
+function apiUrlOrPantheon(): string {
+  try {
+    return resolveApiUrl();
+  } catch (e) {
+    process.stderr.write(`lifeboat: ${(e as Error).message} Using ${PANTHEON_API_URL}.\n`);
+    return PANTHEON_API_URL;
+  }
 }

@@ -12,8 +12,18 @@ type Matcher = (path: string) => boolean;
 /** A pattern without the spaces around it and its leading `./`. */
 const normalized = (p: string): string => p.trim().replace(/^(?:\.\/)+/, '');
 
+/**
+ * `[!…]` is "none of" in the shell, gitignore and tar; picomatch reads it as a class that contains `!` (so
+ * `--exclude 'files_live/[!2]*'` would leave out exactly the 2023 folder it meant to keep): written as `[^…]`,
+ * which picomatch reads as the shell does.
+ */
+const shellClasses = (p: string): string => p.replace(/(^|[^\\])\[!/g, '$1[^');
+
 /** "dir/" or "dir" also means everything below it. */
-const expand = (p: string): string[] => (p.endsWith('/') ? [p.slice(0, -1), `${p}**`] : [p, `${p}/**`]);
+const expand = (pattern: string): string[] => {
+  const p = shellClasses(pattern);
+  return p.endsWith('/') ? [p.slice(0, -1), `${p}**`] : [p, `${p}/**`];
+};
 
 function compile(patterns: readonly string[]): Matcher | null {
   const cleaned = patterns.map(normalized).filter(Boolean);

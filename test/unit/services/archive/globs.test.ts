@@ -21,6 +21,24 @@ const ARCHIVE = [
 ];
 
 describe('pathSelection', () => {
+  it('reads [!…] as "none of", as the shell and tar do (picomatch alone reads it as a class with "!")', () => {
+    const excluded = select(ARCHIVE, [], ['files_live/[!2]*']);
+    expect(excluded.kept.filter((e) => e !== 'files_live/')).toEqual([
+      'files_live/2023/',
+      'files_live/2023/a.png',
+      'files_live/2024/',
+      'files_live/2024/01/',
+      'files_live/2024/01/b.png',
+    ]);
+    const included = select(ARCHIVE, ['files_live/[!2]*']);
+    expect(included.kept.filter((e) => e !== 'files_live/')).toEqual([
+      'files_live/media/',
+      'files_live/media/v.mp4',
+    ]);
+    // An escaped bracket stays a literal one.
+    expect(select(ARCHIVE, ['\\[!2]*']).error).not.toBeNull();
+  });
+
   it('matches with or without the top folder, a folder covering everything below it', () => {
     for (const include of [['2024'], ['2024/'], ['files_live/2024'], ['./2024/**']]) {
       const { kept, error } = select(ARCHIVE, include);

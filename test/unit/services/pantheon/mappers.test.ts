@@ -235,4 +235,25 @@ describe('resolveApiUrl', () => {
     expect(resolveApiUrl('http://127.0.0.1:9000/api')).toBe('http://127.0.0.1:9000/api/');
     expect(() => resolveApiUrl('ftp://x')).toThrow(/http/);
   });
+  it('refuses Terminus variables and addresses it cannot use, naming them, as the user’s error', () => {
+    const refused = (explicit: string | undefined, env: NodeJS.ProcessEnv): unknown => {
+      try {
+        resolveApiUrl(explicit, env);
+      } catch (e) {
+        return { code: (e as { code?: string }).code, message: (e as Error).message };
+      }
+      return 'accepted';
+    };
+    expect(refused(undefined, { TERMINUS_HOST: '127.0.0.1', TERMINUS_PORT: 'abc' })).toEqual({
+      code: 'invalid-request',
+      message: 'TERMINUS_PORT must be a port number (1-65535), not "abc".',
+    });
+    expect(refused(undefined, { TERMINUS_PROTOCOL: 'ftp' })).toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringContaining('TERMINUS_PROTOCOL must be https or http'),
+    });
+    expect(refused(undefined, { TERMINUS_PORT: '70000' })).toMatchObject({ code: 'invalid-request' });
+    expect(refused('', {})).toMatchObject({ code: 'invalid-request' });
+    expect(refused('127.0.0.1:8787', {})).toMatchObject({ code: 'invalid-request' });
+  });
 });
