@@ -65,7 +65,7 @@ export interface JobManagerOptions {
 }
 
 /** The progress of a job that has not started. */
-const queuedProgress = (): Job['progress'] => ({
+export const queuedProgress = (): Job['progress'] => ({
   phase: 'queued',
   bytesDone: 0,
   bytesTotal: null,

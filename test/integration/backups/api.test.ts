@@ -7,6 +7,7 @@ import type { Sandbox } from '../../../electron/sandbox';
 import { writeRecord } from '../../../electron/services/jobs/journal';
 import { appUnderTest, type AppUnderTest } from '../../helpers/app-engine';
 import { requestsTo, SANDBOX_MODES, testSandbox } from '../../helpers/sandbox';
+import { queuedProgress } from '../../../electron/services/jobs/manager';
 
 describe.each(SANDBOX_MODES)('the contract for restores on Pantheon, against the %s sandbox', (mode) => {
   let sandbox: Sandbox;
@@ -77,14 +78,7 @@ describe.each(SANDBOX_MODES)('the contract for restores on Pantheon, against the
         kind: 'pantheon-restore',
         title: `Restore acme-blog.test on Pantheon from the backup (database)`,
         state: 'failed',
-        progress: {
-          phase: 'queued',
-          bytesDone: 0,
-          bytesTotal: null,
-          bytesPerSecond: null,
-          etaSeconds: null,
-          parts: [],
-        },
+        progress: queuedProgress(),
         createdAt: now,
         finishedAt: now,
         error: { code: 'network', message: 'Pantheon did not answer.' },

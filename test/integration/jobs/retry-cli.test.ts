@@ -12,6 +12,7 @@ import { writeRecord } from '../../../electron/services/jobs/journal';
 import { accountIdOf } from '../../../electron/services/secrets/accounts';
 import { runMain, type MainOptions } from '../../helpers/cli';
 import { DANA, FRAN, testSandbox, wireLogin } from '../../helpers/sandbox';
+import { queuedProgress } from '../../../electron/services/jobs/manager';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -96,14 +97,7 @@ describe('jobs retry of a job started with a machine token (no saved account)', 
         kind: 'download',
         title: 'Download the database archive of acme-blog.live',
         state: 'failed',
-        progress: {
-          phase: 'queued',
-          bytesDone: 0,
-          bytesTotal: null,
-          bytesPerSecond: null,
-          etaSeconds: null,
-          parts: [],
-        },
+        progress: queuedProgress(),
         createdAt: now,
         finishedAt: now,
         error: { code: 'network', message: 'The line dropped.' },
@@ -154,14 +148,7 @@ describe('jobs retry of a restore on Pantheon, started by a saved account', () =
         // A title that says something else: what runs is the plan.
         title: 'Download the files archive of acme-blog.live',
         state: 'failed',
-        progress: {
-          phase: 'queued',
-          bytesDone: 0,
-          bytesTotal: null,
-          bytesPerSecond: null,
-          etaSeconds: null,
-          parts: [],
-        },
+        progress: queuedProgress(),
         createdAt: now,
         finishedAt: now,
         error: { code: 'network', message: 'Pantheon did not answer.' },

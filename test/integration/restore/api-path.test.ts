@@ -8,6 +8,7 @@ import type { Sandbox } from '../../../electron/sandbox';
 import type { Engine } from '../../../electron/services/engine';
 import { appUnderTest } from '../../helpers/app-engine';
 import { requestsTo, testSandbox } from '../../helpers/sandbox';
+import { queuedProgress } from '../../../electron/services/jobs/manager';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -122,14 +123,7 @@ describe('the app path: preview, start and the job run one plan', () => {
       kind: 'restore',
       title: 'Restore acme-blog.live',
       state: 'failed',
-      progress: {
-        phase: 'queued',
-        bytesDone: 0,
-        bytesTotal: null,
-        bytesPerSecond: null,
-        etaSeconds: null,
-        parts: [],
-      },
+      progress: queuedProgress(),
       createdAt: new Date().toISOString(),
       finishedAt: new Date().toISOString(),
     };

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../../shared/models';
 import { writeRecord, type JobRecord } from '../../../../electron/services/jobs/journal';
 import { JobManager, type JobRunner } from '../../../../electron/services/jobs/manager';
+import { queuedProgress } from '../../../../electron/services/jobs/manager';
 
 let dir: string;
 const managers: JobManager[] = [];
@@ -49,14 +50,7 @@ const record = (id: string, state: Job['state'], kind: Job['kind'] = 'download')
     kind,
     title: `job ${id}`,
     state,
-    progress: {
-      phase: 'queued',
-      bytesDone: 0,
-      bytesTotal: null,
-      bytesPerSecond: null,
-      etaSeconds: null,
-      parts: [],
-    },
+    progress: queuedProgress(),
     createdAt: new Date().toISOString(),
     finishedAt: state === 'running' || state === 'queued' ? null : new Date().toISOString(),
   },
