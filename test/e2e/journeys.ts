@@ -255,6 +255,9 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
     await expect
       .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 20_000 })
       .toBeGreaterThanOrEqual(25);
+    // Nearly stall the rest, so a slow screenshot on a loaded machine cannot let the download finish (or reach
+    // its verification) before Cancel is clicked: the resume must have bytes left to ask for.
+    sandbox.setFaults({ store: { throttleBytesPerSecond: 5_000, match: '_files.' } });
     // The jobs screen for the README, with a download in progress.
     await capture(ctx, 'jobs');
     await job.getByRole('button', { name: 'Cancel' }).click();
