@@ -8,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, deflateSync, crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32c } from '@node-rs/crc32';
 import * as tar from 'tar';
 import { createRandom, fillNoise, seedOf } from './prng';
 import type { SeedSite } from './seed';
@@ -26,7 +27,10 @@ export type ArchiveElement = 'code' | 'files' | 'database';
 export interface BuiltArchive {
   readonly path: string;
   readonly size: number;
+  /** Base64 of the MD5 digest, as GCS's `x-goog-hash: md5=` gives it. */
   readonly md5: string;
+  /** Base64 of the big-endian CRC32C (Castagnoli), as GCS's `x-goog-hash: crc32c=` gives it. */
+  readonly crc32c: string;
   readonly sha256: string;
 }
 
@@ -110,10 +114,19 @@ export class ArchiveLibrary {
     const ext = element === 'database' ? 'sql.gz' : 'tar.gz';
     const metaPath = join(this.cacheDir, `${key}.${ext}.json`);
     try {
-      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as BuiltArchive;
+      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Partial<BuiltArchive> & BuiltArchive;
       const path = join(this.cacheDir, basename(meta.path));
       const st = await stat(path);
-      if (st.size === meta.size) return { ...meta, path };
+      if (st.size === meta.size) {
+        if (meta.crc32c) return { ...meta, path };
+        // Cached before the CRC32C was recorded: add it instead of rebuilding (1 GiB takes minutes), once.
+        const built: BuiltArchive = { ...meta, path, crc32c: await crc32cOfFile(path) };
+        const tmp = `${metaPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+        await writeFile(tmp, JSON.stringify(built))
+          .then(() => rename(tmp, metaPath))
+          .catch(() => rm(tmp, { force: true }));
+        return built;
+      }
     } catch {
       // not cached yet
     }
@@ -143,16 +156,34 @@ export class ArchiveLibrary {
   }
 }
 
-async function hashFile(path: string): Promise<{ size: number; md5: string; sha256: string }> {
+async function hashFile(
+  path: string,
+): Promise<{ size: number; md5: string; crc32c: string; sha256: string }> {
   const md5 = createHash('md5');
   const sha = createHash('sha256');
+  let crc = 0;
   let size = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     md5.update(chunk);
     sha.update(chunk);
+    crc = crc32c(chunk, crc);
     size += chunk.length;
   }
-  return { size, md5: md5.digest('base64'), sha256: sha.digest('hex') };
+  return { size, md5: md5.digest('base64'), crc32c: crc32cBase64(crc), sha256: sha.digest('hex') };
+}
+
+async function crc32cOfFile(path: string): Promise<string> {
+  let crc = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
+    crc = crc32c(chunk, crc);
+  return crc32cBase64(crc);
+}
+
+/** GCS's form of a CRC32C: the four bytes big-endian, in base64. */
+function crc32cBase64(crc: number): string {
+  const be = Buffer.alloc(4);
+  be.writeUInt32BE(crc >>> 0);
+  return be.toString('base64');
 }
 
 function gitEnv(): NodeJS.ProcessEnv {

@@ -44,6 +44,10 @@ export interface StoreFaults {
   readonly truncate?: boolean;
   /** Flip one byte in the middle of the archive. */
   readonly corrupt?: boolean;
+  /** Serve archives as composite objects: `x-goog-hash` has a crc32c but no md5, and the ETag is no MD5. */
+  readonly composite?: boolean;
+  /** Send no `x-goog-hash` at all (a store or proxy that does not), so clients fall back to their own checks. */
+  readonly withoutHash?: boolean;
   /** Limit the store faults to archives whose file name contains this. */
   readonly match?: string;
   readonly seed?: number;

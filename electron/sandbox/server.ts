@@ -1185,15 +1185,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       status = 206;
     }
+    // A composite object (made by `gsutil compose`, as large uploads are) has a CRC32C but no MD5, and an ETag that
+    // is no MD5 either. Store faults apply to the whole store here: `match` picks which archives are faulty.
+    const composite = faulty && store.composite === true;
     const headers: Record<string, string | number> = {
       'Content-Type': type === 'database' ? 'application/gzip' : 'application/x-gzip',
       'Content-Length': end - start + 1,
       'Accept-Ranges': 'bytes',
-      ETag: `"${Buffer.from(built.md5, 'base64').toString('hex')}"`,
+      ETag: composite
+        ? `"${built.crc32c}/composite"`
+        : `"${Buffer.from(built.md5, 'base64').toString('hex')}"`,
       'Last-Modified': new Date(startedAt * 1000).toUTCString(),
-      // GCS sends the object's MD5; a faulty copy keeps the real hash, as a corrupted transfer would.
-      'x-goog-hash': `md5=${built.md5}`,
+      'x-goog-stored-content-length': fullSize,
     };
+    // GCS sends the whole object's hashes, also on a 206 (never the range's), in one header, comma-separated; a
+    // faulty copy (corrupt, truncated) keeps the real hashes, as a transfer damaged on the way would.
+    if (!(faulty && store.withoutHash))
+      headers['x-goog-hash'] = composite
+        ? `crc32c=${built.crc32c}`
+        : `crc32c=${built.crc32c},md5=${built.md5}`;
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${fullSize}`;
     res.writeHead(status, headers);
     if (req.method === 'HEAD') {

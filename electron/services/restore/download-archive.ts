@@ -43,7 +43,8 @@ export interface DownloadResult {
 
 /**
  * The download use case: saves one archive into a folder through the same fetch step as a restore
- * (resumable `.part`, verified through gunzip or extracted while it downloads, renamed when complete). An
+ * (resumable `.part`, verified by the storage's hash or else through gunzip, or extracted while it downloads, renamed
+ * when complete). An
  * existing file of that name is never overwritten, and two downloads of the same file never run at once.
  */
 export async function downloadArchive(

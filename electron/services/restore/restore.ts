@@ -168,7 +168,8 @@ async function executeRestore(
         discardAlso: () => removeStaged(dir),
         consume: async (reader, s) => {
           if (a.element === 'database') {
-            // Kept as downloaded; read through gunzip only to verify it to the end (CRC and length).
+            // Kept as downloaded: verified by the storage's hash when it sends one, else read through gunzip to
+            // the end (CRC and length). An import inflates it again anyway and checks the gzip CRC.
             await verifyGzip(reader, label, s);
             return null;
           }

@@ -7,7 +7,8 @@ import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
 import { saneTime } from '../pantheon/sane';
 import { USER_AGENT } from '../version';
-import { GrowingFile } from './growing-file';
+import { GrowingFile, type StorageCheck } from './growing-file';
+import { checkableHash, parseGoogHash, RunningHash, type ObjectHashes } from './storage-hash';
 
 /** Where an archive comes from: a fresh signed URL on demand (they expire within minutes), its catalog size. */
 export interface ArchiveSource {
@@ -52,11 +53,15 @@ export const storageHttp: Got = got.extend({
   followRedirect: true,
 });
 
-/** The `.part.json` beside a `.part`: which archive its bytes belong to, and the ETag they came with. */
+/**
+ * The `.part.json` beside a `.part`: which archive its bytes belong to, and the ETag and object hashes
+ * (`x-goog-hash`) they came with.
+ */
 interface PartMeta {
   readonly identity: string;
   readonly size: number;
   etag?: string;
+  hashes?: ObjectHashes;
 }
 
 /** What the `.part.json` says: nothing (absent), nothing usable (empty, cut short, another shape), or its fields. */
@@ -81,9 +86,20 @@ async function readMeta(partPath: string): Promise<MetaRead> {
       typeof v.size === 'number' &&
       (v.etag === undefined || typeof v.etag === 'string')
     ) {
+      // Hashes that do not read as hashes are left out (the download then uses the storage's), not fatal.
+      const hashes = parseGoogHash(
+        v.hashes && typeof v.hashes === 'object'
+          ? Object.entries(v.hashes).map(([k, h]) => `${k}=${typeof h === 'string' ? h : ''}`)
+          : undefined,
+      );
       return {
         state: 'ok',
-        meta: { identity: v.identity, size: v.size, ...(v.etag ? { etag: v.etag } : {}) },
+        meta: {
+          identity: v.identity,
+          size: v.size,
+          ...(v.etag ? { etag: v.etag } : {}),
+          ...(Object.keys(hashes).length > 0 ? { hashes } : {}),
+        },
       };
     }
   } catch {
@@ -210,10 +226,17 @@ function skipBytes(n: number): Transform {
   });
 }
 
+/** The object hashes two responses name differ: the object was replaced between them. */
+const differ = (a: ObjectHashes, b: ObjectHashes): boolean =>
+  (!!a.crc32c && !!b.crc32c && a.crc32c !== b.crc32c) || (!!a.md5 && !!b.md5 && a.md5 !== b.md5);
+
 /**
  * Downloads an archive into `partPath`, appending only, resuming with Range after a dropped connection or a
  * restart, and fetching a fresh signed URL when one expires. Resolves when the `.part` holds exactly
- * `source.size` bytes; the caller verifies the content and renames it. Cancelling leaves the `.part` to resume.
+ * `source.size` bytes. When the storage names the object's hash (`x-goog-hash`: CRC32C, else MD5), the bytes are
+ * hashed as they are written and compared at the end: equal means verified (`verifiedBy`), different is an
+ * `integrity` error and the `.part` is discarded. Without a usable hash the caller verifies the content
+ * (`verifiedBy` null). The caller renames the `.part`. Cancelling leaves the `.part` to resume.
  */
 export async function downloadToPart(options: {
   source: ArchiveSource;
@@ -223,7 +246,7 @@ export async function downloadToPart(options: {
   policy?: TransferPolicy;
   onProgress?: (bytesDone: number) => void;
   http?: Got;
-}): Promise<{ resumedFrom: number; attempts: number }> {
+}): Promise<{ resumedFrom: number; attempts: number; verifiedBy: StorageCheck }> {
   const { source, partPath, signal } = options;
   const policy = options.policy ?? DEFAULT_TRANSFER;
   const http = options.http ?? storageHttp;
@@ -239,8 +262,34 @@ export async function downloadToPart(options: {
   if (offset > 0) {
     const old = await readMeta(partPath);
     if (old.state === 'ok' && old.meta.etag) meta.etag = old.meta.etag;
+    if (old.state === 'ok' && old.meta.hashes) meta.hashes = old.meta.hashes;
   }
   await writeMeta(partPath, meta);
+  // The object hash the bytes are checked against: the one of the first response that named one (kept in the
+  // meta, so a resumed download keeps checking against the object it started with), fixed at the first
+  // response of this run. `hash` is null when nothing can be checked; undefined until that is known.
+  let hash: RunningHash | null | undefined;
+  let expected: string | null = null;
+  /**
+   * Decides, once, what the download checks, and starts the running hash with the bytes already in the `.part`.
+   * Those are read back from disk once rather than resuming a hash state saved beside the `.part`: an MD5 state
+   * cannot be saved, and a saved state may not match the bytes on disk after a crash (the `.part` can hold more
+   * or fewer bytes than the state covered), while the prefix on disk is exactly what the final file will hold.
+   */
+  const decide = async (announced: ObjectHashes): Promise<void> => {
+    if (hash !== undefined) return;
+    const usable = checkableHash(meta.hashes ?? announced);
+    if (!usable) {
+      hash = null;
+      file.checkedByStorage(null);
+      return;
+    }
+    const running = new RunningHash(usable.algorithm);
+    await running.updateFromFile(partPath, offset);
+    hash = running;
+    expected = usable.expected;
+    file.checkedByStorage(usable.algorithm);
+  };
   const handle = await open(partPath, 'a');
   options.onProgress?.(offset);
   file.grew();
@@ -296,7 +345,16 @@ export async function downloadToPart(options: {
         refreshes = 0;
       }
     }
-    return { resumedFrom, attempts };
+    // A `.part` already complete from an earlier run: checked against the hash its meta kept, if any.
+    if (hash === undefined) await decide({});
+    if (hash && hash.digest() !== expected) {
+      await discardPart(partPath);
+      throw new LifeboatError(
+        'integrity',
+        `${source.label} is damaged: its ${hash.algorithm.toUpperCase()} does not match the one Pantheon's storage gives for it. Try again or pick another backup.`,
+      );
+    }
+    return { resumedFrom, attempts, verifiedBy: hash ? hash.algorithm : null };
   } finally {
     await handle.close();
   }
@@ -385,20 +443,33 @@ export async function downloadToPart(options: {
         throw new Retryable(`HTTP ${status}`);
       }
       const etag = res.headers.etag;
-      if (etag) {
-        if (meta.etag && meta.etag !== etag) {
-          req.destroy();
-          await discardPart(partPath);
-          throw new LifeboatError(
-            'integrity',
-            `${source.label} changed on the server while it was being downloaded. Start the download again.`,
-          );
-        }
-        if (!meta.etag) {
-          meta.etag = etag;
-          await writeMeta(partPath, meta);
-          check();
-        }
+      const announced = parseGoogHash(res.headers['x-goog-hash']);
+      // Another ETag or another object hash than the first response named: the object was replaced.
+      if ((etag && meta.etag && meta.etag !== etag) || (meta.hashes && differ(meta.hashes, announced))) {
+        req.destroy();
+        await discardPart(partPath);
+        throw new LifeboatError(
+          'integrity',
+          `${source.label} changed on the server while it was being downloaded. Start the download again.`,
+        );
+      }
+      let learned = false;
+      if (etag && !meta.etag) {
+        meta.etag = etag;
+        learned = true;
+      }
+      if (!meta.hashes && hash === undefined && Object.keys(announced).length > 0) {
+        meta.hashes = announced;
+        learned = true;
+      }
+      if (learned) {
+        await writeMeta(partPath, meta);
+        check();
+      }
+      if (hash === undefined) {
+        await decide(announced);
+        check();
+        arm();
       }
       const sink = new Writable({
         highWaterMark: 1 << 20,
@@ -418,6 +489,8 @@ export async function downloadToPart(options: {
           }
           handle.writev(bufs).then(
             () => {
+              // Hashed once written, so the hash covers exactly the bytes on disk.
+              if (hash) for (const b of bufs) hash.update(b);
               const at = offset;
               offset += total;
               arm();

@@ -7,9 +7,19 @@ import { Readable } from 'node:stream';
  * only ever appends, so a reader can start before the download ends (extraction while downloading), and
  * after a restart it simply starts from byte 0 of what is already on disk.
  */
+/** The file each reader stream follows, so a verifier can ask whether the download checks the bytes itself. */
+const readers = new WeakMap<Readable, GrowingFile>();
+
+/** The growing file a stream from {@link GrowingFile.reader} reads, if it is one. */
+export const growingFileOf = (stream: Readable): GrowingFile | undefined => readers.get(stream);
+
+/** How the download checks the bytes against the storage's own hash of the object; null: it does not. */
+export type StorageCheck = 'crc32c' | 'md5' | null;
+
 export class GrowingFile extends EventEmitter {
   private ended = false;
   private failure: Error | null = null;
+  private check: StorageCheck | undefined;
 
   constructor(readonly path: string) {
     super();
@@ -35,6 +45,44 @@ export class GrowingFile extends EventEmitter {
   fail(error: Error): void {
     this.failure = error;
     this.emit('grow');
+  }
+
+  /**
+   * Called by the download once it knows whether it compares the bytes with the storage's hash at the end (it
+   * learns that from the first response). When it does, its success vouches for the bytes, and its failure on a
+   * different hash is an `integrity` error that readers get like any other failure of the download.
+   */
+  checkedByStorage(check: StorageCheck): void {
+    this.check ??= check;
+    this.emit('check');
+  }
+
+  /** Whether the download checks the storage's hash; null when it does not or ended before it knew. */
+  async storageCheck(signal?: AbortSignal): Promise<StorageCheck> {
+    while (this.check === undefined && !this.ended && !this.failure && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.off('check', done);
+          this.off('grow', done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.once('check', done);
+        this.once('grow', done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    return this.check ?? null;
+  }
+
+  /** Resolves when the writer finished, rejects with its failure (or the signal's reason). */
+  async settled(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('Cancelled.');
+      await this.waitForGrowth(signal);
+    }
   }
 
   get finished(): boolean {
@@ -157,6 +205,7 @@ export class GrowingFile extends EventEmitter {
         else cb(err);
       },
     });
+    readers.set(stream, this);
     return stream;
   }
 }
