@@ -62,6 +62,15 @@ async function sandbox(seed: string): Promise<Sbx> {
   };
 }
 
+/** Sets the sandbox's faults over its admin API (an empty object clears them). */
+async function setFaults(s: Sbx, faults: object): Promise<void> {
+  await fetch(`${s.url}/__sandbox/faults`, {
+    headers: ADMIN_HEADERS,
+    method: 'POST',
+    body: JSON.stringify(faults),
+  });
+}
+
 /** A fresh signed URL and size for one archive, straight from the API (what curl is given). */
 async function signedUrl(s: Sbx, site: string, element: string): Promise<{ url: string; size: number }> {
   const post = async (path: string, body: unknown, session?: string) =>
@@ -209,12 +218,21 @@ async function main(): Promise<void> {
       1.0,
     );
 
-    // 2. Database archive: download against curl -o.
-    const d = await compare({
-      lifeboat: (dir) => lb(s, `download bench-db.live --element database --to ${q(dir)}`),
-      'curl -o': async (dir) =>
-        `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`,
-    });
+    // 2. Database archive: download against curl -o, with the store as it is or with some faults set (cleared
+    // afterwards).
+    const databaseDownload = async (store?: object) => {
+      if (store) await setFaults(s, { store });
+      try {
+        return await compare({
+          lifeboat: (dir) => lb(s, `download bench-db.live --element database --to ${q(dir)}`),
+          'curl -o': async (dir) =>
+            `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`,
+        });
+      } finally {
+        if (store) await setFaults(s, {});
+      }
+    };
+    const d = await databaseDownload();
     results.databaseDownload = d;
     // Verified by the storage's own hash (x-goog-hash crc32c) as the bytes arrive: issue 9's target is 1.5× curl.
     row(
@@ -227,21 +245,7 @@ async function main(): Promise<void> {
 
     // 2a. The same archive from a store that sends no hash: verified by inflating it, the fallback (and what every
     // download cost before the storage hash was used).
-    await fetch(`${s.url}/__sandbox/faults`, {
-      headers: ADMIN_HEADERS,
-      method: 'POST',
-      body: JSON.stringify({ store: { withoutHash: true } }),
-    });
-    const inflated = await compare({
-      lifeboat: (dir) => lb(s, `download bench-db.live --element database --to ${q(dir)}`),
-      'curl -o': async (dir) =>
-        `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`,
-    });
-    await fetch(`${s.url}/__sandbox/faults`, {
-      headers: ADMIN_HEADERS,
-      method: 'POST',
-      body: JSON.stringify({}),
-    });
+    const inflated = await databaseDownload({ withoutHash: true });
     results.databaseDownloadWithoutHash = inflated;
     row(
       `database ${MB} MiB, no hash (inflated)`,
@@ -252,21 +256,7 @@ async function main(): Promise<void> {
     );
 
     // 2b. The same over a link of 100 MB/s (the store throttled), where verifying the gzip while it downloads is free.
-    await fetch(`${s.url}/__sandbox/faults`, {
-      headers: ADMIN_HEADERS,
-      method: 'POST',
-      body: JSON.stringify({ store: { throttleBytesPerSecond: 100_000_000 } }),
-    });
-    const slow = await compare({
-      lifeboat: (dir) => lb(s, `download bench-db.live --element database --to ${q(dir)}`),
-      'curl -o': async (dir) =>
-        `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`,
-    });
-    await fetch(`${s.url}/__sandbox/faults`, {
-      headers: ADMIN_HEADERS,
-      method: 'POST',
-      body: JSON.stringify({}),
-    });
+    const slow = await databaseDownload({ throttleBytesPerSecond: 100_000_000 });
     results.databaseDownloadAt100MBps = slow;
     row(
       `database ${MB} MiB at 100 MB/s: download vs curl -o`,
@@ -326,12 +316,8 @@ async function main(): Promise<void> {
     );
 
     // 5. Resume: cut the files download at 50% once, count the bytes the server had to send.
-    await fetch(`${s.url}/__sandbox/faults`, {
-      headers: ADMIN_HEADERS,
-      method: 'POST',
-      body: JSON.stringify({
-        store: { dropAfterBytes: Math.floor(files.size / 2), dropTimes: 1, match: 'bench-files_live' },
-      }),
+    await setFaults(s, {
+      store: { dropAfterBytes: Math.floor(files.size / 2), dropTimes: 1, match: 'bench-files_live' },
     });
     const before = (
       (await (await fetch(`${s.url}/__sandbox/requests`, { headers: ADMIN_HEADERS })).json()) as unknown[]
