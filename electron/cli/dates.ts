@@ -33,9 +33,9 @@ export function localDateTimeOr(epochSeconds: number | null, none = 'pending'): 
   return epochSeconds === null ? none : localDateTime(epochSeconds);
 }
 
-/** ISO-8601 UTC for `--json`: `2026-11-28T23:00:00.000Z`; null when the moment cannot be represented. */
-export function isoUtc(epochSeconds: number): string | null {
-  return dateOf(epochSeconds)?.toISOString() ?? null;
+/** ISO-8601 UTC for `--json`: `2026-11-28T23:00:00.000Z`; null for no moment or one that cannot be represented. */
+export function isoUtc(epochSeconds: number | null): string | null {
+  return epochSeconds === null ? null : (dateOf(epochSeconds)?.toISOString() ?? null);
 }
 
 /** An epoch (seconds) for `--json` output, or null when `Date` cannot represent it (see {@link isoUtc}). */

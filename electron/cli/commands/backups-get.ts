@@ -145,7 +145,7 @@ export const backupsGet: CommandSpec = {
         ctx.json
           ? JSON.stringify({
               url,
-              urlExpiresAt: expires === null ? null : isoUtc(expires / 1000),
+              urlExpiresAt: isoUtc(expires === null ? null : expires / 1000),
               filename: archive.filename,
               folder: archive.folder,
               element: archive.element,
@@ -155,19 +155,17 @@ export const backupsGet: CommandSpec = {
       return EXIT.ok;
     }
     const progress = ctx.progress();
-    if (!target.file) {
+    const fetchInto = async (targetDir: string) => {
       const r = await downloadArchive(
         { client, site },
-        {
-          site: ref.site,
-          env: ref.env,
-          folder: archive.folder,
-          element: archive.element,
-          targetDir: target.dir,
-        },
+        { site: ref.site, env: ref.env, folder: archive.folder, element: archive.element, targetDir },
         progress.ctx,
       );
       progress.done();
+      return r;
+    };
+    if (!target.file) {
+      const r = await fetchInto(target.dir);
       return done(ctx, archive, r.path, r.resumedBytes);
     }
     // As a named file: downloaded into a fresh private folder beside it (so nothing already on disk is taken
@@ -176,18 +174,7 @@ export const backupsGet: CommandSpec = {
     await mkdir(target.dir, { recursive: true });
     const staging = await mkdtemp(join(target.dir, `.${basename(target.file)}.lifeboat-get-`));
     try {
-      const r = await downloadArchive(
-        { client, site },
-        {
-          site: ref.site,
-          env: ref.env,
-          folder: archive.folder,
-          element: archive.element,
-          targetDir: staging,
-        },
-        progress.ctx,
-      );
-      progress.done();
+      const r = await fetchInto(staging);
       try {
         await link(r.path, target.file).catch((e: NodeJS.ErrnoException) => {
           // A file system without hard links: an exclusive copy refuses an existing file just the same.

@@ -7,8 +7,6 @@ import { isoUtc, localDateTime, localDateTimeOr } from '../dates';
 import type { CommandSpec } from '../registry';
 import { ARCHIVE_FLAGS, archiveChoice } from './backups-get';
 
-const iso = (s: number | null): string | null => (s === null ? null : isoUtc(s));
-
 /** `lifeboat backups info SITE.ENV`: the facts of one archive, as Terminus's `backup:info`. */
 export const backupsInfo: CommandSpec = {
   name: 'backups info',
@@ -54,9 +52,9 @@ export const backupsInfo: CommandSpec = {
       ctx.print(
         JSON.stringify({
           ...info,
-          date: iso(info.date),
-          expiry: iso(info.expiry),
-          urlExpiry: iso(urlExpiresAt),
+          date: isoUtc(info.date),
+          expiry: isoUtc(info.expiry),
+          urlExpiry: isoUtc(urlExpiresAt),
         }),
       );
       return EXIT.ok;
