@@ -3,7 +3,7 @@ import type { Job } from '@shared/models';
 import { bridge } from '../bridge';
 import { localDateTime } from '../lib/format';
 import { useStore } from '../store';
-import { countsSteps, Dialog, EmptyState, ProgressBar } from './common';
+import { countsSteps, Dialog, EmptyState, ErrorState, ProgressBar } from './common';
 
 const PHASE: Record<Job['progress']['phase'], string> = {
   queued: 'Waiting',
@@ -162,11 +162,7 @@ function RetryOnPantheon({
             }}
           />
         </label>
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <ErrorState title="The restore did not start again" error={{ message: error }} />}
         <div className="row end">
           <button type="button" onClick={onClose}>
             Cancel
