@@ -10,3 +10,9 @@ export function formatBytes(n: number | null | undefined): string {
   }
   return i === 0 ? `${Math.round(n)} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** `code`, `code and files`, `code, files and database`: a list in a sentence. */
+export function andList(words: readonly string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}

@@ -4,6 +4,7 @@ import { backupNameOfFolder } from '@shared/dates';
 import { schemas } from '@shared/api/schemas';
 import type { Element, Job } from '@shared/models';
 import type { DbConnection } from '../database/mysql';
+import { andList } from '@shared/format';
 
 /**
  * What a job's plan holds: the contract request the app would make for it, plus where it ran, so a retry runs
@@ -97,12 +98,6 @@ export function sameServer(a: JournaledConnection, b: JournaledConnection): bool
 /** `root@/run/mysqld.sock`, `root@127.0.0.1:3306`: a server for messages. */
 export const serverName = (c: JournaledConnection): string =>
   `${c.user}@${c.socket ?? `${c.host}:${c.port ?? 3306}`}`;
-
-/** `code`, `code and files`, `code, files and database`. */
-export function andList(words: readonly string[]): string {
-  if (words.length <= 1) return words.join('');
-  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
-}
 
 /** Terminus's order for a restore on Pantheon, the order its workflows run in. */
 const PANTHEON_RESTORE_ORDER: readonly Element[] = ['code', 'files', 'database'];

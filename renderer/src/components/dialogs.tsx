@@ -11,6 +11,7 @@ import {
 } from '@shared/models';
 import { bridge } from '../bridge';
 import { defaultBranchName, defaultDatabaseName } from '@shared/names';
+import { andList } from '@shared/format';
 import { formatBytes, localDateTime, localDateTimeWithZone } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
 import { Check, countsSteps, Dialog, ErrorState, Loading, ProgressBar } from './common';
@@ -267,12 +268,6 @@ export function CreateBackupDialog({ site, env, onClose }: { site: Site; env: st
   );
 }
 
-const ELEMENT_NAMES: Record<Element, string> = { code: 'code', database: 'database', files: 'files' };
-
-/** "code, database and files". */
-const andList = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-
 /** When a backup set was made: its archives' date, else the time it was scheduled for. */
 export const madeAt = (set: BackupSet): number =>
   Object.values(set.archives).find((a) => a?.date)?.date ?? set.scheduledFor;
@@ -336,7 +331,7 @@ export function RestoreOnPantheonDialog({
       </Dialog>
     );
   }
-  const what = andList(ELEMENTS.filter((el) => elements.includes(el)).map((el) => ELEMENT_NAMES[el]));
+  const what = andList(ELEMENTS.filter((el) => elements.includes(el)));
   return (
     <Dialog title={title} onClose={onClose} wide>
       {/* Not a form: Enter in the confirmation field must not start a restore. */}
