@@ -12,6 +12,7 @@ import { EXIT } from '../../../electron/cli/exit-codes';
 import { LifeboatError } from '../../../electron/services/errors';
 import type { JobRecord } from '../../../electron/services/jobs/journal';
 import { JobManager, type JobRunner } from '../../../electron/services/jobs/manager';
+import { until as poll } from '../../helpers/until';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CHILD = join(import.meta.dirname, 'jobs-child.ts');
@@ -57,20 +58,11 @@ function child(...args: string[]): Ran {
   return { child: c, exit };
 }
 
-/** Polls `probe` until it returns something, failing after `ms` (a bound, not a timing assertion). */
-async function until<T>(
+const until = <T>(
   what: string,
   probe: () => Promise<T | undefined | null | false>,
   ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+): Promise<T> => poll(what, probe, ms, 50);
 
 /** Resolves with `p`, or fails after `ms`. */
 async function within<T>(what: string, p: Promise<T>, ms = 30_000): Promise<T> {

@@ -9,6 +9,7 @@ import type { Job } from '../../../../shared/models';
 import { LifeboatError } from '../../../../electron/services/errors';
 import { writeRecord, type JobRecord } from '../../../../electron/services/jobs/journal';
 import { JobManager, type JobRunner } from '../../../../electron/services/jobs/manager';
+import { until as poll } from '../../../helpers/until';
 
 let dir: string;
 const managers: JobManager[] = [];
@@ -31,20 +32,8 @@ const manager = (options: Partial<ConstructorParameters<typeof JobManager>[0]> =
   return m;
 };
 
-/** Polls `probe` until it returns something, failing after `ms` (a bound, not a timing assertion). */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  ms = 8000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 8000): Promise<T> =>
+  poll(what, probe, ms, 25);
 
 /** A runner that reports 50 of 100 bytes, then waits for `release()` or its cancel. */
 function gate() {
