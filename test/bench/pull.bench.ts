@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 /**
  * Transfer, extraction and import benchmarks against the sandbox on loopback, side by side with the plain tools
  * (curl, tar, gunzip, mariadb) in one run. Run with `npm run bench` (builds first). Not part of `npm test`.
@@ -9,173 +8,27 @@ import { randomBytes } from 'node:crypto';
  *
  * Results go to stdout as a table and to .cache/bench/pull.json.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { mariadbUnavailable, startMariaDb } from '../helpers/mariadb';
-
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = join(ROOT, 'out', 'main', 'cli.js');
-const MB = Number(process.env.BENCH_MB ?? 1024);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 4096);
-
-/** The sandbox's admin token for this run (its admin API refuses requests without it). */
-const ADMIN = randomBytes(24).toString('base64url');
-const ADMIN_HEADERS = { 'x-sandbox-admin': ADMIN };
-
-interface Sbx {
-  url: string;
-  api: string;
-  token: string;
-  stop(): Promise<void>;
-}
-
-/** The sandbox in its own process, so it never shares an event loop with what is measured. */
-async function sandbox(seed: string): Promise<Sbx> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'electron/sandbox/cli.ts'), '--seed', seed, '--port', '0'],
-    // The admin token by environment, never in argv.
-    { cwd: ROOT, env: { ...process.env, LIFEBOAT_SANDBOX_ADMIN_TOKEN: ADMIN } },
-  );
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (/bench@example\.com\s+\S+/.test(text)) resolve(text);
-    });
-    child.once('exit', (c) => reject(new Error(`sandbox exited ${c}: ${text}`)));
-  });
-  const url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
-  return {
-    url,
-    api: `${url}/api/`,
-    token: /bench@example\.com\s+(\S+)/.exec(out)![1]!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
-/** Sets the sandbox's faults over its admin API (an empty object clears them). */
-async function setFaults(s: Sbx, faults: object): Promise<void> {
-  await fetch(`${s.url}/__sandbox/faults`, {
-    headers: ADMIN_HEADERS,
-    method: 'POST',
-    body: JSON.stringify(faults),
-  });
-}
-
-/** A fresh signed URL and size for one archive, straight from the API (what curl is given). */
-async function signedUrl(s: Sbx, site: string, element: string): Promise<{ url: string; size: number }> {
-  const post = async (path: string, body: unknown, session?: string) =>
-    (
-      await fetch(`${s.api}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(session ? { authorization: `Bearer ${session}` } : {}),
-        },
-        body: JSON.stringify(body),
-      })
-    ).json() as Promise<Record<string, unknown>>;
-  const { session } = (await post('authorize/machine-token', {
-    machine_token: s.token,
-    client: 'terminus',
-  })) as { session: string };
-  const get = async (path: string) =>
-    (await fetch(`${s.api}${path}`, { headers: { authorization: `Bearer ${session}` } })).json() as Promise<
-      Record<string, unknown>
-    >;
-  const { id } = (await get(`site-names/${site}`)) as { id: string };
-  const catalog = (await get(`sites/${id}/environments/live/backups/catalog`)) as Record<
-    string,
-    { folder: string; size: number; filename?: string }
-  >;
-  const entry = Object.entries(catalog).find(([k, v]) => k.endsWith(`_${element}`) && v.filename)![1];
-  const { url } = (await post(
-    `sites/${id}/environments/live/backups/catalog/${entry.folder}/${element}/s3token`,
-    { method: 'get' },
-    session,
-  )) as { url: string };
-  return { url, size: entry.size };
-}
-
-/** Wall time and peak RSS of a shell command, via GNU time. */
-async function measure(cmd: string): Promise<{ seconds: number; peakMiB: number }> {
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-t-'));
-  const out = join(dir, 'time');
-  const started = performance.now();
-  await run('/usr/bin/time', ['-f', '%M', '-o', out, 'sh', '-c', cmd], { maxBuffer: 64 << 20 });
-  const seconds = (performance.now() - started) / 1000;
-  const kb = Number(
-    (await import('node:fs/promises').then((f) => f.readFile(out, 'utf8'))).trim().split('\n').pop(),
-  );
-  await rm(dir, { recursive: true, force: true });
-  return { seconds, peakMiB: kb / 1024 };
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Runs each named command RUNS times, interleaved so machine noise hits them alike; returns medians. */
-async function compare(
-  cases: Record<string, (dir: string) => Promise<string> | string>,
-): Promise<Record<string, { seconds: number; peakMiB: number }>> {
-  const times: Record<string, number[]> = {};
-  const peaks: Record<string, number[]> = {};
-  for (let i = 0; i < RUNS; i++) {
-    for (const [name, make] of Object.entries(cases)) {
-      const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-'));
-      try {
-        const r = await measure(await make(dir));
-        (times[name] ??= []).push(r.seconds);
-        (peaks[name] ??= []).push(r.peakMiB);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    }
-  }
-  return Object.fromEntries(
-    Object.keys(cases).map((k) => [k, { seconds: median(times[k]!), peakMiB: Math.max(...peaks[k]!) }]),
-  );
-}
-
-const rows: {
-  what: string;
-  lifeboat: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  ok: boolean;
-}[] = [];
-function row(
-  what: string,
-  ours: number,
-  theirs: number,
-  baseline: string,
-  /** null: printed for comparison, no target. */
-  target: number | null,
-  higherIsBetter = false,
-): void {
-  const ratio = ours / theirs;
-  rows.push({
-    what,
-    lifeboat: `${ours.toFixed(2)} s`,
-    baseline: `${baseline} ${theirs.toFixed(2)} s`,
-    ratio: ratio.toFixed(2),
-    target: target === null ? 'reference' : `${higherIsBetter ? '≥' : '≤'} ${target}`,
-    ok: target === null || (higherIsBetter ? ratio >= target : ratio <= target),
-  });
-}
-
-const lb = (s: Sbx, args: string): string =>
-  `node ${q(CLI)} --api-url ${s.api} --machine-token ${s.token} ${args} 2>/dev/null >/dev/null`;
+import {
+  ADMIN_HEADERS,
+  compare,
+  LARGE_MB,
+  lb,
+  MB,
+  measure,
+  q,
+  ROOT,
+  row,
+  rows,
+  run,
+  RUNS,
+  sandbox,
+  setFaults,
+  signedUrl,
+} from './lib';
 
 async function main(): Promise<void> {
   await run('sh', ['-c', 'command -v curl tar gunzip']);
