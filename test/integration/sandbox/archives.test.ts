@@ -172,6 +172,32 @@ describe('database archives', () => {
       );
     });
 
+    it('spread a dense (benchmark) dump over several large tables, as real sites do', async (ctx) => {
+      if (!db) return ctx.skip(`MariaDB unavailable: ${skipReason}`);
+      // A parallel import can only be measured on a dump whose data is not all in one table.
+      const bench = await testSandbox({ seed: 'bench:2' });
+      try {
+        await db.query('CREATE DATABASE bench_db');
+        const path = (await bench.archive('bench-db', 'live', 'database')).path;
+        await run('sh', [
+          '-c',
+          `gunzip -c '${path}' | mariadb --no-defaults --socket='${db.socket}' -uroot bench_db`,
+        ]);
+        // Rows are all of one shape, so their counts are the tables' shares.
+        const sizes = await Promise.all(
+          ['node_field_data', 'node__body', 'node_revision', 'cache_render'].map(async (t) =>
+            Number(await db!.query(`SELECT COUNT(*) FROM \`${t}\``, 'bench_db')),
+          ),
+        );
+        expect(sizes).toHaveLength(4);
+        const total = sizes.reduce((a, b) => a + b, 0);
+        for (const size of sizes) expect(size / total).toBeGreaterThan(0.1);
+        expect(Math.max(...sizes) / total).toBeLessThan(0.5);
+      } finally {
+        await bench.close();
+      }
+    });
+
     it('fail on MariaDB with the MySQL 8 collation, as real MySQL 8 dumps do', async (ctx) => {
       if (!db) return ctx.skip(`MariaDB unavailable: ${skipReason}`);
       await db.query('CREATE DATABASE globex');
