@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DRUPAL_EXCLUDED, releaseLine, type Sandbox } from '../../../electron/sandbox';
+import { benchSeed, DRUPAL_EXCLUDED, releaseLine, type Sandbox } from '../../../electron/sandbox';
 import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
 import { testSandbox } from '../../helpers/sandbox';
 
@@ -175,7 +175,7 @@ describe('database archives', () => {
     it('spread a dense (benchmark) dump over several large tables, as real sites do', async (ctx) => {
       if (!db) return ctx.skip(`MariaDB unavailable: ${skipReason}`);
       // A parallel import can only be measured on a dump whose data is not all in one table.
-      const bench = await testSandbox({ seed: 'bench:2' });
+      const bench = await testSandbox({ seed: benchSeed(2) });
       try {
         await db.query('CREATE DATABASE bench_db');
         const path = (await bench.archive('bench-db', 'live', 'database')).path;
