@@ -18,6 +18,8 @@ export default defineConfig({
           sandbox: resolve(import.meta.dirname, 'electron/sandbox/cli.ts'),
           cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
           host: resolve(import.meta.dirname, 'electron/host/index.ts'),
+          // The engine's own process (out/main/engine.js), started by the app (utilityProcess) and the host (fork).
+          engine: resolve(import.meta.dirname, 'electron/host/engine-process.ts'),
           launch: resolve(import.meta.dirname, 'electron/host/launch.ts'),
         },
       },

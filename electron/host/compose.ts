@@ -16,7 +16,8 @@ export interface ComposedApp {
 /**
  * The one composition root of the desktop app and the browser host: the engine over the OS keychain and
  * Pantheon's API (or Terminus's TERMINUS_* variables), with the built-in demo sandbox started on first use.
- * Each shell adds only what it alone has: native dialogs and notifications (Electron), where events go.
+ * Both shells build it in the engine's own process (engine-process.ts) and reach it through engine-client.ts;
+ * each adds only what it alone has: native dialogs and notifications (Electron), where events go.
  */
 export function composeApp(
   options: Pick<EngineOptions, 'dataDir' | 'native' | 'emit' | 'pollMs' | 'minPollMs'> & {

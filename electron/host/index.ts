@@ -1,13 +1,17 @@
 /**
  * `npm run start:web` / `node out/main/host.js`: Lifeboat's real UI and engine in any browser, for machines
  * where Electron cannot start, for UI work and for the end-to-end tests. Prints a one-time sign-in link
- * (`--open` also opens one in the browser; `--json` prints `{ url }` with the link, for tests).
+ * (`--open` also opens one in the browser; `--json` prints `{ url }` with the link, for tests). This process only
+ * serves the page and the WebSocket; the engine runs in a child process (engine-process.ts), so downloads and
+ * extraction never delay an answer to the page.
  */
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AppEventName, AppEvents } from '@shared/api/events';
 import { defaultDataDir } from '../services/settings/paths';
-import { composeApp } from './compose';
+import { forkEngine } from './engine-channel';
+import { startEngineClient } from './engine-client';
 import { openHostInBrowser } from './open-browser';
 import { installProcessGuards } from './process-guard';
 import { startHost, type Host } from './server';
@@ -32,14 +36,20 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const here = dirname(new URL(import.meta.url).pathname);
 const rendererDir = values['renderer-dir'] ?? join(here, '..', 'renderer');
+// Built, the engine is out/main/engine.js beside this file; from source (`node --import tsx`), its .ts, which the
+// child loads with the same --import, inherited through execArgv.
+const engineEntry = import.meta.url.endsWith('.ts')
+  ? fileURLToPath(new URL('./engine-process.ts', import.meta.url))
+  : join(here, 'engine.js');
 let host: Host | null = null;
-const app = composeApp({
+const engine = startEngineClient({
   dataDir: values['data-dir'] ?? defaultDataDir(),
   ...(values['poll-ms'] ? { pollMs: Number(values['poll-ms']), minPollMs: 10 } : {}),
   ...(values['workflow-step-ms'] ? { workflowStepMs: Number(values['workflow-step-ms']) } : {}),
+  start: (args) => forkEngine(engineEntry, args),
   emit: <K extends AppEventName>(name: K, payload: AppEvents[K]) => host?.emit(name, payload),
 });
-host = await startHost({ api: app.api, rendererDir, port });
+host = await startHost({ api: engine.api, rendererDir, port });
 const running = host;
 if (values.json) process.stdout.write(`${JSON.stringify({ url: running.signInUrl() })}\n`);
 else {
@@ -59,7 +69,7 @@ else {
 const stop = async (): Promise<void> => {
   try {
     await host?.close();
-    await app.stop();
+    await engine.stop();
   } finally {
     // The process guard keeps the process alive on errors; stopping must stop regardless.
     process.exit(0);

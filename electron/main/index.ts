@@ -8,11 +8,13 @@ import {
   Notification,
   session,
   shell,
+  utilityProcess,
   type IpcMainInvokeEvent,
 } from 'electron';
 import { eventChannelOf } from '@shared/api/contract';
 import type { Job } from '@shared/models';
-import { composeApp } from '../host/compose';
+import { utilityEngine } from '../host/engine-channel';
+import { startEngineClient } from '../host/engine-client';
 import { installProcessGuards } from '../host/process-guard';
 import { bindApi } from './ipc';
 import { isTrustedRendererUrl } from './trusted-origin';
@@ -95,8 +97,17 @@ if (!app.requestSingleInstanceLock()) {
     );
     const dataDir = app.getPath('userData');
     const progressJobs = new Map<string, Job>();
-    const composed = composeApp({
+    // The engine runs in a utility process (out/main/engine.js): inflating and writing gigabytes there never
+    // delays an IPC answer or a window event here.
+    const engine = startEngineClient({
       dataDir,
+      start: (args) =>
+        utilityEngine(
+          utilityProcess.fork(join(import.meta.dirname, 'engine.js'), [...args], {
+            serviceName: 'Lifeboat engine',
+            stdio: 'inherit',
+          }),
+        ),
       native: {
         showInFolder: (path) => shell.showItemInFolder(path),
         pickFolder: async () => {
@@ -129,13 +140,23 @@ if (!app.requestSingleInstanceLock()) {
       e.senderFrame !== null &&
       e.senderFrame === e.sender.mainFrame &&
       isOwnUrl(e.senderFrame.url);
-    bindApi(ipcMain, composed.api, trusted);
+    bindApi(ipcMain, engine.api, trusted);
     const state = windowState(dataDir);
     mainWindow = createWindow(state);
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow(state);
     });
-    app.on('before-quit', () => void composed.stop());
+    // Quitting waits (boundedly) for the engine to cancel its jobs and write the journal, so they show as
+    // cancelled and resumable rather than interrupted.
+    let engineStopped = false;
+    app.on('before-quit', (e) => {
+      if (engineStopped) return;
+      e.preventDefault();
+      void engine.stop().finally(() => {
+        engineStopped = true;
+        app.quit();
+      });
+    });
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

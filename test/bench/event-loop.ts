@@ -1,0 +1,215 @@
+/**
+ * Issue 9 §1: the event-loop delay of the process that answers the UI while three pulls of `MB` MiB archives run
+ * through the AppApi: once with the engine in that process (composeApp, as the app ran before) and once with the
+ * engine in its own process (engine-client.ts, as the app and the browser host run it now). Target: p99 under
+ * 20 ms with the engine in its own process.
+ *
+ * Adding an account needs the keychain (a real Secret Service). Alone, this file starts a throwaway one when there
+ * is no D-Bus session:
+ *
+ *   BENCH_MB=128 BENCH_RUNS=1 npx tsx test/bench/event-loop.ts
+ *
+ * From pull.bench.ts: `await eventLoopBench(s)` with the `bench:<MB>` sandbox; it adds its rows to `rows`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { AppApi } from '@shared/api/contract';
+import type { AppEventName, AppEvents } from '@shared/api/events';
+import type { Job } from '@shared/models';
+import { composeApp } from '../../electron/host/compose';
+import { forkEngine } from '../../electron/host/engine-channel';
+import { startEngineClient } from '../../electron/host/engine-client';
+import { keychainUnavailable } from '../helpers/keychain';
+import { MB, ROOT, rows, sandbox, signedUrl, type Sbx } from './lib';
+
+const ENGINE_ENTRY = join(ROOT, 'electron', 'host', 'engine-process.ts');
+/** The issue's target for the UI process's event-loop delay at the 99th percentile. */
+const TARGET_P99_MS = 20;
+/** How finely the delay is sampled (the issue asks for 1 to 5 ms). */
+const RESOLUTION_MS = 2;
+/** How often a UI call is made while the pulls run (as a page polling its job list would). */
+const CALL_EVERY_MS = 100;
+
+/** What one run saw. */
+interface LoopDelay {
+  readonly p99: number;
+  readonly max: number;
+  readonly seconds: number;
+  /** Round trips of `settings.get` made meanwhile: how long the UI waited for an answer. */
+  readonly callP99: number;
+}
+
+/** The AppApi either way, its events, and how to end it. */
+interface Shell {
+  readonly api: AppApi;
+  stop(): Promise<void>;
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+/**
+ * Three restores of the MiB-size files archive at once (download and extraction, the heaviest work per byte),
+ * each into its own folder, measured from the first call until the last job ends.
+ */
+async function threePulls(s: Sbx, engineInOwnProcess: boolean): Promise<LoopDelay> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-loop-'));
+  const finished = new Map<string, Job>();
+  let wake: (() => void) | null = null;
+  // The events are serialised as the browser host does for its sockets: that work stays in this process.
+  const emit = <K extends AppEventName>(name: K, payload: AppEvents[K]): void => {
+    JSON.stringify({ event: name, payload });
+    if (name === 'jobs.updated') {
+      const { job } = payload as AppEvents['jobs.updated'];
+      if (job.state !== 'running' && job.state !== 'queued') {
+        finished.set(job.id, job);
+        wake?.();
+      }
+    }
+  };
+  const dataDir = join(dir, 'data');
+  let shell: Shell;
+  if (engineInOwnProcess) {
+    const client = startEngineClient({
+      dataDir,
+      start: (args) => forkEngine(ENGINE_ENTRY, args, { execArgv: ['--import', 'tsx'] }),
+      emit,
+    });
+    shell = { api: client.api, stop: () => client.stop() };
+  } else {
+    const app = composeApp({ dataDir, emit });
+    shell = { api: app.api, stop: () => app.stop() };
+  }
+  const { api } = shell;
+  let accountId: string | null = null;
+  try {
+    const added = await api.accounts.add({ machineToken: s.token, apiUrl: s.api });
+    if (!added.ok) throw new Error(`Could not add the bench account: ${added.error.message}`);
+    accountId = added.value.id;
+    // Warm: the site list and the backup catalog are read before anything is timed.
+    await api.sites.list();
+    await api.backups.list({ accountId, site: 'bench-files', env: 'live' });
+
+    const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    const calls: number[] = [];
+    let calling = true;
+    const caller = (async () => {
+      while (calling) {
+        const t = performance.now();
+        await api.settings.get();
+        calls.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, CALL_EVERY_MS));
+      }
+    })();
+    const started = performance.now();
+    h.enable();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const target = join(dir, `pull-${i}`);
+      await mkdir(target);
+      const job = await api.restores.start({
+        accountId,
+        site: 'bench-files',
+        env: 'live',
+        backup: 'latest',
+        elements: ['files'],
+        targetDir: target,
+      });
+      if (!job.ok) throw new Error(`Could not start a pull: ${job.error.message}`);
+      ids.push(job.value.id);
+    }
+    while (!ids.every((id) => finished.has(id)))
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000);
+      });
+    h.disable();
+    const seconds = (performance.now() - started) / 1000;
+    calling = false;
+    await caller;
+    const failed = ids.map((id) => finished.get(id)!).filter((j) => j.state !== 'succeeded');
+    if (failed.length > 0)
+      throw new Error(`A pull did not succeed: ${failed.map((j) => j.error?.message ?? j.state).join('; ')}`);
+    return {
+      p99: h.percentile(99) / 1e6,
+      max: h.max / 1e6,
+      seconds,
+      callP99: percentile(calls, 99),
+    };
+  } finally {
+    if (accountId) await api.accounts.remove({ accountId });
+    await shell.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Issue 9 §1: adds the event-loop rows (engine in the UI's process, and in its own) to `rows`. */
+export async function eventLoopBench(s: Sbx): Promise<void> {
+  const what = `UI process event-loop delay p99, 3 pulls of ${MB} MiB`;
+  const why = await keychainUnavailable();
+  if (why) {
+    rows.push({
+      what,
+      lifeboat: 'skipped',
+      baseline: `needs the keychain: ${why}`,
+      ratio: '-',
+      target: `< ${TARGET_P99_MS} ms`,
+      ok: false,
+    });
+    return;
+  }
+  const before = await threePulls(s, false);
+  const after = await threePulls(s, true);
+  const ms = (n: number): string => `${n.toFixed(1)} ms`;
+  rows.push({
+    what: `${what} (engine in its own process)`,
+    lifeboat: `${ms(after.p99)} (max ${ms(after.max)}, ${after.seconds.toFixed(2)} s)`,
+    baseline: `engine in the UI's process ${ms(before.p99)} (max ${ms(before.max)}, ${before.seconds.toFixed(2)} s)`,
+    ratio: after.p99.toFixed(1),
+    target: `< ${TARGET_P99_MS} ms`,
+    ok: after.p99 < TARGET_P99_MS,
+  });
+  rows.push({
+    what: `UI call round trip p99 during those pulls (settings.get every ${CALL_EVERY_MS} ms)`,
+    lifeboat: ms(after.callP99),
+    baseline: `engine in the UI's process ${ms(before.callP99)}`,
+    ratio: (after.callP99 / before.callP99).toFixed(2),
+    target: 'reference',
+    ok: true,
+  });
+}
+
+/** Alone: the bench sandbox, this section, its rows. Re-runs itself in a throwaway Secret Service if needed. */
+async function main(): Promise<void> {
+  if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
+    const home = await mkdtemp(join(tmpdir(), 'lifeboat-bench-keyring-'));
+    const script =
+      'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
+    const r = spawnSync(
+      'dbus-run-session',
+      ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, process.argv[1]!],
+      { stdio: 'inherit', env: { ...process.env, HOME: home } },
+    );
+    await rm(home, { recursive: true, force: true });
+    if (r.error) throw r.error;
+    process.exit(r.status ?? 1);
+  }
+  process.stdout.write(`Event-loop delay of the UI's process, 3 pulls of ${MB} MiB archives.\n`);
+  const s = await sandbox(`bench:${MB}`);
+  try {
+    // Build (or load) the archive before anything is timed.
+    await signedUrl(s, 'bench-files', 'files');
+    await eventLoopBench(s);
+  } finally {
+    await s.stop();
+  }
+  console.table(rows);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
