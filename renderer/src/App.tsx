@@ -6,7 +6,9 @@ import { JobsView } from './components/Jobs';
 import { SettingsView } from './components/Settings';
 import { SiteList } from './components/SiteList';
 import { SiteView } from './components/SiteView';
-import { useStore, type View } from './store';
+import type { SiteList as Sites } from '@shared/api/contract';
+import type { Site } from '@shared/models';
+import { useStore, type SiteKey, type View } from './store';
 
 const NAV: { view: View; label: string }[] = [
   { view: 'sites', label: 'Sites' },
@@ -14,6 +16,26 @@ const NAV: { view: View; label: string }[] = [
   { view: 'accounts', label: 'Accounts' },
   { view: 'settings', label: 'Settings' },
 ];
+
+const indexes = new WeakMap<Sites, Map<string, Site>>();
+/**
+ * A site of the list by key, through an index built once per list: this runs on every store update (each
+ * progress event of every download), where a search of 2,000 sites would add up.
+ */
+function siteByKey(list: Sites | null, key: SiteKey): Site | undefined {
+  if (!list) return undefined;
+  let index = indexes.get(list);
+  if (!index) {
+    index = new Map();
+    // The first of two equal keys wins, as the search it replaces found it.
+    for (const x of list.sites) {
+      const k = `${x.accountId}|${x.id}`;
+      if (!index.has(k)) index.set(k, x);
+    }
+    indexes.set(list, index);
+  }
+  return index.get(key);
+}
 
 /** The window: navigation, the current view, and toasts. */
 export function App() {
@@ -29,9 +51,7 @@ export function App() {
   const running = useStore(
     (s) => Object.values(s.jobs).filter((j) => j.state === 'running' || j.state === 'queued').length,
   );
-  const site = useStore((s) =>
-    s.selected ? s.sites.data?.sites.find((x) => `${x.accountId}|${x.id}` === s.selected) : undefined,
-  );
+  const site = useStore((s) => (s.selected ? siteByKey(s.sites.data, s.selected) : undefined));
   const setView = useStore((s) => s.setView);
   const dismiss = useStore((s) => s.dismissToast);
   const loadAccounts = useStore((s) => s.loadAccounts);

@@ -1,23 +1,28 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { relativeTime } from '../lib/format';
-import { filterSites, siteRows } from '../lib/filter';
-import { useStore } from '../store';
+import { filterSites, siteRows, type SiteRow } from '../lib/filter';
+import { useStore, type SiteFilters, type SiteKey } from '../store';
 import { EmptyState, ErrorState, Loading } from './common';
 
 const ROW_HEIGHT = 56;
 
-/** One filter of the list: "All …" or one value. */
-function FilterSelect(props: {
+/** One filter of the list: "All …" or one value. Memoized: typing in the search never re-renders its options. */
+const FilterSelect = memo(function FilterSelect(props: {
   label: string;
   all: string;
+  name: keyof SiteFilters;
   value: string;
-  onChange: (v: string) => void;
+  onChange: (name: keyof SiteFilters, v: string) => void;
   options: readonly (readonly [string, string])[];
 }) {
   return (
-    <select aria-label={props.label} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+    <select
+      aria-label={props.label}
+      value={props.value}
+      onChange={(e) => props.onChange(props.name, e.target.value)}
+    >
       <option value="">{props.all}</option>
       {props.options.map(([value, text]) => (
         <option key={value} value={value}>
@@ -26,45 +31,51 @@ function FilterSelect(props: {
       ))}
     </select>
   );
-}
+});
 
-/** Search, filter, favourites first, and a virtualized list that stays smooth with thousands of sites. */
-export function SiteList() {
-  const { sites, query, filters, selected, accounts, favourites } = useStore(
-    useShallow((s) => ({
-      sites: s.sites,
-      query: s.query,
-      filters: s.filters,
-      selected: s.selected,
-      accounts: s.accounts.data,
-      favourites: s.settings.data?.favourites,
-    })),
+/** One row of the list; memoized, so a render touches only the rows whose site, place or state changed. */
+const SiteRowItem = memo(function SiteRowItem(props: {
+  row: SiteRow;
+  start: number;
+  active: boolean;
+  favourite: boolean;
+  onSelect: (key: SiteKey) => void;
+}) {
+  const { row: r, active } = props;
+  return (
+    <li className="site-row-wrap" style={{ transform: `translateY(${props.start}px)`, height: ROW_HEIGHT }}>
+      <button
+        type="button"
+        className={`site-row${active ? ' active' : ''}`}
+        aria-current={active ? 'true' : undefined}
+        onClick={() => props.onSelect(r.key)}
+      >
+        <span className="site-row-title">
+          {props.favourite && (
+            <span className="star" aria-label="Favourite">
+              ★
+            </span>
+          )}
+          {r.site.label}
+          {r.site.frozen && <span className="badge badge-frozen">Frozen</span>}
+        </span>
+        <span className="site-row-meta">
+          {r.site.name} · {r.site.framework}
+          {r.site.organizations.length > 0 && ` · ${r.site.organizations.join(', ')}`}
+        </span>
+      </button>
+    </li>
   );
-  const setQuery = useStore((s) => s.setQuery);
-  const setFilter = useStore((s) => s.setFilter);
-  const select = useStore((s) => s.select);
-  const loadSites = useStore((s) => s.loadSites);
+});
 
-  const rows = useMemo(() => siteRows(sites.data?.sites ?? []), [sites.data]);
-
-  const options = useMemo(
-    () => ({
-      frameworks: [...new Set(rows.map((r) => r.site.framework))].sort(),
-      organizations: [...new Set(rows.flatMap((r) => r.site.organizations))].sort(),
-    }),
-    [rows],
-  );
-
-  const visible = useMemo(
-    () => filterSites(rows, query, filters, favourites ?? []),
-    [rows, query, filters, favourites],
-  );
-  const favSet = useMemo(() => new Set(favourites ?? []), [favourites]);
-  // A mark for the UI benchmark: when the list first shows real rows.
-  useEffect(() => {
-    if (rows.length > 0 && performance.getEntriesByName('lifeboat:sites-rendered').length === 0)
-      performance.mark('lifeboat:sites-rendered');
-  }, [rows.length]);
+/** The virtualized rows: only the ones in view (plus a few) are in the DOM, however long the list. */
+const Rows = memo(function Rows(props: {
+  visible: readonly SiteRow[];
+  selected: SiteKey | null;
+  favourites: ReadonlySet<string>;
+  onSelect: (key: SiteKey) => void;
+}) {
+  const { visible } = props;
   const parent = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtual = useVirtualizer({
@@ -73,6 +84,75 @@ export function SiteList() {
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
   });
+  return (
+    <div className="site-scroll" ref={parent} data-testid="site-list">
+      <ul className="site-list" style={{ height: virtual.getTotalSize() }} aria-label="Site list">
+        {virtual.getVirtualItems().map((v) => {
+          const r = visible[v.index]!;
+          return (
+            <SiteRowItem
+              key={r.key}
+              row={r}
+              start={v.start}
+              active={r.key === props.selected}
+              favourite={props.favourites.has(r.site.id)}
+              onSelect={props.onSelect}
+            />
+          );
+        })}
+      </ul>
+    </div>
+  );
+});
+
+const NO_FAVOURITES: readonly string[] = [];
+
+/**
+ * Search, filter, favourites first, and a virtualized list that stays smooth with thousands of sites. The search
+ * box follows every key at once; the list follows a deferred copy of the query, so React renders it after the
+ * keystroke (and skips it for a key already superseded), never inside the key's own event.
+ */
+export function SiteList() {
+  const { sites, query, filters, selected, accounts, favourites } = useStore(
+    useShallow((s) => ({
+      sites: s.sites,
+      query: s.query,
+      filters: s.filters,
+      selected: s.selected,
+      accounts: s.accounts.data,
+      favourites: s.settings.data?.favourites ?? NO_FAVOURITES,
+    })),
+  );
+  const setQuery = useStore((s) => s.setQuery);
+  const setFilter = useStore((s) => s.setFilter);
+  const select = useStore((s) => s.select);
+  const loadSites = useStore((s) => s.loadSites);
+  const listQuery = useDeferredValue(query);
+  const listFilters = useDeferredValue(filters);
+
+  const rows = useMemo(() => siteRows(sites.data?.sites ?? []), [sites.data]);
+
+  const options = useMemo(
+    () => ({
+      frameworks: [...new Set(rows.map((r) => r.site.framework))].sort().map((f) => [f, f] as const),
+      organizations: [...new Set(rows.flatMap((r) => r.site.organizations))]
+        .sort()
+        .map((o) => [o, o] as const),
+    }),
+    [rows],
+  );
+  const accountOptions = useMemo(() => (accounts ?? []).map((a) => [a.id, a.email] as const), [accounts]);
+
+  const visible = useMemo(
+    () => filterSites(rows, listQuery, listFilters, favourites),
+    [rows, listQuery, listFilters, favourites],
+  );
+  const favSet = useMemo(() => new Set(favourites), [favourites]);
+  // A mark for the UI benchmark: when the list first shows real rows.
+  useEffect(() => {
+    if (rows.length > 0 && performance.getEntriesByName('lifeboat:sites-rendered').length === 0)
+      performance.mark('lifeboat:sites-rendered');
+  }, [rows.length]);
 
   const failed = sites.data?.failedAccounts ?? [];
   return (
@@ -92,24 +172,27 @@ export function SiteList() {
           <FilterSelect
             label="Framework"
             all="All frameworks"
+            name="framework"
             value={filters.framework}
-            onChange={(v) => setFilter('framework', v)}
-            options={options.frameworks.map((f) => [f, f])}
+            onChange={setFilter}
+            options={options.frameworks}
           />
           <FilterSelect
             label="Organization"
             all="All organizations"
+            name="organization"
             value={filters.organization}
-            onChange={(v) => setFilter('organization', v)}
-            options={options.organizations.map((o) => [o, o])}
+            onChange={setFilter}
+            options={options.organizations}
           />
-          {(accounts?.length ?? 0) > 1 && (
+          {accountOptions.length > 1 && (
             <FilterSelect
               label="Account"
               all="All accounts"
+              name="account"
               value={filters.account}
-              onChange={(v) => setFilter('account', v)}
-              options={accounts!.map((a) => [a.id, a.email])}
+              onChange={setFilter}
+              options={accountOptions}
             />
           )}
         </div>
@@ -149,45 +232,10 @@ export function SiteList() {
       )}
       {sites.data && rows.length > 0 && visible.length === 0 && (
         <EmptyState title="No match">
-          Nothing matches “{query}”. Try fewer letters or clear the filters.
+          Nothing matches “{listQuery}”. Try fewer letters or clear the filters.
         </EmptyState>
       )}
-      <div className="site-scroll" ref={parent} data-testid="site-list">
-        <ul className="site-list" style={{ height: virtual.getTotalSize() }} aria-label="Site list">
-          {virtual.getVirtualItems().map((v) => {
-            const r = visible[v.index]!;
-            const active = r.key === selected;
-            return (
-              <li
-                key={r.key}
-                className="site-row-wrap"
-                style={{ transform: `translateY(${v.start}px)`, height: ROW_HEIGHT }}
-              >
-                <button
-                  type="button"
-                  className={`site-row${active ? ' active' : ''}`}
-                  aria-current={active ? 'true' : undefined}
-                  onClick={() => select(r.key)}
-                >
-                  <span className="site-row-title">
-                    {favSet.has(r.site.id) && (
-                      <span className="star" aria-label="Favourite">
-                        ★
-                      </span>
-                    )}
-                    {r.site.label}
-                    {r.site.frozen && <span className="badge badge-frozen">Frozen</span>}
-                  </span>
-                  <span className="site-row-meta">
-                    {r.site.name} · {r.site.framework}
-                    {r.site.organizations.length > 0 && ` · ${r.site.organizations.join(', ')}`}
-                  </span>
-                </button>
-              </li>
-            );
-          })}
-        </ul>
-      </div>
+      <Rows visible={visible} selected={selected} favourites={favSet} onSelect={select} />
     </nav>
   );
 }

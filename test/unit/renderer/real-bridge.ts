@@ -34,6 +34,8 @@ export interface RealBridge {
   readonly engine: Engine;
   readonly api: AppApi;
   readonly accountId: string;
+  /** The engine's data folder (accounts, settings, the site cache). */
+  readonly dataDir: string;
   /** A site as the app lists it, by name. */
   site(name: string): Promise<Site>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function realBridge(options: SandboxOptions = {}): Promise<RealBrid
     engine,
     api,
     accountId,
+    dataDir,
     async site(name) {
       const r = await api.sites.list();
       if (!r.ok) throw new Error(r.error.message);
