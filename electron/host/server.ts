@@ -114,6 +114,9 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
 } as const;
 
+/** A build output named by its content hash (Vite's `assets/<name>-<hash>.<ext>`). */
+const IMMUTABLE_ASSET = /^assets\/[\w.-]+-[\w-]{8,}\.(?:js|css|woff2|svg|png)$/;
+
 function forbidden(res: ServerResponse, message: string): void {
   res
     .writeHead(403, { 'content-type': 'text/plain; charset=utf-8', ...PAGE_HEADERS })
@@ -235,6 +238,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       ...PAGE_HEADERS,
+      // The build names its scripts and styles by their content, so a reload need not fetch and compile them
+      // again: this browser may keep them (it got them with this run's cookie; "private" keeps them out of any
+      // shared cache). The page itself is never cached.
+      ...(IMMUTABLE_ASSET.test(rel) ? { 'cache-control': 'private, max-age=31536000, immutable' } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   };

@@ -34,6 +34,7 @@ export class SiteDirectory {
     const known = this.memory ?? (await this.cache.read());
     const failedAccounts: { accountId: string; message: string }[] = [];
     const next: CacheFile = {};
+    let fetched = false;
     await Promise.all(
       accounts.map(async (a) => {
         const cached = known[a.id];
@@ -43,6 +44,7 @@ export class SiteDirectory {
         }
         try {
           const { sites, organizations } = await (await this.accounts.client(a.id)).listSites();
+          fetched = true;
           next[a.id] = {
             sites: sites.map((s) => ({ ...s, accountId: a.id })),
             organizations,
@@ -56,7 +58,9 @@ export class SiteDirectory {
       }),
     );
     this.memory = next;
-    await this.cache.write(next);
+    // The app asks for the list at every start: rewrite the cache only when it changed (something was fetched,
+    // or an account that is gone takes its sites with it).
+    if (fetched || Object.keys(known).some((id) => !(id in next))) await this.cache.write(next);
     const sites = accounts.flatMap((a) => next[a.id]?.sites ?? []);
     const organizations = accounts.flatMap((a) => next[a.id]?.organizations ?? []);
     const times = accounts.map((a) => next[a.id]?.fetchedAt).filter((t): t is string => Boolean(t));

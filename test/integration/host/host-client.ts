@@ -8,6 +8,7 @@ export interface RawResponse {
   readonly body: string;
   readonly type?: string | undefined;
   readonly location?: string | undefined;
+  readonly cacheControl?: string | undefined;
   readonly setCookie: readonly string[];
 }
 
@@ -30,6 +31,7 @@ export function get(
             body,
             type: res.headers['content-type'],
             location: res.headers.location,
+            cacheControl: res.headers['cache-control'],
             setCookie: res.headers['set-cookie'] ?? [],
           }),
         );

@@ -36,6 +36,9 @@ beforeAll(async () => {
      ws.onmessage = (e) => { document.title = 'engine:' + JSON.parse(e.data).result.value.method; };
      ws.onclose = () => { if (!document.title.startsWith('engine:')) document.title = 'refused'; };`,
   );
+  // A build output named by its content, which a reload may take from the browser's cache.
+  await mkdir(join(renderer, 'assets'), { recursive: true });
+  await writeFile(join(renderer, 'assets', 'index-AN4QZPGV.js'), 'console.log(1);');
   host = await startHost({ api: echoApi, rendererDir: renderer });
 });
 afterAll(async () => {
@@ -90,6 +93,16 @@ describe('opening the browser host in a browser', () => {
     // The old secret-path scheme is gone: no path prefix opens anything.
     expect((await get(host.port, '/open')).status).toBe(403);
     expect((await get(host.port, '/open?token=guess')).status).toBe(403);
+  });
+
+  it('lets the browser keep content-named assets, never the page, and still only with the cookie', async () => {
+    const { cookie } = await redeem(host.signInUrl());
+    const asset = await get(host.port, '/assets/index-AN4QZPGV.js', { cookie: cookie! });
+    expect(asset.status).toBe(200);
+    expect(asset.cacheControl).toBe('private, max-age=31536000, immutable');
+    for (const path of ['/', '/index.html', '/app.js'])
+      expect((await get(host.port, path, { cookie: cookie! })).cacheControl).toBe('no-store');
+    expect((await get(host.port, '/assets/index-AN4QZPGV.js')).status).toBe(403);
   });
 
   it('keeps the Host-header and same-origin checks with a valid cookie', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -166,6 +166,28 @@ describe('the api over the engine', () => {
     } finally {
       sandbox.setFaults({});
     }
+  });
+
+  it('rewrites the cached site list only when it changed, not at every start', async () => {
+    const api = createApi(engine);
+    await api.accounts.add({ machineToken: token(DANA) });
+    const fran = await api.accounts.add({ machineToken: token(FRAN) });
+    if (!fran.ok) throw new Error(fran.error.message);
+    await api.sites.list({ refresh: true });
+    const file = join(engine.dataDir, 'sites-cache.json');
+    const past = new Date(Date.now() - 3_600_000);
+    await utimes(file, past, past);
+    const before = await readFile(file, 'utf8');
+    // What the app asks at every start: answered from the cache, which stays as it was.
+    expect((await api.sites.list({})).ok).toBe(true);
+    expect((await stat(file)).mtimeMs).toBe(past.getTime());
+    // An account removed takes its sites out of the cache.
+    await api.accounts.remove({ accountId: fran.value.id });
+    const listed = await api.sites.list({});
+    expect(listed.ok && listed.value.sites.length).toBe(9);
+    const after = await readFile(file, 'utf8');
+    expect(after).not.toBe(before);
+    expect(after).not.toContain(fran.value.id);
   });
 
   it('creates a backup as a job that follows the workflow to the end', async () => {
