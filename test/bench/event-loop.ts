@@ -11,7 +11,6 @@
  *
  * From pull.bench.ts: `await eventLoopBench(s)` with the `bench:<MB>` sandbox; it adds its rows to `rows`.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,7 @@ import { composeApp } from '../../electron/host/compose';
 import { forkEngine } from '../../electron/host/engine-channel';
 import { startEngineClient } from '../../electron/host/engine-client';
 import { keychainUnavailable } from '../helpers/keychain';
-import { MB, ROOT, rows, sandbox, signedUrl, type Sbx } from './lib';
+import { MB, rerunInThrowawayKeyring, ROOT, rows, sandbox, signedUrl, type Sbx } from './lib';
 
 const ENGINE_ENTRY = join(ROOT, 'electron', 'host', 'engine-process.ts');
 /** The issue's target for the UI process's event-loop delay at the 99th percentile. */
@@ -185,21 +184,9 @@ export async function eventLoopBench(s: Sbx): Promise<void> {
   });
 }
 
-/** Alone: the bench sandbox, this section, its rows. Re-runs itself in a throwaway Secret Service if needed. */
+/** Alone: the bench sandbox, this section, its rows, in a throwaway Secret Service. */
 async function main(): Promise<void> {
-  if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-    const home = await mkdtemp(join(tmpdir(), 'lifeboat-bench-keyring-'));
-    const script =
-      'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
-    const r = spawnSync(
-      'dbus-run-session',
-      ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, process.argv[1]!],
-      { stdio: 'inherit', env: { ...process.env, HOME: home } },
-    );
-    await rm(home, { recursive: true, force: true });
-    if (r.error) throw r.error;
-    process.exit(r.status ?? 1);
-  }
+  rerunInThrowawayKeyring();
   process.stdout.write(`Event-loop delay of the UI's process, 3 pulls of ${MB} MiB archives.\n`);
   const s = await sandbox(`bench:${MB}`);
   try {

@@ -2,8 +2,9 @@
  * What every section of `npm run bench` shares: the sandbox in its own process, signed URLs for curl, wall time
  * and peak RSS of shell commands, interleaved medians, and the one results table each section adds rows to.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,3 +172,35 @@ export function row(
 
 export const lb = (s: Sbx, args: string): string =>
   `node ${q(CLI)} --api-url ${s.api} --machine-token ${s.token} ${args} 2>/dev/null >/dev/null`;
+
+const IN_KEYRING = 'LIFEBOAT_BENCH_KEYRING';
+
+/**
+ * Adding the bench account needs a keychain. Runs this script again inside `dbus-run-session` with a GNOME Keyring unlocked in a temporary HOME (a real
+ * Secret Service that lives as long as the run), unless it already is there or the tools are missing.
+ */
+export function rerunInThrowawayKeyring(): void {
+  if (process.env[IN_KEYRING] || process.platform !== 'linux') return;
+  const has = (cmd: string): boolean =>
+    spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  if (!has('dbus-run-session') || !has('gnome-keyring-daemon')) {
+    process.stderr.write(
+      'No dbus-run-session/gnome-keyring-daemon: using the session’s own Secret Service, if any.\n',
+    );
+    return;
+  }
+  const home = mkdtempSync(join(tmpdir(), 'lifeboat-bench-keyring-'));
+  const script =
+    'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
+  try {
+    const r = spawnSync(
+      'dbus-run-session',
+      ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+      { stdio: 'inherit', env: { ...process.env, HOME: home, [IN_KEYRING]: '1' } },
+    );
+    process.exitCode = r.status ?? 1;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  process.exit();
+}

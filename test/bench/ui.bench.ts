@@ -13,8 +13,7 @@
  * inside a throwaway D-Bus session with an unlocked GNOME Keyring, as `npm test` does, so it needs no Secret
  * Service of its own and leaves nothing in the real one. Results also go to .cache/bench/ui.json.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,41 +25,10 @@ import type { SiteList } from '../../shared/api/contract';
 import type { Site } from '../../shared/models';
 import { filterSites, siteRows } from '../../shared/site-search';
 import { CHROMIUM } from '../helpers/chromium';
+import { rerunInThrowawayKeyring } from './lib';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const IN_KEYRING = 'LIFEBOAT_BENCH_KEYRING';
-
-/**
- * Runs this script again inside `dbus-run-session` with a GNOME Keyring unlocked in a temporary HOME (a real
- * Secret Service that lives as long as the run), unless it already is there or the tools are missing.
- */
-function rerunInThrowawayKeyring(): void {
-  if (process.env[IN_KEYRING] || process.platform !== 'linux') return;
-  const has = (cmd: string): boolean =>
-    spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-  if (!has('dbus-run-session') || !has('gnome-keyring-daemon')) {
-    process.stderr.write(
-      'No dbus-run-session/gnome-keyring-daemon: using the session’s own Secret Service, if any.\n',
-    );
-    return;
-  }
-  const home = mkdtempSync(join(tmpdir(), 'lifeboat-uibench-keyring-'));
-  const script =
-    'echo -n lifeboat | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"';
-  try {
-    const r = spawnSync(
-      'dbus-run-session',
-      ['--', 'sh', '-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-      { stdio: 'inherit', env: { ...process.env, HOME: home, [IN_KEYRING]: '1' } },
-    );
-    process.exitCode = r.status ?? 1;
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-  process.exit();
-}
-
 const QUERIES = [
   'a',
   'al',
