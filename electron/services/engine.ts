@@ -367,7 +367,9 @@ export function createEngine(options: EngineOptions): Engine {
   const jobs = new JobManager({
     dataDir: options.dataDir,
     runners,
-    concurrency: 2,
+    // Three at once: a backup being created mostly waits on Pantheon, and with the engine in its own process
+    // (issue 9) three pulls no longer slow the window; each restore also downloads its archives in parallel.
+    concurrency: 3,
     onUpdate: (job: Job) => {
       options.emit?.('jobs.updated', { job });
       if (native?.notify && (job.state === 'succeeded' || job.state === 'failed')) {
