@@ -41,6 +41,61 @@ export interface DumpGuardOptions {
   readonly storedCode?: boolean;
   /** What the client is talking to (for conditional comments and the session's initial sql_mode). */
   readonly server?: DumpGuardServer;
+  /**
+   * Record the dump's client statements (`DumpUnit`: what the client sends as one, up to its delimiter) with what
+   * each server statement in them is, for loading the dump over several connections (see router.ts). Changes
+   * nothing in what passes or is refused.
+   */
+  readonly units?: boolean;
+}
+
+/**
+ * Where a statement can run when a dump is loaded over several connections:
+ *  - `session`: changes only the session (SET, START TRANSACTION, COMMIT, a blanked USE); every connection runs
+ *    it, in dump order, before its next statement, so every connection is in the state the guard followed;
+ *  - `table`: concerns the one table `name` (its DROP/CREATE/ALTER, LOCK, INSERTs, TRUNCATE);
+ *  - `unlock`: UNLOCK TABLES, which belongs to the connection that took the locks;
+ *  - `deferred`: views and triggers, which depend on tables: after all tables, in dump order;
+ *  - `serial`: anything else (stored routines, statements naming several objects or reading others…): from it on,
+ *    the dump runs on one connection in dump order, once everything before it has finished.
+ */
+export type StatementRoute =
+  | { readonly kind: 'session' }
+  | { readonly kind: 'table'; readonly name: string }
+  | { readonly kind: 'unlock' }
+  | { readonly kind: 'deferred'; readonly name: string | null }
+  | { readonly kind: 'serial'; readonly why: string };
+
+/** A server statement as the guard judged it (see `DumpGuardOptions.units`). */
+export interface DumpStatement {
+  route: StatementRoute;
+  /** Ends an open transaction of its connection (DDL, LOCK/UNLOCK, TRUNCATE, RENAME). */
+  commits: boolean;
+  /** Reads or names other objects outside strings (SELECT, LIKE, UNION, RENAME…): it needs them in order. */
+  reads: boolean;
+  /** Declares a foreign key (REFERENCES). */
+  references: boolean;
+  /** FOREIGN_KEY_CHECKS was known to be off when it started. */
+  readonly fkChecksOff: boolean;
+}
+
+/**
+ * One client statement: what the client sends to the server at once, from its first byte up to the client's
+ * delimiter (several server statements when the delimiter is not `;`). Only starts outside conditional comments:
+ * a statement that begins inside one opened by an earlier statement belongs to the same unit, so a unit can be
+ * sent on its own to a client in the state the guard followed. The bytes between units (white space, comments,
+ * DELIMITER lines) go with the unit before them.
+ */
+export interface DumpUnit {
+  /** Offset of its first byte in the guard's output (which is as long as its input). */
+  readonly start: number;
+  /** The line that byte is on. */
+  readonly line: number;
+  /** The client's delimiter while it is read. */
+  readonly delimiter: string;
+  readonly statements: DumpStatement[];
+  /** Ended by the client's delimiter; false when the dump ended inside it (the client runs it at its end). */
+  terminated: boolean;
 }
 
 /** Facts about the server that change how a dump is read. */
@@ -188,6 +243,29 @@ for (const f of FORBIDDEN_FIRST) {
   QUIET[f] = 2;
   QUIET[f | 0x20] = 2;
 }
+/** The same, also stopping at words that tell a router a statement reads other objects (see `ROUTE_WORDS`). */
+const QUIET_UNITS = Uint8Array.from(QUIET);
+for (const c of 'SLUREFsluref') QUIET_UNITS[c.charCodeAt(0)] = 2;
+/** Words outside strings that make a statement depend on other objects (`reads`), or declare a foreign key. */
+const ROUTE_WORDS = new Map<string, 'reads' | 'references'>([
+  ['SELECT', 'reads'],
+  ['LIKE', 'reads'],
+  ['UNION', 'reads'],
+  // ALTER TABLE … RENAME TO, EXCHANGE PARTITION … WITH TABLE: another table's name.
+  ['RENAME', 'reads'],
+  ['EXCHANGE', 'reads'],
+  // Results of the connection's own earlier statements.
+  ['LAST_INSERT_ID', 'reads'],
+  ['ROW_COUNT', 'reads'],
+  ['FOUND_ROWS', 'reads'],
+  ['REFERENCES', 'references'],
+]);
+const ROUTE_FIRST = new Set([...ROUTE_WORDS.keys()].map((w) => w.charCodeAt(0)));
+const SESSION: StatementRoute = { kind: 'session' };
+/** Functions a session SET may use and still give every connection the same value. */
+const SET_FUNCTIONS = new Set(['IFNULL', 'COALESCE', 'CONCAT', 'CONCAT_WS', 'IF', 'NULLIF']);
+/** Statement verbs that end an open transaction (an implicit commit). */
+const COMMITS = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'LOCK', 'UNLOCK']);
 const BLOCK_END = Buffer.from('*/');
 const isSpace = (c: number | undefined): boolean =>
   c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c;
@@ -209,8 +287,19 @@ const short = (s: string, n = 60): string => {
   return t.length > n ? `${t.slice(0, n)}…` : t;
 };
 
+/** A dump guard stream stage, with what it found. */
+export type DumpGuard = Transform & {
+  readonly report: DumpGuardReport;
+  /** With `units: true`: the units that started since the last call (the last one may still grow). */
+  takeUnits(): DumpUnit[];
+  /** The client's delimiter at the point lexed so far. */
+  readonly delimiterText: string;
+  /** The line at the end of what has been passed on. */
+  readonly line: number;
+};
+
 /** A guard as a stream stage: pipe the decompressed dump through it, into the client's stdin. */
-export function dumpGuard(options: DumpGuardOptions): Transform & { readonly report: DumpGuardReport } {
+export function dumpGuard(options: DumpGuardOptions): DumpGuard {
   return new Guard(options);
 }
 
@@ -265,6 +354,14 @@ class Guard extends Transform {
   private holdAt = -1;
   private blanks: [number, number][] = [];
   private first = true;
+  // Units (for a router).
+  private readonly unitsOn: boolean;
+  private readonly quiet: Uint8Array;
+  private newUnits: DumpUnit[] = [];
+  private unit: DumpUnit | null = null;
+  private stmt: DumpStatement | null = null;
+  /** FOREIGN_KEY_CHECKS is known to be off (a SET turned it off and none turned it back on). */
+  fkOff = false;
 
   constructor(options: DumpGuardOptions) {
     super();
@@ -273,6 +370,25 @@ class Guard extends Transform {
     this.server = options.server ?? { mariadb: true, version: 101100, sqlMode: '' };
     this.initial = modeFlags(this.server.sqlMode);
     this.flags = { ...this.initial };
+    this.unitsOn = options.units === true;
+    this.quiet = this.unitsOn ? QUIET_UNITS : QUIET;
+  }
+
+  /** The units that started since the last call (with `units: true`); the last one may still grow. */
+  takeUnits(): DumpUnit[] {
+    const out = this.newUnits;
+    this.newUnits = [];
+    return out;
+  }
+
+  /** The client's delimiter at the point lexed so far (at the end of the dump once it has been flushed). */
+  get delimiterText(): string {
+    return this.delimiter.toString('latin1');
+  }
+
+  /** The line at the end of what has been passed on (the number of lines of the dump once it has been flushed). */
+  get line(): number {
+    return this.lineNo;
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
@@ -404,19 +520,26 @@ class Guard extends Transform {
           let j = i;
           let closed = false;
           if (esc) {
-            for (; j < n; j++) {
-              const c = d[j]!;
-              if (c === q) {
-                closed = true;
-                break;
-              }
-              if (c === 0x5c) {
-                if (j + 1 >= n) {
-                  if (!final) return j;
+            // The first quote ends the string, unless a backslash before it escapes the next byte. Both are found
+            // with indexOf (dense dumps are mostly long strings); each search starts past the last one found.
+            let bs = d.indexOf(0x5c, j);
+            let qt = d.indexOf(q, j);
+            for (;;) {
+              if (bs >= 0 && (qt < 0 || bs < qt)) {
+                if (bs + 1 >= n) {
+                  if (!final) return bs;
                   break;
                 }
-                j++;
+                j = bs + 2;
+                if (qt >= 0 && qt < j) qt = d.indexOf(q, j);
+                bs = d.indexOf(0x5c, j);
+                continue;
               }
+              if (qt >= 0) {
+                j = qt;
+                closed = true;
+              }
+              break;
             }
           } else {
             j = d.indexOf(q, i);
@@ -474,6 +597,7 @@ class Guard extends Transform {
     const delim = this.delimiter;
     const d0 = delim[0]!;
     const fast = !this.strict;
+    const quiet = this.quiet;
     while (i < n) {
       if (fast && this.head === null && this.inStmt && this.body === null) {
         // Inside a statement already judged: skip what cannot change the lexer's state (digits, commas,
@@ -481,7 +605,7 @@ class Guard extends Transform {
         // could be a forbidden one.
         let j = i;
         while (j < n) {
-          const k = QUIET[d[j]!]!;
+          const k = quiet[d[j]!]!;
           if (k === 1 && d[j] !== d0) j++;
           else if (k === 2 && d[j] !== d0 && (j > 0 ? IDENT[d[j - 1]!] === 1 : this.tailIdent)) j++;
           else break;
@@ -512,6 +636,7 @@ class Guard extends Transform {
         } else if (delim.length === 1 || d.subarray(i, i + delim.length).equals(delim)) {
           this.endStatement(base + i + delim.length);
           this.clientOpen = false;
+          if (this.unit) this.unit.terminated = true;
           this.lineBlank = false;
           i += delim.length;
           continue;
@@ -623,6 +748,8 @@ class Guard extends Transform {
           // A user variable set inside some other statement: stop trusting what the guard knows of them.
           this.vars.clear();
           this.varsTainted = true;
+          // Its value is the connection's own: a router keeps the statement in order with the rest.
+          if (this.stmt) this.stmt.reads = true;
           this.prevIdent = false;
           if (this.body && this.runs()) this.body.token('@');
         }
@@ -692,6 +819,10 @@ class Guard extends Transform {
     }
     this.prevIdent = !(first >= 0x30 && first <= 0x39);
     if (this.body && this.runs()) this.body.token(len <= 16 ? d.toString('latin1', i, j).toUpperCase() : '?');
+    if (this.stmt && len >= 4 && len <= 14 && ROUTE_FIRST.has(first & 0xdf)) {
+      const flag = ROUTE_WORDS.get(d.toString('latin1', i, j).toUpperCase());
+      if (flag) this.stmt[flag] = true;
+    }
     if (len >= 6 && len <= 10 && FORBIDDEN_FIRST.has(first & 0xdf)) {
       const up = d.toString('latin1', i, j).toUpperCase();
       const why = FORBIDDEN.get(up);
@@ -704,10 +835,33 @@ class Guard extends Transform {
 
   private begin(i: number, base: number): void {
     if (this.inStmt) return;
+    const fresh = !this.clientOpen;
     this.inStmt = true;
     this.clientOpen = true;
     this.stmtStart = base + i;
     this.stmtLine = this.lineAt(base + i);
+    if (this.unitsOn) {
+      // A client statement that starts inside a conditional comment opened by the one before stays with it.
+      if ((fresh && this.cond === null) || this.unit === null) {
+        this.unit = {
+          start: this.stmtStart,
+          line: this.stmtLine,
+          delimiter: this.delimiter.toString('latin1'),
+          statements: [],
+          terminated: false,
+        };
+        this.newUnits.push(this.unit);
+      }
+      this.unit.terminated = false;
+      this.stmt = {
+        route: { kind: 'serial', why: 'a statement Lifeboat could not place' },
+        commits: false,
+        reads: false,
+        references: false,
+        fkChecksOff: this.fkOff,
+      };
+      this.unit.statements.push(this.stmt);
+    }
     this.head = [];
     this.decided = null;
     this.holdAt = base + i;
@@ -745,6 +899,7 @@ class Guard extends Transform {
     this.holdAt = -1;
     this.prevIdent = false;
     this.body = null;
+    this.stmt = null;
   }
 
   private decide(v: Verdict): void {
@@ -754,6 +909,7 @@ class Guard extends Transform {
     const snippet = v.program ? this.snippet() : '';
     if (this.strict) this.strictDots(head, v.blanks ?? []);
     if (v.claim !== undefined) this.report.ownDatabase = v.claim;
+    if (this.stmt) this.place(this.stmt, head, v);
     if (v.kind === 'other') this.preamble = false;
     if (v.blanks) this.blanks.push(...v.blanks);
     this.report.definersRemoved += v.definers ?? 0;
@@ -770,6 +926,23 @@ class Guard extends Transform {
       this.prevIdent =
         !!last && (last.type === T.Ident || (last.type === T.Word && !/^\d/.test(last.raw ?? '')));
     }
+  }
+
+  /** Records what a statement is for a router (see `StatementRoute`), from the tokens its verdict read. */
+  private place(stmt: DumpStatement, h: Token[], v: Verdict): void {
+    stmt.commits = h[0]?.type === T.Word && COMMITS.has(h[0].text!);
+    const set = h[0]?.type === T.Word && h[0].text === 'SET';
+    for (let k = 0; k < h.length; k++) {
+      const t = h[k]!;
+      if (t.type !== T.Word || !t.runs) continue;
+      const flag = ROUTE_WORDS.get(t.text!);
+      if (flag) stmt[flag] = true;
+      // A function in a SET may give each connection its own value (LAST_INSERT_ID(), RAND()…).
+      const next = h[k + 1];
+      if (set && next?.type === T.Punct && next.text === '(' && !SET_FUNCTIONS.has(t.text!))
+        stmt.reads = true;
+    }
+    stmt.route = routeOf(h, v);
   }
 
   private strictDots(head: Token[], blanks: [number, number][]): void {
@@ -1153,6 +1326,7 @@ class Guard extends Transform {
     parts.push(cur);
     // The effects are computed against a copy of the state, in order, as the server applies them.
     let flags = { ...this.flags };
+    let fkOff = this.fkOff;
     const vars = new Map(this.vars);
     for (const p of parts) {
       let k = 0;
@@ -1221,6 +1395,9 @@ class Guard extends Transform {
         else if (one && one.type === T.Var && !one.text!.startsWith('@@'))
           safe = vars.get(one.text!.slice(1))?.kind === 'cs';
         if (!safe) return refuse('switches the client character set in a way that can hide statements');
+      } else if (sys === 'FOREIGN_KEY_CHECKS') {
+        // Only for placing statements on connections (see `place`): anything but a plain "off" may be on.
+        fkOff = !!one && one.type === T.Word && one.raw !== null && /^(0|OFF|FALSE)$/i.test(one.raw);
       } else if (user !== null) {
         if (sysVar(one, 'SQL_MODE')) vars.set(user, { kind: 'mode', flags: { ...flags } });
         else if (sysVar(one, 'CHARACTER_SET_CLIENT')) vars.set(user, { kind: 'cs' });
@@ -1237,6 +1414,7 @@ class Guard extends Transform {
       kind: 'set',
       effects: (g) => {
         g.flags = after;
+        g.fkOff = fkOff;
         g.vars.clear();
         for (const [key, val] of vars) g.vars.set(key, val);
       },
@@ -1450,6 +1628,113 @@ class Body {
   end(): void {
     if (this.stack.length > 0)
       this.fail('has stored code whose BEGIN … END blocks Lifeboat cannot follow to their end');
+  }
+}
+
+const serial = (why: string): StatementRoute => ({ kind: 'serial', why });
+
+/**
+ * Where a judged statement can run (see `StatementRoute`). Reads the tokens the verdict was given, which always
+ * reach one token past the object's name. Anything it does not know for sure is `serial`.
+ */
+function routeOf(h: Token[], v: Verdict): StatementRoute {
+  // Blanked (USE, CREATE DATABASE, GTID lines): only spaces reach the server.
+  if (v.k === 'blank') return SESSION;
+  let running = 0;
+  for (const t of h) if (t.runs) running++;
+  // Nothing the server runs (a conditional comment for other servers).
+  if (running === 0) return SESSION;
+  if (running !== h.length) return serial('has conditional comments among its first words');
+  const w = (k: number): string | undefined => (h[k]?.type === T.Word ? h[k]!.text! : undefined);
+  switch (w(0)) {
+    case 'SET':
+    case 'START':
+    case 'BEGIN':
+    case 'COMMIT':
+      return SESSION;
+    case 'INSERT':
+    case 'REPLACE': {
+      let k = 1;
+      while (['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO'].includes(w(k) ?? '')) k++;
+      return tableRoute(h, k);
+    }
+    case 'LOCK':
+      return tableRoute(h, 2);
+    case 'UNLOCK':
+      return { kind: 'unlock' };
+    case 'TRUNCATE':
+      return tableRoute(h, w(1) === 'TABLE' ? 2 : 1);
+    case 'CREATE':
+    case 'ALTER':
+    case 'DROP':
+      return ddlRoute(h);
+    default:
+      return serial(`has ${w(0) ? `a ${w(0)} statement` : 'a statement without a verb'}`);
+  }
+}
+
+/**
+ * The name of the object at `k` as a router keys it: the first token of `name`, or of `name` in `db.name`.
+ * `a``b` lexes as two adjacent tokens; only the first is taken, so a statement keys the same whether its verdict
+ * was given on the first tokens (INSERT, CREATE) or on all of them (DROP).
+ */
+function objectName(h: Token[], k: number): { name: string; next: number } | null {
+  const part = (j: number): { name: string; next: number } | null => {
+    const t = h[j];
+    if (!t || !isName(t)) return null;
+    let next = j + 1;
+    while (h[next]?.type === T.Ident && h[next]!.start === h[next - 1]!.end) next++;
+    return { name: t.raw!, next };
+  };
+  const a = part(k);
+  if (!a) return null;
+  const dot = h[k + 1];
+  return dot?.type === T.Punct && dot.text === '.' ? part(k + 2) : a;
+}
+
+function tableRoute(h: Token[], k: number): StatementRoute {
+  const n = objectName(h, k);
+  return n ? { kind: 'table', name: n.name } : serial('names no table Lifeboat can read');
+}
+
+/** CREATE, ALTER and DROP: skips the clauses before the object kind as `evaluateDdl` does. */
+function ddlRoute(h: Token[]): StatementRoute {
+  const w = (k: number): string | undefined => (h[k]?.type === T.Word ? h[k]!.text! : undefined);
+  const verb = w(0)!;
+  let k = 1;
+  for (;;) {
+    const x = w(k);
+    if (x === 'OR' || x === 'SQL' || x === 'ALGORITHM') k += x === 'OR' ? 2 : 3;
+    else if (
+      ['TEMPORARY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'AGGREGATE', 'ONLINE', 'OFFLINE', 'IGNORE'].includes(
+        x ?? '',
+      )
+    )
+      k++;
+    else if (x === 'DEFINER') {
+      const r = definerEnd(h, k);
+      if (r < 0) return serial('has a DEFINER clause Lifeboat cannot read');
+      k = r;
+    } else break;
+  }
+  const kind = w(k);
+  k++;
+  if (w(k) === 'IF') k += w(k + 1) === 'NOT' ? 3 : 2;
+  switch (kind) {
+    case 'TABLE': {
+      const n = objectName(h, k);
+      if (!n) return serial('names no table Lifeboat can read');
+      const after = h[n.next];
+      if (verb === 'DROP' && after?.type === T.Punct && after.text === ',')
+        return serial('drops several tables at once');
+      return { kind: 'table', name: n.name };
+    }
+    case 'VIEW':
+    case 'TRIGGER':
+    case 'EVENT':
+      return { kind: 'deferred', name: objectName(h, k)?.name ?? null };
+    default:
+      return serial(`has a ${`${verb} ${kind ?? ''}`.trim()} statement`);
   }
 }
 

@@ -143,6 +143,72 @@ describe('the dump guard lets real dumps through', () => {
       for (const size of [1, 2, 3, 7, 64]) expect(await guard(input, {}, size)).toEqual(whole);
     }
   });
+
+  it('finds where long strings with escapes end as the client does, whatever the chunks', async () => {
+    const long = Array.from({ length: 400 }, (_, i) => `${'x'.repeat(i % 37)}\\\\\\'\\"${i}`).join('');
+    // Ends with an escaped backslash, so the quote after it closes the string and `\!` is outside.
+    const outside = `INSERT INTO \`t\` VALUES ('${long}\\\\', 'a''b');\n\\! touch /tmp/x\n`;
+    // Ends with an escaped quote, so the string goes on over `\!` to the next quote.
+    const inside = `INSERT INTO \`t\` VALUES ('${long}\\');\n\\! touch /tmp/x\n');\n`;
+    for (const size of [0, 1, 5, 4096]) {
+      const o = await guard(outside, {}, size);
+      expect('error' in o && o.error).toMatch(/Line 2 .*client command \(\\!\)/);
+      const i = await guard(inside, {}, size);
+      expect(i).toMatchObject({ out: inside });
+    }
+  });
+
+  it('records the client statements for a router without changing a verdict, whatever the chunks', async () => {
+    const corpus: string[] = [
+      sql(dumps.mysqldumpWithObjects({ database: 'a', sandboxLine: true, gtid: true })),
+      sql(dumps.noBackslashShellDump('/tmp/x')),
+      sql(dumps.delimiterTrickDump('/tmp/x')),
+      sql(dumps.multiStatementDump('precious', 'victim')),
+      "DELIMITER ;;\n/*!40101 INSERT INTO a VALUES (1); SET @x = 1 */;;\nDELIMITER ;\nINSERT INTO `a``b` VALUES ('x;\nCREATE TABLE c (y int);');\nINSERT INTO a VALUES (1)",
+    ];
+    const recorded = async (input: string, size: number): Promise<unknown> => {
+      const g = dumpGuard({ mode: 'confined', units: true });
+      const buf = Buffer.from(input, 'latin1');
+      const parts: Buffer[] = [];
+      for (let i = 0; i < buf.length; i += size || buf.length)
+        parts.push(buf.subarray(i, i + (size || buf.length)));
+      const units: unknown[] = [];
+      const out: Buffer[] = [];
+      try {
+        for await (const c of Readable.from(parts).pipe(g)) {
+          out.push(c as Buffer);
+          units.push(...g.takeUnits());
+        }
+        units.push(...g.takeUnits());
+        return {
+          out: Buffer.concat(out).toString('latin1'),
+          units,
+          line: g.line,
+          delimiter: g.delimiterText,
+        };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    for (const input of corpus) {
+      const whole = await recorded(input, 0);
+      const plain = await guard(input);
+      expect('error' in plain ? { error: plain.error } : plain.out).toEqual(
+        'error' in (whole as object) ? whole : (whole as { out: string }).out,
+      );
+      for (const size of [1, 3, 64]) expect(await recorded(input, size)).toEqual(whole);
+    }
+    const last = (await recorded(corpus.at(-1)!, 0)) as {
+      units: { start: number; line: number; delimiter: string; terminated: boolean; statements: unknown[] }[];
+    };
+    // The statement glued inside the conditional comment belongs to the unit that opened it; the string stays whole.
+    expect(last.units.map((u) => [u.line, u.delimiter, u.terminated, u.statements.length])).toEqual([
+      [2, ';;', true, 2],
+      [4, ';', true, 1],
+      [6, ';', false, 1],
+    ]);
+    expect(last.units[1]!.statements[0]).toMatchObject({ route: { kind: 'table', name: 'a' }, reads: false });
+  });
 });
 
 describe('the dump guard refuses client commands', () => {
