@@ -1,5 +1,5 @@
 import { isAbsolute, posix, resolve } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
@@ -20,6 +20,13 @@ export interface ExtractOptions {
   /** Free space at a path, checked as the extraction grows (default: statfs). */
   readonly freeSpace?: FreeSpaceProbe;
 }
+
+/**
+ * A source that writes the archive's bytes into `into` itself (honouring `write`'s backpressure and callbacks) and
+ * resolves once it wrote the last, or rejects; `into` is destroyed when the extraction stops early. It lets the
+ * source reuse its buffers: a buffer's write callback means it was consumed.
+ */
+export type Feed = (into: Writable) => Promise<void>;
 
 /** What an extraction wrote. */
 export interface ExtractResult {
@@ -153,7 +160,7 @@ class SpaceGuard extends Transform {
  * warnings are errors (`strict`), and the finished tree is walked for escaping links once more.
  */
 export async function extractTarGz(
-  source: Readable,
+  source: Readable | Feed,
   dest: string,
   options: ExtractOptions,
 ): Promise<ExtractResult> {
@@ -242,15 +249,29 @@ export async function extractTarGz(
       return true;
     },
   });
+  // Half a MiB per inflate step: as fast as 1 MiB here, and eight extractions at once (the mirror's case) keep
+  // some 30 MiB less in flight.
+  const gunzip = createGunzip({ chunkSize: 512 << 10 });
+  // A feed writes into gunzip itself; whatever stops the pipeline stops it too (gunzip is destroyed).
+  const fed =
+    typeof source === 'function'
+      ? source(gunzip).then(
+          () => void (gunzip.destroyed || gunzip.end()),
+          (e: unknown) => void gunzip.destroy(e as Error),
+        )
+      : null;
   try {
-    await pipeline(source, createGunzip({ chunkSize: 1 << 20 }), guard, unpack, { signal: options.signal });
+    if (fed) await pipeline(gunzip, guard, unpack, { signal: options.signal });
+    else await pipeline(source as Readable, gunzip, guard, unpack, { signal: options.signal });
   } catch (e) {
+    await fed;
     // Let the writes node-tar had already started land before the caller cleans the folder up.
     await writesSettled(unpack);
     if (options.signal?.aborted)
       throw new LifeboatError('cancelled', `Extracting ${options.label} was cancelled.`);
     throw fatal ?? tarError(e, options.label, destRoot);
   }
+  await fed;
   if (fatal) throw fatal;
   // Defence in depth: whatever the model above missed, no link in the tree may lead outside it. Only links
   // from the archive can be there, so an archive without any skips the walk.
@@ -283,7 +304,7 @@ async function writesSettled(unpack: tar.Unpack): Promise<void> {
 }
 
 /** A failure from gunzip or node-tar as the engine's error, naming the archive (and the entry, when known). */
-function tarError(e: unknown, label: string, dest: string): unknown {
+export function tarError(e: unknown, label: string, dest: string): unknown {
   if (e instanceof LifeboatError) return e;
   const err = e as NodeJS.ErrnoException & { tarCode?: string; entry?: { path?: string } };
   const entry = err.entry?.path;

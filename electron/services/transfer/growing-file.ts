@@ -109,7 +109,13 @@ export class GrowingFile extends EventEmitter {
 
   /** A readable stream of the file from byte 0 that follows it until the writer finishes. */
   reader(
-    options: { signal?: AbortSignal; chunkSize?: number; onRead?: (bytes: number) => void } = {},
+    options: {
+      signal?: AbortSignal;
+      chunkSize?: number;
+      onRead?: (bytes: number) => void;
+      /** Called once the file is open: from then on, renaming it does not disturb this reader. */
+      onOpen?: () => void;
+    } = {},
   ): Readable {
     const chunkSize = options.chunkSize ?? 1 << 20;
     let handle: FileHandle | null = null;
@@ -118,7 +124,9 @@ export class GrowingFile extends EventEmitter {
     // Bounded: when the reader falls behind, chunks are dropped and it reads from the file instead.
     const queue: { offset: number; buf: Buffer }[] = [];
     let queued = 0;
-    const memoryLimit = 4 << 20;
+    // 1 MiB: a reader seldom keeps up with a loopback download anyway (about a tenth of the bytes came from here
+    // at 4 MiB), and with many downloads at once the memory counts more than a read from the page cache.
+    const memoryLimit = 1 << 20;
     const onBytes = (chunks: readonly Buffer[], offset: number): void => {
       let at = offset;
       for (const buf of chunks) {
@@ -154,6 +162,7 @@ export class GrowingFile extends EventEmitter {
                   return;
                 }
                 handle = opened;
+                options.onOpen?.();
               } catch (e) {
                 // The writer has not created the file yet: wait for it, unless it already gave up.
                 if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || this.failure || this.ended)
