@@ -69,6 +69,94 @@ export interface Staged {
   readonly extracted: Partial<Record<Element, { readonly dir: string; readonly entries: number }>>;
   /** The downloaded database archive. */
   readonly databaseArchive: string | null;
+  /** The code, made ready by {@link prepareCode} while the other archives still arrived. */
+  readonly code?: CodeReady;
+}
+
+/**
+ * What {@link prepareCode} did with the code archive: the repository and the ref to restore (`found`), and for a
+ * new restore the branch checked out in `<work>/final` (`placed`); or where it failed, so that the assembly
+ * reports it in the order it always has (a missing repository before the files archive's own problems, a
+ * branch the archive already has after them).
+ */
+export type CodeReady =
+  | {
+      readonly ok: true;
+      readonly repo: string;
+      readonly chosen: ChosenRef;
+      readonly placed: boolean;
+    }
+  | { readonly ok: false; readonly stage: 'found' | 'placed'; readonly error: unknown };
+
+/**
+ * Makes the code ready as soon as its archive is extracted, while the other archives still download: finds the
+ * repository (cloning a bare one into a worktree), chooses the ref, and for a new restore checks the new branch
+ * out in `<work>/final`, where the assembly then adds the files and the database. All of it happens in the
+ * staging folder, exactly as the assembly does it; nothing reaches a person's folder. Never rejects: a failure is
+ * returned for the assembly to report.
+ */
+export async function prepareCode(
+  plan: RestorePlan,
+  code: { readonly dir: string },
+  signal?: AbortSignal,
+): Promise<CodeReady> {
+  let repo: string;
+  let chosen: ChosenRef;
+  try {
+    ({ repo, chosen } = await findCode(plan, code.dir, signal));
+  } catch (error) {
+    return { ok: false, stage: 'found', error };
+  }
+  try {
+    // Nothing staged may point outside its folder (see the assembly); the code is checked before it moves.
+    await assertNoEscapingLinks(code.dir);
+    if (plan.update || !plan.branch) return { ok: true, repo, chosen, placed: false };
+    const final = join(plan.work, 'final');
+    await placeCheckout(plan, repo, final, chosen, plan.branch, signal);
+    return { ok: true, repo: final, chosen, placed: true };
+  } catch (error) {
+    return { ok: false, stage: 'placed', error };
+  }
+}
+
+/** The repository in the extracted code archive (a bare one cloned into a worktree), and the ref to restore. */
+async function findCode(
+  plan: RestorePlan,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<{ repo: string; chosen: ChosenRef }> {
+  const found = await findRepository(dir);
+  let repo = found.path;
+  if (found.bare) {
+    repo = join(plan.work, 'extract-code-worktree');
+    await rm(repo, { recursive: true, force: true });
+    await cloneBare(found.path, repo, signal);
+  }
+  return { repo, chosen: await chooseRef(repo, plan.env, plan.environment?.targetRef ?? null, signal) };
+}
+
+/** A new restore: the code tree becomes the staged folder `final`, on the new branch. */
+async function placeCheckout(
+  plan: RestorePlan,
+  repo: string,
+  final: string,
+  chosen: ChosenRef,
+  branch: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await rm(final, { recursive: true, force: true });
+  await rename(repo, final);
+  await createBranch(final, branch, chosen.ref, { checkout: true, ...(signal ? { signal } : {}) }).catch(
+    (e: unknown) => {
+      // Only the archive can have it (the plan checked master and the multidevs): say so, not the staging path.
+      if (e instanceof LifeboatError && e.code === 'conflict')
+        throw new LifeboatError(
+          'conflict',
+          `The code archive already has a branch "${branch}"; choose another branch name. Nothing was put in place, and the downloads are kept.`,
+        );
+      throw e;
+    },
+  );
 }
 
 /** Steps already applied to a person's folders, undone in reverse if a later one fails. */
@@ -170,17 +258,14 @@ export async function assembleRestore(
     // 1. Everything that can fail without touching a person's folder.
     let chosen: ChosenRef | null = null;
     let repo: string | null = null;
-    if (hasCode && plan.branch) {
+    // The code made ready while the rest downloaded, or made ready now.
+    const ready = staged.code;
+    if (ready && !ready.ok && ready.stage === 'found') throw ready.error;
+    if (ready?.ok) ({ repo, chosen } = ready);
+    else if (!ready && hasCode && plan.branch) {
       const code = staged.extracted.code;
       if (!code) throw new LifeboatError('internal', 'The code archive was not extracted.');
-      const found = await findRepository(code.dir);
-      repo = found.path;
-      if (found.bare) {
-        repo = join(plan.work, 'extract-code-worktree');
-        await rm(repo, { recursive: true, force: true });
-        await cloneBare(found.path, repo, signal);
-      }
-      chosen = await chooseRef(repo, plan.env, plan.environment?.targetRef ?? null, signal);
+      ({ repo, chosen } = await findCode(plan, code.dir, signal));
     }
     let filesTop: string | null = null;
     if (plan.elements.includes('files')) {
@@ -191,24 +276,16 @@ export async function assembleRestore(
     }
     // Nothing staged may point outside its folder, however the archive built its links (checked before any
     // of it reaches a person's folder; the extractor refuses such links already, this is the second guard).
-    for (const ex of Object.values(staged.extracted)) if (ex) await assertNoEscapingLinks(ex.dir);
+    // Code made ready was checked before it moved.
+    for (const [element, ex] of Object.entries(staged.extracted))
+      if (ex && !(element === 'code' && ready)) await assertNoEscapingLinks(ex.dir);
+    if (ready && !ready.ok) throw ready.error;
 
-    // 2. A new restore: the code tree becomes the staged folder; the branch is made there.
-    if (!plan.update) {
-      await rm(final, { recursive: true, force: true });
-      if (repo && chosen && plan.branch) {
-        await rename(repo, final);
-        const branch = plan.branch;
-        await createBranch(final, branch, chosen.ref, { checkout: true, ...sig }).catch((e: unknown) => {
-          // Only the archive can have it (the plan checked master and the multidevs): say so, not the staging path.
-          if (e instanceof LifeboatError && e.code === 'conflict')
-            throw new LifeboatError(
-              'conflict',
-              `The code archive already has a branch "${branch}"; choose another branch name. Nothing was put in place, and the downloads are kept.`,
-            );
-          throw e;
-        });
-      } else {
+    // 2. A new restore: the code tree becomes the staged folder; the branch is made there (unless it was).
+    if (!plan.update && !ready?.placed) {
+      if (repo && chosen && plan.branch) await placeCheckout(plan, repo, final, chosen, plan.branch, signal);
+      else {
+        await rm(final, { recursive: true, force: true });
         await mkdir(final, { recursive: true });
       }
     }

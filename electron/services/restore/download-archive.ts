@@ -1,7 +1,7 @@
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Element } from '@shared/models';
-import { extractTarGz } from '../archive/extract';
+import { extractArchive } from '../archive/extract-file';
 import { checkPatterns } from '../archive/globs';
 import { LifeboatError } from '../errors';
 import { exists, removeStaged } from '../fs-util';
@@ -71,6 +71,8 @@ export async function downloadArchive(
 type DownloadDeps = Pick<RestoreDeps, 'client' | 'site'> & {
   readonly transfer?: TransferPolicy;
   readonly freeSpace?: FreeSpaceProbe;
+  /** Archives from this size on are unpacked in a worker thread (see RestoreOptions.extractThreadFrom). */
+  readonly extractThreadFrom?: number;
 };
 
 async function download(
@@ -148,7 +150,15 @@ async function download(
         await removeStaged(staging);
         await mkdir(staging, { recursive: true });
         await writeFile(join(staging, STAGING_MARK), '');
-        await extractTarGz(reader, staging, { label, include, exclude, freeSpace, signal });
+        await extractArchive(reader, staging, {
+          label,
+          include,
+          exclude,
+          freeSpace,
+          signal,
+          size: archive.size,
+          ...(deps.extractThreadFrom !== undefined ? { threadFrom: deps.extractThreadFrom } : {}),
+        });
       },
     });
     if (staging && unpackTo) {

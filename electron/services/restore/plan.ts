@@ -72,6 +72,8 @@ export interface RestoreOptions {
   readonly freeSpace?: FreeSpaceProbe;
   /** Workflow polling interval while creating a backup. */
   readonly pollMs?: number;
+  /** Archives from this size on are extracted in a worker thread (default 16 MiB; Infinity: never). */
+  readonly extractThreadFrom?: number;
 }
 
 /**

@@ -1,13 +1,14 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupArchive, BackupSet, Element, JobPhase } from '@shared/models';
-import { extractTarGz } from '../archive/extract';
+import { extractArchive } from '../archive/extract-file';
 import { createBackupAndWait } from '../backups/create-backup';
-import { importDatabase } from '../database/mysql';
+import { importDatabase, type ImportResult } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { removeStaged } from '../fs-util';
+import { growingFileOf, type GrowingFile } from '../transfer/growing-file';
 import { verifyGzip } from '../transfer/verify';
-import { assembleRestore, type RestoreRecord, type Staged } from './assemble';
+import { assembleRestore, prepareCode, type CodeReady, type RestoreRecord, type Staged } from './assemble';
 import { findConflicts, KEPT_STAGING } from './checks';
 import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
@@ -104,6 +105,8 @@ async function executeRestore(
       'cancelled',
       'The restore was cancelled; downloads will resume from where they stopped.',
     );
+  // Set by the database's fetch (a closure): typed so the checks after it are not narrowed away.
+  let streaming = null as StreamingImport | null;
   try {
     // 1. The backup set: the plan's, or a new one made now.
     let set: BackupSet;
@@ -153,6 +156,10 @@ async function executeRestore(
     const stop = new AbortController();
     const fetching = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
     const extracted: Partial<Record<Element, { dir: string; entries: number }>> = {};
+    // An import asked for starts from the growing download rather than after it (see startImport).
+    const dbArchive = set.archives.database;
+    const db = plan.request.database;
+    const importInto = db && plan.databaseName && dbArchive ? plan.databaseName : null;
     const fetchOne = async (a: BackupArchive): Promise<void> => {
       const label = archiveLabel(a.element);
       const dir = join(plan.work, `extract-${a.element}`);
@@ -168,16 +175,23 @@ async function executeRestore(
         discardAlso: () => removeStaged(dir),
         consume: async (reader, s) => {
           if (a.element === 'database') {
+            const file = growingFileOf(reader);
+            if (db && importInto && file && !streaming)
+              streaming = startImport(file, a.size, importInto, db, ctx, signal);
             // Kept as downloaded: verified by the storage's hash when it sends one, else read through gunzip to
             // the end (CRC and length). An import inflates it again anyway and checks the gzip CRC.
             await verifyGzip(reader, label, s);
+            // The file is renamed once this returns: the import's reader must have it open by then.
+            await streaming?.reading;
             return null;
           }
           await removeStaged(dir);
           await mkdir(dir, { recursive: true });
-          return extractTarGz(reader, dir, {
+          return extractArchive(reader, dir, {
             label,
             freeSpace,
+            size: a.size,
+            ...(options.extractThreadFrom !== undefined ? { threadFrom: options.extractThreadFrom } : {}),
             ...(a.element === 'files'
               ? { include: plan.request.include ?? [], exclude: plan.request.exclude ?? [] }
               : {}),
@@ -187,7 +201,10 @@ async function executeRestore(
       });
       resumedBytes += r.resumedFrom;
       if (r.result) extracted[a.element] = { dir, entries: r.result.entries };
+      // The checkout waits for no other archive: it runs while they still download.
+      if (a.element === 'code' && r.result && plan.branch) codeReady = prepareCode(plan, { dir }, fetching);
     };
+    let codeReady: Promise<CodeReady> | null = null;
     const queue = [...archives];
     const failures: unknown[] = [];
     await Promise.all(
@@ -202,8 +219,12 @@ async function executeRestore(
         }
       }),
     );
+    // Whatever happens next, the checkout in the staging folder is over first.
+    const code = codeReady ? await codeReady : undefined;
     if (signal?.aborted) throw cancelled();
     if (failures.length > 0) {
+      // A failed download is a failed import: nothing of it is kept.
+      await streaming?.cancel(failures[0]);
       // The real cause first: a damaged or hostile archive, a full disk, before the transfers it stopped.
       const rank = (e: unknown): number =>
         e instanceof LifeboatError
@@ -224,33 +245,35 @@ async function executeRestore(
       'checking-out',
       plan.elements.includes('code') ? `Checking out ${plan.env}` : 'Putting the files in place',
     );
-    const dbArchive = set.archives.database;
     const staged: Staged = {
       archives,
       folder: set.folder,
       initiator: set.initiator,
       scheduledFor: set.scheduledFor,
       extracted,
+      ...(code ? { code } : {}),
       databaseArchive:
         dbArchive && plan.elements.includes('database') ? join(downloads, dbArchive.filename) : null,
     };
-    const db = plan.request.database;
     const record = await assembleRestore(plan, staged, {
       ...(signal ? { signal } : {}),
-      ...(db && plan.databaseName && dbArchive
+      ...(db && importInto && dbArchive
         ? {
             importDatabase: async (archive: string, place: () => Promise<void>) => {
-              const name = plan.databaseName!;
+              const name = importInto;
               ctx.phase('importing', `Importing the database into ${name}`);
-              const r = await importDatabase({
-                archive,
-                connection: db.connection,
-                database: name,
-                replace: db.replace ?? false,
-                ...(signal ? { signal } : {}),
-                onProgress: (done, total) => ctx.part('import', `Importing into ${name}`, done, total),
-                beforePromote: place,
-              });
+              // The import that started with the download goes on to the swap now that the restore can be placed.
+              const r = streaming
+                ? await streaming.finish(place)
+                : await importDatabase({
+                    archive,
+                    connection: db.connection,
+                    database: name,
+                    replace: db.replace ?? false,
+                    ...(signal ? { signal } : {}),
+                    onProgress: (done, total) => ctx.part('import', `Importing into ${name}`, done, total),
+                    beforePromote: place,
+                  });
               return {
                 archive: `database/${dbArchive.filename}`,
                 importedInto: r.database,
@@ -267,8 +290,74 @@ async function executeRestore(
     await rm(plan.work, { recursive: true, force: true });
     return { path: plan.path, record, resumedBytes, plan };
   } catch (e) {
+    // An import still loading (or waiting to be swapped in) drops its scratch database before anything else.
+    await streaming?.cancel(e);
     await cleanStaging(plan.work);
     if (signal?.aborted && !(e instanceof LifeboatError && e.code === 'cancelled')) throw cancelled();
     throw e;
   }
+}
+
+/** A database import reading the archive as it downloads. */
+interface StreamingImport {
+  /** Settles once the import has the archive open (or ended without reading it). */
+  readonly reading: Promise<void>;
+  /** Lets the import swap the database in after `place` (the restore put in place), and waits for it. */
+  finish(place: () => Promise<void>): Promise<ImportResult>;
+  /** Stops the import (its scratch database goes, the target stays as it was) and waits until it has. */
+  cancel(reason: unknown): Promise<void>;
+}
+
+/**
+ * Starts the database import from the archive still downloading: it reads `file` as it grows, loading a scratch
+ * database, and waits before the swap until the restore is ready to be placed (the same `place` step the import
+ * after the download ran as its last fallible step). The guarantees are those of that import: a download that
+ * fails fails the import's reading, so nothing of it is kept, and a restore that fails or is cancelled before the
+ * swap cancels the import, which drops its scratch database and leaves the target as it was.
+ */
+function startImport(
+  file: GrowingFile,
+  size: number,
+  name: string,
+  db: NonNullable<RestoreRequest['database']>,
+  ctx: RestoreContext,
+  signal: AbortSignal | undefined,
+): StreamingImport {
+  const stop = new AbortController();
+  const importSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let letPlace!: (place: () => Promise<void>) => void;
+  let refusePlace!: (reason: unknown) => void;
+  const placing = new Promise<() => Promise<void>>((resolve, reject) => {
+    letPlace = resolve;
+    refusePlace = reject;
+  });
+  placing.catch(() => undefined);
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  const result = importDatabase({
+    source: () => file.reader({ signal: importSignal, onOpen: opened }),
+    total: size,
+    connection: db.connection,
+    database: name,
+    replace: db.replace ?? false,
+    signal: importSignal,
+    onProgress: (done, total) => ctx.part('import', `Importing into ${name}`, done, total),
+    beforePromote: async () => (await placing)(),
+  });
+  const settled = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return {
+    reading: Promise.race([open, settled]),
+    finish: (place) => {
+      letPlace(place);
+      return result;
+    },
+    cancel: async (reason) => {
+      refusePlace(reason);
+      stop.abort();
+      await settled;
+    },
+  };
 }
