@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { defaultConnections } from '../../electron/services/database/mysql';
 import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../helpers/mariadb';
-import { compare, MB, q, ROOT, row, rows, run, sandbox, signedUrl, type Sbx } from './lib';
+import { compare, lb, MB, q, ROOT, row, rows, run, sandbox, signedUrl, type Sbx } from './lib';
 
 /** The issue's target for the default number of connections against `gunzip -c | mariadb`. */
 const TARGET = 0.7;
@@ -30,7 +30,7 @@ const CONNECTIONS = [1, 2, 4];
 async function settle(mdb: TestMariaDb): Promise<void> {
   const old = (
     await mdb.query(
-      "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'lbp\\_%' OR SCHEMA_NAME LIKE 'gzp\\_%'",
+      "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'lbp\\_%' OR SCHEMA_NAME LIKE 'gzp\\_%' OR SCHEMA_NAME LIKE 'lbr\\_%'",
     )
   )
     .split('\n')
@@ -92,7 +92,7 @@ export async function importParallelBench(
         .join(', ')}\n`,
     );
     let n = 0;
-    const cases: Record<string, () => Promise<string>> = {};
+    const cases: Record<string, (dir: string) => Promise<string>> = {};
     for (const c of CONNECTIONS) {
       cases[`${c}`] = async () => {
         await settle(mdb);
@@ -103,6 +103,16 @@ export async function importParallelBench(
       await settle(mdb);
       await mdb.query(`CREATE DATABASE gzp_${++n}`);
       return `gunzip -c ${q(archive)} | mariadb --no-defaults --socket=${q(mdb.socket)} -uroot gzp_${n}`;
+    };
+    // A whole restore with import (the import starts from the growing download) against its two parts alone.
+    cases['curl -o'] = async (dir) =>
+      `curl -s -o ${q(join(dir, 'd.sql.gz'))} ${q((await signedUrl(s, 'bench-db', 'database')).url)}`;
+    cases['pull with import'] = async (dir) => {
+      await settle(mdb);
+      return lb(
+        s,
+        `pull bench-db.live --element database --to ${q(dir)} --db-import ${q(`mysql://root@localhost/lbr_${++n}?socket=${mdb.socket}`)}`,
+      );
     };
     const r = await compare(cases);
     const shell = r['gunzip -c | mariadb']!.seconds;
@@ -116,6 +126,14 @@ export async function importParallelBench(
         c === def ? TARGET : null,
       );
     }
+    const parts = Math.max(r['curl -o']!.seconds, r[`${def}`]!.seconds);
+    row(
+      `database ${MB} MiB: pull with import vs max(download, import)`,
+      r['pull with import']!.seconds,
+      parts,
+      'max(curl -o, import)',
+      1.1,
+    );
     return r;
   } finally {
     await mdb.stop();

@@ -11,8 +11,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mariadbUnavailable, startMariaDb } from '../helpers/mariadb';
 import { eventLoopBench } from './event-loop';
+import { extractBench } from './extract';
+import { fullSetBench } from './full-set';
+import { importParallelBench } from './import-parallel';
 import { manyJobsBench } from './many-jobs';
 import {
   ADMIN_HEADERS,
@@ -47,34 +49,10 @@ async function main(): Promise<void> {
     // Build (or load) every archive before anything is timed.
     for (const site of ['bench-files', 'bench-db', 'bench-full']) await signedUrl(s, site, 'code');
     const files = await signedUrl(s, 'bench-files', 'files');
-    const db = await signedUrl(s, 'bench-db', 'database');
+    await signedUrl(s, 'bench-db', 'database');
 
-    // 1. Files archive: pull (download + extract) against curl -o, curl -o + tar, and curl | tar.
-    const f = await compare({
-      lifeboat: (d) => lb(s, `pull bench-files.live --element files --to ${q(d)}`),
-      'curl -o': async (d) =>
-        `curl -s -o ${q(join(d, 'f.tgz'))} ${q((await signedUrl(s, 'bench-files', 'files')).url)}`,
-      'curl -o; tar xzf': async (d) =>
-        `curl -s -o ${q(join(d, 'f.tgz'))} ${q((await signedUrl(s, 'bench-files', 'files')).url)} && mkdir ${q(join(d, 'x'))} && tar xzf ${q(join(d, 'f.tgz'))} -C ${q(join(d, 'x'))}`,
-      'curl | tar xz': async (d) =>
-        `curl -s ${q((await signedUrl(s, 'bench-files', 'files')).url)} | tar xz -C ${q(d)}`,
-    });
-    results.files = f;
-    row(
-      `files ${MB} MiB: pull vs curl | tar xz`,
-      f.lifeboat!.seconds,
-      f['curl | tar xz']!.seconds,
-      'curl|tar',
-      0.6,
-    );
-    row(`files ${MB} MiB: pull vs curl -o alone`, f.lifeboat!.seconds, f['curl -o']!.seconds, 'curl -o', 1.5);
-    row(
-      `files ${MB} MiB: pull vs curl -o; tar xzf`,
-      f.lifeboat!.seconds,
-      f['curl -o; tar xzf']!.seconds,
-      'curl -o; tar',
-      1.0,
-    );
+    // 1. Files archive: pull (download + extract) against the same extraction from a local file, and curl | tar.
+    results.files = await extractBench(s);
 
     // 2. Database archive: download against curl -o, with the store as it is or with some faults set (cleared
     // afterwards).
@@ -124,54 +102,12 @@ async function main(): Promise<void> {
       1.05,
     );
 
-    // 3. Database import against gunzip -c | mariadb, from the same local file.
-    const why = await mariadbUnavailable();
-    if (why) process.stdout.write(`Skipping the import comparison: ${why}.\n`);
-    else {
-      const mdb = await startMariaDb();
-      const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-db-'));
-      try {
-        const archive = join(work, 'db.sql.gz');
-        await run('curl', ['-s', '-o', archive, db.url]);
-        let n = 0;
-        const imp = await compare({
-          lifeboat: () =>
-            `cd ${q(ROOT)} && node --import tsx test/bench/import-db.ts ${q(archive)} ${q(mdb.socket)} lb_${++n}`,
-          'gunzip -c | mariadb': () =>
-            `mariadb --no-defaults --socket=${q(mdb.socket)} -uroot -e 'CREATE DATABASE gz_${++n}' && gunzip -c ${q(archive)} | mariadb --no-defaults --socket=${q(mdb.socket)} -uroot gz_${n}`,
-        });
-        results.databaseImport = imp;
-        row(
-          `database ${MB} MiB: import vs gunzip -c | mariadb`,
-          imp.lifeboat!.seconds,
-          imp['gunzip -c | mariadb']!.seconds,
-          'gunzip|mariadb',
-          1.1,
-        );
-      } finally {
-        await mdb.stop();
-        await rm(work, { recursive: true, force: true });
-      }
-    }
+    // 3. Database import over 1, 2 and 4 connections against gunzip -c | mariadb from the same local file, and a
+    // pull with import against its download and import alone.
+    results.databaseImport = await importParallelBench(s);
 
-    // 4. A full backup set: parallel pull against the three curl downloads one after another.
-    const full = await compare({
-      lifeboat: (dir) => lb(s, `pull bench-full.live --to ${q(dir)}`),
-      '3× curl -o': async (dir) => {
-        const urls = await Promise.all(
-          ['code', 'database', 'files'].map((el) => signedUrl(s, 'bench-full', el)),
-        );
-        return urls.map((u, i) => `curl -s -o ${q(join(dir, `a${i}`))} ${q(u.url)}`).join(' && ');
-      },
-    });
-    results.fullSet = full;
-    row(
-      'full set: pull (download, extract, checkout) vs 3 curls in a row',
-      full.lifeboat!.seconds,
-      full['3× curl -o']!.seconds,
-      '3× curl',
-      1.0,
-    );
+    // 4. A full backup set: against three curls in a row, and at 100 MB/s against the last byte's arrival.
+    results.fullSet = await fullSetBench(s);
 
     // 5. Resume: cut the files download at 50% once, count the bytes the server had to send.
     await setFaults(s, {
@@ -239,9 +175,12 @@ async function main(): Promise<void> {
     ok: peaks.every((p) => p < 200) && (peaks.length < 2 || Math.abs(peaks[1]! / peaks[0]! - 1) <= 0.1),
   });
 
-  const w = [46, 16, 26, 7, 24];
-  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i] ?? 4)).join(' ');
-  process.stdout.write(`\n${line(['measurement', 'lifeboat', 'baseline', 'ratio', 'target'])}  ok\n`);
+  // Columns as wide as their longest cell, so every row reads across.
+  const head = ['measurement', 'lifeboat', 'baseline', 'ratio', 'target'];
+  const cells = rows.map((r) => [r.what, r.lifeboat, r.baseline, r.ratio, r.target]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
+  process.stdout.write(`\n${line(head)}  ok\n`);
   for (const r of rows)
     process.stdout.write(
       `${line([r.what, r.lifeboat, r.baseline, r.ratio, r.target])}  ${r.ok ? 'yes' : 'NO'}\n`,
