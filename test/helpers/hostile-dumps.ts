@@ -2,6 +2,21 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+/** How mysqldump ends a dump: the session settings its preamble changed, put back. */
+export const MYSQLDUMP_POSTAMBLE: readonly string[] = [
+  '/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;',
+  '',
+  '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
+  '/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;',
+  '/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;',
+  '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
+  '/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;',
+  '/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;',
+  '/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;',
+  '',
+  '-- Dump completed on 2026-11-30  3:00:00',
+  '',
+];
 /**
  * Builders of hostile (and of realistic) gzip'd SQL dumps, for the importer's tests and for end-to-end CLI
  * tests. Each returns the `.sql.gz` bytes; `writeDump` puts them in a folder. Side effects a dump attempts
@@ -360,19 +375,6 @@ export function mysqldumpWithObjects(options: {
     '/*!50001 SET collation_connection      = @saved_col_connection */;',
   );
   if (options.gtid) lines.push('SET @@SESSION.SQL_LOG_BIN = @MYSQLDUMP_TEMP_LOG_BIN;');
-  lines.push(
-    '/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;',
-    '',
-    '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
-    '/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;',
-    '/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;',
-    '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
-    '/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;',
-    '/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;',
-    '/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;',
-    '',
-    '-- Dump completed on 2026-11-30  3:00:00',
-    '',
-  );
+  lines.push(...MYSQLDUMP_POSTAMBLE);
   return sqlGz(lines.join('\n'));
 }

@@ -3,6 +3,7 @@
  * extended inserts, binary data, strings and comments that look like statements, DELIMITER sections, a view
  * (with its placeholder among the tables), a trigger after its table's data, and stored routines at the end.
  */
+import { MYSQLDUMP_POSTAMBLE } from '../../helpers/hostile-dumps';
 
 /** A SQL string literal as mysqldump writes it. */
 export const lit = (s: string): string =>
@@ -55,20 +56,7 @@ const PREAMBLE = [
   '',
 ];
 
-const POSTAMBLE = [
-  '/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;',
-  '',
-  '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
-  '/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;',
-  '/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;',
-  '/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;',
-  '/*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;',
-  '/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;',
-  '/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;',
-  '',
-  '-- Dump completed on 2026-11-30  3:00:00',
-  '',
-];
+const POSTAMBLE = MYSQLDUMP_POSTAMBLE;
 
 /** mysqldump's lines for one table: structure, then its rows in extended inserts of `per` rows. */
 export function table(name: string, columns: string[], rows: string[], per = 100): string[] {
