@@ -181,6 +181,9 @@ function clientArgs(conn: DbConnection, safety: readonly string[], database?: st
   return args;
 }
 
+/** How much of the client's output an import keeps (for messages; a dump's output is not otherwise read). */
+const STDOUT_KEEP = 64 << 10;
+
 /**
  * Runs the client with `sql` on stdin, or with a stream fed by `feed` into the sink it is given; resolves with
  * stdout. When the feed fails (a refused dump, a damaged archive), the client is killed before its input
@@ -206,11 +209,20 @@ async function runClient(
     stdio: ['pipe', 'pipe', 'pipe'],
     signal: options.signal,
   });
-  let stdout = '';
+  // A dump's own SELECTs can make the client print without bound: an import keeps only the start (nobody reads
+  // it), and the chunks are kept as bytes, decoded once at the end, so no handler can throw (a string's limit).
+  const keep = options.feed ? STDOUT_KEEP : Infinity;
+  const out: Buffer[] = [];
+  let kept = 0;
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    if (kept >= keep) return;
+    const part = kept + d.length > keep ? d.subarray(0, keep - kept) : d;
+    out.push(part);
+    kept += part.length;
+  });
   child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+    stderr = (stderr + d.toString('utf8', Math.max(0, d.length - 4000))).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
@@ -292,7 +304,7 @@ async function runClient(
       scrub(stderr, secrets),
     );
   }
-  return stdout;
+  return Buffer.concat(out).toString();
 }
 
 const ident = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
