@@ -77,6 +77,10 @@ export interface DumpStatement {
   references: boolean;
   /** FOREIGN_KEY_CHECKS was known to be off when it started. */
   readonly fkChecksOff: boolean;
+  /** A LOCK TABLES (of the one table `route` names). */
+  locks?: boolean;
+  /** May leave a transaction open after it (sets autocommit, START TRANSACTION, BEGIN). */
+  transacts?: boolean;
 }
 
 /**
@@ -258,7 +262,31 @@ const ROUTE_WORDS = new Map<string, 'reads' | 'references'>([
   ['LAST_INSERT_ID', 'reads'],
   ['ROW_COUNT', 'reads'],
   ['FOUND_ROWS', 'reads'],
+  // ALTER TABLE … CONVERT TABLE: another table's name.
+  ['CONVERT', 'reads'],
+  // A sequence is read and moved by other tables' statements (NEXTVAL, NEXT VALUE FOR…), some of which a router
+  // cannot see in a streamed body: the dump goes serial from the table that is one (SEQUENCE=1) on.
+  ['SEQUENCE', 'reads'],
+  ['NEXTVAL', 'reads'],
+  ['LASTVAL', 'reads'],
+  ['SETVAL', 'reads'],
+  ['PREVIOUS', 'reads'],
   ['REFERENCES', 'references'],
+]);
+/** Session values that differ between connections (their own inserts, warnings, ids): not to be broadcast. */
+const CONNECTION_STATE = new Set([
+  'INSERT_ID',
+  'LAST_INSERT_ID',
+  'IDENTITY',
+  'WARNING_COUNT',
+  'ERROR_COUNT',
+  'PSEUDO_THREAD_ID',
+  'RAND_SEED1',
+  'RAND_SEED2',
+  'IN_TRANSACTION',
+  'LAST_GTID',
+  'GTID_SEQ_NO',
+  '',
 ]);
 const ROUTE_FIRST = new Set([...ROUTE_WORDS.keys()].map((w) => w.charCodeAt(0)));
 const SESSION: StatementRoute = { kind: 'session' };
@@ -325,6 +353,13 @@ class Guard extends Transform {
   private splitsAtSemicolon = false;
   /** The client has the start of a statement (up to its delimiter); it reads no DELIMITER line until it ends. */
   private clientOpen = false;
+  /**
+   * The line of a SET of sql_mode or the character set that ended inside the open client statement. The client
+   * finds its delimiter with the settings from before the statement (it learns of a change only after the server
+   * ran it), the server runs what follows with the new ones: another statement after it in the same client
+   * statement is refused, since the guard and the client could then split the text differently.
+   */
+  private sessionSetLine = 0;
   /** Inside a stored program's definition: where its body ends. */
   private body: Body | null = null;
   private lineNo = 1;
@@ -636,6 +671,7 @@ class Guard extends Transform {
         } else if (delim.length === 1 || d.subarray(i, i + delim.length).equals(delim)) {
           this.endStatement(base + i + delim.length);
           this.clientOpen = false;
+          this.sessionSetLine = 0;
           if (this.unit) this.unit.terminated = true;
           this.lineBlank = false;
           i += delim.length;
@@ -836,6 +872,14 @@ class Guard extends Transform {
   private begin(i: number, base: number): void {
     if (this.inStmt) return;
     const fresh = !this.clientOpen;
+    if (!fresh && this.sessionSetLine > 0) {
+      this.refuse(
+        this.sessionSetLine,
+        'changes sql_mode or the character set in the middle of a client statement (before its delimiter, ' +
+          `${this.delimiter.toString('latin1')}), where the database client would still read what follows ` +
+          'with the old settings; Lifeboat will not import it',
+      );
+    }
     this.inStmt = true;
     this.clientOpen = true;
     this.stmtStart = base + i;
@@ -892,7 +936,18 @@ class Guard extends Transform {
       this.blanks.push([this.stmtStart, delimEnd]);
       this.report.statementsRemoved++;
     }
-    if (v && v.k !== 'more' && v.k !== 'refuse') v.effects?.(this);
+    if (v && v.k !== 'more' && v.k !== 'refuse') {
+      const before = this.flags;
+      const head = this.head;
+      v.effects?.(this);
+      // Only a SET that ends before the client's delimiter (at a `;` the server splits at) leaves one open.
+      if (
+        this.clientOpen &&
+        v.kind === 'set' &&
+        (this.flags.ansi !== before.ansi || this.flags.noBs !== before.noBs || (head && setsSession(head)))
+      )
+        this.sessionSetLine = this.stmtLine;
+    }
     this.inStmt = false;
     this.head = null;
     this.decided = null;
@@ -943,6 +998,24 @@ class Guard extends Transform {
         stmt.reads = true;
     }
     stmt.route = routeOf(h, v);
+    stmt.locks = h[0]?.type === T.Word && h[0].text === 'LOCK';
+    stmt.transacts =
+      (h[0]?.type === T.Word && (h[0].text === 'START' || h[0].text === 'BEGIN')) ||
+      (set && h.some((t) => (t.type === T.Word || t.type === T.Var) && t.text!.endsWith('AUTOCOMMIT')));
+    // INSERT_ID, @@last_insert_id…: each connection has its own; one that sets or reads them stays in order.
+    if (
+      set &&
+      !stmt.reads &&
+      h.some(
+        (t) =>
+          t.runs &&
+          ((t.type === T.Word && CONNECTION_STATE.has(t.text!)) ||
+            (t.type === T.Var &&
+              t.text!.startsWith('@@') &&
+              CONNECTION_STATE.has(t.text!.replace(/^@@((SESSION|LOCAL|GLOBAL)\.)?/, '')))),
+      )
+    )
+      stmt.route = serial('sets or reads a value of one connection (INSERT_ID, LAST_INSERT_ID…)');
   }
 
   private strictDots(head: Token[], blanks: [number, number][]): void {
@@ -1075,6 +1148,8 @@ class Guard extends Transform {
       case 'LOCK': {
         if (!h[1]) return more;
         if (w(1) !== 'TABLES' && w(1) !== 'TABLE') return notInDump;
+        // Read whole, so a router sees every table it locks (see `routeOf`).
+        if (!ended) return more;
         return this.named(h, 2, ended, more);
       }
       case 'UNLOCK':
@@ -1422,6 +1497,22 @@ class Guard extends Transform {
   }
 }
 
+/** Whether a SET assigns sql_mode or a character set of the connection (whatever the values). */
+function setsSession(h: Token[]): boolean {
+  const w1 = h[1]?.type === T.Word ? h[1].text : '';
+  if (w1 === 'NAMES' || w1 === 'CHARSET' || w1 === 'CHARACTER') return true;
+  for (let k = 1; k + 1 < h.length; k++) {
+    const t = h[k]!;
+    if (t.type !== T.Word && t.type !== T.Var) continue;
+    if (h[k - 1]?.type === T.Punct && h[k - 1]!.text === '@') continue;
+    const name = t.text!.replace(/^@@(SESSION\.|LOCAL\.)?/, '');
+    if (!/^(SQL_MODE|CHARACTER_SET_\w+|COLLATION_CONNECTION)$/.test(name)) continue;
+    const next = h[k + 1]!;
+    if (next.type === T.Punct && (next.text === '=' || next.text === ':')) return true;
+  }
+  return false;
+}
+
 /** Header words of a stored program (between its name and its body), outside parentheses. */
 const PROGRAM_HEADER = new Set([
   'BEFORE',
@@ -1658,8 +1749,13 @@ function routeOf(h: Token[], v: Verdict): StatementRoute {
       while (['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO'].includes(w(k) ?? '')) k++;
       return tableRoute(h, k);
     }
-    case 'LOCK':
+    case 'LOCK': {
+      // Several tables locked by one connection: their statements would go to others, which wait for the lock.
+      const n = objectName(h, 2);
+      if (n && h.slice(n.next).some((t) => t.type === T.Punct && t.text === ','))
+        return serial('locks several tables at once');
       return tableRoute(h, 2);
+    }
     case 'UNLOCK':
       return { kind: 'unlock' };
     case 'TRUNCATE':
@@ -1705,11 +1801,9 @@ function ddlRoute(h: Token[]): StatementRoute {
   for (;;) {
     const x = w(k);
     if (x === 'OR' || x === 'SQL' || x === 'ALGORITHM') k += x === 'OR' ? 2 : 3;
-    else if (
-      ['TEMPORARY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'AGGREGATE', 'ONLINE', 'OFFLINE', 'IGNORE'].includes(
-        x ?? '',
-      )
-    )
+    // Only its own connection sees it, and it hides the table of the same name there.
+    else if (x === 'TEMPORARY') return serial('has a temporary table');
+    else if (['UNIQUE', 'FULLTEXT', 'SPATIAL', 'AGGREGATE', 'ONLINE', 'OFFLINE', 'IGNORE'].includes(x ?? ''))
       k++;
     else if (x === 'DEFINER') {
       const r = definerEnd(h, k);

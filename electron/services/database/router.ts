@@ -9,10 +9,14 @@ import type { DumpStatement, DumpUnit, StatementRoute } from './dump-guard';
  *    each of its statements, what the guard followed at that point of the dump;
  *  - views and triggers, and anything for a table named before one of them, go to the final lane, which runs
  *    after all table lanes have finished (with the session statements in between, in dump order);
+ *  - a statement that commits (DDL, LOCK…) once the dump may have a transaction open (it set autocommit or
+ *    started one) puts a COMMIT on every other lane with statements since its last commit, in dump order;
  *  - anything the router cannot place for sure (stored routines, a statement reading or naming other tables,
  *    foreign keys checked while they load, transaction control, several tables in one client statement, a
- *    statement longer than any client sends…) switches to serial: the table lanes finish, and from there on the
- *    final lane gets the rest of the dump in order, as a single connection would.
+ *    statement longer than any client sends, temporary tables, sequences, values of one connection such as
+ *    INSERT_ID, LOCK TABLES of several tables or with other tables' statements under it, a new table a view or
+ *    trigger before it names…) switches to serial: the table lanes finish, and from there on the final lane gets
+ *    the rest of the dump in order, as a single connection would (taking again a LOCK TABLES still held).
  * A unit is sent on only once it is complete (the next one has started), so its whole content is known. Each lane
  * gets whole units and the bytes between them; where its client's delimiter differs from the one a unit was read
  * with, a `DELIMITER` line is put before the unit, so every client splits every unit exactly where the guard did.
@@ -53,8 +57,8 @@ interface LaneState {
   line: number;
   /** What is queued ends after a complete statement (not inside one the dump left open at its end). */
   terminated: boolean;
-  /** The sequence number of the last table unit queued here. */
-  lastTable: number;
+  /** Has units queued since its last commit (of its own, or one added): a transaction may be open there. */
+  open: boolean;
   /** Bytes of table units queued here. */
   load: number;
   /** Where lines of the client's input come from: from line `conn` on, dump line `dump` on, about `what`. */
@@ -97,9 +101,12 @@ export class Router {
   /** Table keys whose statements now go to the final lane (named before a view or trigger was created). */
   private readonly deferredKeys = new Set<string>();
   private fkDeclared = false;
-  private seq = 0;
-  /** The sequence number of the last unit (not a session one) that commits an open transaction. */
-  private lastCommit = -1;
+  /** The LOCK TABLES in force (until UNLOCK): its table's key and the unit, to take it again when going serial. */
+  private locked: { key: string; p: Router['pending']; delimiter: string; line: number } | null = null;
+  /** The text of views and triggers so far (lower-cased where names ignore case), for the tables they name. */
+  private deferredText = '';
+  /** The dump may have left a transaction open (it set autocommit or started one). */
+  private transacts = false;
   /** Where the last table, unlock or deferred unit went (where an UNLOCK TABLES belongs). */
   private lastPlaced: LaneState | null = null;
   private finalBytes = 0;
@@ -115,7 +122,7 @@ export class Router {
       delimiter: ';',
       line: 1,
       terminated: true,
-      lastTable: -1,
+      open: false,
       load: 0,
       map: [],
     });
@@ -204,7 +211,6 @@ export class Router {
   private async complete(delimiter: string, line: number): Promise<void> {
     const p = this.pending;
     const unit = p.unit;
-    this.seq++;
     if (p.streaming) {
       this.advance(this.final, unit, delimiter, line);
       return;
@@ -215,9 +221,29 @@ export class Router {
       return;
     }
     let placement = this.placement(unit);
+    const tableKey = placement.kind === 'table' ? placement.key : null;
+    if (placement.kind === 'table' && !this.owners.has(placement.key) && this.namedByDeferred(placement.name))
+      // A view or trigger before it may use it: on one connection it did not exist yet there.
+      placement = { kind: 'serial', why: 'The dump creates a table after a view or trigger that may use it' };
     if (placement.kind === 'table' && this.deferredKeys.has(placement.key))
       placement = { kind: 'deferred', names: [placement.name] };
-    if (placement.kind !== 'session' && unit.statements.some((s) => s.commits)) this.lastCommit = this.seq;
+    const locks = unit.statements.some((s) => s.locks);
+    const transacts = unit.statements.some((s) => s.transacts);
+    if (transacts) this.transacts = true;
+    // Under LOCK TABLES a connection may use only the locked table: anything else runs where the lock is held.
+    // Settings go everywhere, except a transaction's start (which releases the lock) or autocommit.
+    if (
+      this.locked &&
+      placement.kind !== 'unlock' &&
+      !locks &&
+      tableKey !== this.locked.key &&
+      !(placement.kind === 'session' && !transacts)
+    )
+      placement = { kind: 'serial', why: 'The dump uses other tables or settings under LOCK TABLES' };
+    if (placement.kind === 'unlock') this.locked = null;
+    else if (locks && tableKey !== null) this.locked = { key: tableKey, p, delimiter, line };
+    const commits = placement.kind !== 'session' && unit.statements.some((s) => s.commits);
+    if (commits && placement.kind !== 'serial') await this.commitOthers(this.target(placement));
     switch (placement.kind) {
       case 'serial':
         await this.toSerial(`${placement.why} (line ${unit.line})`, unit);
@@ -236,12 +262,16 @@ export class Router {
           if (key !== null) this.deferredKeys.add(key);
         }
         this.lastPlaced = this.final;
+        if (this.deferredText.length < FINAL_MAX)
+          this.deferredText += Buffer.concat(p.pieces).toString('latin1');
         await this.toFinal(p, delimiter, line, 'views and triggers');
+        this.final.open = !commits;
         return;
       case 'unlock': {
         const lane = this.lastPlaced ?? this.final;
         if (lane === this.final) await this.toFinal(p, delimiter, line, 'UNLOCK TABLES');
         else await this.place(lane, p, delimiter, line, true, 'UNLOCK TABLES');
+        lane.open = !commits;
         return;
       }
       case 'table': {
@@ -252,7 +282,7 @@ export class Router {
           this.owners.set(placement.key, lane);
           this.ownerKeys.push(placement.key);
         }
-        lane.lastTable = this.seq;
+        lane.open = !commits;
         lane.load += p.bytes;
         this.lastPlaced = lane;
         await this.place(lane, p, delimiter, line, true, `table \`${placement.name}\``);
@@ -267,6 +297,45 @@ export class Router {
     await this.place(this.final, p, delimiter, line, true, what);
     if (this.finalBytes > this.finalMax)
       await this.toSerial('has more views, triggers and settings than Lifeboat holds back', null);
+  }
+
+  /** The lane a unit not serial nor session goes to; null for a new table (its lane is chosen later). */
+  private target(placement: Placement): LaneState | null {
+    if (placement.kind === 'table') return this.owners.get(placement.key) ?? null;
+    if (placement.kind === 'unlock') return this.lastPlaced ?? this.final;
+    return this.final;
+  }
+
+  /**
+   * A statement that commits (DDL, LOCK…) commits, on one connection, what every other table's statements left
+   * open before it (autocommit off, or a transaction): each other lane commits there too, in dump order.
+   * A new table's lane has nothing open yet.
+   */
+  private async commitOthers(except: LaneState | null): Promise<void> {
+    if (!this.transacts) return;
+    for (const lane of [...this.tables, this.final]) {
+      if (lane === except || !lane.open || !lane.terminated) continue;
+      await this.add(lane, ';', '\nCOMMIT;\n');
+      lane.open = false;
+    }
+  }
+
+  /** Whether the views and triggers so far may name table `name` (by its name in their text, or anywhere). */
+  private namedByDeferred(name: string): boolean {
+    if (!this.deferredText) return false;
+    // eslint-disable-next-line no-control-regex
+    if (this.deferredText.length >= FINAL_MAX || !/^[\x00-\x7f]*$/.test(name) || /[`"]/.test(name))
+      return true;
+    const text = this.options.lowerCaseTableNames === 0 ? this.deferredText : this.deferredText.toLowerCase();
+    const n = this.options.lowerCaseTableNames === 0 ? name : name.toLowerCase();
+    // As a whole word: `t` is not named by every view that has a t in it.
+    const word = (c: string | undefined): boolean => c !== undefined && /[0-9A-Za-z_$\x80-\uffff]/.test(c);
+    for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) {
+      if (word(n[0]) && word(text[i - 1])) continue;
+      if (word(n.at(-1)) && word(text[i + n.length])) continue;
+      return true;
+    }
+    return false;
   }
 
   /** What a unit that goes serially is about, for messages. */
@@ -333,17 +402,14 @@ export class Router {
   private async toSerial(why: string, unit: DumpUnit | null): Promise<void> {
     if (this.serialWhy !== null) return;
     this.serialWhy = why;
-    if (unit?.statements.some((s) => s.commits)) this.lastCommit = this.seq;
+    if (unit?.statements.some((s) => s.commits)) await this.commitOthers(this.final);
     await this.closeTables();
+    // The lock taken on a table lane ended with it: the final lane takes it again, as one connection holds it.
+    const l = this.locked;
+    if (l && l.p.unit !== unit) await this.place(this.final, l.p, l.delimiter, l.line, false, 'LOCK TABLES');
   }
 
   private async closeTables(): Promise<void> {
-    for (const lane of this.tables) {
-      // On one connection, a later DDL or LOCK elsewhere in the dump would have committed this lane's open
-      // transaction (a dump that set autocommit=0): commit it as that would have.
-      if (lane.terminated && lane.lastTable >= 0 && this.lastCommit > lane.lastTable)
-        await this.add(lane, ';', '\nCOMMIT;\n');
-    }
     await this.options.barrier();
   }
 

@@ -396,6 +396,40 @@ describe('the dump guard after a DELIMITER change, where the server splits at `;
     expect(await refuses(tester)).toMatch(/^Line 3 .*switches to another database \(USE precious\)/);
   });
 
+  it('refuses a SET of sql_mode or the character set with more after it before the delimiter', async () => {
+    // The client finds `//` with the settings from before the statement (`\'` escapes, `//` ends it); the server
+    // runs the INSERT with NO_BACKSLASH_ESCAPES, so a guard following the SET at its `;` read `//` as a comment.
+    const hidden =
+      "CREATE TABLE t (a text);\nDELIMITER //\nSET sql_mode='NO_BACKSLASH_ESCAPES';\n" +
+      "INSERT INTO t VALUES ('a\\');-- ')// DROP DATABASE bystander;\nDELIMITER ;\n";
+    for (const mode of ['strict', 'confined'] as const) {
+      expect(await refuses(hidden, { mode })).toMatch(/^Line 3 .*changes sql_mode or the character set/);
+      for (const size of [1, 7]) {
+        const r = await guard(hidden, { mode }, size);
+        expect('error' in r && r.error).toMatch(/^Line 3 .*changes sql_mode or the character set/);
+      }
+    }
+    const d = (body: string): string => `CREATE TABLE t (a int);\nDELIMITER //\n${body}//\nDELIMITER ;\n`;
+    for (const set of [
+      "SET SESSION sql_mode = 'ANSI_QUOTES'",
+      "/*!40101 SET @@session.sql_mode = '' */",
+      "SET NAMES 'utf8mb4'",
+      'SET character_set_client = latin1',
+      "SET @x = 1, sql_mode = ''",
+    ])
+      expect(await refuses(d(`${set}; INSERT INTO t VALUES (1)`))).toMatch(
+        /changes sql_mode or the character set/,
+      );
+    // As the last statement before the delimiter (the client learns of it as the guard does), or on its own, a
+    // SET passes; so does a SET that only reads sql_mode, followed by more.
+    await passes(d("INSERT INTO t VALUES (1); SET sql_mode = 'NO_BACKSLASH_ESCAPES';"));
+    await passes(d("SET sql_mode = 'NO_BACKSLASH_ESCAPES' /* end */"));
+    await passes(d('SET @saved = @@sql_mode; INSERT INTO t VALUES (1)'));
+    await passes(
+      "SET sql_mode='NO_BACKSLASH_ESCAPES'; INSERT INTO t VALUES ('a\\');\nSET NAMES utf8mb4; SELECT 1;\n",
+    );
+  });
+
   it('applies the allow-list, the other-database rules and client commands to each part, at its own line', async () => {
     const d = (body: string): string => `CREATE TABLE t (a int);\nDELIMITER //\n${body}//\nDELIMITER ;\n`;
     expect(await refuses(d('INSERT INTO t VALUES (1); GRANT ALL ON *.* TO x'))).toMatch(

@@ -164,6 +164,7 @@ describe('the router splits a guarded dump over connections', () => {
 
   it('keeps a table’s statements on its lane in dump order, data before CREATE and interleaved included', async () => {
     const dump = [
+      'SET autocommit = 0;',
       'INSERT INTO late VALUES (1);',
       'CREATE TABLE other (x int);',
       'CREATE TABLE late (x int);',
@@ -173,14 +174,18 @@ describe('the router splits a guarded dump over connections', () => {
       '',
     ].join('\n');
     const { lanes } = await route(dump);
+    // With autocommit off, each DDL commits, on one connection, what every table left open before it: a COMMIT
+    // goes to the other lanes there.
     expect(statements(lanes[0]!)).toEqual([
+      'SET autocommit = 0',
       'INSERT INTO late VALUES (1)',
+      'COMMIT',
       'CREATE TABLE late (x int)',
       'INSERT INTO `late` VALUES (2)',
       'DROP TABLE IF EXISTS late',
     ]);
-    // The DROP after it would have committed other's INSERT on one connection (were autocommit off).
     expect(statements(lanes[1]!)).toEqual([
+      'SET autocommit = 0',
       'CREATE TABLE other (x int)',
       'INSERT INTO other VALUES (1)',
       'COMMIT',
@@ -245,6 +250,19 @@ describe('the router splits a guarded dump over connections', () => {
       'DELIMITER ;;\nINSERT INTO a VALUES (1); SET @x = 1;;',
       /mixes/,
     ],
+    ['LOCK TABLES of two tables', 'LOCK TABLES a WRITE, b WRITE;', /locks several tables/],
+    ['a temporary table', 'CREATE TEMPORARY TABLE a (x int);', /temporary table/],
+    ['a dropped temporary table', 'DROP TEMPORARY TABLE IF EXISTS a;', /temporary table/],
+    ['SET INSERT_ID', 'SET INSERT_ID = 500;', /value of one connection/],
+    ['@@last_insert_id read in a SET', 'SET @last = @@session.last_insert_id;', /value of one connection/],
+    [
+      'ALTER TABLE … CONVERT TABLE',
+      'ALTER TABLE a CONVERT TABLE b TO PARTITION p1 VALUES LESS THAN (9);',
+      /reads/,
+    ],
+    ['a sequence', 'CREATE TABLE s (x int) SEQUENCE=1;', /reads/],
+    ['NEXTVAL in a SET', 'SET @n = NEXTVAL(s);', /reads/],
+    ['an INSERT beside a table LOCK TABLES holds', 'LOCK TABLES a WRITE;\nINSERT INTO b VALUES (1);', /LOCK/],
     [
       'two tables in one client statement',
       'DELIMITER ;;\nINSERT INTO a VALUES (1); INSERT INTO b VALUES (1);;',
@@ -258,6 +276,67 @@ describe('the router splits a guarded dump over connections', () => {
     expect(final.indexOf('|barrier|')).toBeLessThan(final.indexOf(statement.split('\n').at(-1)!));
     expect(final).toContain('CREATE TABLE z');
     expect(lanes[0]! + lanes[1]!).not.toContain('CREATE TABLE z');
+  });
+
+  it('takes a LOCK TABLES again on the final lane when the dump goes serial under it', async () => {
+    const dump =
+      'CREATE TABLE a (x int);\nCREATE TABLE c (x int);\nLOCK TABLES a WRITE;\nINSERT INTO a VALUES (1);\nSET NAMES utf8;\nINSERT INTO c VALUES (2);\nUNLOCK TABLES;\n';
+    const { lanes, serial } = await route(dump);
+    expect(serial).toMatch(/under LOCK TABLES/);
+    expect(statements(lanes[0]!)).toEqual([
+      'CREATE TABLE a (x int)',
+      'LOCK TABLES a WRITE',
+      'INSERT INTO a VALUES (1)',
+      'SET NAMES utf8',
+    ]);
+    // As on one connection, c's INSERT runs where a is locked (and fails there).
+    const final = lanes[2]!.slice(lanes[2]!.indexOf('|barrier|') + '|barrier|'.length);
+    expect(statements(final)).toEqual(['LOCK TABLES a WRITE', 'INSERT INTO c VALUES (2)', 'UNLOCK TABLES']);
+    // Settings under a lock stay parallel.
+    const ok = await route(dump.replace('INSERT INTO c VALUES (2);\n', ''));
+    expect(ok.serial).toBeNull();
+  });
+
+  it('goes serial at a table a view or trigger before it names, and only then', async () => {
+    const later = await route(
+      'CREATE TABLE a (x int);\nCREATE VIEW v AS SELECT x FROM `later`;\nCREATE TABLE later (x int);\n',
+    );
+    expect(later.serial).toMatch(/after a view or trigger/);
+    expect(later.lanes[2]!.indexOf('CREATE VIEW')).toBeLessThan(
+      later.lanes[2]!.indexOf('CREATE TABLE later'),
+    );
+    // A name is a whole word: `t` is not in `tt`.
+    const other = await route('CREATE VIEW v AS SELECT 1 AS tt;\nCREATE TABLE t (x int);\n');
+    expect(other.serial).toBeNull();
+    expect(other.lanes[0]).toContain('CREATE TABLE t');
+  });
+
+  it('with autocommit off, commits every lane where a DDL commits on one connection', async () => {
+    const dump = [
+      'SET autocommit = 0;',
+      'CREATE TABLE a (x int);',
+      'CREATE TABLE b (x int);',
+      'INSERT INTO a VALUES (1);',
+      'INSERT INTO b VALUES (1);',
+      'CREATE TABLE c (x int);',
+      'INSERT INTO a VALUES (2);',
+      '',
+    ].join('\n');
+    // Three table lanes: c gets a lane of its own.
+    const { lanes, serial } = await route(dump, 3);
+    expect(serial).toBeNull();
+    expect(statements(lanes[2]!)).toEqual(['SET autocommit = 0', 'CREATE TABLE c (x int)']);
+    const a = statements(lanes[0]!);
+    expect(a.slice(a.indexOf('INSERT INTO a VALUES (1)'))).toEqual([
+      'INSERT INTO a VALUES (1)',
+      'COMMIT',
+      'INSERT INTO a VALUES (2)',
+    ]);
+    expect(statements(lanes[1]!)).toContain('COMMIT');
+    // With autocommit on, nothing is added.
+    expect((await route(dump.replace('SET autocommit = 0;\n', ''), 3)).lanes.join('')).not.toContain(
+      'COMMIT',
+    );
   });
 
   it('keeps foreign keys parallel while FOREIGN_KEY_CHECKS is off, and goes serial once it may be on', async () => {
