@@ -3,31 +3,15 @@
 // mid-import must not leave the import's scratch database, its temporary database user, or the spool files
 // (the dump's content, decompressed, in the temporary folder) behind for good.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
+import { describe, expect, it } from 'vitest';
+import { useMariaDb } from '../../helpers/mariadb-suite';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'import-child.ts');
 
-let db: TestMariaDb | null = null;
-let skip: string | null = null;
-let dir: string;
-
-beforeAll(async () => {
-  skip = await mariadbUnavailable();
-  if (!skip) db = await startMariaDb();
-});
-afterAll(async () => {
-  await db?.stop();
-});
-beforeEach(async (ctx) => {
-  if (!db) return ctx.skip(`MariaDB unavailable: ${skip}`);
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-attack9-engine-'));
-  return () => rm(dir, { recursive: true, force: true });
-});
+const server = useMariaDb('lifeboat-attack9-engine-');
 
 interface Run {
   readonly pid: number;
@@ -39,7 +23,7 @@ interface Run {
 function child(database: string, archive: string, connections: number, tmp: string): Run {
   const c = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, db!.socket, database, archive, String(connections)],
+    ['--import', 'tsx', CHILD, server.db.socket, database, archive, String(connections)],
     { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -58,7 +42,7 @@ function child(database: string, archive: string, connections: number, tmp: stri
 }
 
 async function gz(name: string, sql: string): Promise<string> {
-  const p = join(dir, name);
+  const p = join(server.dir, name);
   await writeFile(p, gzipSync(Buffer.from(sql, 'latin1')));
   return p;
 }
@@ -70,11 +54,11 @@ async function spools(tmp: string): Promise<string[]> {
 
 /** What an import can leave on the server: scratch databases and temporary import users. */
 async function leftovers(prefix: string): Promise<{ databases: string[]; users: string[] }> {
-  const databases = (await db!.query(`SHOW DATABASES LIKE '${prefix}\\_\\_lb\\_%'`))
+  const databases = (await server.db.query(`SHOW DATABASES LIKE '${prefix}\\_\\_lb\\_%'`))
     .split('\n')
     .filter(Boolean);
   const users = (
-    await db!.query(
+    await server.db.query(
       "SELECT User FROM mysql.global_priv WHERE User LIKE 'lifeboat\\_%' AND User NOT LIKE 'lifeboat\\_def\\_%'",
     )
   )
@@ -88,7 +72,7 @@ describe('a hostile dump against the engine process', () => {
     // SELECT passes the guard in confined mode; the client prints each result, and the import keeps all of it
     // in one string. 40 × 15 MB is past V8's longest string: every further chunk throws in the 'data' listener,
     // which the engine's process guard counts until it exits (70) — with every other job of that engine.
-    const tmp = await mkdtemp(join(dir, 'tmp-'));
+    const tmp = await mkdtemp(join(server.dir, 'tmp-'));
     const sql = [
       'CREATE TABLE `t` (`x` int);',
       'INSERT INTO `t` VALUES (1);',

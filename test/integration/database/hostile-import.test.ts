@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as mysql from '../../../electron/services/database/mysql';
 import { importDatabase, type DbConnection } from '../../../electron/services/database/mysql';
 import * as dumps from '../../helpers/hostile-dumps';
 import { writeDump } from '../../helpers/hostile-dumps';
-import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
+import { useMariaDb } from '../../helpers/mariadb-suite';
 
 /**
  * Untrusted dumps against a real MariaDB: client commands must not run on this computer, a dump must not reach
@@ -17,33 +16,17 @@ import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helper
  * not only for the error.
  */
 
-let db: TestMariaDb | null = null;
-let skip: string | null = null;
-let dir: string;
-let conn: DbConnection;
+const server = useMariaDb('lifeboat-hostile-', {
+  each: async (db) => {
+    // A database that belongs to someone else, which no import may touch.
+    await db.query(
+      'DROP DATABASE IF EXISTS bystander; CREATE DATABASE bystander; ' +
+        'CREATE TABLE bystander.t (x int); INSERT INTO bystander.t VALUES (10),(20),(30); ' +
+        "CREATE TABLE bystander.u (s varchar(20)); INSERT INTO bystander.u VALUES ('keep');",
+    );
+  },
+});
 let n = 0;
-
-beforeAll(async () => {
-  skip = await mariadbUnavailable();
-  if (!skip) {
-    db = await startMariaDb();
-    conn = { socket: db.socket, user: 'root' };
-  }
-});
-afterAll(async () => {
-  await db?.stop();
-});
-beforeEach(async (ctx) => {
-  if (!db) return ctx.skip(`MariaDB unavailable: ${skip}`);
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-hostile-'));
-  // A database that belongs to someone else, which no import may touch.
-  await db.query(
-    'DROP DATABASE IF EXISTS bystander; CREATE DATABASE bystander; ' +
-      'CREATE TABLE bystander.t (x int); INSERT INTO bystander.t VALUES (10),(20),(30); ' +
-      "CREATE TABLE bystander.u (s varchar(20)); INSERT INTO bystander.u VALUES ('keep');",
-  );
-  return () => rm(dir, { recursive: true, force: true });
-});
 
 /** A fresh target name per import. */
 const target = (): string => `hostile_${++n}`;
@@ -58,19 +41,19 @@ async function refused(
   options: { into?: string; connection?: DbConnection; marker?: string } = {},
 ): Promise<string> {
   const into = options.into ?? target();
-  const before = await db!.fingerprint('bystander');
-  const archive = await writeDump(dir, `d${n}`, dump);
+  const before = await server.db.fingerprint('bystander');
+  const archive = await writeDump(server.dir, `d${n}`, dump);
   const err = (await importDatabase({
     archive,
-    connection: options.connection ?? conn,
+    connection: options.connection ?? server.conn,
     database: into,
   }).catch((e: unknown) => e)) as { code?: string; message?: string };
   if (options.marker)
     expect(existsSync(options.marker), 'the dump ran a command on this computer').toBe(false);
-  expect(await db!.fingerprint('bystander'), 'the dump changed another database').toBe(before);
+  expect(await server.db.fingerprint('bystander'), 'the dump changed another database').toBe(before);
   expect(err).toMatchObject({ code: 'database' });
   expect(err.message).toMatch(expected);
-  expect((await db!.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
+  expect((await server.db.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
   return err.message!;
 }
 
@@ -78,7 +61,7 @@ async function refused(
 async function noImportUsersLeft(): Promise<void> {
   expect(
     (
-      await db!.query(
+      await server.db.query(
         "SELECT COUNT(*) FROM mysql.global_priv WHERE User LIKE 'lifeboat\\_%' AND User NOT LIKE 'lifeboat\\_def\\_%'",
       )
     ).trim(),
@@ -87,53 +70,53 @@ async function noImportUsersLeft(): Promise<void> {
 
 describe('client commands in a dump never run on this computer (vector 1)', () => {
   it('refuses \\! (shell escape) and runs nothing', async () => {
-    const marker = join(dir, 'shell-ran');
+    const marker = join(server.dir, 'shell-ran');
     await refused(dumps.shellEscapeDump(marker), /Line 4 .*client command \(\\!\)/, { marker });
     expect(existsSync(marker)).toBe(false);
   });
 
   it('refuses `system` on a line of its own', async () => {
-    const marker = join(dir, 'system-ran');
+    const marker = join(server.dir, 'system-ran');
     await refused(dumps.systemCommandDump(marker), /Line 4 .*client command \(system\)/, { marker });
     expect(existsSync(marker)).toBe(false);
   });
 
   it('refuses `system` as the second statement of a line', async () => {
-    const marker = join(dir, 'midline-ran');
+    const marker = join(server.dir, 'midline-ran');
     await refused(dumps.midLineSystemDump(marker), /Line 4 .*client command \(system\)/, { marker });
     expect(existsSync(marker)).toBe(false);
   });
 
   it('refuses \\. and `source` (another file run as SQL)', async () => {
-    const other = join(dir, 'other.sql');
+    const other = join(server.dir, 'other.sql');
     await writeFile(other, 'CREATE DATABASE sourced_proof;\nDROP TABLE bystander.u;\n');
     await refused(dumps.sourceShortDump(other), /client command \(\\\.\)/);
     await refused(dumps.sourceCommandDump(other), /client command \(source\)/);
-    expect((await db!.query("SHOW DATABASES LIKE 'sourced_proof'")).trim()).toBe('');
+    expect((await server.db.query("SHOW DATABASES LIKE 'sourced_proof'")).trim()).toBe('');
   });
 
   it('refuses `tee` and \\T (writing a file of the dump’s choosing)', async () => {
-    const out = join(dir, 'tee-out');
+    const out = join(server.dir, 'tee-out');
     await refused(dumps.teeDump(out), /client command \(tee\)/, { marker: out });
     await refused(dumps.teeShortDump(out), /client command \(\\T\)/, { marker: out });
     expect(existsSync(out)).toBe(false);
   });
 
   it('refuses `pager` and `connect`', async () => {
-    const marker = join(dir, 'pager-ran');
+    const marker = join(server.dir, 'pager-ran');
     await refused(dumps.pagerDump(marker), /client command \(pager\)/, { marker });
     expect(existsSync(marker)).toBe(false);
     await refused(dumps.connectDump('bystander'), /client command \(connect\)/);
   });
 
   it('refuses a command hidden after a DELIMITER change', async () => {
-    const marker = join(dir, 'delimiter-ran');
+    const marker = join(server.dir, 'delimiter-ran');
     await refused(dumps.delimiterTrickDump(marker), /Line 5 .*client command \(system\)/, { marker });
     expect(existsSync(marker)).toBe(false);
   });
 
   it("follows NO_BACKSLASH_ESCAPES as the client does, so a command after `'a\\'` is seen", async () => {
-    const marker = join(dir, 'nobs-ran');
+    const marker = join(server.dir, 'nobs-ran');
     await refused(dumps.noBackslashShellDump(marker), /Line 5 .*client command \(\\!\)/, { marker });
     expect(existsSync(marker)).toBe(false);
   });
@@ -143,11 +126,11 @@ describe('client commands in a dump never run on this computer (vector 1)', () =
     expect(args).toContain('--binary-mode');
     expect(args).toContain('--local-infile=0');
     // The second line of defence on its own: the real client, these flags, a dump the guard never saw.
-    const marker = join(dir, 'client-ran');
+    const marker = join(server.dir, 'client-ran');
     const script = `SELECT 1;\n\\! touch ${marker}\nsystem touch ${marker}\nSELECT 2; system touch ${marker};\n`;
     const child = execFile('mariadb', [
       '--no-defaults',
-      `--socket=${db!.socket}`,
+      `--socket=${server.db.socket}`,
       '-uroot',
       '--batch',
       ...args,
@@ -181,22 +164,22 @@ describe('a dump reaches no database but its own (vector 2)', () => {
   });
 
   it('refuses writes to the server’s own tables, GRANT and SET GLOBAL', async () => {
-    const before = (await db!.query('SELECT @@GLOBAL.max_connections')).trim();
+    const before = (await server.db.query('SELECT @@GLOBAL.max_connections')).trim();
     await refused(dumps.accountTableDump('lb_evil'), /names another database|server's own/);
     await refused(dumps.grantDump('lb_evil2'), /Line 4 .*does not contain \(GRANT/);
     await refused(dumps.setGlobalDump(1234), /Line 4 .*server-wide setting/);
     expect(
-      (await db!.query("SELECT COUNT(*) FROM mysql.global_priv WHERE User LIKE 'lb\\_evil%'")).trim(),
+      (await server.db.query("SELECT COUNT(*) FROM mysql.global_priv WHERE User LIKE 'lb\\_evil%'")).trim(),
     ).toBe('0');
-    expect((await db!.query('SELECT @@GLOBAL.max_connections')).trim()).toBe(before);
+    expect((await server.db.query('SELECT @@GLOBAL.max_connections')).trim()).toBe(before);
   });
 
   it('refuses LOAD DATA [LOCAL] INFILE, INTO OUTFILE and INSTALL SONAME', async () => {
-    const secret = join(dir, 'secret.txt');
+    const secret = join(server.dir, 'secret.txt');
     await writeFile(secret, 'private key material\n');
     await refused(dumps.loadDataInfileDump(secret), /Line 2 .*(does not contain \(LOAD|reads a file)/);
     await refused(dumps.loadDataLocalInfileDump(secret), /Line 2 .*(does not contain \(LOAD|reads a file)/);
-    const out = join(dir, 'outfile');
+    const out = join(server.dir, 'outfile');
     await refused(dumps.intoOutfileDump(out), /Line 4 .*writes a file on the server/, { marker: out });
     expect(existsSync(out)).toBe(false);
     await refused(
@@ -205,7 +188,9 @@ describe('a dump reaches no database but its own (vector 2)', () => {
     );
     expect(
       (
-        await db!.query("SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'BLACKHOLE'")
+        await server.db.query(
+          "SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'BLACKHOLE'",
+        )
       ).trim(),
     ).toBe('0');
   });
@@ -232,27 +217,28 @@ describe('a dump reaches no database but its own (vector 2)', () => {
 
   it('imports a `--databases` dump of one database into the target, whatever it was called', async () => {
     // The dump names "bystander": its CREATE DATABASE and USE are dropped, so it lands in the target.
-    const before = await db!.fingerprint('bystander');
+    const before = await server.db.fingerprint('bystander');
     const archive = await writeDump(
-      dir,
+      server.dir,
       'named',
       dumps.mysqldumpWithObjects({ database: 'bystander', marker: 'moved' }),
     );
-    const r = await importDatabase({ archive, connection: conn, database: 'renamed_site' });
+    const r = await importDatabase({ archive, connection: server.conn, database: 'renamed_site' });
     expect(r).toMatchObject({
       database: 'renamed_site',
       dumpDatabase: 'bystander',
       confinement: 'user',
       tables: 1,
     });
-    expect(await db!.fingerprint('bystander')).toBe(before);
-    expect((await db!.query('SELECT name FROM renamed_site.t WHERE id = 1')).trim()).toBe('moved-one');
+    expect(await server.db.fingerprint('bystander')).toBe(before);
+    expect((await server.db.query('SELECT name FROM renamed_site.t WHERE id = 1')).trim()).toBe('moved-one');
     await noImportUsersLeft();
   });
 
   describe('when the configured user cannot create a restricted user', () => {
     let limited: DbConnection;
     beforeAll(async () => {
+      const db = server.running;
       if (!db) return;
       await db.query(
         "CREATE USER IF NOT EXISTS 'limited'@'localhost' IDENTIFIED BY 'Limited-Pa55'; " +
@@ -263,7 +249,7 @@ describe('a dump reaches no database but its own (vector 2)', () => {
 
     it('still imports an ordinary dump, under the guard’s strict rules', async () => {
       const archive = await writeDump(
-        dir,
+        server.dir,
         'plain',
         dumps.sqlGz('CREATE TABLE `t` (`x` int);\nINSERT INTO `t` VALUES (1);\n'),
       );
@@ -289,6 +275,7 @@ describe('after a DELIMITER change, every statement the server runs is judged', 
   describe('with a configured user that has ALL ON *.* but no GRANT OPTION (strict mode)', () => {
     let dev: DbConnection;
     beforeAll(async () => {
+      const db = server.running;
       if (!db) return;
       await db.query(
         "CREATE USER IF NOT EXISTS 'dev'@'localhost' IDENTIFIED BY 'Dev-Pa55word'; " +
@@ -297,33 +284,33 @@ describe('after a DELIMITER change, every statement the server runs is judged', 
       dev = { socket: db.socket, user: 'dev', password: 'Dev-Pa55word' };
     });
     beforeEach(async () => {
-      await db!.query(
+      await server.db.query(
         'DROP DATABASE IF EXISTS precious; CREATE DATABASE precious; ' +
           'CREATE TABLE precious.victim (x int); INSERT INTO precious.victim VALUES (1),(2),(3);',
       );
     });
 
     it("refuses the outside tester's `INSERT …; USE precious; DROP TABLE victim//` and names line 3", async () => {
-      const before = await db!.fingerprint('precious');
+      const before = await server.db.fingerprint('precious');
       const into = target();
-      const archive = await writeDump(dir, 'multi', dumps.multiStatementDump('precious', 'victim'));
+      const archive = await writeDump(server.dir, 'multi', dumps.multiStatementDump('precious', 'victim'));
       const err = (await importDatabase({ archive, connection: dev, database: into }).catch(
         (e: unknown) => e,
       )) as { code?: string; message?: string };
-      expect(await db!.fingerprint('precious'), 'the dump dropped precious.victim').toBe(before);
+      expect(await server.db.fingerprint('precious'), 'the dump dropped precious.victim').toBe(before);
       expect(err).toMatchObject({ code: 'database' });
       expect(err.message).toMatch(/^Line 3 .*switches to another database \(USE precious\)/);
-      expect((await db!.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
+      expect((await server.db.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
     });
   });
 
   it('names the line in confined mode too, before the server has to stop it', async () => {
-    await db!.query(
+    await server.db.query(
       'DROP DATABASE IF EXISTS precious; CREATE DATABASE precious; CREATE TABLE precious.victim (x int);',
     );
-    const before = await db!.fingerprint('precious');
+    const before = await server.db.fingerprint('precious');
     await refused(dumps.multiStatementDump('precious', 'victim'), /^Line 3 .*switches to another database/);
-    expect(await db!.fingerprint('precious')).toBe(before);
+    expect(await server.db.fingerprint('precious')).toBe(before);
     await noImportUsersLeft();
   });
 });
@@ -336,13 +323,13 @@ describe('a cancelled import', () => {
     };
     process.on('unhandledRejection', onUnhandled);
     try {
-      const archive = await writeDump(dir, 'slow', dumps.slowDump(200_000));
+      const archive = await writeDump(server.dir, 'slow', dumps.slowDump(200_000));
       const controller = new AbortController();
       const into = target();
       let started = false;
       const result = importDatabase({
         archive,
-        connection: conn,
+        connection: server.conn,
         database: into,
         signal: controller.signal,
         onProgress: () => {
@@ -357,7 +344,7 @@ describe('a cancelled import', () => {
       expect(started, 'the import never started feeding the client').toBe(true);
       expect(err).toMatchObject({ code: 'cancelled' });
       expect(unhandled).toEqual([]);
-      expect((await db!.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
+      expect((await server.db.query(`SHOW DATABASES LIKE '${into}%'`)).trim()).toBe('');
       await noImportUsersLeft();
     } finally {
       process.off('unhandledRejection', onUnhandled);
@@ -367,7 +354,7 @@ describe('a cancelled import', () => {
 
 describe('a failed replace leaves the kept database as it was (vector 3)', () => {
   beforeEach(async () => {
-    await db!.query(
+    await server.db.query(
       'DROP DATABASE IF EXISTS kept; CREATE DATABASE kept; CREATE TABLE kept.t (x int); INSERT INTO kept.t VALUES (1),(2),(3); ' +
         'CREATE TABLE kept.other (y int); INSERT INTO kept.other VALUES (9); ' +
         'CREATE VIEW kept.v AS SELECT x FROM kept.t; ' +
@@ -377,35 +364,43 @@ describe('a failed replace leaves the kept database as it was (vector 3)', () =>
   });
 
   it('when the dump says USE <target>; DROP TABLE and then fails', async () => {
-    const before = await db!.fingerprint('kept');
-    const archive = await writeDump(dir, 'dropfail', dumps.dropThenFailDump('kept'));
-    const err = await importDatabase({ archive, connection: conn, database: 'kept', replace: true }).catch(
-      (e: unknown) => e,
-    );
-    expect(await db!.fingerprint('kept'), 'the kept database changed').toBe(before);
+    const before = await server.db.fingerprint('kept');
+    const archive = await writeDump(server.dir, 'dropfail', dumps.dropThenFailDump('kept'));
+    const err = await importDatabase({
+      archive,
+      connection: server.conn,
+      database: 'kept',
+      replace: true,
+    }).catch((e: unknown) => e);
+    expect(await server.db.fingerprint('kept'), 'the kept database changed').toBe(before);
     expect(err).toMatchObject({ code: 'database' });
-    expect((await db!.query("SHOW DATABASES LIKE 'kept%'")).split('\n').filter(Boolean)).toEqual(['kept']);
+    expect((await server.db.query("SHOW DATABASES LIKE 'kept%'")).split('\n').filter(Boolean)).toEqual([
+      'kept',
+    ]);
     await noImportUsersLeft();
   });
 
   it('when the dump drops <target>.t by its qualified name and then fails', async () => {
-    const before = await db!.fingerprint('kept');
-    const archive = await writeDump(dir, 'qdropfail', dumps.qualifiedDropThenFailDump('kept'));
-    const err = await importDatabase({ archive, connection: conn, database: 'kept', replace: true }).catch(
-      (e: unknown) => e,
-    );
-    expect(await db!.fingerprint('kept'), 'the kept database changed').toBe(before);
+    const before = await server.db.fingerprint('kept');
+    const archive = await writeDump(server.dir, 'qdropfail', dumps.qualifiedDropThenFailDump('kept'));
+    const err = await importDatabase({
+      archive,
+      connection: server.conn,
+      database: 'kept',
+      replace: true,
+    }).catch((e: unknown) => e);
+    expect(await server.db.fingerprint('kept'), 'the kept database changed').toBe(before);
     expect(err).toMatchObject({ code: 'database', message: expect.stringMatching(/Line 1 /) });
   });
 });
 
 describe('passwords stay out of messages (vector 5)', () => {
   it('hides the password of a connection in the server’s error and its detail', async () => {
-    await db!.query(
+    await server.db.query(
       "CREATE USER IF NOT EXISTS 'pwuser'@'localhost' IDENTIFIED BY 'Hunter2-Secret-Pw'; GRANT ALL PRIVILEGES ON *.* TO 'pwuser'@'localhost' WITH GRANT OPTION;",
     );
     const archive = await writeDump(
-      dir,
+      server.dir,
       'echo',
       dumps.sqlGz(
         "CREATE TABLE `t` (`x` varchar(80));\nINSERT INTO `no_such_table` VALUES ('Hunter2-Secret-Pw', 'mysql://root:Other-Secret@db.example/x');\n",
@@ -413,7 +408,7 @@ describe('passwords stay out of messages (vector 5)', () => {
     );
     const err = (await importDatabase({
       archive,
-      connection: { socket: db!.socket, user: 'pwuser', password: 'Hunter2-Secret-Pw' },
+      connection: { socket: server.db.socket, user: 'pwuser', password: 'Hunter2-Secret-Pw' },
       database: target(),
     }).catch((e: unknown) => e)) as { code: string; message: string; detail?: string };
     expect(err.code).toBe('database');
@@ -422,10 +417,10 @@ describe('passwords stay out of messages (vector 5)', () => {
   });
 
   it('hides the password of a wrong connection', async () => {
-    const archive = await writeDump(dir, 'any', dumps.sqlGz('CREATE TABLE `t` (`x` int);\n'));
+    const archive = await writeDump(server.dir, 'any', dumps.sqlGz('CREATE TABLE `t` (`x` int);\n'));
     const err = (await importDatabase({
       archive,
-      connection: { socket: db!.socket, user: 'nobody', password: 'Wrong-Secret-Pw' },
+      connection: { socket: server.db.socket, user: 'nobody', password: 'Wrong-Secret-Pw' },
       database: target(),
     }).catch((e: unknown) => e)) as { message: string; detail?: string };
     expect(`${err.message}\n${err.detail ?? ''}`).not.toContain('Wrong-Secret-Pw');

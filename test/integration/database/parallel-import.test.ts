@@ -4,11 +4,11 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { importDatabase, ownerAccount, type DbConnection } from '../../../electron/services/database/mysql';
-import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
+import { useMariaDb } from '../../helpers/mariadb-suite';
 import { lit, plainDump, siteDump, table } from './parallel-dumps';
 
 /**
@@ -17,39 +17,25 @@ import { lit, plainDump, siteDump, table } from './parallel-dumps';
  * nothing behind, as with one.
  */
 
-let db: TestMariaDb | null = null;
-let skip: string | null = null;
-let dir: string;
-let conn: DbConnection;
-
-beforeAll(async () => {
-  skip = await mariadbUnavailable();
-  if (!skip) {
-    db = await startMariaDb();
-    conn = { socket: db.socket, user: 'root' };
+const server = useMariaDb('lifeboat-parallel-', {
+  setup: async (db) => {
     // Which connection ran which statement, for the assertions on how the dump was split.
     await db.query("SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1;");
-  }
-});
-afterAll(async () => {
-  await db?.stop();
-});
-beforeEach(async (ctx) => {
-  if (!db) return ctx.skip(`MariaDB unavailable: ${skip}`);
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-parallel-'));
-  await db.query('TRUNCATE TABLE mysql.general_log;');
-  return () => rm(dir, { recursive: true, force: true });
+  },
+  each: async (db) => {
+    await db.query('TRUNCATE TABLE mysql.general_log;');
+  },
 });
 
 async function gz(name: string, sql: string): Promise<string> {
-  const p = join(dir, name);
+  const p = join(server.dir, name);
   await writeFile(p, gzipSync(Buffer.from(sql, 'latin1')));
   return p;
 }
 
 /** The connection (thread id) that ran each table's INSERTs, in the order they ran, since the last truncate. */
 async function insertThreads(): Promise<Map<string, number[]>> {
-  const out = await db!.query(
+  const out = await server.db.query(
     "SELECT thread_id, CONVERT(LEFT(argument, 200) USING latin1) FROM mysql.general_log WHERE command_type = 'Query' AND argument LIKE 'INSERT INTO %' ORDER BY event_time;",
   );
   const byTable = new Map<string, number[]>();
@@ -69,7 +55,7 @@ const threads = (m: Map<string, number[]>): Set<number> => new Set([...m.values(
 async function noImportUsers(): Promise<void> {
   expect(
     (
-      await db!.query(
+      await server.db.query(
         "SELECT COUNT(*) FROM mysql.global_priv WHERE User LIKE 'lifeboat\\_%' AND User NOT LIKE 'lifeboat\\_def\\_%'",
       )
     ).trim(),
@@ -83,11 +69,11 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
     const prints: string[] = [];
     const used: Set<number>[] = [];
     for (const connections of [1, 2, 4]) {
-      await db!.query('TRUNCATE TABLE mysql.general_log;');
+      await server.db.query('TRUNCATE TABLE mysql.general_log;');
       const seen: number[] = [];
       const r = await importDatabase({
         archive,
-        connection: conn,
+        connection: server.conn,
         database: 'site_copy',
         replace: connections > 1,
         connections,
@@ -99,32 +85,34 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
       // Each table's rows came through one connection.
       for (const [name, list] of m) expect(new Set(list).size, `table ${name}`).toBe(1);
       used.push(threads(m));
-      prints.push(await db!.fingerprint('site_copy'));
+      prints.push(await server.db.fingerprint('site_copy'));
     }
     expect(used.map((s) => s.size)).toEqual([1, 2, 4]);
     expect(prints[1]).toBe(prints[0]);
     expect(prints[2]).toBe(prints[0]);
     // The dump's rows did not go through the trigger (it was created after them), and the text stayed text.
-    expect((await db!.query("SELECT COUNT(*) FROM site_copy.comments WHERE body LIKE '[t]%'")).trim()).toBe(
-      '0',
-    );
     expect(
-      (await db!.query("SELECT COUNT(*) FROM site_copy.posts WHERE body LIKE 'CREATE TABLE `evil`%'")).trim(),
+      (await server.db.query("SELECT COUNT(*) FROM site_copy.comments WHERE body LIKE '[t]%'")).trim(),
+    ).toBe('0');
+    expect(
+      (
+        await server.db.query("SELECT COUNT(*) FROM site_copy.posts WHERE body LIKE 'CREATE TABLE `evil`%'")
+      ).trim(),
     ).toBe('240');
-    expect((await db!.query("SHOW TABLES FROM site_copy LIKE 'evil%'")).trim()).toBe('');
-    expect((await db!.query('SELECT post_count(1)', 'site_copy')).trim()).toBe(
-      (await db!.query('SELECT COUNT(*) FROM posts WHERE author_id = 1', 'site_copy')).trim(),
+    expect((await server.db.query("SHOW TABLES FROM site_copy LIKE 'evil%'")).trim()).toBe('');
+    expect((await server.db.query('SELECT post_count(1)', 'site_copy')).trim()).toBe(
+      (await server.db.query('SELECT COUNT(*) FROM posts WHERE author_id = 1', 'site_copy')).trim(),
     );
-    expect((await db!.query('SELECT GROUP_CONCAT(v ORDER BY k) FROM site_copy.`we``ird`')).trim()).toBe(
+    expect((await server.db.query('SELECT GROUP_CONCAT(v ORDER BY k) FROM site_copy.`we``ird`')).trim()).toBe(
       ';,$,$ $,DELIMITER ;',
     );
   });
 
   it('names the table, the connection and the line of the dump when one connection fails, and keeps nothing', async () => {
-    await db!.query(
+    await server.db.query(
       'DROP DATABASE IF EXISTS kept_p; CREATE DATABASE kept_p; CREATE TABLE kept_p.t (x int); INSERT INTO kept_p.t VALUES (1),(2);',
     );
-    const before = await db!.fingerprint('kept_p');
+    const before = await server.db.fingerprint('kept_p');
     // `second` fails half way through its rows while `first` (on the other connection) is loading.
     const sql = plainDump({ first: 3000, second: 400 }).replace(
       /(INSERT INTO `second` VALUES \(201,)/,
@@ -134,7 +122,7 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
     const archive = await gz('fails.sql.gz', sql);
     const err = (await importDatabase({
       archive,
-      connection: conn,
+      connection: server.conn,
       database: 'kept_p',
       replace: true,
       connections: 2,
@@ -145,8 +133,8 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
         `refused the import: ERROR 1136 .* at line ${line}: Column count.*table \`second\`, connection 2 of 3`,
       ),
     );
-    expect(await db!.fingerprint('kept_p')).toBe(before);
-    expect((await db!.query("SHOW DATABASES LIKE 'kept\\_p%'")).trim()).toBe('kept_p');
+    expect(await server.db.fingerprint('kept_p')).toBe(before);
+    expect((await server.db.query("SHOW DATABASES LIKE 'kept\\_p%'")).trim()).toBe('kept_p');
     await noImportUsers();
   });
 
@@ -163,7 +151,7 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
         for (let i = 0; i < 400 && !controller.signal.aborted; i++) {
           loading = Number(
             (
-              await db!.query(
+              await server.db.query(
                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER LIKE 'lifeboat\\_%' AND INFO LIKE 'INSERT INTO%'",
               )
             ).trim(),
@@ -174,7 +162,7 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
       })();
       const err = await importDatabase({
         archive,
-        connection: conn,
+        connection: server.conn,
         database: 'cancel_p',
         connections: 2,
         signal: controller.signal,
@@ -182,13 +170,13 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
       await watch;
       expect(loading, 'two connections never loaded at once').toBeGreaterThanOrEqual(2);
       expect(err).toMatchObject({ code: 'cancelled' });
-      expect((await db!.query("SHOW DATABASES LIKE 'cancel\\_p%'")).trim()).toBe('');
+      expect((await server.db.query("SHOW DATABASES LIKE 'cancel\\_p%'")).trim()).toBe('');
       await noImportUsers();
       // No client is left running (the server notices a killed client's connection at once), nor the spool.
       let left = '';
       for (let i = 0; i < 40; i++) {
         left = (
-          await db!.query(
+          await server.db.query(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER LIKE 'lifeboat\\_%'",
           )
         ).trim();
@@ -206,12 +194,12 @@ describe('a dump loaded over several connections (real MariaDB)', () => {
 
   it('keeps a damaged archive an integrity error, leaving nothing, with several connections', async () => {
     const good = gzipSync(plainDump({ a: 5000, b: 5000 }));
-    const archive = join(dir, 'cut.sql.gz');
+    const archive = join(server.dir, 'cut.sql.gz');
     await writeFile(archive, good.subarray(0, Math.floor(good.length * 0.7)));
     await expect(
-      importDatabase({ archive, connection: conn, database: 'cut_p', connections: 2 }),
+      importDatabase({ archive, connection: server.conn, database: 'cut_p', connections: 2 }),
     ).rejects.toMatchObject({ code: 'integrity' });
-    expect((await db!.query("SHOW DATABASES LIKE 'cut\\_p%'")).trim()).toBe('');
+    expect((await server.db.query("SHOW DATABASES LIKE 'cut\\_p%'")).trim()).toBe('');
     await noImportUsers();
   });
 });
@@ -233,21 +221,21 @@ describe('hostile or odd dumps over several connections', () => {
     const archive = await gz(`d${Math.random().toString(36).slice(2)}.sql.gz`, sql);
     const results: { outcome: string; threads: number }[] = [];
     for (const connections of [1, 2, 4]) {
-      await db!.query('TRUNCATE TABLE mysql.general_log;');
+      await server.db.query('TRUNCATE TABLE mysql.general_log;');
       const name = `odd_${connections}`;
-      await db!.query(`DROP DATABASE IF EXISTS ${name};`);
+      await server.db.query(`DROP DATABASE IF EXISTS ${name};`);
       const r = await importDatabase({
         archive,
-        connection: options.connection ?? conn,
+        connection: options.connection ?? server.conn,
         database: name,
         connections,
       }).then(
-        async () => named(await (options.probe ?? db!.fingerprint)(name), name),
+        async () => named(await (options.probe ?? server.db.fingerprint)(name), name),
         (e: { code?: string; message?: string }) =>
           `${e.code}: ${named(e.message ?? '', name).replace(/ \([^()]*connection \d+ of \d+\)/, '')}`,
       );
       results.push({ outcome: r, threads: threads(await insertThreads()).size });
-      await db!.query(`DROP DATABASE IF EXISTS ${name};`);
+      await server.db.query(`DROP DATABASE IF EXISTS ${name};`);
     }
     return results;
   }
@@ -282,7 +270,7 @@ describe('hostile or odd dumps over several connections', () => {
     // The helper's fingerprint cannot name a table with a newline: read every table back by its exact name.
     const probe = async (database: string): Promise<string> => {
       const hex = (
-        await db!.query(
+        await server.db.query(
           `SELECT HEX(TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}' ORDER BY 1`,
         )
       )
@@ -294,7 +282,10 @@ describe('hostile or odd dumps over several connections', () => {
         const q = `\`${name.replace(/`/g, '``')}\``;
         parts.push(
           h,
-          await db!.query(`SELECT COUNT(*), GROUP_CONCAT(v ORDER BY id), SUM(CRC32(v)) FROM ${q}`, database),
+          await server.db.query(
+            `SELECT COUNT(*), GROUP_CONCAT(v ORDER BY id), SUM(CRC32(v)) FROM ${q}`,
+            database,
+          ),
         );
       }
       return parts.join('\n');
@@ -306,13 +297,13 @@ describe('hostile or odd dumps over several connections', () => {
   });
 
   it('keeps every session setting on every connection: a NO_BACKSLASH_ESCAPES dump cannot smuggle a statement', async () => {
-    await db!.query(
+    await server.db.query(
       'DROP DATABASE IF EXISTS bystander_p; CREATE DATABASE bystander_p; CREATE TABLE bystander_p.u (x int); INSERT INTO bystander_p.u VALUES (7);',
     );
-    await db!.query(
+    await server.db.query(
       "CREATE USER IF NOT EXISTS 'limited_p'@'localhost' IDENTIFIED BY 'Limited-Pa55'; GRANT ALL PRIVILEGES ON *.* TO 'limited_p'@'localhost'; REVOKE CREATE USER ON *.* FROM 'limited_p'@'localhost';",
     );
-    const before = await db!.fingerprint('bystander_p');
+    const before = await server.db.fingerprint('bystander_p');
     // Read with NO_BACKSLASH_ESCAPES, `b` gets two harmless rows; read without it, USE and DROP would run.
     const sql = plainDump(
       { a: 2000 },
@@ -325,9 +316,9 @@ describe('hostile or odd dumps over several connections', () => {
       },
     );
     const r = await over(sql, {
-      connection: { socket: db!.socket, user: 'limited_p', password: 'Limited-Pa55' },
+      connection: { socket: server.db.socket, user: 'limited_p', password: 'Limited-Pa55' },
     });
-    expect(await db!.fingerprint('bystander_p')).toBe(before);
+    expect(await server.db.fingerprint('bystander_p')).toBe(before);
     expect(r[0]!.outcome).toMatch(/CREATE TABLE `b`/);
     expect(r.map((x) => x.outcome)).toEqual([r[0]!.outcome, r[0]!.outcome, r[0]!.outcome]);
     expect(r.map((x) => x.threads)).toEqual([1, 2, 2]);
@@ -407,7 +398,7 @@ describe('a client that quits before the end of the dump', () => {
     // The archive is a FIFO that stays open after the dump's first statement has failed and the client is gone:
     // the end of the input then comes after Node has closed the client's stdin.
     for (const connections of [1, 2]) {
-      const fifo = join(dir, `slow-${connections}.sql.gz`);
+      const fifo = join(server.dir, `slow-${connections}.sql.gz`);
       await promisify(execFile)('mkfifo', [fifo]);
       const writer = createWriteStream(fifo);
       const written = (async () => {
@@ -417,7 +408,7 @@ describe('a client that quits before the end of the dump', () => {
       })();
       const err = await importDatabase({
         archive: fifo,
-        connection: conn,
+        connection: server.conn,
         database: `quit_${connections}`,
         connections,
       }).catch((e: unknown) => e);
@@ -426,7 +417,7 @@ describe('a client that quits before the end of the dump', () => {
         code: 'database',
         message: expect.stringMatching(/ERROR 1146 .* at line 1: Table .*late' doesn't exist/),
       });
-      expect((await db!.query(`SHOW DATABASES LIKE 'quit\\_${connections}%'`)).trim()).toBe('');
+      expect((await server.db.query(`SHOW DATABASES LIKE 'quit\\_${connections}%'`)).trim()).toBe('');
     }
   });
 });
@@ -452,7 +443,7 @@ describe('importing from a stream', () => {
           );
         },
         total: archive.length,
-        connection: conn,
+        connection: server.conn,
         database: name,
         connections,
         onProgress: (d, t) => seen.push([d, t]),
@@ -460,18 +451,18 @@ describe('importing from a stream', () => {
       expect(opened).toBe(1);
       expect(r).toMatchObject({ tables: 6, views: 1, triggers: 1, routines: 2 });
       expect(seen.at(-1)).toEqual([archive.length, archive.length]);
-      expect((await db!.query('SELECT COUNT(*) FROM posts', name)).trim()).toBe('600');
+      expect((await server.db.query('SELECT COUNT(*) FROM posts', name)).trim()).toBe('600');
     }
-    expect(named(await db!.fingerprint('streamed_2'), 'streamed_2')).toBe(
-      named(await db!.fingerprint('streamed_1'), 'streamed_1'),
+    expect(named(await server.db.fingerprint('streamed_2'), 'streamed_2')).toBe(
+      named(await server.db.fingerprint('streamed_1'), 'streamed_1'),
     );
   });
 
   it('keeps nothing when the stream fails half way, and passes its error on', async () => {
-    await db!.query(
+    await server.db.query(
       'DROP DATABASE IF EXISTS kept_s; CREATE DATABASE kept_s; CREATE TABLE kept_s.t (x int); INSERT INTO kept_s.t VALUES (42);',
     );
-    const before = await db!.fingerprint('kept_s');
+    const before = await server.db.fingerprint('kept_s');
     const archive = gzipSync(Buffer.from(plainDump({ a: 20_000, b: 20_000 }), 'latin1'));
     for (const connections of [1, 2]) {
       const broken = new Error('the download broke off');
@@ -484,33 +475,40 @@ describe('importing from a stream', () => {
             })(),
           ),
         total: archive.length,
-        connection: conn,
+        connection: server.conn,
         database: 'kept_s',
         replace: true,
         connections,
       }).catch((e: unknown) => e);
       expect(err).toBe(broken);
-      expect(await db!.fingerprint('kept_s')).toBe(before);
-      expect((await db!.query("SHOW DATABASES LIKE 'kept\\_s%'")).trim()).toBe('kept_s');
+      expect(await server.db.fingerprint('kept_s')).toBe(before);
+      expect((await server.db.query("SHOW DATABASES LIKE 'kept\\_s%'")).trim()).toBe('kept_s');
       await noImportUsers();
     }
   });
 
   it('refuses both an archive and a stream, or neither, and a connection count out of range', async () => {
     await expect(
-      importDatabase({ connection: conn, database: 'neither_s' } as Parameters<typeof importDatabase>[0]),
+      importDatabase({ connection: server.conn, database: 'neither_s' } as Parameters<
+        typeof importDatabase
+      >[0]),
     ).rejects.toMatchObject({ code: 'invalid-request' });
     await expect(
       importDatabase({
-        archive: join(dir, 'x.sql.gz'),
+        archive: join(server.dir, 'x.sql.gz'),
         source: () => Readable.from([]),
-        connection: conn,
+        connection: server.conn,
         database: 'both_s',
       }),
     ).rejects.toMatchObject({ code: 'invalid-request' });
     for (const connections of [0, 1.5, 17]) {
       await expect(
-        importDatabase({ archive: join(dir, 'x.sql.gz'), connection: conn, database: 'n_s', connections }),
+        importDatabase({
+          archive: join(server.dir, 'x.sql.gz'),
+          connection: server.conn,
+          database: 'n_s',
+          connections,
+        }),
       ).rejects.toMatchObject({ code: 'invalid-request', message: expect.stringContaining('1 to 16') });
     }
   });

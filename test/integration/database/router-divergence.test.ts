@@ -3,35 +3,15 @@
 // router does not carry from one connection to another (LOCK TABLES, temporary tables, INSERT_ID,
 // @@last_insert_id), or on an order the router changes (a trigger writing to a table named after it, a sequence
 // read by another table's INSERT). A test fails when the two imports differ.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { importDatabase, ownerAccount, type DbConnection } from '../../../electron/services/database/mysql';
-import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
+import { describe, expect, it } from 'vitest';
+import { importDatabase, ownerAccount } from '../../../electron/services/database/mysql';
+import { useMariaDb } from '../../helpers/mariadb-suite';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
 
-let db: TestMariaDb | null = null;
-let skip: string | null = null;
-let dir: string;
-let conn: DbConnection;
-
-beforeAll(async () => {
-  skip = await mariadbUnavailable();
-  if (!skip) {
-    db = await startMariaDb();
-    conn = { socket: db.socket, user: 'root' };
-  }
-});
-afterAll(async () => {
-  await db?.stop();
-});
-beforeEach(async (ctx) => {
-  if (!db) return ctx.skip(`MariaDB unavailable: ${skip}`);
-  dir = await mkdtemp(join(tmpdir(), 'lifeboat-attack9-router-'));
-  return () => rm(dir, { recursive: true, force: true });
-});
+const server = useMariaDb('lifeboat-attack9-router-');
 
 /** The database's own name and the throwaway names in it replaced, so two imports compare. */
 function named(text: string, database: string): string {
@@ -43,17 +23,22 @@ function named(text: string, database: string): string {
 
 /** Imports `sql` over 1 and over 4 connections: the outcome of each (the database's content, or the error). */
 async function over(sql: string, before4?: () => Promise<void>): Promise<{ one: string; four: string }> {
-  const archive = join(dir, `d${Math.random().toString(36).slice(2)}.sql.gz`);
+  const archive = join(server.dir, `d${Math.random().toString(36).slice(2)}.sql.gz`);
   await writeFile(archive, gzipSync(Buffer.from(sql, 'utf8')));
   const out: string[] = [];
   for (const connections of [1, 4]) {
     const name = `attack9_r${connections}`;
     if (connections === 4) await before4?.();
-    await db!.query(`DROP DATABASE IF EXISTS ${name};`);
-    const outcome = await importDatabase({ archive, connection: conn, database: name, connections }).then(
+    await server.db.query(`DROP DATABASE IF EXISTS ${name};`);
+    const outcome = await importDatabase({
+      archive,
+      connection: server.conn,
+      database: name,
+      connections,
+    }).then(
       async () => {
         const tables = (
-          await db!.query(
+          await server.db.query(
             `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${name}' AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`,
           )
         )
@@ -64,26 +49,28 @@ async function over(sql: string, before4?: () => Promise<void>): Promise<{ one: 
         for (const t of tables) {
           // Each column's first 40 characters: enough to compare, small for tables of long rows.
           const columns = (
-            await db!.query(
+            await server.db.query(
               `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${name}' AND TABLE_NAME = '${t}' ORDER BY ORDINAL_POSITION`,
             )
           )
             .split('\n')
             .filter(Boolean)
             .map((c) => `LEFT(\`${c}\`, 40)`);
-          const body = (await db!.query(`SELECT CONCAT_WS('/', ${columns.join(', ')}) FROM \`${t}\``, name))
+          const body = (
+            await server.db.query(`SELECT CONCAT_WS('/', ${columns.join(', ')}) FROM \`${t}\``, name)
+          )
             .split('\n')
             .filter(Boolean)
             .sort();
           rows.push(`${t}: ${body.join(' | ')}`);
         }
-        return named(`${await db!.fingerprint(name)}\n${rows.join('\n')}`, name);
+        return named(`${await server.db.fingerprint(name)}\n${rows.join('\n')}`, name);
       },
       (e: { code?: string; message?: string }) =>
         `${e.code}: ${named(e.message ?? '', name).replace(/ \([^()]*connection \d+ of \d+\)/, '')}`,
     );
     out.push(outcome);
-    await db!.query(`DROP DATABASE IF EXISTS ${name};`);
+    await server.db.query(`DROP DATABASE IF EXISTS ${name};`);
   }
   return { one: out[0]!, four: out[1]! };
 }
@@ -262,12 +249,12 @@ describe('a lock the router splits from the statements it covers', () => {
       ].join('\n');
       const r = await over(sql, async () => {
         process.env.TMPDIR = small.dir;
-        await db!.query('SET GLOBAL lock_wait_timeout = 20;');
+        await server.db.query('SET GLOBAL lock_wait_timeout = 20;');
       });
       expect(r.one).toMatch(/\nb: /);
       expect(r.four).toBe(r.one);
     } finally {
-      await db!.query('SET GLOBAL lock_wait_timeout = DEFAULT;');
+      await server.db.query('SET GLOBAL lock_wait_timeout = DEFAULT;');
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
       await small.unmount();
