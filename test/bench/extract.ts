@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { extractTarGz } from '../../electron/services/archive/extract';
 import { extractArchive } from '../../electron/services/archive/extract-file';
 import { GrowingFile } from '../../electron/services/transfer/growing-file';
-import { compare, lb, MB, q, ROOT, row, rows, run, sandbox, signedUrl, type Sbx } from './lib';
+import { bundleChild, compare, lb, MB, q, ROOT, row, rows, run, sandbox, signedUrl, type Sbx } from './lib';
 
 /** This file bundled (split, so the extraction's worker module is a file of its own), as the app is built. */
 const CHILD_DIR = join(ROOT, '.cache', 'bench', 'extract-child');
@@ -43,18 +43,7 @@ async function childMain(mode: string, archive: string, dir: string): Promise<vo
  */
 export async function extractBench(given?: Sbx): Promise<Record<string, unknown>> {
   process.stdout.write(`Extraction: a ${MB} MiB files pull against the local extraction and curl | tar…\n`);
-  await rm(CHILD_DIR, { recursive: true, force: true });
-  await run('npx', [
-    'esbuild',
-    join(ROOT, 'test/bench/extract.ts'),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--packages=external',
-    '--splitting',
-    `--outdir=${CHILD_DIR}`,
-    '--log-level=warning',
-  ]);
+  await bundleChild('test/bench/extract.ts', CHILD_DIR);
   const s = given ?? (await sandbox(`bench:${MB}`));
   const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-extract-'));
   try {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compare, q, ROOT, rows, run, sandbox, signedUrl, type Sbx } from './lib';
+import { bundleChild, compare, q, ROOT, rows, run, sandbox, signedUrl, type Sbx } from './lib';
 
 const JOBS_MB = Number(process.env.BENCH_JOBS_MB ?? 256);
 const JOBS = Number(process.env.BENCH_JOBS ?? 8);
@@ -24,17 +24,7 @@ const child = (args: string): string => `cd ${q(ROOT)} && node ${q(CHILD)} ${arg
 /** Adds the many-jobs rows to the results table; starts its own sandbox with JOBS_MB archives. */
 export async function manyJobsBench(): Promise<Record<string, unknown>> {
   process.stdout.write(`Many jobs: ${JOBS} pulls of a ${JOBS_MB} MiB files archive at once…\n`);
-  await run('npx', [
-    'esbuild',
-    join(ROOT, 'test/bench/many-jobs-child.ts'),
-    '--bundle',
-    '--platform=node',
-    '--format=esm',
-    '--packages=external',
-    '--splitting',
-    `--outdir=${OUT}`,
-    '--log-level=warning',
-  ]);
+  await bundleChild('test/bench/many-jobs-child.ts', OUT);
   const s: Sbx = await sandbox(`bench:${JOBS_MB}`);
   const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-jobs-'));
   try {
