@@ -10,6 +10,9 @@ import type { AppEventName } from '@shared/api/events';
 import type { Result } from '@shared/result';
 
 /** What the engine can ask its shell to do: the shell's native dialogs, file manager and notifications. */
+/** Whether a message is an object at all: both ends check that before reading a field of it. */
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
 export type NativeOp = 'pickFolder' | 'showInFolder' | 'notify';
 
 /** From the shell to the engine. */

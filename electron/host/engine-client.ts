@@ -3,7 +3,7 @@ import type { AppEventName, AppEvents } from '@shared/api/events';
 import type { Job } from '@shared/models';
 import type { Result } from '@shared/result';
 import type { NativeShell } from '../services/engine';
-import type { EngineProcess, FromEngine, ToEngine } from './engine-channel';
+import { isRecord, type EngineProcess, type FromEngine, type ToEngine } from './engine-channel';
 import { describeError } from './process-guard';
 
 /** How a shell starts and talks to its engine process. */
@@ -67,7 +67,6 @@ interface Running {
 }
 
 const isActive = (job: Job): boolean => job.state === 'running' || job.state === 'queued';
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /**
  * Runs the engine in a process of its own and gives the shell an AppApi over it. The engine is started at once;

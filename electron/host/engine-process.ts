@@ -11,11 +11,12 @@
  *   --native                  the shell answers native requests (pick a folder, show in folder, notify)
  */
 import { parseArgs } from 'node:util';
-import { API_METHODS, apiFunction, type ApiMethod } from '@shared/api/contract';
+import { API_METHODS } from '@shared/api/contract';
 import type { Result } from '@shared/result';
 import type { NativeShell } from '../services/engine';
 import { composeApp } from './compose';
-import { shellChannel, type NativeOp } from './engine-channel';
+import { callContract, UNEXPECTED } from './call-contract';
+import { isRecord, shellChannel, type NativeOp } from './engine-channel';
 import { describeError, installProcessGuards } from './process-guard';
 
 installProcessGuards({ name: 'engine' });
@@ -102,30 +103,12 @@ const stop = (): Promise<void> =>
 
 /** Answers one contract call with the Result its api function returns; never throws. */
 async function answer(id: number, method: string, req: unknown): Promise<void> {
-  let result: Result<unknown>;
-  if (!(API_METHODS as readonly string[]).includes(method)) {
-    result = {
-      ok: false,
-      error: { code: 'invalid-request', message: `Unknown method ${method}.`, retryable: false },
-    };
-  } else if (stopping) {
-    result = { ok: false, error: { code: 'cancelled', message: 'Lifeboat is quitting.', retryable: true } };
-  } else {
-    try {
-      result = await apiFunction(app.api, method as ApiMethod)(req);
-    } catch (e) {
-      // The method's name only: its request may hold a machine token.
-      log(`${method} failed: ${describeError(e)}`);
-      result = {
-        ok: false,
-        error: {
-          code: 'internal',
-          message: 'Lifeboat hit an unexpected error. Try again.',
-          retryable: false,
-        },
-      };
-    }
-  }
+  // An unknown method is refused as such even while quitting, as the contract's own answer would be.
+  const known = (API_METHODS as readonly string[]).includes(method);
+  const result: Result<unknown> =
+    stopping && known
+      ? { ok: false, error: { code: 'cancelled', message: 'Lifeboat is quitting.', retryable: true } }
+      : await callContract(app.api, method, req, log);
   try {
     channel!.send({ kind: 'result', id, result });
   } catch (e) {
@@ -134,19 +117,10 @@ async function answer(id: number, method: string, req: unknown): Promise<void> {
     channel!.send({
       kind: 'result',
       id,
-      result: {
-        ok: false,
-        error: {
-          code: 'internal',
-          message: 'Lifeboat hit an unexpected error. Try again.',
-          retryable: false,
-        },
-      },
+      result: { ok: false, error: UNEXPECTED },
     });
   }
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 channel.onMessage((message) => {
   // Messages are never logged: an accounts.add request carries a machine token.

@@ -5,10 +5,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { API_METHODS, apiFunction, type ApiMethod, type AppApi } from '@shared/api/contract';
+import type { AppApi } from '@shared/api/contract';
 import type { AppEventName, AppEvents } from '@shared/api/events';
 import type { Result } from '@shared/result';
 import { registerSecret } from '../services/log/redact';
+import { callContract } from './call-contract';
 import { sameUserPeer, type ConnectionEnds } from './peer-uid';
 import { describeError } from './process-guard';
 
@@ -266,26 +267,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       // The page may have gone away while the call ran.
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: frame.id, result }));
     };
-    if (!(API_METHODS as readonly string[]).includes(frame.method)) {
-      reply({
-        ok: false,
-        error: { code: 'invalid-request', message: `Unknown method ${frame.method}.`, retryable: false },
-      });
-      return;
-    }
-    try {
-      reply(await apiFunction(options.api, frame.method as ApiMethod)(frame.req));
-    } catch (e) {
-      log(`[host] ${frame.method} failed: ${describeError(e)}`);
-      reply({
-        ok: false,
-        error: {
-          code: 'internal',
-          message: 'Lifeboat hit an unexpected error. Try again.',
-          retryable: false,
-        },
-      });
-    }
+    reply(await callContract(options.api, frame.method, frame.req, (line) => log(`[host] ${line}`)));
   };
 
   server.on('upgrade', (req, socket, head) => {
