@@ -1381,8 +1381,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       else json(res, 500, `Internal sandbox error: ${e instanceof Error ? e.message : String(e)}`);
     });
   });
-  // Keep-alive sockets must not hold close() open.
-  server.keepAliveTimeout = 1000;
+  // Node's own default (5 s), as a real server keeps a connection: at 1 s, Node's client agent (which gives up a
+  // second before the server's hint) reused none, so every API call cost a new connection here and nowhere else.
+  // close() still ends them all at once (closeAllConnections).
+  server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
