@@ -62,11 +62,14 @@ export async function fullSetBench(given?: Sbx): Promise<Record<string, unknown>
       (await Promise.all(ELEMENTS.map((el) => signedUrl(s, 'bench-full', el)))).map((u) => u.url);
 
     // 1. Loopback: the restore against three curls in a row.
-    const loop = await compare({
-      lifeboat: (dir) => lb(s, `pull bench-full.live --to ${q(dir)}`),
-      '3× curl -o': async (dir) =>
-        (await urls()).map((u, i) => `curl -s -o ${q(join(dir, `a${i}`))} ${q(u)}`).join(' && '),
-    });
+    const loop = await compare(
+      {
+        lifeboat: (dir) => lb(s, `pull bench-full.live --to ${q(dir)}`),
+        '3× curl -o': async (dir) =>
+          (await urls()).map((u, i) => `curl -s -o ${q(join(dir, `a${i}`))} ${q(u)}`).join(' && '),
+      },
+      s,
+    );
     row(
       'full set: pull vs 3 curls in a row',
       loop.lifeboat!.seconds,
@@ -74,6 +77,7 @@ export async function fullSetBench(given?: Sbx): Promise<Record<string, unknown>
       '3× curl',
       2,
     );
+    row('full set: CPU of the pull vs 3 curls', loop.lifeboat!.cpu, loop['3× curl -o']!.cpu, 'CPU', null);
 
     // 2. A 100 MB/s link: the restore ends right after the last byte arrives.
     await setFaults(s, { store: { throttleBytesPerSecond: LINK } });

@@ -4,9 +4,9 @@
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -35,6 +35,8 @@ export interface Sbx {
   url: string;
   api: string;
   token: string;
+  /** The sandbox's process, to read its CPU time. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function sandbox(seed: string): Promise<Sbx> {
     url,
     api: `${url}/api/`,
     token: /bench@example\.com\s+(\S+)/.exec(out)![1]!,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -114,17 +117,37 @@ export async function signedUrl(
   return { url, size: entry.size };
 }
 
-/** Wall time and peak RSS of a shell command, via GNU time. */
-export async function measure(cmd: string): Promise<{ seconds: number; peakMiB: number }> {
+/** What one measured command took: wall time, peak RSS, and CPU time (user + system, all its processes). */
+export interface Measured {
+  seconds: number;
+  peakMiB: number;
+  cpu: number;
+}
+
+/** Wall time, peak RSS and CPU time of a shell command, via GNU time. */
+export async function measure(cmd: string): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-t-'));
   const out = join(dir, 'time');
   const started = performance.now();
-  await run('/usr/bin/time', ['-f', '%M', '-o', out, 'sh', '-c', cmd], { maxBuffer: 64 << 20 });
+  await run('/usr/bin/time', ['-f', '%M %U %S', '-o', out, 'sh', '-c', cmd], { maxBuffer: 64 << 20 });
   const seconds = (performance.now() - started) / 1000;
-  const kb = Number((await readFile(out, 'utf8')).trim().split('\n').pop());
+  const [kb, user, sys] = (await readFile(out, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
   await rm(dir, { recursive: true, force: true });
-  return { seconds, peakMiB: kb / 1024 };
+  return { seconds, peakMiB: kb! / 1024, cpu: user! + sys! };
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 where there is no /proc. */
+export function cpuOf(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -132,24 +155,44 @@ export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Runs each named command RUNS times, interleaved so machine noise hits them alike; returns medians. */
 export async function compare(
   cases: Record<string, (dir: string) => Promise<string> | string>,
-): Promise<Record<string, { seconds: number; peakMiB: number }>> {
-  const times: Record<string, number[]> = {};
-  const peaks: Record<string, number[]> = {};
+  /** The sandbox serving the bytes: its CPU time during each command is reported as `serverCpu`. */
+  server?: Sbx,
+): Promise<Record<string, Measured & { serverCpu: number }>> {
+  const runs: Record<string, (Measured & { serverCpu: number })[]> = {};
   for (let i = 0; i < RUNS; i++) {
     for (const [name, make] of Object.entries(cases)) {
       const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-'));
       try {
-        const r = await measure(await make(dir));
-        (times[name] ??= []).push(r.seconds);
-        (peaks[name] ??= []).push(r.peakMiB);
+        const cmd = await make(dir);
+        const before = cpuOf(server?.pid);
+        const r = await measure(cmd);
+        (runs[name] ??= []).push({ ...r, serverCpu: cpuOf(server?.pid) - before });
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
     }
   }
   return Object.fromEntries(
-    Object.keys(cases).map((k) => [k, { seconds: median(times[k]!), peakMiB: Math.max(...peaks[k]!) }]),
+    Object.entries(runs).map(([k, rs]) => [
+      k,
+      {
+        seconds: median(rs.map((r) => r.seconds)),
+        peakMiB: Math.max(...rs.map((r) => r.peakMiB)),
+        cpu: median(rs.map((r) => r.cpu)),
+        serverCpu: median(rs.map((r) => r.serverCpu)),
+      },
+    ]),
   );
+}
+
+/**
+ * The least wall time any tool could take for work made of these parts on this machine: no part can go faster than
+ * it does alone, and all of them together cannot use more than the machine's cores (the sandbox serving the bytes
+ * shares them). The bench's yardstick for "the floor of the work itself".
+ */
+export function floorOf(parts: readonly { seconds: number; cpu: number }[]): number {
+  const cores = availableParallelism();
+  return Math.max(...parts.map((p) => p.seconds), parts.reduce((n, p) => n + p.cpu, 0) / cores);
 }
 
 export const rows: {
