@@ -791,6 +791,16 @@ export async function chooseRef(
 /** The default branch name of a restore (one rule, shared with the app's dialog). */
 export { defaultBranchName } from '@shared/names';
 
+/**
+ * Names git accepted (a restore checks its branch at plan, preview and checkout: git ran four times for one
+ * name). Only acceptances are kept, and only a few: a refusal is always asked again.
+ */
+const validBranchNames = new Set<string>();
+function remember(set: Set<string>, name: string): void {
+  if (set.size >= 64) set.delete(set.values().next().value!);
+  set.add(name);
+}
+
 /** Checks a branch name as git would (`git check-ref-format --branch`); an `invalid-request` error says why not. */
 export async function validateBranchName(name: string): Promise<void> {
   const trimmed = name.trim();
@@ -800,10 +810,12 @@ export async function validateBranchName(name: string): Promise<void> {
       `"${name}" is not a valid branch name: no leading dash, spaces at either end, or empty names.`,
     );
   }
+  if (validBranchNames.has(name)) return;
   try {
     // Outside any repository (the null device as the git directory): the name alone is checked.
     const { git } = untrustedGit({ baseDir: tmpdir(), layout: null });
     await git.raw([`--git-dir=${NOWHERE}`, 'check-ref-format', '--branch', name]);
+    remember(validBranchNames, name);
   } catch (e) {
     if (isGitMissing(e)) throw gitMissingError();
     throw new LifeboatError(
