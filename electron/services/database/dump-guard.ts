@@ -81,6 +81,11 @@ export interface DumpStatement {
   locks?: boolean;
   /** May leave a transaction open after it (sets autocommit, START TRANSACTION, BEGIN). */
   transacts?: boolean;
+  /**
+   * Reads what its connection did before (LAST_INSERT_ID(), ROW_COUNT(), FOUND_ROWS(), @@warning_count…): only
+   * the connection that ran everything before it, in order, gives the value one connection gives.
+   */
+  history?: boolean;
 }
 
 /**
@@ -288,6 +293,19 @@ const CONNECTION_STATE = new Set([
   'GTID_SEQ_NO',
   '',
 ]);
+/** Functions and variables whose value is what the connection's own earlier statements left (see `history`). */
+const HISTORY_WORDS = new Set(['LAST_INSERT_ID', 'ROW_COUNT', 'FOUND_ROWS']);
+const HISTORY_VARS = new Set([
+  'LAST_INSERT_ID',
+  'IDENTITY',
+  'WARNING_COUNT',
+  'ERROR_COUNT',
+  'IN_TRANSACTION',
+  'LAST_GTID',
+]);
+/** Whether `@@name` (any case, with or without a scope) is one of HISTORY_VARS. */
+const historyVar = (text: string): boolean =>
+  HISTORY_VARS.has(text.toUpperCase().replace(/^@@((SESSION|LOCAL|GLOBAL)\.)?/, ''));
 const ROUTE_FIRST = new Set([...ROUTE_WORDS.keys()].map((w) => w.charCodeAt(0)));
 const SESSION: StatementRoute = { kind: 'session' };
 /** Functions a session SET may use and still give every connection the same value. */
@@ -785,7 +803,10 @@ class Guard extends Transform {
           this.vars.clear();
           this.varsTainted = true;
           // Its value is the connection's own: a router keeps the statement in order with the rest.
-          if (this.stmt) this.stmt.reads = true;
+          if (this.stmt) {
+            this.stmt.reads = true;
+            if (d[i + 1] === 0x40 && historyVar(d.toString('latin1', i, j))) this.stmt.history = true;
+          }
           this.prevIdent = false;
           if (this.body && this.runs()) this.body.token('@');
         }
@@ -856,8 +877,10 @@ class Guard extends Transform {
     this.prevIdent = !(first >= 0x30 && first <= 0x39);
     if (this.body && this.runs()) this.body.token(len <= 16 ? d.toString('latin1', i, j).toUpperCase() : '?');
     if (this.stmt && len >= 4 && len <= 14 && ROUTE_FIRST.has(first & 0xdf)) {
-      const flag = ROUTE_WORDS.get(d.toString('latin1', i, j).toUpperCase());
+      const up = d.toString('latin1', i, j).toUpperCase();
+      const flag = ROUTE_WORDS.get(up);
       if (flag) this.stmt[flag] = true;
+      if (HISTORY_WORDS.has(up)) this.stmt.history = true;
     }
     if (len >= 6 && len <= 10 && FORBIDDEN_FIRST.has(first & 0xdf)) {
       const up = d.toString('latin1', i, j).toUpperCase();
@@ -992,11 +1015,14 @@ class Guard extends Transform {
       if (t.type !== T.Word || !t.runs) continue;
       const flag = ROUTE_WORDS.get(t.text!);
       if (flag) stmt[flag] = true;
+      if (HISTORY_WORDS.has(t.text!)) stmt.history = true;
       // A function in a SET may give each connection its own value (LAST_INSERT_ID(), RAND()…).
       const next = h[k + 1];
       if (set && next?.type === T.Punct && next.text === '(' && !SET_FUNCTIONS.has(t.text!))
         stmt.reads = true;
     }
+    if (h.some((t) => t.runs && t.type === T.Var && t.text!.startsWith('@@') && historyVar(t.text!)))
+      stmt.history = true;
     stmt.route = routeOf(h, v);
     stmt.locks = h[0]?.type === T.Word && h[0].text === 'LOCK';
     stmt.transacts =

@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat, statfs } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
 import { dumpGuard, versionNumber, type DumpGuardOptions, type DumpGuardReport } from './dump-guard';
-import { Router } from './router';
+import { OneConnectionNeeded, Router } from './router';
 import { SpoolBudget, SpoolQueue } from './spool';
 import { promote, replaceBlockersWith, rows } from './swap';
 
@@ -392,8 +393,9 @@ async function createImportUser(
   query: (sql: string) => Promise<string>,
   database: string,
   host: string,
+  id: string,
 ): Promise<ImportUser | null> {
-  const user = `lifeboat_${randomBytes(6).toString('hex')}`;
+  const user = `lifeboat_${id}`;
   const password = `Lb-${randomBytes(24).toString('base64url')}-9z`;
   const account = `${literal(user)}@${literal(host)}`;
   try {
@@ -523,6 +525,208 @@ async function releaseOwner(
   if (used === '0') await q(`DROP USER IF EXISTS ${account};`);
 }
 
+/*
+ * Leftovers of an import whose engine ended without cleaning up (killed, crashed, the computer's power cut).
+ * Each import has a random id of 12 hex digits, carried by everything it leaves:
+ *  - on the database server, its scratch database (`<name>__lb_<id>`) and its import user (`lifeboat_<id>`),
+ *    created only while the import holds the server's user lock `lifeboat_import_<id>` (GET_LOCK), on a
+ *    connection of its own that ends with the engine's process, whichever way it ends: the lock is free exactly
+ *    when no live import owns those names, on whichever computer that import runs, and whatever became of its
+ *    process id;
+ *  - in the temporary folder, its spool folder (`lifeboat-import-<id>`, the dump's rows in clear), with a socket
+ *    (a named pipe on Windows) the import listens on: a connection is refused exactly when no process listens,
+ *    which the system knows better than any process id and start time could tell.
+ * Only names of exactly these shapes are ever dropped, and only when their owner is known to be gone.
+ */
+const SCRATCH_NAME = /^[A-Za-z0-9_$]{1,44}__lb_([0-9a-f]{12})$/;
+const IMPORT_USER = /^lifeboat_([0-9a-f]{12})$/;
+const SPOOL_NAME = /^lifeboat-import-([0-9a-f]{12})$/;
+const lockName = (id: string): string => `lifeboat_import_${id}`;
+
+/** What marks an import's spool folder as owned by a live process: a socket in it, or a named pipe. */
+const aliveAddress = (dir: string): string =>
+  process.platform === 'win32' ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, 'alive.sock');
+
+/**
+ * Makes the import's spool folder, listening on its `aliveAddress` before anything of the dump goes in. The
+ * socket is bound under another name and renamed: its final name never exists without a listener, so another
+ * engine never takes a folder being set up for a leftover. Null marker when the system refuses (a temporary
+ * folder whose path is too long for a socket): that folder is then never swept.
+ */
+async function openSpoolFolder(id: string): Promise<{ dir: string; marker: Server | null }> {
+  const dir = join(tmpdir(), `lifeboat-import-${id}`);
+  await mkdir(dir, { mode: 0o700 });
+  const windows = process.platform === 'win32';
+  const address = aliveAddress(dir);
+  const bound = windows ? address : join(dir, 'binding.sock');
+  // macOS allows 104 bytes in a socket's path, Linux 108.
+  if (!windows && Buffer.byteLength(address) > 100) return { dir, marker: null };
+  const server = createServer((socket) => socket.destroy());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(bound, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', () => undefined);
+    server.unref();
+    if (windows) await writeFile(join(dir, 'alive'), '', { mode: 0o600 });
+    else await rename(bound, address);
+    return { dir, marker: server };
+  } catch {
+    server.close();
+    return { dir, marker: null };
+  }
+}
+
+/** Whether the import that made spool folder `dir` is known to be gone (its marker there, nobody listening). */
+async function spoolOwnerGone(dir: string): Promise<boolean> {
+  const windows = process.platform === 'win32';
+  const address = aliveAddress(dir);
+  const marker = await lstat(windows ? join(dir, 'alive') : address).catch(() => null);
+  if (!marker || (!windows && !marker.isSocket())) return false;
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(address);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    // Anything but a plain refusal (too many connections waiting, …) leaves the folder alone.
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT'),
+    );
+  });
+}
+
+/**
+ * Removes the spool folders of imports that are gone, in this engine's temporary folder: real folders of this
+ * user, named exactly as an import names them, whose owner is known to be gone (see `spoolOwnerGone`).
+ */
+async function sweepSpools(): Promise<void> {
+  const base = tmpdir();
+  const names = await readdir(base).catch(() => [] as string[]);
+  const uid = process.getuid?.();
+  for (const name of names) {
+    if (!SPOOL_NAME.test(name)) continue;
+    const dir = join(base, name);
+    const st = await lstat(dir).catch(() => null);
+    if (!st?.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+    if (await spoolOwnerGone(dir)) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Drops, on this server, the scratch databases and import users of imports that are gone: named exactly as an
+ * import names them, with their import's lock free (see above). `databases`: the server's databases whose name
+ * may be a scratch database's. Their clients may still be running (each reads on to the end of its input after
+ * the engine is gone, a long statement first): they are ended first, so the drops do not wait on their locks.
+ * Best effort: what cannot be dropped now stays for the next import.
+ */
+async function sweepServer(
+  q: (sql: string) => Promise<string>,
+  databases: readonly string[],
+  host: string,
+): Promise<void> {
+  const scratchOf = new Map<string, string>();
+  for (const name of databases) {
+    const m = SCRATCH_NAME.exec(name);
+    if (m) scratchOf.set(m[1]!, name);
+  }
+  if (scratchOf.size === 0) return;
+  const ids = [...scratchOf.keys()];
+  const free = (await q(`SELECT ${ids.map((id) => `IS_FREE_LOCK(${literal(lockName(id))})`).join(', ')};`))
+    .trim()
+    .split('\t');
+  const gone = ids.filter((_, i) => free[i] === '1');
+  if (gone.length === 0) return;
+  // Where the import users are (reading the list takes rights a configured user may lack: then the usual host).
+  const accounts = await q("SELECT User, Host FROM mysql.user WHERE User LIKE 'lifeboat\\_%';").then(
+    (out) => rows(out).filter(([user = '']) => IMPORT_USER.test(user)),
+    () => null,
+  );
+  for (const id of gone) {
+    const scratch = scratchOf.get(id)!;
+    const user = `lifeboat_${id}`;
+    const sessions = await q(
+      `SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ${literal(user)} OR DB = ${literal(scratch)};`,
+    ).catch(() => '');
+    for (const [session = ''] of rows(sessions)) {
+      if (/^\d+$/.test(session)) await q(`KILL CONNECTION ${session};`).catch(() => undefined);
+    }
+    const hosts = accounts ? accounts.filter(([u]) => u === user).map(([, h = '']) => h) : [host];
+    for (const h of hosts)
+      await q(`DROP USER IF EXISTS ${literal(user)}@${literal(h)};`).catch(() => undefined);
+    await q(`SET SESSION lock_wait_timeout = 5;\nDROP DATABASE IF EXISTS ${ident(scratch)};`).catch(
+      () => undefined,
+    );
+  }
+}
+
+/** The import's hold on its server lock (see above). */
+interface ImportLock {
+  /** The lock's connection ended before `release`: another import may take this one's names for leftovers. */
+  readonly lost: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the server's user lock of import `id` on a client connection of its own, kept open (and idle: the longest
+ * wait_timeout) until `release`. When the engine's process ends in any way, the client's input ends, it quits,
+ * and the server frees the lock.
+ */
+async function holdImportLock(conn: DbConnection, id: string): Promise<ImportLock> {
+  const program = await clientProgram(conn);
+  const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
+  // --unbuffered: the client prints the lock's answer at once, not when it exits.
+  const child = spawn(program, [...clientArgs(conn, await clientSafetyArgs(program)), '--unbuffered'], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let released = false;
+  let lost = false;
+  let out = '';
+  let stderr = '';
+  child.stdin.on('error', () => undefined);
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const closed = new Promise<void>((resolve) => {
+    child.once('error', () => resolve());
+    child.once('close', () => {
+      if (!released) lost = true;
+      resolve();
+    });
+  });
+  const answer = new Promise<string>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (out.length < 100) out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    void closed.then(() => resolve(''));
+  });
+  child.stdin.write(`SET SESSION wait_timeout = 2147483;\nSELECT GET_LOCK(${literal(lockName(id))}, 0);\n`);
+  const release = async (): Promise<void> => {
+    released = true;
+    child.stdin.end();
+    await closed;
+  };
+  if ((await answer) !== '1') {
+    await release();
+    child.kill('SIGKILL');
+    const why = stderr.trim().split('\n')[0] || 'the lock was taken';
+    throw new LifeboatError(
+      'database',
+      `Could not mark the import as running on the database server: ${scrub(why, [conn.password])}`,
+    );
+  }
+  return {
+    get lost() {
+      return lost;
+    },
+    release,
+  };
+}
+
 /**
  * The number of table connections an import loads over by default: two per processor, at most 4. A single
  * stream leaves the server waiting on its log writes about half the time (measured on two cores: 7.3 s of server
@@ -537,13 +741,20 @@ export function defaultConnections(): number {
 /** The most connections an import opens (each is a client process and a server connection). */
 const MAX_CONNECTIONS = 16;
 
+/** The most an import spools on disk, whatever the free space: the temporary folder is often in memory. */
+const SPOOL_MAX = 2 * 2 ** 30;
+
 /** Everything an import's loading step needs, once the scratch database and its users exist. */
 interface Load {
   readonly as: DbConnection;
   readonly scratch: string;
+  /** The import's id, which its spool folder carries. */
+  readonly id: string;
+  /** The most bytes the spool keeps on disk (default: a quarter of the free space there, at most SPOOL_MAX). */
+  readonly spoolLimit: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly secrets: readonly string[];
-  /** Opens the dump's archive (once). */
+  /** Opens the dump's archive, from its start. */
   readonly open: () => Readable;
   /** The stages between the archive and the client: counting, gunzip, collations, the guard (last). */
   readonly stages: NodeJS.ReadWriteStream[];
@@ -595,7 +806,7 @@ async function loadSingle(load: Load): Promise<void> {
  */
 async function loadParallel(load: Load): Promise<void> {
   const n = load.connections;
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-import-'));
+  const { dir, marker } = await openSpoolFolder(load.id);
   const stop = new AbortController();
   const signal = load.signal ? AbortSignal.any([stop.signal, load.signal]) : stop.signal;
   let failure: unknown = null;
@@ -603,12 +814,19 @@ async function loadParallel(load: Load): Promise<void> {
     failure ??= e;
     stop.abort(e);
   };
-  // At most a quarter of the free space where the spool lives: beyond that the router waits for the clients.
+  // A quarter of the free space where the spool lives, at most SPOOL_MAX (the temporary folder is often in
+  // memory, and shared with the other jobs): beyond that the router waits for the clients. Waiting never
+  // deadlocks on a dump's own locks: what could hold one lane for another (locks across tables, checked foreign
+  // keys, views, triggers) is already serial. A client that stalls on purpose (SLEEP, a user lock) holds the
+  // import up as it would over one connection, until it goes on or the import is cancelled.
   const free = await statfs(dir).then(
     (f) => f.bavail * f.bsize,
     () => 4 * 2 ** 30,
   );
-  const budget = new SpoolBudget(8 << 20, Math.max(64 << 20, free / 4));
+  const budget = new SpoolBudget(
+    8 << 20,
+    load.spoolLimit ?? Math.min(SPOOL_MAX, Math.max(64 << 20, free / 4)),
+  );
   const tables = Array.from({ length: n }, (_, i) => new SpoolQueue(join(dir, `lane-${i + 1}`), budget));
   // Nobody reads the final lane until the table lanes finish, so it never waits for room (the router caps it).
   const final = new SpoolQueue(join(dir, 'final'), budget, false);
@@ -709,6 +927,7 @@ async function loadParallel(load: Load): Promise<void> {
     await Promise.all(running);
     await Promise.all(queues.map((q) => q.dispose()));
     await rm(dir, { recursive: true, force: true });
+    marker?.close();
   }
   if (load.signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
   if (failure !== null) throw failure;
@@ -731,9 +950,11 @@ export async function importDatabase(options: {
   /** The archive (`.sql.gz`) as a file. */
   readonly archive?: string;
   /**
-   * The archive as a stream instead, e.g. a download still being written: called once, when the import starts
-   * reading it (after the target was checked and the scratch database made). The import destroys the stream when
-   * it fails; when the stream fails, the import fails with that error and keeps nothing.
+   * The archive as a stream instead, e.g. a download still being written: called when the import starts reading
+   * it (after the target was checked and the scratch database made), and once more, for the archive again from its
+   * first byte, when a dump over several connections must start over on one (see `OneConnectionNeeded`). The
+   * import destroys the stream when it fails; when the stream fails, the import fails with that error and keeps
+   * nothing.
    */
   readonly source?: () => Readable;
   /** With `source`: the archive's size, as the total of progress. */
@@ -751,6 +972,8 @@ export async function importDatabase(options: {
    * (putting a restore in place). If it throws, the scratch database goes and the target stays as it was.
    */
   readonly beforePromote?: () => Promise<void>;
+  /** With several connections: the most bytes spooled on disk (default: a quarter of the free space, at most 2 GiB). */
+  readonly spoolLimit?: number;
 }): Promise<ImportResult> {
   const { connection: conn, database, signal } = options;
   assertDatabaseName(database);
@@ -769,11 +992,22 @@ export async function importDatabase(options: {
   // Clean-up and the swap run to their end even when the import is cancelled.
   const settle = (sql: string, db?: string): Promise<string> =>
     runClient(conn, { sql, ...(db ? { database: db } : {}) });
-  const [version = '', sqlMode = '', me = '', lctn = '0'] = (
-    await query('SELECT VERSION(), @@SESSION.sql_mode, USER(), @@lower_case_table_names;')
+  // Leftovers of imports whose engine was killed are swept when the next import starts: that is when a new one
+  // could add to them, an engine that just started may have been restarted after the crash that left them, and
+  // the server is known and reachable only here (an engine has no list of servers, and at its start it may have
+  // none to reach). The spool folders are this computer's, whatever server an import goes to: any import sweeps.
+  await sweepSpools();
+  const [settings = '', ...databases] = (
+    await query(
+      'SELECT VERSION(), @@SESSION.sql_mode, USER(), @@lower_case_table_names;\n' +
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '%\\_\\_lb\\_%';",
+    )
   )
-    .trim()
-    .split('\t');
+    .split('\n')
+    .filter(Boolean);
+  const [version = '', sqlMode = '', me = '', lctn = '0'] = settings.split('\t');
+  const host = me.includes('@') ? me.slice(me.lastIndexOf('@') + 1) : 'localhost';
+  await sweepServer(settle, databases, host).catch(() => undefined);
   const mariadb = /mariadb/i.test(version);
   const existing =
     (
@@ -810,21 +1044,26 @@ export async function importDatabase(options: {
     options.onProgress?.(value, total);
   };
   let rewritten = false;
-  let report: DumpGuardReport;
+  let report = null as DumpGuardReport | null;
   let importer: ImportUser | null;
   let owner: Owner | null = null;
   let ownerOnScratch = false;
-  await query(`CREATE DATABASE ${ident(scratch)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`);
+  const createScratch = `CREATE DATABASE ${ident(scratch)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`;
+  // Held until everything of this import is gone or in place: its names are not a leftover meanwhile.
+  const lock = await holdImportLock(conn, suffix);
   try {
-    importer = await createImportUser(
-      settle,
-      scratch,
-      me.includes('@') ? me.slice(me.lastIndexOf('@') + 1) : 'localhost',
-    );
+    await query(createScratch);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  try {
+    importer = await createImportUser(settle, scratch, host, suffix);
     // Without a confined import user the guard refuses stored code anyway (strict mode).
     if (importer) owner = await ensureOwner(settle, database, scratch);
     const as: DbConnection = importer ? { ...conn, user: importer.user, password: importer.password } : conn;
-    try {
+    /** Loads the whole dump into the (empty) scratch database over `n` table connections. */
+    const attempt = async (n: number): Promise<void> => {
       const counter = new Transform({
         transform(chunk: Buffer, _e, cb) {
           done += chunk.length;
@@ -847,7 +1086,7 @@ export async function importDatabase(options: {
         mode: importer ? 'confined' : 'strict',
         storedCode: owner !== null,
         server: { mariadb, version: versionNumber(version), sqlMode },
-        units: connections > 1,
+        units: n > 1,
       };
       const guard = dumpGuard(guardOptions);
       report = guard.report;
@@ -855,23 +1094,40 @@ export async function importDatabase(options: {
       const load: Load = {
         as,
         scratch,
+        id: suffix,
+        spoolLimit: options.spoolLimit,
         signal,
         secrets: importer ? [importer.password, ...(conn.password ? [conn.password] : [])] : [],
         open: () =>
           archive !== undefined ? createReadStream(archive, { highWaterMark: 1 << 20 }) : options.source!(),
         stages,
         guard,
-        connections,
+        connections: n,
         lowerCaseTableNames: Number(lctn) || 0,
         progress: (s) => {
           share = s;
           show();
         },
       };
-      if (connections > 1) share = 0;
-      await (connections > 1 ? loadParallel(load) : loadSingle(load));
+      share = n > 1 ? 0 : 1;
+      await (n > 1 ? loadParallel(load) : loadSingle(load));
       share = 1;
       show();
+    };
+    try {
+      try {
+        await attempt(connections);
+      } catch (e) {
+        if (!(e instanceof OneConnectionNeeded)) throw e;
+        // The dump reads what one connection did before, after statements ran on others: it loads again from its
+        // start over one connection, into a scratch database made anew, so nothing of the first attempt remains.
+        // Progress stays where it was until this attempt passes it (it only ever grows).
+        if (signal?.aborted) throw new LifeboatError('cancelled', 'The database import was cancelled.');
+        await query(`DROP DATABASE IF EXISTS ${ident(scratch)};\n${createScratch}`);
+        done = 0;
+        rewritten = false;
+        await attempt(1);
+      }
     } catch (e) {
       // The server stopped the restricted user: say so plainly, without its throwaway name.
       if (importer && e instanceof LifeboatError && e.code === 'database' && /denied/i.test(e.message)) {
@@ -900,6 +1156,12 @@ export async function importDatabase(options: {
       await settle(`GRANT ${OWNER_PRIVILEGES} ON ${grantScope(scratch)} TO ${owner.definer};`);
     }
     await options.beforePromote?.();
+    if (lock.lost) {
+      throw new LifeboatError(
+        'database',
+        'The database server closed the connection that marks this import as running (it restarted, or someone ended it), so another import could take its scratch database for a leftover; nothing from it was kept.',
+      );
+    }
     const moved = await promote(settle, {
       scratch,
       target: database,
@@ -909,7 +1171,7 @@ export async function importDatabase(options: {
     });
     if (owner) await releaseOwner(settle, owner, database, scratch).catch(() => undefined);
     const coded = moved.views + moved.triggers + moved.routines > 0;
-    const own = report.ownDatabase;
+    const own = report?.ownDatabase;
     return {
       database,
       replaced: existing,
@@ -928,6 +1190,8 @@ export async function importDatabase(options: {
       await releaseOwner(settle, owner, database, ownerOnScratch ? scratch : null).catch(() => undefined);
     }
     throw e;
+  } finally {
+    await lock.release();
   }
 }
 

@@ -16,7 +16,10 @@ import type { DumpStatement, DumpUnit, StatementRoute } from './dump-guard';
  *    statement longer than any client sends, temporary tables, sequences, values of one connection such as
  *    INSERT_ID, LOCK TABLES of several tables or with other tables' statements under it, a new table a view or
  *    trigger before it names…) switches to serial: the table lanes finish, and from there on the final lane gets
- *    the rest of the dump in order, as a single connection would (taking again a LOCK TABLES still held).
+ *    the rest of the dump in order, as a single connection would (taking again a LOCK TABLES still held);
+ *  - a statement that reads what its connection did before (LAST_INSERT_ID(), ROW_COUNT(), @@warning_count…)
+ *    once statements ran on a table lane: no connection here did all that came before it, so the router stops
+ *    with `OneConnectionNeeded` and the importer loads the dump again over one connection.
  * A unit is sent on only once it is complete (the next one has started), so its whole content is known. Each lane
  * gets whole units and the bytes between them; where its client's delimiter differs from the one a unit was read
  * with, a `DELIMITER` line is put before the unit, so every client splits every unit exactly where the guard did.
@@ -28,6 +31,18 @@ import type { DumpStatement, DumpUnit, StatementRoute } from './dump-guard';
 export interface Lane {
   /** Queues `piece` (the dump's own bytes when `own`, else repeated or added). */
   append(piece: Buffer, own: boolean): Promise<void>;
+}
+
+/**
+ * The dump reads what its connection did before (the id of its last insert, the rows its last statement
+ * changed, its warnings…) after statements ran on other connections: over several, that value differs from the
+ * one over one connection. Only loading the dump again from its start over one connection gives the same result.
+ */
+export class OneConnectionNeeded extends Error {
+  constructor(readonly line: number) {
+    super(`The dump reads what its own connection did before (line ${line}): it loads over one connection.`);
+    this.name = 'OneConnectionNeeded';
+  }
 }
 
 export interface RouterOptions {
@@ -111,6 +126,8 @@ export class Router {
   private lastPlaced: LaneState | null = null;
   private finalBytes = 0;
   private serialWhy: string | null = null;
+  /** Units of the dump went to a table lane: from here on no lane has the history of one connection. */
+  private spread = false;
   private done = false;
   private started = false;
 
@@ -211,6 +228,9 @@ export class Router {
   private async complete(delimiter: string, line: number): Promise<void> {
     const p = this.pending;
     const unit = p.unit;
+    // Everything of the dump so far ran in order on the final lane only while nothing went to a table lane.
+    if ((p.streaming || p.bytes > 0) && this.spread && unit.statements.some((s) => s.history))
+      throw new OneConnectionNeeded(unit.line);
     if (p.streaming) {
       this.advance(this.final, unit, delimiter, line);
       return;
@@ -269,6 +289,7 @@ export class Router {
         return;
       case 'unlock': {
         const lane = this.lastPlaced ?? this.final;
+        if (lane !== this.final) this.spread = true;
         if (lane === this.final) await this.toFinal(p, delimiter, line, 'UNLOCK TABLES');
         else await this.place(lane, p, delimiter, line, true, 'UNLOCK TABLES');
         lane.open = !commits;
@@ -277,11 +298,11 @@ export class Router {
       case 'table': {
         let lane = this.owners.get(placement.key);
         if (!lane) {
-          // The least loaded so far: lanes load at about the same speed, and this keeps placement repeatable.
-          lane = this.tables.reduce((a, b) => (b.load < a.load ? b : a));
+          lane = this.leastLoaded();
           this.owners.set(placement.key, lane);
           this.ownerKeys.push(placement.key);
         }
+        this.spread = true;
         lane.open = !commits;
         lane.load += p.bytes;
         this.lastPlaced = lane;
@@ -289,6 +310,11 @@ export class Router {
         return;
       }
     }
+  }
+
+  /** The lane a new table goes to: the least loaded so far (lanes load at about the same speed; repeatable). */
+  private leastLoaded(): LaneState {
+    return this.tables.reduce((a, b) => (b.load < a.load ? b : a));
   }
 
   /** Queues a unit for the final lane before the table lanes finish; too much there and the rest goes serially. */

@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { BackupArchive, BackupSet, Element, JobPhase } from '@shared/models';
 import { extractArchive } from '../archive/extract-file';
 import { createBackupAndWait } from '../backups/create-backup';
@@ -177,7 +179,7 @@ async function executeRestore(
           if (a.element === 'database') {
             const file = growingFileOf(reader);
             if (db && importInto && file && !streaming)
-              streaming = startImport(file, a.size, importInto, db, ctx, signal);
+              streaming = startImport(file, join(downloads, a.filename), a.size, importInto, db, ctx, signal);
             // Kept as downloaded: verified by the storage's hash when it sends one, else read through gunzip to
             // the end (CRC and length). An import inflates it again anyway and checks the gzip CRC.
             await verifyGzip(reader, label, s);
@@ -298,6 +300,28 @@ async function executeRestore(
   }
 }
 
+/**
+ * The growing archive again from its first byte (an import that starts over): the `.part` file while it is
+ * downloading, else the file it was renamed to, which the download does only once it has written all of it.
+ */
+function readAgain(file: GrowingFile, finalPath: string, signal: AbortSignal): Readable {
+  return Readable.from(
+    (async function* (): AsyncGenerator<Buffer> {
+      let read = false;
+      try {
+        for await (const chunk of file.reader({ signal }) as AsyncIterable<Buffer>) {
+          read = true;
+          yield chunk;
+        }
+      } catch (e) {
+        if (read || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        yield* createReadStream(finalPath, { signal, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
 /** A database import reading the archive as it downloads. */
 interface StreamingImport {
   /** Settles once the import has the archive open (or ended without reading it). */
@@ -317,6 +341,7 @@ interface StreamingImport {
  */
 function startImport(
   file: GrowingFile,
+  finalPath: string,
   size: number,
   name: string,
   db: NonNullable<RestoreRequest['database']>,
@@ -334,8 +359,12 @@ function startImport(
   placing.catch(() => undefined);
   let opened!: () => void;
   const open = new Promise<void>((resolve) => (opened = resolve));
+  let opens = 0;
   const result = importDatabase({
-    source: () => file.reader({ signal: importSignal, onOpen: opened }),
+    source: () =>
+      opens++ === 0
+        ? file.reader({ signal: importSignal, onOpen: opened })
+        : readAgain(file, finalPath, importSignal),
     total: size,
     connection: db.connection,
     database: name,

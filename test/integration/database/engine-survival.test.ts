@@ -3,7 +3,7 @@
 // mid-import must not leave the import's scratch database, its temporary database user, or the spool files
 // (the dump's content, decompressed, in the temporary folder) behind for good.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -93,3 +93,197 @@ describe('a hostile dump against the engine process', () => {
     expect.soft(await spools(tmp), 'left in the temporary folder').toEqual([]);
   }, 240_000);
 });
+
+describe('an engine killed while it imports over several connections', () => {
+  it('leaves no scratch database, import user or spool file once the next import has run', async () => {
+    const tmp = await mkdtemp(join(server.dir, 'tmp-'));
+    // One table whose first row sleeps: the router reads the whole dump meanwhile, and what does not fit in
+    // memory for that connection goes to its spool file (the dump's rows, in clear, in the temporary folder).
+    const row = `('SECRET-ROW-${'s'.repeat(1 << 20)}')`;
+    const sql = [
+      'CREATE TABLE `slow` (`s` longtext);',
+      'INSERT INTO `slow` VALUES (SLEEP(20));',
+      ...Array.from({ length: 24 }, () => `INSERT INTO \`slow\` VALUES ${row};`),
+      '',
+    ].join('\n');
+    const archive = await gz('killed.sql.gz', sql);
+    const run = child('killed', archive, 4, tmp);
+    await run.started;
+    // Wait until the spool has spilled to disk, then kill the process as a crash or the OOM killer would.
+    let spool: string | null = null;
+    for (let i = 0; i < 600 && spool === null; i++) {
+      for (const d of await readdir(tmp).catch(() => [] as string[])) {
+        if (!d.startsWith('lifeboat-import-')) continue;
+        const lane = join(tmp, d, 'lane-1');
+        const size = await stat(lane).then(
+          (s) => s.size,
+          () => 0,
+        );
+        if (size > 1 << 20) spool = lane;
+      }
+      if (spool === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(spool, 'the spool never spilled to disk').not.toBeNull();
+    process.kill(run.pid, 'SIGKILL');
+    await run.done;
+    expect((await readFile(spool!)).includes('SECRET-ROW-')).toBe(true);
+
+    // The engine starts again and runs its next import (another database) to its end.
+    const next = child('next', await gz('next.sql.gz', 'CREATE TABLE `n` (`x` int);\n'), 4, tmp);
+    const r = await next.done;
+    expect(r.stdout).toMatch(/"ok":"next"/);
+
+    expect.soft(await leftovers('killed'), 'left on the server').toEqual({ databases: [], users: [] });
+    expect.soft(await spools(tmp), 'spool folders left in the temporary folder').toEqual([]);
+  }, 120_000);
+
+  it('sweeps what a killed import left, never what an import still running beside it has', async () => {
+    const tmp = await mkdtemp(join(server.dir, 'tmp-'));
+    // Both imports' first row waits for a lock this test holds: each stays in the middle of its import, over
+    // four connections (its scratch database, import user and spool folder in place), until the test lets go.
+    const hold = holdLock('lifeboat_test_hold');
+    await hold.held;
+    try {
+      const stalled = (name: string): Promise<string> =>
+        gz(
+          `${name}.sql.gz`,
+          [
+            'CREATE TABLE `t` (`x` int);',
+            "INSERT INTO `t` VALUES (GET_LOCK('lifeboat_test_hold', 3600));",
+            'CREATE TABLE `u` (`x` int);',
+            'INSERT INTO `u` VALUES (1);',
+            '',
+          ].join('\n'),
+        );
+      const killed = child('killed2', await stalled('killed2'), 4, tmp);
+      await waitingOnHold('killed2');
+      const killedSpools = await spools(tmp);
+      const killedLeft = await leftovers('killed2');
+      expect(killedSpools).toHaveLength(1);
+      expect(killedLeft.databases).toHaveLength(1);
+      expect(killedLeft.users).toHaveLength(1);
+      process.kill(killed.pid, 'SIGKILL');
+      await killed.done;
+
+      const live = child('live', await stalled('live'), 4, tmp);
+      await waitingOnHold('live');
+      const liveSpools = (await spools(tmp)).filter((d) => !killedSpools.includes(d));
+      const liveLeft = await leftovers('live');
+      const liveUsers = liveLeft.users.filter((u) => !killedLeft.users.includes(u));
+      expect(liveSpools).toHaveLength(1);
+      expect(liveLeft.databases).toHaveLength(1);
+      expect(liveUsers).toHaveLength(1);
+
+      // Names close to an import's but not of its exact shape, a scratch database whose import's lock is held
+      // (an import on another computer), and folders not quite a spool's: none is anyone's leftover to drop.
+      const decoys = [
+        'decoy__lb_old_0123456789ab',
+        'decoy__lb_0123456789abc',
+        'decoy__lb_0123456789AB',
+        'lb_0123456789ab',
+        'held__lb_abcdef012345',
+      ];
+      await server.db.query(
+        decoys.map((d) => `CREATE DATABASE \`${d}\`;`).join('\n') +
+          "\nCREATE USER 'lifeboat_0123456789abc'@'localhost' ACCOUNT LOCK;",
+      );
+      const elsewhere = holdLock('lifeboat_import_abcdef012345');
+      await elsewhere.held;
+      await mkdir(join(tmp, 'lifeboat-import-0123456789abc'));
+      await mkdir(join(tmp, 'lifeboat-import-abcdef'));
+      // Named as a spool folder is, with no mark of its owner: not known to be gone.
+      await mkdir(join(tmp, 'lifeboat-import-0123456789ab'));
+      try {
+        // Another import starts and ends while the live one waits: it sweeps the killed one's leftovers only.
+        const next = child('next2', await gz('next2.sql.gz', 'CREATE TABLE `n` (`x` int);\n'), 4, tmp);
+        expect((await next.done).stdout).toMatch(/"ok":"next2"/);
+        expect
+          .soft((await leftovers('killed2')).databases, 'the killed import’s scratch database')
+          .toEqual([]);
+        expect
+          .soft((await leftovers('live')).databases, 'the live import’s scratch database')
+          .toEqual(liveLeft.databases);
+        expect
+          .soft((await leftovers('')).users.sort(), 'import users')
+          .toEqual([...liveUsers, 'lifeboat_0123456789abc'].sort());
+        expect
+          .soft((await spools(tmp)).sort(), 'spool folders')
+          .toEqual(
+            [
+              ...liveSpools,
+              'lifeboat-import-0123456789ab',
+              'lifeboat-import-0123456789abc',
+              'lifeboat-import-abcdef',
+            ].sort(),
+          );
+        const kept = (await server.db.query("SHOW DATABASES LIKE '%lb\\_%'")).split('\n').filter(Boolean);
+        expect
+          .soft(
+            decoys.filter((d) => !kept.includes(d)),
+            'other databases dropped',
+          )
+          .toEqual([]);
+      } finally {
+        await elsewhere.release();
+        await server.db.query(
+          decoys.map((d) => `DROP DATABASE \`${d}\`;`).join('\n') +
+            "\nDROP USER 'lifeboat_0123456789abc'@'localhost';",
+        );
+        await rm(join(tmp, 'lifeboat-import-0123456789abc'), { recursive: true });
+        await rm(join(tmp, 'lifeboat-import-abcdef'), { recursive: true });
+        await rm(join(tmp, 'lifeboat-import-0123456789ab'), { recursive: true });
+      }
+
+      // The live import goes on, once let go, to its end, and cleans up after itself.
+      await hold.release();
+      const r = await live.done;
+      expect(r.stdout).toMatch(/"ok":"live"/);
+      expect((await server.db.query('SELECT COUNT(*) FROM live.t')).trim()).toBe('1');
+      expect(await leftovers('live')).toEqual({ databases: [], users: [] });
+      expect(await spools(tmp)).toEqual([]);
+    } finally {
+      await hold.release();
+    }
+  }, 120_000);
+});
+
+/** A client of the test's own holding the user lock `name` until released. */
+function holdLock(name: string): { held: Promise<void>; release: () => Promise<void> } {
+  const c = spawn(
+    'mariadb',
+    ['--no-defaults', `--socket=${server.db.socket}`, '-uroot', '-N', '-B', '--unbuffered'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  const held = new Promise<void>((resolve, reject) => {
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.trim() === '1') resolve();
+    });
+    void closed.then(() => reject(new Error(`the test could not take the lock ${name}`)));
+  });
+  held.catch(() => undefined);
+  c.stdin.write(`SELECT GET_LOCK('${name}', 0);\n`);
+  return {
+    held,
+    release: async () => {
+      c.stdin.end();
+      await closed;
+    },
+  };
+}
+
+/** Waits until a connection into a scratch database of the import into `database` waits for the test's lock. */
+async function waitingOnHold(database: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const n = await server.db.query(
+      `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB LIKE '${database}\\_\\_lb\\_%' AND INFO LIKE '%GET_LOCK%'`,
+    );
+    if (n.trim() !== '0') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the import into ${database} never reached the row that waits`);
+}

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -392,6 +392,123 @@ describe('hostile or odd dumps over several connections', () => {
     expect(r.map((x) => x.threads)).toEqual([1, 2, 3]);
   });
 });
+
+describe('a connection that stalls', () => {
+  it('spools no more than the limit behind it, waits, and loads everything once it goes on', async () => {
+    // `a`'s first row waits for a lock this test holds, while the router reads on: `a`'s rows fill its
+    // connection's queue in memory (8 MiB), then the spool on disk up to its limit (2 MiB here), and there the
+    // router waits for that connection. Without a limit of its own, the spool took up to a quarter of the
+    // temporary folder's free space (here: all of `a`'s rows, and `z` was loaded meanwhile).
+    const hold = holdLock('lifeboat_test_stall');
+    await hold.held;
+    const tmp = join(server.dir, 'tmp');
+    await mkdir(tmp);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const row = `(${lit('r'.repeat(1 << 20))})`;
+      const sql = [
+        ...table('b', ['`x` int'], ['(1)', '(2)']),
+        ...table('c', ['`x` int'], ['(3)']),
+        'CREATE TABLE `a` (`s` longtext);',
+        "INSERT INTO `a` VALUES (GET_LOCK('lifeboat_test_stall', 3600));",
+        ...Array.from({ length: 24 }, () => `INSERT INTO \`a\` VALUES ${row};`),
+        ...table('z', ['`x` int'], ['(9)']),
+        '',
+      ].join('\n');
+      const archive = await gz('stall.sql.gz', sql);
+      const imported = importDatabase({
+        archive,
+        connection: server.conn,
+        database: 'stalled',
+        connections: 4,
+        spoolLimit: 2 << 20,
+      });
+      imported.catch(() => undefined);
+      const spooled = async (): Promise<number> => {
+        let n = 0;
+        for (const d of await readdir(tmp).catch(() => [] as string[])) {
+          if (!d.startsWith('lifeboat-import-')) continue;
+          for (const f of await readdir(join(tmp, d)).catch(() => [] as string[]))
+            n += (await stat(join(tmp, d, f)).catch(() => null))?.size ?? 0;
+        }
+        return n;
+      };
+      const scratchTables = async (): Promise<string[]> => {
+        const scratch = (
+          await server.db.query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'stalled\\_\\_lb\\_%'",
+          )
+        ).trim();
+        if (!scratch) return [];
+        return (
+          await server.db.query(
+            `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${scratch}' ORDER BY 1`,
+          )
+        )
+          .split('\n')
+          .filter(Boolean);
+      };
+      // While `a`'s connection waits: the spool on disk never passes the limit (give or take the one row that
+      // found it empty), and nothing after `a`'s rows is read, so `z` never comes. Watched until the spool has
+      // been at its fullest for a while (the old code had spooled all of `a` and made `z` by then).
+      let most = 0;
+      let still = 0;
+      for (let i = 0; i < 400 && still < 20; i++) {
+        const now = await spooled();
+        still = now > 0 && now === most ? still + 1 : 0;
+        most = Math.max(most, now);
+        expect(await scratchTables(), 'z was made while a waited').not.toContain('z');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(most, 'the import never spooled behind the waiting connection').toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual((2 << 20) + (1 << 20) + 4096);
+      await hold.release();
+      const r = await imported;
+      expect(r.tables).toBe(4);
+      expect((await server.db.query('SELECT COUNT(*), SUM(LENGTH(s)) FROM stalled.a')).trim()).toBe(
+        `25\t${24 * (1 << 20) + 1}`,
+      );
+      expect((await server.db.query('SELECT x FROM stalled.z')).trim()).toBe('9');
+      // Still in parallel: `a`'s rows all went over one connection, `z`'s over another.
+      const m = await insertThreads();
+      expect(new Set(m.get('a')).size).toBe(1);
+      expect(m.get('z')![0]).not.toBe(m.get('a')![0]);
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      await hold.release();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  }, 120_000);
+});
+
+/** A client of the test's own holding the user lock `name` until released. */
+function holdLock(name: string): { held: Promise<void>; release: () => Promise<void> } {
+  const c = spawn(
+    'mariadb',
+    ['--no-defaults', `--socket=${server.db.socket}`, '-uroot', '-N', '-B', '--unbuffered'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  const held = new Promise<void>((resolve, reject) => {
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.trim() === '1') resolve();
+    });
+    void closed.then(() => reject(new Error(`the test could not take the lock ${name}`)));
+  });
+  held.catch(() => undefined);
+  c.stdin.write(`SELECT GET_LOCK('${name}', 0);\n`);
+  return {
+    held,
+    release: async () => {
+      c.stdin.end();
+      await closed;
+    },
+  };
+}
 
 describe('a client that quits before the end of the dump', () => {
   it('ends with the server’s error instead of waiting forever for its input to close', async () => {

@@ -5,6 +5,7 @@
 // read by another table's INSERT). A test fails when the two imports differ.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { importDatabase, ownerAccount } from '../../../electron/services/database/mysql';
@@ -144,6 +145,84 @@ describe('per-connection state the router does not carry between connections', (
     const r = await over(sql);
     expect(r.one).toMatch(/\na: 1$/m);
     expect(r.four).toBe(r.one);
+  });
+
+  it('@@last_insert_id read into a variable is the one of the connection that inserted', async () => {
+    // The SET runs on every connection; the INSERT that uses the variable goes to the final connection, whose
+    // own last insert id is 0 where one connection's is 1.
+    const sql = [
+      'CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT PRIMARY KEY);',
+      'INSERT INTO `a` VALUES (NULL),(NULL),(NULL);',
+      'SET @last = @@last_insert_id;',
+      'CREATE TABLE `b` (`v` int);',
+      'INSERT INTO `b` VALUES (@last);',
+      '',
+    ].join('\n');
+    const r = await over(sql);
+    expect(r.one).toMatch(/\nb: 1$/m);
+    expect(r.four).toBe(r.one);
+  });
+
+  it.each([
+    ['LAST_INSERT_ID() in the data', 'INSERT INTO `b` VALUES (LAST_INSERT_ID());', /\nb: 1$/m],
+    ['@@identity in the data', 'INSERT INTO `b` VALUES (@@identity);', /\nb: 1$/m],
+    ['ROW_COUNT() into a variable', 'SET @n = ROW_COUNT();\nINSERT INTO `b` VALUES (@n);', /\nb: 3$/m],
+    [
+      '@@warning_count into a variable',
+      'INSERT IGNORE INTO `a` VALUES (1);\nSET @w = @@warning_count;\nINSERT INTO `b` VALUES (@w);',
+      /\nb: 1$/m,
+    ],
+  ])('%s is what the connection that ran the statement before it left', async (_what, read, expected) => {
+    const sql = [
+      'CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT PRIMARY KEY);',
+      'CREATE TABLE `b` (`v` int);',
+      'INSERT INTO `a` VALUES (NULL),(NULL),(NULL);',
+      read,
+      '',
+    ].join('\n');
+    const r = await over(sql);
+    expect(r.one).toMatch(expected);
+    expect(r.four).toBe(r.one);
+  });
+
+  it('reads a streamed archive again from its first byte, with progress that only grows', async () => {
+    // The restore's import reads the download as it grows: starting over, it opens the stream again.
+    const sql = [
+      'CREATE TABLE `a` (`id` int NOT NULL AUTO_INCREMENT PRIMARY KEY, `pad` text);',
+      ...Array.from(
+        { length: 50 },
+        (_, i) => `INSERT INTO \`a\` VALUES (NULL, '${String(i).repeat(2000)}');`,
+      ),
+      'CREATE TABLE `b` (`v` int);',
+      'INSERT INTO `b` VALUES (LAST_INSERT_ID());',
+      '',
+    ].join('\n');
+    const gz = gzipSync(Buffer.from(sql, 'utf8'));
+    let opens = 0;
+    const seen: number[] = [];
+    await server.db.query('DROP DATABASE IF EXISTS attack9_stream;');
+    const r = await importDatabase({
+      source: () => {
+        opens++;
+        return Readable.from(
+          Array.from({ length: Math.ceil(gz.length / 4096) }, (_, i) =>
+            gz.subarray(i * 4096, (i + 1) * 4096),
+          ),
+        );
+      },
+      total: gz.length,
+      connection: server.conn,
+      database: 'attack9_stream',
+      connections: 4,
+      onProgress: (done) => seen.push(done),
+    });
+    expect(r.tables).toBe(2);
+    expect((await server.db.query('SELECT v FROM attack9_stream.b')).trim()).toBe('50');
+    expect((await server.db.query('SELECT COUNT(*) FROM attack9_stream.a')).trim()).toBe('50');
+    expect(opens).toBe(2);
+    expect(seen.at(-1)).toBe(gz.length);
+    expect(seen.every((v, i) => i === 0 || v > seen[i - 1]!)).toBe(true);
+    await server.db.query('DROP DATABASE attack9_stream;');
   });
 });
 

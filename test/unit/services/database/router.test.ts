@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { dumpGuard, type DumpGuardOptions } from '../../../../electron/services/database/dump-guard';
-import { Router } from '../../../../electron/services/database/router';
+import { OneConnectionNeeded, Router } from '../../../../electron/services/database/router';
 import { SpoolBudget, SpoolQueue } from '../../../../electron/services/database/spool';
 import * as dumps from '../../../helpers/hostile-dumps';
 
@@ -237,8 +237,7 @@ describe('the router splits a guarded dump over connections', () => {
     ['CREATE TABLE … LIKE', 'CREATE TABLE a LIKE b;', /reads other tables/],
     ['ALTER TABLE … RENAME TO', 'ALTER TABLE b RENAME TO c;', /reads other tables/],
     ['a user variable set by a statement', 'INSERT INTO a VALUES (@n := 1);', /reads other tables/],
-    ['LAST_INSERT_ID()', 'INSERT INTO a VALUES (LAST_INSERT_ID());', /reads other tables/],
-    ['a function in a SET', 'SET @id = LAST_INSERT_ID();', /reads other tables/],
+    ['a function in a SET', 'SET @id = RAND();', /reads other tables/],
     ['a DELETE', 'DELETE FROM a;', /DELETE statement/],
     ['a ROLLBACK', 'ROLLBACK;', /ROLLBACK statement/],
     ['a sequence', 'CREATE SEQUENCE s;', /CREATE SEQUENCE/],
@@ -254,7 +253,6 @@ describe('the router splits a guarded dump over connections', () => {
     ['a temporary table', 'CREATE TEMPORARY TABLE a (x int);', /temporary table/],
     ['a dropped temporary table', 'DROP TEMPORARY TABLE IF EXISTS a;', /temporary table/],
     ['SET INSERT_ID', 'SET INSERT_ID = 500;', /value of one connection/],
-    ['@@last_insert_id read in a SET', 'SET @last = @@session.last_insert_id;', /value of one connection/],
     [
       'ALTER TABLE … CONVERT TABLE',
       'ALTER TABLE a CONVERT TABLE b TO PARTITION p1 VALUES LESS THAN (9);',
@@ -276,6 +274,54 @@ describe('the router splits a guarded dump over connections', () => {
     expect(final.indexOf('|barrier|')).toBeLessThan(final.indexOf(statement.split('\n').at(-1)!));
     expect(final).toContain('CREATE TABLE z');
     expect(lanes[0]! + lanes[1]!).not.toContain('CREATE TABLE z');
+  });
+
+  it.each([
+    ['LAST_INSERT_ID() in the data', 'INSERT INTO a VALUES (LAST_INSERT_ID(), NULL);'],
+    ['LAST_INSERT_ID() in a SET', 'SET @id = LAST_INSERT_ID();'],
+    ['@@last_insert_id in a SET', 'SET @last = @@session.last_insert_id;'],
+    ['@@identity in the data', 'INSERT INTO b VALUES (@@IDENTITY);'],
+    ['ROW_COUNT()', 'SET @n = ROW_COUNT();'],
+    ['FOUND_ROWS() in a SELECT', 'SELECT FOUND_ROWS();'],
+    ['@@warning_count', 'SET @w = @@warning_count;'],
+    ['@@error_count in a conditional comment', '/*!40101 SET @e = @@ERROR_COUNT */;'],
+    [
+      'a trigger that reads it',
+      'CREATE TRIGGER tr BEFORE INSERT ON a FOR EACH ROW SET NEW.x = LAST_INSERT_ID();',
+    ],
+  ])('stops for one connection at %s once a table went to a table lane', async (_what, statement) => {
+    const dump = `CREATE TABLE a (x int, y text);\nINSERT INTO a VALUES (1, 'r');\n${statement}\nCREATE TABLE z (x int);\n`;
+    const error = await route(dump).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OneConnectionNeeded);
+    expect((error as OneConnectionNeeded).line).toBe(3);
+    // Before any table: everything so far is on the final lane in dump order, as on one connection.
+    const first = await route(`${statement.replace(/ ON a /, ' ON z ')}\nCREATE TABLE z (x int);\n`);
+    expect(first.serial).not.toBeNull();
+    expect(first.lanes[2]).toContain('CREATE TABLE z');
+    expect(first.lanes[0]! + first.lanes[1]!).not.toContain('CREATE TABLE z');
+  });
+
+  it('keeps mysqldump’s own reads of settings and its user variables parallel', async () => {
+    const dump = [
+      '/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;',
+      '/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;',
+      "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;",
+      'CREATE TABLE a (x int);',
+      'INSERT INTO a VALUES (1);',
+      'SET @saved_cs_client = @@character_set_client;',
+      'CREATE TABLE b (x int);',
+      'INSERT INTO b VALUES (2);',
+      '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
+      '/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;',
+      '',
+    ].join('\n');
+    const { lanes, serial } = await route(dump);
+    expect(serial).toBeNull();
+    expect(lanes[0]).toContain('INSERT INTO a');
+    expect(lanes[1]).toContain('INSERT INTO b');
   });
 
   it('takes a LOCK TABLES again on the final lane when the dump goes serial under it', async () => {
