@@ -13,11 +13,13 @@
 import { parseArgs } from 'node:util';
 import { API_METHODS } from '@shared/api/contract';
 import type { Result } from '@shared/result';
+import { setExtractionThreadLimit } from '../services/archive/extract-file';
 import type { NativeShell } from '../services/engine';
 import { composeApp } from './compose';
 import { callContract, UNEXPECTED } from './call-contract';
 import { isRecord, shellChannel, type NativeOp } from './engine-channel';
 import { describeError, installProcessGuards } from './process-guard';
+import { lowerBulkThreads } from './thread-priority';
 
 installProcessGuards({ name: 'engine' });
 
@@ -56,6 +58,16 @@ const number = (name: 'poll-ms' | 'min-poll-ms' | 'workflow-step-ms'): number | 
 const pollMs = number('poll-ms');
 const minPollMs = number('min-poll-ms');
 const workflowStepMs = number('workflow-step-ms');
+
+/**
+ * Big archives extracted in threads at once here: three jobs (engine.ts) with a code and a files archive each.
+ * Not one per core as elsewhere: this process's main thread answers the UI, and an archive extracted in it would
+ * hold up each answer for a whole inflate-and-write step (see setExtractionThreadLimit).
+ */
+const EXTRACTION_THREADS = 6;
+setExtractionThreadLimit(EXTRACTION_THREADS);
+// The main thread answers the UI first; every other thread here is bulk work and yields a busy core to it.
+void lowerBulkThreads();
 
 /** Native requests waiting for the shell's answer, by id. */
 const asked = new Map<number, (result: Result<unknown>) => void>();

@@ -21,12 +21,24 @@ const WAKE_STEP = 1 << 20;
 const WAKE_AFTER_MS = 10;
 
 /**
- * Extraction threads at once, one per core: a full set's code and files archives each get one, so the code is
- * extracted (and checked out) while the files still arrive. More would only take turns (and cost memory); the
- * rest extract in the downloading thread, as small archives do.
+ * Extraction threads at once, one per core by default: a full set's code and files archives each get one, so the
+ * code is extracted (and checked out) while the files still arrive. More would only take turns (and cost memory);
+ * the rest extract in the downloading thread, as small archives do. See {@link setExtractionThreadLimit}.
  */
-const MAX_THREADS = Math.max(1, availableParallelism());
+let maxThreads = Math.max(1, availableParallelism());
 let threads = 0;
+
+/**
+ * Sets how many big archives are extracted in threads at once (the rest in the downloading thread); returns the
+ * limit it replaces. The engine's own process raises it: there the downloading thread is the one that answers the
+ * UI, and an archive extracted in it delays every answer by whole inflate-and-write steps, while a thread more only
+ * takes turns with the others (at a lower priority there, see host/thread-priority.ts) and costs its memory.
+ */
+export function setExtractionThreadLimit(limit: number): number {
+  const before = maxThreads;
+  maxThreads = Math.max(1, Math.floor(limit) || 1);
+  return before;
+}
 
 /** How {@link extractArchive} runs, besides what {@link extractTarGz} is told. */
 export interface ArchiveExtractOptions extends ExtractOptions {
@@ -54,7 +66,7 @@ export async function extractArchive(
   const { threadUrl } = await import('./extract-thread');
   // The thread's entry point is that module as a file of its own (the app's build gives it a chunk). A bundle
   // that inlined it into another file has none: starting that file would run the other file's program.
-  if (!/\/extract-thread[^/]*\.(?:ts|js|mjs)$/.test(new URL(threadUrl).pathname) || threads >= MAX_THREADS)
+  if (!/\/extract-thread[^/]*\.(?:ts|js|mjs)$/.test(new URL(threadUrl).pathname) || threads >= maxThreads)
     return extractTarGz(source, dest, options);
   // The thread reads the file itself: this stream (and its file handle) is not needed.
   source.destroy();
