@@ -1,4 +1,5 @@
 // The hooks every database test file shares (kept apart from mariadb.ts, which the benchmarks use outside Vitest).
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,41 @@ export function useMariaDb(
     },
     get dir() {
       return dir;
+    },
+  };
+}
+
+/**
+ * A client of the test's own holding the server's user lock `name` (GET_LOCK) until released: a dump's
+ * `GET_LOCK(name, …)` then waits there, which holds an import in the middle of its work.
+ */
+export function holdLock(
+  db: TestMariaDb,
+  name: string,
+): { held: Promise<void>; release: () => Promise<void> } {
+  const c = spawn(
+    'mariadb',
+    ['--no-defaults', `--socket=${db.socket}`, '-uroot', '-N', '-B', '--unbuffered'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const closed = new Promise<void>((r) => c.once('close', () => r()));
+  const held = new Promise<void>((resolve, reject) => {
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.trim() === '1') resolve();
+    });
+    void closed.then(() => reject(new Error(`the test could not take the lock ${name}`)));
+  });
+  held.catch(() => undefined);
+  c.stdin.write(`SELECT GET_LOCK('${name}', 0);\n`);
+  return {
+    held,
+    release: async () => {
+      c.stdin.end();
+      await closed;
     },
   };
 }

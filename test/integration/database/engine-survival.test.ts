@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { useMariaDb } from '../../helpers/mariadb-suite';
+import { holdLock, useMariaDb } from '../../helpers/mariadb-suite';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'import-child.ts');
 
@@ -141,7 +141,7 @@ describe('an engine killed while it imports over several connections', () => {
     const tmp = await mkdtemp(join(server.dir, 'tmp-'));
     // Both imports' first row waits for a lock this test holds: each stays in the middle of its import, over
     // four connections (its scratch database, import user and spool folder in place), until the test lets go.
-    const hold = holdLock('lifeboat_test_hold');
+    const hold = holdLock(server.db, 'lifeboat_test_hold');
     await hold.held;
     try {
       const stalled = (name: string): Promise<string> =>
@@ -187,7 +187,7 @@ describe('an engine killed while it imports over several connections', () => {
         decoys.map((d) => `CREATE DATABASE \`${d}\`;`).join('\n') +
           "\nCREATE USER 'lifeboat_0123456789abc'@'localhost' ACCOUNT LOCK;",
       );
-      const elsewhere = holdLock('lifeboat_import_abcdef012345');
+      const elsewhere = holdLock(server.db, 'lifeboat_import_abcdef012345');
       await elsewhere.held;
       await mkdir(join(tmp, 'lifeboat-import-0123456789abc'));
       await mkdir(join(tmp, 'lifeboat-import-abcdef'));
@@ -246,35 +246,6 @@ describe('an engine killed while it imports over several connections', () => {
     }
   }, 120_000);
 });
-
-/** A client of the test's own holding the user lock `name` until released. */
-function holdLock(name: string): { held: Promise<void>; release: () => Promise<void> } {
-  const c = spawn(
-    'mariadb',
-    ['--no-defaults', `--socket=${server.db.socket}`, '-uroot', '-N', '-B', '--unbuffered'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const closed = new Promise<void>((r) => c.once('close', () => r()));
-  const held = new Promise<void>((resolve, reject) => {
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.trim() === '1') resolve();
-    });
-    void closed.then(() => reject(new Error(`the test could not take the lock ${name}`)));
-  });
-  held.catch(() => undefined);
-  c.stdin.write(`SELECT GET_LOCK('${name}', 0);\n`);
-  return {
-    held,
-    release: async () => {
-      c.stdin.end();
-      await closed;
-    },
-  };
-}
 
 /** Waits until a connection into a scratch database of the import into `database` waits for the test's lock. */
 async function waitingOnHold(database: string): Promise<void> {

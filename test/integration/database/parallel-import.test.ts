@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createWriteStream, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { importDatabase, ownerAccount, type DbConnection } from '../../../electron/services/database/mysql';
-import { useMariaDb } from '../../helpers/mariadb-suite';
+import { holdLock, useMariaDb } from '../../helpers/mariadb-suite';
 import { lit, plainDump, siteDump, table } from './parallel-dumps';
 
 /**
@@ -399,7 +399,7 @@ describe('a connection that stalls', () => {
     // connection's queue in memory (8 MiB), then the spool on disk up to its limit (2 MiB here), and there the
     // router waits for that connection. Without a limit of its own, the spool took up to a quarter of the
     // temporary folder's free space (here: all of `a`'s rows, and `z` was loaded meanwhile).
-    const hold = holdLock('lifeboat_test_stall');
+    const hold = holdLock(server.db, 'lifeboat_test_stall');
     await hold.held;
     const tmp = join(server.dir, 'tmp');
     await mkdir(tmp);
@@ -482,33 +482,6 @@ describe('a connection that stalls', () => {
     }
   }, 120_000);
 });
-
-/** A client of the test's own holding the user lock `name` until released. */
-function holdLock(name: string): { held: Promise<void>; release: () => Promise<void> } {
-  const c = spawn(
-    'mariadb',
-    ['--no-defaults', `--socket=${server.db.socket}`, '-uroot', '-N', '-B', '--unbuffered'],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const closed = new Promise<void>((r) => c.once('close', () => r()));
-  const held = new Promise<void>((resolve, reject) => {
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.trim() === '1') resolve();
-    });
-    void closed.then(() => reject(new Error(`the test could not take the lock ${name}`)));
-  });
-  held.catch(() => undefined);
-  c.stdin.write(`SELECT GET_LOCK('${name}', 0);\n`);
-  return {
-    held,
-    release: async () => {
-      c.stdin.end();
-      await closed;
-    },
-  };
-}
 
 describe('a client that quits before the end of the dump', () => {
   it('ends with the server’s error instead of waiting forever for its input to close', async () => {
