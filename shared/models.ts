@@ -263,3 +263,43 @@ export interface RestorePreview {
   readonly writes: readonly PlannedWrite[];
   readonly conflicts: readonly RestoreConflict[];
 }
+
+/** Where a local copy stands on disk. */
+export type LocalCopyState = 'present' | 'missing' | 'replaced';
+
+/**
+ * A restore Lifeboat made on this computer, as its registry (the data folder's `copies/`) and the copy's own
+ * `lifeboat.json` say. A copy whose folder was moved or removed stays listed, as missing, until it is forgotten.
+ */
+export interface LocalCopy {
+  readonly id: string;
+  /** The copy's folder (the restored site's folder). */
+  readonly path: string;
+  /**
+   * present: the folder is there with this restore's `lifeboat.json`; missing: the folder is gone; replaced: the
+   * folder holds something else now (no `lifeboat.json`, or another site's or environment's).
+   */
+  readonly state: LocalCopyState;
+  readonly site: { readonly id: string; readonly name: string; readonly framework: string };
+  readonly env: string;
+  /** The account the restore used; null when it is not known. */
+  readonly accountId: string | null;
+  /** The backup set it came from (its folder id and when Pantheon made it). */
+  readonly backup: { readonly folder: string; readonly scheduledFor: string };
+  readonly elements: readonly Element[];
+  /** The deploy tag the code was checked out at (`pantheon_live_12`), when there is one. */
+  readonly deployTag: string | null;
+  /** The branch the restore created. */
+  readonly branch: string | null;
+  /** The local database the dump was imported into. */
+  readonly database: string | null;
+  /** Bytes on disk when last measured (after the restore). */
+  readonly sizeBytes: number | null;
+  /** When the restore (or its last update) finished. */
+  readonly restoredAt: string;
+  /**
+   * The environment's newest finished backup when it is newer than the copy's; null when there is none newer or it
+   * was not checked (see `copies.list`'s `checkNewer`).
+   */
+  readonly newerBackup: { readonly folder: string; readonly scheduledFor: string } | null;
+}

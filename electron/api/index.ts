@@ -144,6 +144,12 @@ export function createApi(engine: Engine): AppApi {
         ),
       tree: (req) => handle('archiveTree', req, (r) => engine.tree(r)),
     },
+    copies: {
+      list: (req) =>
+        handle('copiesList', req, (r) => engine.copies.list({ checkNewer: r?.checkNewer ?? false })),
+      remove: (req) => handle('copyRef', req, async (r) => (await engine.copies.remove(r.copyId), null)),
+      forget: (req) => handle('copyRef', req, async (r) => (await engine.copies.forget(r.copyId), null)),
+    },
     jobs: {
       list: () => run(() => jobs.list()),
       cancel: (req) => handle('jobRef', req, (r) => jobs.cancel(r.jobId)),

@@ -119,7 +119,7 @@ function suggestCommand(word: string, commands: readonly CommandSpec[]): string 
 }
 
 /** Groups of subcommands that run one of them when given none (`lifeboat jobs` is `lifeboat jobs list`). */
-const DEFAULT_SUB: Readonly<Record<string, string>> = { jobs: 'list' };
+const DEFAULT_SUB: Readonly<Record<string, string>> = { jobs: 'list', copies: 'list' };
 
 /** A usage mistake: printed on stderr with exit 2, before anything connects. */
 export class UsageError extends Error {}

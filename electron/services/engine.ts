@@ -24,7 +24,8 @@ import { createBackupAndWait } from './backups/create-backup';
 import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
 import { conflictError, planRestore, previewOf, type RestoreRequest } from './restore/plan';
-import { runRestore } from './restore/restore';
+import { CopyRegistry } from './copies/registry';
+import { restoreAndRegister } from './copies/register';
 import { AccountService, type DemoProvider } from './secrets/accounts';
 import type { SecretStore } from './secrets/secret-store';
 import { SettingsService } from './settings/settings';
@@ -80,6 +81,8 @@ export interface Engine {
   readonly sites: SiteDirectory;
   readonly settings: SettingsService;
   readonly jobs: JobManager;
+  /** The local copies this computer's restores made (shared with every Lifeboat process on the data folder). */
+  readonly copies: CopyRegistry;
   readonly native: NativeShell | null;
   readonly demoStarted: () => boolean;
   /** The restore's plan as the app previews it (the same plan the run carries out). */
@@ -274,12 +277,35 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
+  /** Sends the copies as they are now; a list that cannot be read sends nothing (the next change will). */
+  const copiesChanged = (): void => {
+    if (!options.emit) return;
+    void copies.list().then(
+      (list) => options.emit?.('copies.changed', { copies: list }),
+      () => undefined,
+    );
+  };
+  const copies = new CopyRegistry({
+    dataDir: options.dataDir,
+    onChange: copiesChanged,
+    newestBackup: async (accountId, siteId, env) => {
+      const { client, site } = await resolve(accountId, siteId);
+      let newest: { folder: string; scheduledFor: number } | null = null;
+      for (const set of await client.listBackupSets(site, env))
+        if (set.finished && (!newest || set.scheduledFor > newest.scheduledFor)) newest = set;
+      return newest
+        ? { folder: newest.folder, scheduledFor: new Date(newest.scheduledFor * 1000).toISOString() }
+        : null;
+    },
+  });
+
   const runners = {
     restore: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
       const req = journaled('restore', plan);
       const { client, site } = await resolve(req.accountId, req.site, req.apiUrl);
       const s = await settings.get();
-      const r = await runRestore(
+      // The one way a local restore runs: it registers its copy once it has succeeded.
+      const r = await restoreAndRegister(
         {
           client,
           site,
@@ -292,8 +318,9 @@ export function createEngine(options: EngineOptions): Engine {
         },
         await restoreRequest(req, () => journaledServer(req)),
         ctx,
+        { registry: copies, accountId: req.accountId },
       );
-      return { outputPath: r.path };
+      return { outputPath: r.result.path, ...(r.warning ? { warning: r.warning } : {}) };
     },
     download: async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
       const req = journaled('download', plan);
@@ -364,6 +391,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const native = options.native ?? null;
+  const announced = new Set<string>();
   const jobs = new JobManager({
     dataDir: options.dataDir,
     runners,
@@ -372,6 +400,11 @@ export function createEngine(options: EngineOptions): Engine {
     concurrency: 3,
     onUpdate: (job: Job) => {
       options.emit?.('jobs.updated', { job });
+      // A restore another process ran (lifeboat pull, another window) registered its copy before it ended.
+      if (job.kind === 'restore' && job.state === 'succeeded' && !announced.has(job.id)) {
+        announced.add(job.id);
+        copiesChanged();
+      }
       if (native?.notify && (job.state === 'succeeded' || job.state === 'failed')) {
         native.notify(
           job.state === 'succeeded' ? `${job.title}: done` : `${job.title}: failed`,
@@ -390,6 +423,7 @@ export function createEngine(options: EngineOptions): Engine {
     sites,
     settings,
     jobs,
+    copies,
     native,
     demoStarted: () => demoStarted,
     async preview(req) {

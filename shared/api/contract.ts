@@ -5,6 +5,7 @@ import type {
   BackupSet,
   Environment,
   Job,
+  LocalCopy,
   Organization,
   RestorePreview,
   Settings,
@@ -92,6 +93,20 @@ export interface AppApi {
     /** The folders and files of a code or files archive, read without saving it. */
     tree(req: RequestOf<'archiveTree'>): Promise<Result<readonly ArchiveEntryInfo[]>>;
   };
+  readonly copies: {
+    /**
+     * Every local copy this computer has, newest first, each with its state on disk now. With `checkNewer`, asks
+     * Pantheon (at most every few minutes per environment) whether each copy's environment has a newer backup.
+     */
+    list(req?: RequestOf<'copiesList'>): Promise<Result<readonly LocalCopy[]>>;
+    /**
+     * Moves a copy's folder to the system's trash and forgets the copy. Refused when the folder is not that copy any
+     * more (replaced), or is missing (forget it instead). The database it was imported into is left alone.
+     */
+    remove(req: RequestOf<'copyRef'>): Promise<Result<null>>;
+    /** Forgets a copy without touching the disk (e.g. one that is missing). */
+    forget(req: RequestOf<'copyRef'>): Promise<Result<null>>;
+  };
   readonly jobs: {
     list(): Promise<Result<readonly Job[]>>;
     cancel(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
@@ -131,6 +146,9 @@ export const API_METHODS = [
   'restores.start',
   'restores.download',
   'restores.tree',
+  'copies.list',
+  'copies.remove',
+  'copies.forget',
   'jobs.list',
   'jobs.cancel',
   'jobs.retry',

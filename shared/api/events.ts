@@ -1,10 +1,12 @@
-import type { Account, Job, Settings } from '../models';
+import type { Account, Job, LocalCopy, Settings } from '../models';
 
 /** Events from the main side to the renderer, by channel; each payload is plain data. */
 export interface AppEvents {
   'accounts.changed': { readonly accounts: readonly Account[] };
   'jobs.updated': { readonly job: Job };
   'settings.changed': { readonly settings: Settings };
+  /** The local copies changed (a restore registered one, one was removed or forgotten): the whole list. */
+  'copies.changed': { readonly copies: readonly LocalCopy[] };
 }
 
 /** An event channel name. */

@@ -147,6 +147,8 @@ export const schemas = {
   }),
   databasePassword: z.object({ password: z.string().max(1024) }),
   path: z.object({ path: z.string().min(1).max(4096) }),
+  copiesList: z.object({ checkNewer: z.boolean().optional() }).optional(),
+  copyRef: z.object({ copyId: z.uuid('That is not a local copy’s id.') }),
 } as const;
 
 /** The validated request type of a schema. */

@@ -9,6 +9,7 @@ import { backupsGet } from './backups-get';
 import { backupsInfo } from './backups-info';
 import { backupsList } from './backups-list';
 import { backupsRestore } from './backups-restore';
+import { copiesForget, copiesList, copiesRemove } from './copies';
 import { download } from './download';
 import { envs } from './envs';
 import { jobsCancel, jobsList, jobsRetry, jobsShow } from './jobs';
@@ -38,5 +39,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   jobsShow,
   jobsCancel,
   jobsRetry,
+  copiesList,
+  copiesRemove,
+  copiesForget,
   sandbox,
 ];

@@ -1,12 +1,14 @@
 import { basename, resolve } from 'node:path';
 import type { BackupChoice, RestoreRequest } from '../../services/restore/plan';
 import { conflictError, planRestore, previewOf } from '../../services/restore/plan';
-import { runRestore } from '../../services/restore/restore';
+import { CopyRegistry } from '../../services/copies/registry';
+import { restoreAndRegister } from '../../services/copies/register';
 import { formatBytes } from '../../services/transfer/disk';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import { asJob, dbFromUrl, elementsOf, positiveInt, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
 import { UsageError, type CommandSpec } from '../registry';
+import { dataDir } from '../session';
 import { journaledDatabase } from '../../services/jobs/plans';
 
 /** `lifeboat pull SITE.ENV --to DIR`: the restore use case, as the app runs it. */
@@ -192,7 +194,8 @@ export const pull: CommandSpec = {
         : {}),
     };
     const progress = ctx.progress();
-    const r = await asJob(
+    const accountId = conn.accountIdFor(client, site);
+    const registered = await asJob(
       ctx,
       progress,
       {
@@ -200,7 +203,7 @@ export const pull: CommandSpec = {
         title: `Restore ${ref.site}.${ref.env} into ${plan.path}`,
         plan: {
           // The app's request, with the API and the database server it used; the password stays out of the journal.
-          accountId: conn.accountIdFor(client, site),
+          accountId,
           apiUrl: client.apiUrl,
           site: ref.site,
           env: ref.env,
@@ -220,11 +223,19 @@ export const pull: CommandSpec = {
         },
       },
       async (job) => {
-        const result = await runRestore(deps, pinned, job);
-        return { result, outputPath: result.path };
+        // As the app's restores: the copy is registered (Local copies, lifeboat copies) once it succeeded.
+        const registry = new CopyRegistry({ dataDir: dataDir(ctx.io.env) });
+        const result = await restoreAndRegister(deps, pinned, job, { registry, accountId });
+        return {
+          result,
+          outputPath: result.result.path,
+          ...(result.warning ? { warning: result.warning } : {}),
+        };
       },
     );
     progress.done();
+    if (registered.warning) ctx.warn(registered.warning);
+    const r = registered.result;
     if (ctx.json) {
       ctx.print(JSON.stringify({ path: r.path, record: r.record, resumedBytes: r.resumedBytes }));
       return EXIT.ok;
