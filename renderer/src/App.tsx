@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { AccountsView, Welcome } from './components/Accounts';
 import { EmptyState, ErrorState, Loading } from './components/common';
 import { JobsView } from './components/Jobs';
+import { LocalCopiesView } from './components/LocalCopies';
 import { SettingsView } from './components/Settings';
 import { SiteList } from './components/SiteList';
 import { SiteView } from './components/SiteView';
@@ -12,6 +13,7 @@ import { useStore, type SiteKey, type View } from './store';
 
 const NAV: { view: View; label: string }[] = [
   { view: 'sites', label: 'Sites' },
+  { view: 'copies', label: 'Local copies' },
   { view: 'jobs', label: 'Jobs' },
   { view: 'accounts', label: 'Accounts' },
   { view: 'settings', label: 'Settings' },
@@ -52,6 +54,7 @@ export function App() {
     (s) => Object.values(s.jobs).filter((j) => j.state === 'running' || j.state === 'queued').length,
   );
   const site = useStore((s) => (s.selected ? siteByKey(s.sites.data, s.selected) : undefined));
+  const hasCopies = useStore((s) => (s.copies.data?.length ?? 0) > 0);
   const setView = useStore((s) => s.setView);
   const dismiss = useStore((s) => s.dismissToast);
   const loadAccounts = useStore((s) => s.loadAccounts);
@@ -117,6 +120,9 @@ export function App() {
             <SiteList />
             {site && selected ? (
               <SiteView key={selected} site={site} siteKey={selected} />
+            ) : hasCopies ? (
+              // With no site chosen, the home screen is what this computer already has.
+              <LocalCopiesView home />
             ) : (
               <main className="site-view">
                 <EmptyState title="Choose a site">
@@ -126,6 +132,7 @@ export function App() {
             )}
           </div>
         )}
+        {view === 'copies' && <LocalCopiesView />}
         {view === 'jobs' && <JobsView />}
         {view === 'accounts' && <AccountsView />}
         {view === 'settings' && <SettingsView />}

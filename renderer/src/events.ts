@@ -22,6 +22,8 @@ export function subscribeEvents(): () => void {
     b.on('accounts.changed', () => {
       void useStore.getState().loadAccounts();
     }),
+    // The whole list, as it is now; the view asks about newer backups itself, when it opens.
+    b.on('copies.changed', ({ copies }) => useStore.getState().setCopies(copies)),
     b.on('settings.changed', ({ settings }) => useStore.getState().setSettings(settings)),
   ];
   return () => offs.forEach((off) => off());

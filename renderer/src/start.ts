@@ -25,7 +25,15 @@ export async function loadAll(snapshot: Snapshot | null): Promise<void> {
     .system.info()
     .then((r) => r.ok && s.setNativeShell(r.value.native))
     .catch(() => undefined);
-  await Promise.all([info, s.loadAccounts(), s.loadSettings(), s.loadJobs(), s.loadSites(false)]);
+  await Promise.all([
+    info,
+    s.loadAccounts(),
+    s.loadSettings(),
+    s.loadJobs(),
+    s.loadSites(false),
+    // The local copies (a folder scan, no Pantheon request): the home screen shows them when there are some.
+    s.loadCopies(),
+  ]);
   if (!snapshot) return;
   // A failure looks as it does without a snapshot: what the window remembered is not the engine's answer.
   const st = useStore.getState();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { _electron as electron } from '@playwright/test';
 import { electronBinary } from '../../electron/host/electron-binary';
-import { ROOT, test } from '../e2e/fixtures';
+import { ROOT, test, trashHome } from '../e2e/fixtures';
 import { journeys } from '../e2e/journeys';
 
 const binary = electronBinary();
@@ -23,6 +23,7 @@ for (const journey of journeys) {
         TERMINUS_PROTOCOL: 'http',
         TERMINUS_HOST: u.hostname,
         TERMINUS_PORT: u.port,
+        XDG_DATA_HOME: trashHome(join(work, 'data')),
       },
     });
     try {

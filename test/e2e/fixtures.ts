@@ -17,6 +17,9 @@ export interface HostRun {
   readonly process: ChildProcess;
 }
 
+/** The XDG data folder a run's app gets (its trash is `Trash/` in it): beside its data folder. */
+export const trashHome = (dataDir: string): string => join(dataDir, '..', 'xdg-data');
+
 export async function startHostProcess(sandbox: Sandbox, dataDir: string): Promise<HostRun> {
   if (!existsSync(HOST)) throw new Error('Run `npm run build` first: out/main/host.js is missing.');
   const u = new URL(sandbox.url);
@@ -25,7 +28,14 @@ export async function startHostProcess(sandbox: Sandbox, dataDir: string): Promi
     [HOST, '--port', '0', '--data-dir', dataDir, '--json', '--workflow-step-ms', '150', '--poll-ms', '100'],
     {
       cwd: ROOT,
-      env: { ...process.env, TERMINUS_PROTOCOL: 'http', TERMINUS_HOST: u.hostname, TERMINUS_PORT: u.port },
+      env: {
+        ...process.env,
+        TERMINUS_PROTOCOL: 'http',
+        TERMINUS_HOST: u.hostname,
+        TERMINUS_PORT: u.port,
+        // What the app moves to the trash lands in the run's own folder, never in the person's trash.
+        XDG_DATA_HOME: trashHome(dataDir),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

@@ -2,13 +2,15 @@
 // test/e2e-electron runs them in the desktop app wherever an Electron binary exists.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import type { Sandbox } from '../../electron/sandbox';
 import { clientFor } from '../helpers/sandbox';
-import { addAccount, expect, expectAccessible, ROOT } from './fixtures';
+import { addAccount, expect, expectAccessible, ROOT, trashHome } from './fixtures';
 
 const run = promisify(execFile);
 const sha = async (p: string): Promise<string> =>
@@ -118,6 +120,31 @@ async function openDownload(page: Page, element: 'files' | 'database', target: s
 const firstBackupRow = (page: Page) =>
   page.getByRole('table', { name: 'Backups of live' }).getByRole('row').nth(1);
 
+/**
+ * Where the system's trash put `path` (its `files/` entry and `.trashinfo`), or null. The app's trash is the run's
+ * own (`XDG_DATA_HOME`, see fixtures) when the run's folder is on the home folder's disk; on another disk the XDG
+ * trash spec puts it in that disk's top folder (`.Trash/<uid>` or `.Trash-<uid>`).
+ */
+async function trashed(path: string, work: string): Promise<{ entry: string; info: string } | null> {
+  const dev = (await lstat(work)).dev;
+  const trashes = [join(trashHome(join(work, 'data')), 'Trash')];
+  if ((await lstat(homedir())).dev !== dev) {
+    let top = work;
+    while (dirname(top) !== top && (await lstat(dirname(top))).dev === dev) top = dirname(top);
+    const uid = String(process.getuid?.() ?? 0);
+    trashes.push(join(top, '.Trash', uid), join(top, `.Trash-${uid}`));
+  }
+  for (const trash of trashes) {
+    const infos = existsSync(join(trash, 'info')) ? await readdir(join(trash, 'info')) : [];
+    for (const name of infos) {
+      const info = join(trash, 'info', name);
+      if ((await readFile(info, 'utf8')).split('\n').includes(`Path=${encodeURI(path)}`))
+        return { entry: join(trash, 'files', name.replace(/\.trashinfo$/, '')), info };
+    }
+  }
+  return null;
+}
+
 /** Every journey, by name. */
 export const journeys: { readonly name: string; run(ctx: JourneyContext): Promise<void> }[] = [
   journey('first run: the demo sandbox lists sites and search narrows them', async (ctx) => {
@@ -219,6 +246,80 @@ export const journeys: { readonly name: string; run(ctx: JourneyContext): Promis
       await expect(
         page.getByRole('list', { name: 'Jobs' }).getByText(/Restore acme-blog\.live/),
       ).toBeVisible();
+    },
+  ),
+  journey(
+    'local copies: a restore is listed with its deploy tag and a newer backup; Remove asks with the size and trashes it',
+    async (ctx) => {
+      const { page, sandbox } = ctx;
+      const root = join(ctx.work, 'copies', 'acme-blog-live');
+      await signIn(ctx);
+      await openSite(page, 'Acme Blog');
+      const dialog = await reviewRestore(page, dirname(root));
+      await dialog.getByRole('button', { name: 'Start restore' }).click();
+      await expect(dialog.getByText('Restored. Everything is in place.')).toBeVisible({ timeout: 60_000 });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      // A backup made after the one restored: the copy is no longer the newest live has.
+      const client = clientFor(sandbox, DANA);
+      const pantheonSite = await client.getSite('acme-blog');
+      await client.waitForWorkflow(
+        pantheonSite.id,
+        await client.createBackup(pantheonSite, 'live', ['code', 'database', 'files']),
+      );
+      const [newest] = await client.listBackupSets(pantheonSite, 'live');
+      const day = new Date(newest!.scheduledFor * 1000).toLocaleDateString('en-US', {
+        month: 'short',
+        day: 'numeric',
+      });
+
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('button', { name: 'Local copies' })
+        .click();
+      const list = page.getByRole('list', { name: 'Local copies' });
+      const copy = list.getByRole('listitem').filter({ hasText: root });
+      await expect(copy).toHaveCount(1);
+      await expect(copy.getByRole('heading', { name: /^Acme Blog acme-blog/ })).toBeVisible();
+      await expect(copy).toContainText(/Live, backup of \w+ \d+(, \d{4})?, deploy pantheon_live_12/);
+      await expect(copy.getByText(`Newer backup available (${day}`)).toBeVisible();
+      // The size the engine measured after the restore, named again when Remove asks.
+      const size = (await copy.getByText(/ on disk/).textContent())!.match(/^(.+?) on disk/)![1]!;
+      expect(size).toMatch(/^\d+(\.\d)? (bytes|kB|MB|GB)$/);
+      // The README's picture shows the view, not the toasts of what led to it.
+      const dismiss = page.getByRole('log').getByRole('button', { name: 'Dismiss' });
+      while ((await dismiss.count()) > 0) await dismiss.first().click();
+      await capture(ctx, 'local-copies');
+
+      // It fits a small window: nothing scrolls sideways and every action of the copy is on screen.
+      await page.setViewportSize({ width: 1024, height: 640 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+      for (const name of ['Copy path', 'Remove…'])
+        await expect(copy.getByRole('button', { name })).toBeInViewport();
+
+      // By keyboard: Remove opens the question with Cancel focused; Tab, then Enter, moves it to the trash.
+      await copy.getByRole('button', { name: 'Remove…' }).focus();
+      await page.keyboard.press('Enter');
+      const ask = page.getByRole('dialog', { name: 'Move acme-blog-live to the trash?' });
+      await expect(ask).toContainText(size);
+      await expect(ask).toContainText('goes to the trash');
+      await expect(ask).toContainText('No database is touched.');
+      await expect(ask.getByRole('button', { name: 'Cancel' })).toBeFocused();
+      await expectAccessible(page, 'remove-copy');
+      await page.keyboard.press('Tab');
+      await expect(ask.getByRole('button', { name: 'Move to the trash' })).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(ask).toBeHidden({ timeout: 30_000 });
+      await expect(page.getByText('No local copies yet')).toBeVisible();
+      expect(existsSync(root)).toBe(false);
+      const inTrash = await trashed(root, ctx.work);
+      expect(inTrash, `${root} in the trash`).not.toBeNull();
+      expect(JSON.parse(await readFile(join(inTrash!.entry, 'lifeboat.json'), 'utf8'))).toMatchObject({
+        env: 'live',
+        code: { tag: 'pantheon_live_12' },
+      });
+      // A trash outside the run's folder (another disk's) is not left with the test's copy.
+      await rm(inTrash!.entry, { recursive: true, force: true });
+      await rm(inTrash!.info, { force: true });
     },
   ),
   journey('designer: download only the files archive, with one folder picked from its tree', async (ctx) => {

@@ -23,6 +23,17 @@ export function localDateTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** A day for people, from an ISO time: "Nov 29", with the year when it is not this one ("Nov 29, 2025"). */
+export function shortDate(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}),
+  });
+}
+
 /** A date and time in the user's time zone, the zone named: "Nov 29, 2026, 12:00 AM CET". */
 export function localDateTimeWithZone(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toLocaleString(undefined, {

@@ -1,5 +1,13 @@
 import { create } from 'zustand';
-import { accountsSlice, backupsSlice, jobsSlice, settingsSlice, sitesSlice, uiSlice } from './slices';
+import {
+  accountsSlice,
+  backupsSlice,
+  copiesSlice,
+  jobsSlice,
+  settingsSlice,
+  sitesSlice,
+  uiSlice,
+} from './slices';
 import type { Store } from './types';
 
 /** The renderer's one store, made of typed slices. Select atomically; use useShallow for several fields. */
@@ -8,6 +16,7 @@ export const useStore = create<Store>()((...a) => ({
   ...sitesSlice(...a),
   ...backupsSlice(...a),
   ...jobsSlice(...a),
+  ...copiesSlice(...a),
   ...settingsSlice(...a),
   ...uiSlice(...a),
 }));

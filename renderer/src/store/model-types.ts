@@ -6,6 +6,7 @@ export type {
   BackupSet,
   Environment,
   Job,
+  LocalCopy,
   Settings,
   Site,
 } from '@shared/models';

@@ -1,9 +1,11 @@
+import type { LocalCopy } from '@shared/models';
 import type { Result } from '@shared/result';
 import { bridge } from '../bridge';
 import { sameJson } from '../lib/same';
 import type {
   AccountsSlice,
   BackupsSlice,
+  CopiesSlice,
   JobsSlice,
   Loadable,
   SettingsSlice,
@@ -138,6 +140,61 @@ export const jobsSlice: Slice<JobsSlice> = (set, get) => ({
   },
   upsertJob: (job) => set({ jobs: { ...get().jobs, [job.id]: job } }),
 });
+
+/**
+ * `to` with the newer-backup news `from` has for the same copies (same id, still from the same backup) that `to`
+ * does not: a list sent on a change is not checked against Pantheon, and must not drop the badge the view found.
+ */
+function keepNewer(to: readonly LocalCopy[], from: readonly LocalCopy[] | null): readonly LocalCopy[] {
+  if (!from) return to;
+  const known = new Map(from.filter((c) => c.newerBackup).map((c) => [c.id, c]));
+  if (known.size === 0) return to;
+  return to.map((c) => {
+    const k = known.get(c.id);
+    return !c.newerBackup && k && k.backup.folder === c.backup.folder
+      ? { ...c, newerBackup: k.newerBackup }
+      : c;
+  });
+}
+
+export const copiesSlice: Slice<CopiesSlice> = (set, get) => {
+  // Counts the lists taken in: an answer to a list asked before another list arrived (a slow check against
+  // Pantheon, a change meanwhile) brings only its newer-backup news, not copies since removed or without new ones.
+  let version = 0;
+  return {
+    copies: idle(),
+    loadCopies: async (checkNewer = false) => {
+      const started = version;
+      set({ copies: { ...get().copies, loading: true } });
+      let r: Result<readonly LocalCopy[]>;
+      try {
+        r = await bridge().copies.list(checkNewer ? { checkNewer } : undefined);
+      } catch (e) {
+        r = { ok: false, error: { code: 'network', message: (e as Error).message } };
+      }
+      const current = get().copies.data;
+      if (!r.ok) return set({ copies: { data: current, loading: false, error: r.error } });
+      const data =
+        version !== started && current
+          ? keepNewer(current, r.value)
+          : checkNewer
+            ? r.value
+            : keepNewer(r.value, current);
+      version++;
+      set({
+        copies: {
+          data: current && sameJson(current, data) ? current : data,
+          loading: false,
+          error: null,
+        },
+      });
+    },
+    setCopies: (copies) => {
+      version++;
+      set({ copies: { data: keepNewer(copies, get().copies.data), loading: false, error: null } });
+    },
+  };
+};
 
 export const settingsSlice: Slice<SettingsSlice> = (set, get) => ({
   settings: idle(),

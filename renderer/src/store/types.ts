@@ -8,6 +8,7 @@ import type {
   BackupSet,
   Environment,
   Job,
+  LocalCopy,
   Settings,
 } from './model-types';
 
@@ -73,7 +74,19 @@ export interface SettingsSlice {
   toggleFavourite(siteId: string): Promise<void>;
 }
 
-export type View = 'sites' | 'jobs' | 'settings' | 'accounts';
+/** The local copies (what was restored on this computer), as the engine's registry lists them. */
+export interface CopiesSlice {
+  copies: Loadable<readonly LocalCopy[]>;
+  /**
+   * Lists the copies; with `checkNewer`, also asks whether each copy's environment has a newer backup (slower:
+   * Pantheon is asked), so only when the view opens.
+   */
+  loadCopies(checkNewer?: boolean): Promise<void>;
+  /** The whole list as the engine sent it (`copies.changed`), keeping the newer-backup news it did not check. */
+  setCopies(copies: readonly LocalCopy[]): void;
+}
+
+export type View = 'sites' | 'copies' | 'jobs' | 'settings' | 'accounts';
 
 export interface Toast {
   readonly id: number;
@@ -92,7 +105,13 @@ export interface UiSlice {
   dismissToast(id: number): void;
 }
 
-export type Store = AccountsSlice & SitesSlice & BackupsSlice & JobsSlice & SettingsSlice & UiSlice;
+export type Store = AccountsSlice &
+  SitesSlice &
+  BackupsSlice &
+  JobsSlice &
+  CopiesSlice &
+  SettingsSlice &
+  UiSlice;
 
 /** A slice creator over the whole store. */
 export type Slice<T> = StateCreator<Store, [], [], T>;
