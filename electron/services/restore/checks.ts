@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
 import { formatBytes } from '@shared/format';
@@ -117,12 +117,15 @@ export async function findConflicts(
     if (foreign.length) notOurs(`it holds ${foreign.slice(0, 3).join(', ')}`);
     else if ((await lstat(plan.lockPath).catch(() => null))?.isSymbolicLink()) notOurs('its lock is a link');
   }
+  // The folder restored into may be a link to a folder (~/Sites kept on another disk); the site's own folder and
+  // the staging folder in it are checked above without following links.
   const target = await lstat(plan.targetDir).catch(() => null);
-  if (target && !target.isDirectory())
+  const followed = target?.isSymbolicLink() ? await stat(plan.targetDir).catch(() => null) : target;
+  if (target && !followed?.isDirectory())
     add(
       'folder',
       'conflict',
-      `${plan.targetDir} is ${target.isSymbolicLink() ? 'a link to something that is not a folder' : 'a file'}, not a folder to restore into.`,
+      `${plan.targetDir} is ${target.isSymbolicLink() ? (followed ? 'a link to something that is not a folder' : 'a link that points nowhere') : 'a file'}, not a folder to restore into.`,
     );
   const dest = await lstat(path).catch(() => null);
   if (dest?.isSymbolicLink())
