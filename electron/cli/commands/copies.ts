@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import { closestName } from '@shared/closest';
 import { backupNameOfFolder } from '@shared/dates';
 import type { LocalCopy } from '@shared/models';
+import { canonicalPath } from '../../services/copies/files';
 import { CopyRegistry } from '../../services/copies/registry';
 import { LifeboatError } from '../../services/errors';
 import { formatBytes } from '../../services/transfer/disk';
@@ -52,7 +53,10 @@ const STATE_WORDS: Readonly<Record<LocalCopy['state'], string>> = {
  */
 async function copyAt(copies: readonly LocalCopy[], typed: string): Promise<LocalCopy> {
   const want = resolve(typed.replace(/[/\\]+$/, '') || typed);
-  const exact = copies.find((c) => c.path === want);
+  // Copies are kept by their parent's real path (canonicalPath): a path typed through a link finds them too,
+  // even once the folder is gone.
+  const canonical = await canonicalPath(want);
+  const exact = copies.find((c) => c.path === want || c.path === canonical);
   if (exact) return exact;
   const real = await realpath(want).catch(() => null);
   if (real) {
@@ -152,11 +156,9 @@ export const copiesRemove: CommandSpec = {
   ],
   async run(ctx) {
     const registry = registryOf(ctx);
-    const copy = await copyAt(await registry.list(), ctx.positionals[0]!);
-    if (copy.state !== 'present') {
-      // The registry refuses it with the reason; asked first, the question would be pointless.
-      await registry.remove(copy.id);
-    }
+    // Refused with the reason before the question (missing, replaced, holding another copy): then the size
+    // the question names is only ever this copy's folder's.
+    const copy = await registry.removable((await copyAt(await registry.list(), ctx.positionals[0]!)).id);
     const size = copy.sizeBytes === null ? '' : ` (${formatBytes(copy.sizeBytes)})`;
     const yes = await confirm(ctx, {
       question: `Move ${copy.path}${size}, the restore of ${copy.site.name}.${copy.env}, to the trash? [y/N] `,

@@ -1,18 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, parse, relative, resolve } from 'node:path';
+import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { ELEMENTS, type Element, type LocalCopy, type LocalCopyState } from '@shared/models';
+import { ELEMENTS, type Element, type LocalCopy } from '@shared/models';
 import { LifeboatError } from '../errors';
-import { readSmallFile } from '../jobs/journal';
 import type { RestoreRecord } from '../restore/assemble';
+import {
+  canonicalPath,
+  cannotRead,
+  mapLimit,
+  READ_LANES,
+  readRecordIn,
+  readSmallText,
+  stateOf,
+} from './files';
+import { osTrash, trashCopyFolder, type Trash } from './remove';
 import { SIZE_LIMITS, sizeOnDisk, type SizeLimits } from './size';
+
+export { stateOf } from './files';
 
 /**
  * The local copies registry: `<dataDir>/copies/<id>.json`, one file per copy, each replaced whole by rename so a
  * reader never sees half of one, shared by every Lifeboat process on the data folder (the app, the browser host,
- * each `lifeboat` command). A copy's id is derived from its folder's path, so there is one copy per folder by
+ * each `lifeboat` command). A copy's id is derived from its folder's path (its parent's real path and its name,
+ * see canonicalPath, so a folder reached through a link is the same copy), so there is one copy per folder by
  * construction: restoring into the same folder again (an update in place), from any process, replaces that
  * copy's file instead of adding one, with no lock to take.
  */
@@ -34,7 +47,7 @@ export interface CopyRegistryOptions {
   /** How long an environment's newest backup is remembered (default 10 minutes). */
   readonly cacheMs?: number;
   /** Moves a folder to the OS trash (default: the `trash` package). */
-  readonly trash?: (path: string) => Promise<void>;
+  readonly trash?: Trash;
   readonly sizeLimits?: SizeLimits;
   /**
    * After a copy was removed or forgotten here. Not after `register`: a registering restore is a job, and the
@@ -81,7 +94,7 @@ const fileSchema = z.object({
   }),
 });
 
-/** The copy a successful restore made, as the registry keeps it. */
+/** The copy a successful restore made, as the registry keeps it (`result.path` already canonical). */
 export function storedCopyOf(
   result: { readonly path: string; readonly record: RestoreRecord },
   accountId: string | null,
@@ -105,50 +118,34 @@ export function storedCopyOf(
   };
 }
 
-/**
- * Where a copy stands now: present when its folder (a real folder, not a link) has a `lifeboat.json` naming the
- * same site id and environment; missing when the path is gone; replaced otherwise.
- */
-export async function stateOf(copy: Pick<StoredCopy, 'path' | 'site' | 'env'>): Promise<LocalCopyState> {
-  let st;
-  try {
-    st = await lstat(copy.path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'replaced';
-  }
-  if (!st.isDirectory()) return 'replaced';
-  // Not followed if it is a link, not read if it is huge or a FIFO (see readSmallFile).
-  const text = await readSmallFile(join(copy.path, 'lifeboat.json'), MAX_COPY_FILE_BYTES * 16);
-  if (text === null) return 'replaced';
-  try {
-    const rec = JSON.parse(text) as { site?: { id?: unknown }; env?: unknown } | null;
-    return rec?.site?.id === copy.site.id && rec.env === copy.env ? 'present' : 'replaced';
-  } catch {
-    return 'replaced';
-  }
+/** Whether `child` is `parent` or inside it (by name: both are absolute, normal paths). */
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-/** Folders that are never a copy, whatever a registry file says: the root, the home folder and its parents, the data folder. */
+/** `path`'s real path too, when it has one (a home folder reached through a link). */
+const spellings = (path: string): string[] => {
+  try {
+    return [path, realpathSync(path)];
+  } catch {
+    return [path];
+  }
+};
+
+/**
+ * Folders that are never a copy, whatever a registry file says: the root, the home folder and its parents, the
+ * data folder and what is in it or holds it (each also by its real path).
+ */
 function assertRemovable(path: string, dataDir: string): void {
-  const inside = (child: string, parent: string): boolean => {
-    const rel = relative(parent, child);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  };
   const refuse = (why: string): never => {
     throw new LifeboatError('conflict', `${path} ${why}; Lifeboat does not move it to the trash.`);
   };
   if (!isAbsolute(path) || resolve(path) !== path) refuse('is not an absolute, normal path');
   if (parse(path).root === path) refuse('is the root of a disk');
-  if (inside(homedir(), path)) refuse('is your home folder or holds it');
-  const data = resolve(dataDir);
-  if (inside(data, path) || inside(path, data)) refuse('is or is inside Lifeboat’s data folder');
-}
-
-async function moveToTrash(path: string): Promise<void> {
-  const { default: trash } = await import('trash');
-  // glob: false, or a folder named with * or [ would be read as a pattern and could match others.
-  await trash([path], { glob: false });
+  if (spellings(homedir()).some((home) => isInside(home, path))) refuse('is your home folder or holds it');
+  for (const data of spellings(resolve(dataDir)))
+    if (isInside(data, path) || isInside(path, data)) refuse('is or is inside Lifeboat’s data folder');
 }
 
 /** The registry of local copies (see the top of this file). */
@@ -171,18 +168,14 @@ export class CopyRegistry {
     result: { readonly path: string; readonly record: RestoreRecord },
     accountId: string | null,
   ): Promise<LocalCopy> {
-    const path = resolve(result.path);
+    const path = await canonicalPath(result.path);
     const size = await sizeOnDisk(path, this.options.sizeLimits ?? SIZE_LIMITS);
     // The time the folder's own lifeboat.json says (written a moment after the result's record was made).
-    const onDisk = await readSmallFile(join(path, 'lifeboat.json'), MAX_COPY_FILE_BYTES * 16);
-    let restoredAt = result.record.restoredAt;
-    try {
-      const rec = JSON.parse(onDisk ?? 'null') as Partial<RestoreRecord> | null;
-      if (rec?.site?.id === result.record.site.id && typeof rec.restoredAt === 'string')
-        restoredAt = rec.restoredAt;
-    } catch {
-      // The result's own record stands.
-    }
+    const rec = (await readRecordIn(path).catch(() => null)) as Partial<RestoreRecord> | null;
+    const restoredAt =
+      rec?.site?.id === result.record.site.id && typeof rec.restoredAt === 'string'
+        ? rec.restoredAt
+        : result.record.restoredAt;
     const copy = storedCopyOf({ path, record: { ...result.record, restoredAt } }, accountId, size);
     await this.write(copy);
     return { ...copy, state: await stateOf(copy), newerBackup: null };
@@ -192,14 +185,15 @@ export class CopyRegistry {
    * Every copy, newest first, with its state on disk now. With `checkNewer`, present copies ask Pantheon (once
    * per account, site and environment every `cacheMs`) for a newer backup; without it, only an answer already
    * remembered is used. One failing lookup leaves that copy's `newerBackup` null; it never fails the list.
+   * A file that cannot be read now (no descriptors left, no permission) fails it: never a part of the list.
    */
   async list(options: { readonly checkNewer?: boolean } = {}): Promise<LocalCopy[]> {
-    const stored = await this.readAll();
+    const withState = await this.readAllWithState();
     const copies = await Promise.all(
-      stored.map(async (c): Promise<LocalCopy> => {
-        const state = await stateOf(c);
-        return { ...c, state, newerBackup: await this.newerOf({ ...c, state }, options.checkNewer ?? false) };
-      }),
+      withState.map(async (c): Promise<LocalCopy> => ({
+        ...c,
+        newerBackup: await this.newerOf(c, options.checkNewer ?? false),
+      })),
     );
     return copies.sort((a, b) => (Date.parse(b.restoredAt) || 0) - (Date.parse(a.restoredAt) || 0));
   }
@@ -220,12 +214,13 @@ export class CopyRegistry {
   }
 
   /**
-   * Moves a present copy's folder to the OS trash, then forgets it. Refused when the folder is missing or is
-   * not that copy any more, and for folders that are never a copy (the root, the home folder, the data folder)
-   * whatever the registry says. The folder's own `lifeboat.json` is checked again right before it moves. The
-   * database it was imported into is left alone.
+   * The copy, if `remove` would move it now; else the error it would refuse with: `not-found` when the folder
+   * is missing, `conflict` when it is not that copy any more, when it is a folder that is never a copy (the
+   * root, the home folder, the data folder) whatever the registry says, or when it holds another present copy
+   * (which would go to the trash with it, unannounced: that one is to be removed or forgotten first). For a
+   * confirmation asked before `remove`: what it names is then only ever this copy's folder.
    */
-  async remove(copyId: string): Promise<void> {
+  async removable(copyId: string): Promise<LocalCopy> {
     const copy = await this.get(copyId);
     if (copy.state === 'missing')
       throw new LifeboatError(
@@ -238,29 +233,32 @@ export class CopyRegistry {
         `${copy.path} no longer holds this restore of ${copy.site.name}.${copy.env} (its lifeboat.json is gone or names another site or environment), so Lifeboat will not move it to the trash. Forget the copy instead.`,
       );
     assertRemovable(copy.path, this.options.dataDir);
-    // Right before the move: the folder may have changed since it was listed, or since the lines above.
-    if ((await stateOf(copy)) !== 'present')
+    const inside = (await this.readAllWithState()).filter(
+      (c) => c.id !== copy.id && c.state === 'present' && isInside(c.path, copy.path),
+    );
+    if (inside.length > 0) {
+      const names = inside.map((c) => `${c.path} (${c.site.name}.${c.env})`).join(', ');
       throw new LifeboatError(
         'conflict',
-        `${copy.path} changed while it was being removed; nothing was moved. Look at it and try again.`,
-      );
-    try {
-      await (this.options.trash ?? moveToTrash)(copy.path);
-    } catch (e) {
-      throw new LifeboatError(
-        'io',
-        `${copy.path} could not be moved to the trash: ${(e as Error).message}. Nothing was deleted.`,
+        inside.length === 1
+          ? `${copy.path} holds another local copy, ${names}, which would go to the trash with it. Remove or forget that copy first; nothing was moved.`
+          : `${copy.path} holds other local copies, ${names}, which would go to the trash with it. Remove or forget those copies first; nothing was moved.`,
       );
     }
-    const left = await lstat(copy.path).then(
-      () => true,
-      () => false,
-    );
-    if (left)
-      throw new LifeboatError(
-        'io',
-        `${copy.path} could not be moved to the trash (the system has no trash for that disk); it was left as it was.`,
-      );
+    return copy;
+  }
+
+  /**
+   * Moves a present copy's folder to the OS trash, then forgets it; refused as {@link removable} says. The
+   * folder that moves is checked to be the copy's own, by its device and inode and its `lifeboat.json`, after it
+   * was set aside and before the trash takes it (see trashCopyFolder). The database it was imported into is
+   * left alone.
+   */
+  async remove(copyId: string): Promise<void> {
+    // Loaded first: nothing is left to load between the checks and the move.
+    const trash = this.options.trash ?? (await osTrash());
+    const copy = await this.removable(copyId);
+    await trashCopyFolder(copy, trash, (real) => assertRemovable(real, this.options.dataDir));
     await this.forget(copyId);
   }
 
@@ -289,8 +287,9 @@ export class CopyRegistry {
     return newer ? { folder: newest.folder, scheduledFor: newest.scheduledFor } : null;
   }
 
+  /** A registry file's copy; null when it is not one this registry wrote (throws when it cannot be read now). */
   private async read(id: string): Promise<StoredCopy | null> {
-    const text = await readSmallFile(join(this.dir, `${id}.json`), MAX_COPY_FILE_BYTES);
+    const text = await readSmallText(join(this.dir, `${id}.json`), MAX_COPY_FILE_BYTES);
     if (text === null) return null;
     try {
       const parsed = fileSchema.safeParse(JSON.parse(text));
@@ -304,16 +303,22 @@ export class CopyRegistry {
     }
   }
 
-  private async readAll(): Promise<StoredCopy[]> {
+  /** Every copy with its state, reading READ_LANES files at a time (a list of thousands opens no more). */
+  private async readAllWithState(): Promise<(StoredCopy & Pick<LocalCopy, 'state'>)[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
-    } catch {
-      return [];
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw cannotRead(e, this.dir) ?? e;
     }
     const ids = names.map((n) => FILE.exec(n)?.[1]).filter((id): id is string => id !== undefined);
-    const read = await Promise.all(ids.map((id) => this.read(id)));
-    return read.filter((c): c is StoredCopy => c !== null);
+    const read = await mapLimit(ids, READ_LANES, async (id) => {
+      const c = await this.read(id);
+      return c && { ...c, state: await stateOf(c) };
+    });
+    return read.filter((c) => c !== null);
   }
 
   private async write(copy: StoredCopy): Promise<void> {
