@@ -1,4 +1,5 @@
-import { rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
 
 /** True if something exists at `path`. */
 export async function exists(path: string): Promise<boolean> {
@@ -25,4 +26,42 @@ export async function isDir(path: string): Promise<boolean> {
  */
 export async function removeStaged(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
+}
+
+/**
+ * A small regular file's text, or null when it is not one: missing, a symlink (never followed), a FIFO (which
+ * would block the reader until a writer comes), a device, a folder, over `limit` bytes, or growing while read. The
+ * checks are made on the opened file, so swapping the file after a look cannot get around them. `failed` decides
+ * about an error that says nothing of what the file is (return null to skip it, or throw); by default null.
+ */
+export async function readSmallFile(
+  path: string,
+  limit: number,
+  failed: (e: unknown) => null = () => null,
+): Promise<string | null> {
+  let fh;
+  try {
+    // O_NOFOLLOW fails on a symlink; O_NONBLOCK lets a FIFO without a writer open at once (then refused).
+    fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    return failed(e);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > limit) return null;
+    // One byte more than its size: a file that grows while it is read is not read whole, and is refused.
+    const buf = Buffer.alloc(st.size + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > st.size) return null;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } catch (e) {
+    return failed(e);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }

@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { lstat, open, realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalCopyState } from '@shared/models';
 import { LifeboatError } from '../errors';
+import { readSmallFile } from '../fs-util';
 
 /**
  * Reading the registry's files and the copies' folders: what is not a copy is skipped or marked, but a file that
@@ -51,32 +51,8 @@ function orThrow(e: unknown, path: string): null {
  * A small regular file's text; null when it is not one (missing, a link, which is not followed, a FIFO, a
  * folder, bigger than `limit`, growing while read). Throws {@link cannotRead}'s error when it cannot be read now.
  */
-export async function readSmallText(path: string, limit: number): Promise<string | null> {
-  let fh;
-  try {
-    // O_NOFOLLOW fails on a symlink; O_NONBLOCK lets a FIFO without a writer open at once (then refused).
-    fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    return orThrow(e, path);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size > limit) return null;
-    // One byte more than its size: a file that grows while it is read is not read whole, and is refused.
-    const buf = Buffer.alloc(st.size + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > st.size) return null;
-    }
-    return buf.subarray(0, got).toString('utf8');
-  } catch (e) {
-    return orThrow(e, path);
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
+export function readSmallText(path: string, limit: number): Promise<string | null> {
+  return readSmallFile(path, limit, (e) => orThrow(e, path));
 }
 
 /** `fn` over `items`, at most `lanes` at a time, results in order; the first failure stops the rest. */

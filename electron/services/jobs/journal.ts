@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Job, JobPhase, JobState } from '@shared/models';
 import { ERROR_CODES } from '@shared/result';
 import { LifeboatError } from '../errors';
+import { readSmallFile } from '../fs-util';
 
 /**
  * The job journal that every Lifeboat process on a data folder shares (the desktop app, the browser host, each
@@ -205,42 +205,9 @@ export const isActive = (job: Job): boolean => job.state === 'running' || job.st
 /** A job file is a few KiB; anything bigger is not one, and is never read (1 MiB). */
 export const MAX_JOB_FILE_BYTES = 1 << 20;
 
-/**
- * The text of a small regular file, or null for anything else: a symlink (to /dev/zero, say), a FIFO (which
- * would block the reader until a writer comes), a device, or a file over `limit` bytes is never read. The
- * checks are made on the opened file, so swapping the file after a look cannot get around them.
- */
-export async function readSmallFile(path: string, limit = MAX_JOB_FILE_BYTES): Promise<string | null> {
-  let fh;
-  try {
-    // O_NOFOLLOW fails on a symlink; O_NONBLOCK lets a FIFO without a writer open at once (then refused).
-    fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    return null;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size > limit) return null;
-    // One byte more than its size: a file that grows while it is read is not read whole, and is refused.
-    const buf = Buffer.alloc(st.size + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > st.size) return null;
-    }
-    return buf.subarray(0, got).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-}
-
 /** A job file, or null when it is missing or is not a job file this version understands. */
 export async function readRecord(path: string): Promise<JobRecord | null> {
-  const text = await readSmallFile(path);
+  const text = await readSmallFile(path, MAX_JOB_FILE_BYTES);
   if (text === null) return null;
   try {
     const parsed = recordSchema.safeParse(JSON.parse(text));
