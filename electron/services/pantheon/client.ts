@@ -20,6 +20,7 @@ import {
   mapHttpError,
   wrongApiAddress,
   type ErrorContext,
+  type HttpTimeouts,
   type RetryPolicy,
 } from './http';
 import {
@@ -52,6 +53,8 @@ export interface PantheonClientOptions {
   readonly machineToken: () => Promise<string>;
   readonly userAgent: string;
   readonly retry?: RetryPolicy;
+  /** Connect and answer timeouts; Pantheon's defaults (15 s, 60 s) unless a test needs shorter ones. */
+  readonly timeouts?: HttpTimeouts;
   /** Lowest workflow polling interval; Pantheon refuses faster than once a second, a sandbox may allow less. */
   readonly minPollMs?: number;
   /**
@@ -129,34 +132,40 @@ export class PantheonClient {
       login: () => this.login(options.machineToken),
       ...(options.sessionCache ? { cache: options.sessionCache } : {}),
     });
-    this.http = createHttp(options.apiUrl, options.userAgent, options.retry ?? DEFAULT_RETRY, {
-      beforeRequest: [
-        async (req) => {
-          const url = String(req.url ?? '');
-          // Terminus sends the session everywhere except the login path, whose last segment is `machine-token`.
-          if (new URL(url).pathname.endsWith('/machine-token')) return;
-          const s = await this.sessions.current();
-          req.headers.authorization = `Bearer ${s.session}`;
-        },
-      ],
-      afterResponse: [
-        async (response, retryWithMergedOptions) => {
-          const ctx = response.request.options.context as { reauthed?: boolean };
-          const auth = response.request.options.headers.authorization;
-          // A 401 mid-run means the session died early: log in once more and replay, but only once.
-          if (response.statusCode === 401 && typeof auth === 'string' && !ctx.reauthed) {
-            ctx.reauthed = true;
-            this.sessions.invalidate(auth.slice('Bearer '.length));
-            const s = await this.sessions.renew();
-            return retryWithMergedOptions({
-              headers: { authorization: `Bearer ${s.session}` },
-              context: ctx,
-            });
-          }
-          return response;
-        },
-      ],
-    });
+    this.http = createHttp(
+      options.apiUrl,
+      options.userAgent,
+      options.retry ?? DEFAULT_RETRY,
+      {
+        beforeRequest: [
+          async (req) => {
+            const url = String(req.url ?? '');
+            // Terminus sends the session everywhere except the login path, whose last segment is `machine-token`.
+            if (new URL(url).pathname.endsWith('/machine-token')) return;
+            const s = await this.sessions.current();
+            req.headers.authorization = `Bearer ${s.session}`;
+          },
+        ],
+        afterResponse: [
+          async (response, retryWithMergedOptions) => {
+            const ctx = response.request.options.context as { reauthed?: boolean };
+            const auth = response.request.options.headers.authorization;
+            // A 401 mid-run means the session died early: log in once more and replay, but only once.
+            if (response.statusCode === 401 && typeof auth === 'string' && !ctx.reauthed) {
+              ctx.reauthed = true;
+              this.sessions.invalidate(auth.slice('Bearer '.length));
+              const s = await this.sessions.renew();
+              return retryWithMergedOptions({
+                headers: { authorization: `Bearer ${s.session}` },
+                context: ctx,
+              });
+            }
+            return response;
+          },
+        ],
+      },
+      options.timeouts,
+    );
   }
 
   /** Logs in with the machine token; the expiry is turned to the local clock with the server's `Date`. */

@@ -94,19 +94,60 @@ export function wrongApiAddress(url: string, what: string, detail?: string): Lif
   );
 }
 
+/** How long to wait for a connection and for an answer; Pantheon's bounds unless a test needs shorter ones. */
+export interface HttpTimeouts {
+  readonly connectMs: number;
+  readonly responseMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 15_000, responseMs: 60_000 };
+
+/** TLS failures as Node names them (certificate checks, a handshake with something that does not speak TLS). */
+const isTlsCode = (code: string): boolean =>
+  code === 'EPROTO' ||
+  code.startsWith('ERR_SSL_') ||
+  code.startsWith('ERR_TLS_') ||
+  /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+
+/**
+ * Why a request never reached the server, in words, or null when the error code is not one of the ways a
+ * connection fails.
+ */
+export function connectionCause(code: string | undefined): string | null {
+  if (!code) return null;
+  if (code === 'ENOTFOUND') return 'the name does not resolve';
+  if (code === 'EAI_AGAIN') return 'the name could not be looked up (no answer from DNS)';
+  if (code === 'ECONNREFUSED') return 'the connection was refused';
+  if (code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'ENETDOWN' || code === 'EHOSTDOWN')
+    return 'there is no route to it';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'the connection was cut';
+  if (code === 'ETIMEDOUT') return 'it did not answer in time';
+  if (isTlsCode(code)) return `a secure (TLS) connection could not be made (${code})`;
+  return null;
+}
+
+/**
+ * Connection failures a login does not retry: a name that does not resolve, a refused connection, no route, a
+ * failed TLS handshake. Adding an account while offline says so at once instead of after a minute of backoff;
+ * a request with a session (mid-job) still retries them, since a blip there should not fail a long job.
+ */
+const failsLoginAtOnce = (code: string | undefined): boolean =>
+  code !== undefined && code !== 'ETIMEDOUT' && code !== 'ECONNRESET' && connectionCause(code) !== null;
+
 /** Creates the one got instance for an API base: User-Agent, retry policy, text bodies parsed by the client. */
 export function createHttp(
   apiUrl: string,
   userAgent: string,
   retry: RetryPolicy,
   hooks: Partial<Hooks> = {},
+  timeouts: HttpTimeouts = DEFAULT_TIMEOUTS,
 ): Got {
   const traceId = randomUUID();
   return got.extend({
     prefixUrl: apiUrl,
     headers: { 'user-agent': userAgent, accept: 'application/json', 'x-pantheon-trace-id': traceId },
     responseType: 'text',
-    timeout: { connect: 15_000, response: 60_000 },
+    timeout: { connect: timeouts.connectMs, response: timeouts.responseMs },
     hooks,
     retry: {
       limit: retry.limit,
@@ -120,6 +161,11 @@ export function createHttp(
         const res = error.response;
         // A rejected machine token is not a server fault even when Pantheon says 500: fail now, not in two minutes.
         const url = String(error.options.url ?? '');
+        if (!res && isLoginPath(url)) {
+          if (failsLoginAtOnce(error.code)) return 0;
+          // A login that timed out is tried once more, not four times (each try may wait the whole timeout).
+          if ((error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') && attemptCount > 1) return 0;
+        }
         if (res && isLoginRejection(url, res.statusCode, errorBodyText(res.body))) return 0;
         // Nor is a login sent to something that is not Pantheon's API: the address is wrong, not busy.
         if (res && isWrongApiAddress(url, res.statusCode)) return 0;
@@ -229,13 +275,6 @@ export function mapHttpError(e: unknown, ctx: ErrorContext): LifeboatError {
   if (e instanceof RequestError) {
     if (e.name === 'AbortError' || e.code === 'ERR_ABORTED')
       return new LifeboatError('cancelled', 'Cancelled.');
-    if (e.name === 'TimeoutError') {
-      return new LifeboatError(
-        'timeout',
-        `Pantheon did not answer in time for ${ctx.what}. Check your connection and try again.`,
-        e.code,
-      );
-    }
     const host = (() => {
       try {
         return new URL(String(e.options.url)).host;
@@ -243,9 +282,17 @@ export function mapHttpError(e: unknown, ctx: ErrorContext): LifeboatError {
         return 'Pantheon';
       }
     })();
+    if (e.name === 'TimeoutError') {
+      return new LifeboatError(
+        'timeout',
+        `Lifeboat could not reach ${host} while ${ctx.what}: it did not answer in time. Check the network connection and try again.`,
+        e.code,
+      );
+    }
+    const cause = connectionCause(e.code) ?? `the connection failed (${e.code ?? e.message})`;
     return new LifeboatError(
       'network',
-      `Could not reach ${host} for ${ctx.what} (${e.code ?? e.message}). Check your internet connection.`,
+      `Lifeboat could not reach ${host} while ${ctx.what}: ${cause}. Check the network connection and try again.`,
       e.code,
     );
   }

@@ -1,15 +1,24 @@
 import { useState } from 'react';
+import type { AppError } from '@shared/result';
 import { bridge } from '../bridge';
 import { useStore } from '../store';
 import { ErrorState } from './common';
 
 const TOKEN_HELP = 'https://docs.pantheon.io/machine-tokens';
 
+/** The heading of a failed add: only a token Pantheon refused is the token's fault. */
+const addFailedTitle = (error: AppError): string =>
+  error.code === 'invalid-token'
+    ? 'That token did not work'
+    : error.code === 'network' || error.code === 'timeout'
+      ? 'Lifeboat could not reach Pantheon'
+      : 'The account was not added';
+
 /** Adding an account by machine token, with the specific error when Pantheon refuses it. */
 export function AddAccountForm({ onAdded }: { onAdded?: () => void }) {
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
   const loadAccounts = useStore((s) => s.loadAccounts);
   const loadSites = useStore((s) => s.loadSites);
   const toast = useStore((s) => s.toast);
@@ -20,7 +29,7 @@ export function AddAccountForm({ onAdded }: { onAdded?: () => void }) {
     const r = await bridge().accounts.add({ machineToken: token });
     setBusy(false);
     if (!r.ok) {
-      setError(r.error.message);
+      setError(r.error);
       return;
     }
     setToken('');
@@ -41,7 +50,7 @@ export function AddAccountForm({ onAdded }: { onAdded?: () => void }) {
         onChange={(e) => setToken(e.target.value)}
         placeholder="Paste a machine token"
         aria-describedby="machine-token-help"
-        aria-invalid={error ? true : undefined}
+        aria-invalid={error?.code === 'invalid-token' ? true : undefined}
       />
       <p id="machine-token-help" className="hint">
         Create one in the Pantheon dashboard under Personal Settings → Machine Tokens (
@@ -50,7 +59,7 @@ export function AddAccountForm({ onAdded }: { onAdded?: () => void }) {
         </a>
         ). Lifeboat keeps it in your system keychain.
       </p>
-      {error && <ErrorState title="That token did not work" error={{ message: error }} />}
+      {error && <ErrorState title={addFailedTitle(error)} error={error} />}
       <div className="row">
         <button type="submit" className="primary" disabled={busy || token.trim() === ''}>
           {busy ? 'Checking…' : 'Add account'}
