@@ -101,7 +101,11 @@ export function JobsView() {
               />
             )}
             {job.state === 'succeeded' && job.outputPath && <p className="path">{job.outputPath}</p>}
-            {job.error && job.state !== 'succeeded' && <p className="error-text">{job.error.message}</p>}
+            {job.error && job.state === 'failed' && <p className="error-text">{job.error.message}</p>}
+            {/* A cancel someone asked for is no error: said plainly, and only when it says more than the badge. */}
+            {job.state === 'cancelled' && job.error && job.error.message !== 'Cancelled.' && (
+              <p className="hint">{job.error.message}</p>
+            )}
           </li>
         ))}
       </ul>

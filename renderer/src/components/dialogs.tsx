@@ -66,12 +66,15 @@ function JobStatus({ jobId, doneText }: { jobId: string; doneText: string }) {
   const job = useStore((s) => s.jobs[jobId]) as Job | undefined;
   const native = useStore((s) => s.nativeShell);
   if (!job) return <Loading what="the job" />;
-  if (job.state === 'failed' || job.state === 'cancelled')
+  if (job.state === 'failed')
+    return <ErrorState title="It did not work" error={job.error ?? { message: 'Failed.' }} />;
+  // A cancel someone asked for is an outcome, not a failure: neutral, announced politely, no alert.
+  if (job.state === 'cancelled')
     return (
-      <ErrorState
-        title={job.state === 'cancelled' ? 'Cancelled' : 'It did not work'}
-        error={job.error ?? { message: 'Failed.' }}
-      />
+      <div className="state state-neutral" role="status">
+        <strong>Cancelled</strong>
+        {job.error && job.error.message !== 'Cancelled.' && <p>{job.error.message}</p>}
+      </div>
     );
   if (job.state === 'succeeded') {
     return (
