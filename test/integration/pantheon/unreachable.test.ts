@@ -11,25 +11,8 @@ import { LifeboatError } from '../../../electron/services/errors';
 import { PantheonClient } from '../../../electron/services/pantheon/client';
 import { createHttp, mapHttpError, type HttpTimeouts } from '../../../electron/services/pantheon/http';
 import { AccountService } from '../../../electron/services/secrets/accounts';
-import type { SecretStore } from '../../../electron/services/secrets/secret-store';
+import { MemorySecrets } from '../../helpers/memory-secrets';
 import { FAST_RETRY, testSandbox } from '../../helpers/sandbox';
-
-/** Nothing here reaches the keychain (the login fails first); this stands in for it. */
-class MemorySecrets implements SecretStore {
-  readonly map = new Map<string, string>();
-  async get(account: string) {
-    return this.map.get(account) ?? null;
-  }
-  async set(account: string, secret: string) {
-    this.map.set(account, secret);
-  }
-  async delete(account: string) {
-    return this.map.delete(account);
-  }
-  async available() {
-    return true;
-  }
-}
 
 /** Short enough for a test, long enough that loopback always connects in time. */
 const SHORT: HttpTimeouts = { connectMs: 5_000, responseMs: 300 };

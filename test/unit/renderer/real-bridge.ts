@@ -6,28 +6,11 @@ import { join } from 'node:path';
 import { createApi } from '../../../electron/api';
 import type { Sandbox, SandboxOptions } from '../../../electron/sandbox';
 import { createEngine, type Engine } from '../../../electron/services/engine';
-import type { SecretStore } from '../../../electron/services/secrets/secret-store';
+import { MemorySecrets } from '../../helpers/memory-secrets';
 import type { AppApi, LifeboatBridge } from '../../../shared/api/contract';
 import type { AppEventName, AppEvents } from '../../../shared/api/events';
 import type { Site } from '../../../shared/models';
 import { DANA, FAST_RETRY, testSandbox } from '../../helpers/sandbox';
-
-/** Demo tokens never reach the keychain; this stands in for it so the test needs no Secret Service. */
-class MemorySecrets implements SecretStore {
-  private readonly map = new Map<string, string>();
-  async get(account: string) {
-    return this.map.get(account) ?? null;
-  }
-  async set(account: string, secret: string) {
-    this.map.set(account, secret);
-  }
-  async delete(account: string) {
-    return this.map.delete(account);
-  }
-  async available() {
-    return true;
-  }
-}
 
 export interface RealBridge {
   readonly sandbox: Sandbox;
