@@ -14,6 +14,7 @@ import type { AppEvents } from '../../../shared/api/events';
 import type { Job, LocalCopy } from '../../../shared/models';
 import { clientFor, DANA, FAST_RETRY, requestsTo, testSandbox } from '../../helpers/sandbox';
 import { until } from '../../helpers/until';
+import { fastTransfer } from '../../helpers/transfer';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -22,14 +23,7 @@ let engine: Engine;
 let api: AppApi;
 let accountId: string;
 let events: AppEvents['copies.changed'][];
-const FAST = {
-  maxFailures: 2,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 2,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 2, maxUrlRefreshes: 2 });
 const saved = { HOME: process.env.HOME, XDG_DATA_HOME: process.env.XDG_DATA_HOME };
 
 beforeAll(async () => {

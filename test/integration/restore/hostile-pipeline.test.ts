@@ -20,6 +20,7 @@ import { longName, setuidFile, symlinkChain, zipBomb } from '../../helpers/hosti
 import { mariadbUnavailable, startMariaDb } from '../../helpers/mariadb';
 import { DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
+import { fastTransfer } from '../../helpers/transfer';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -292,14 +293,7 @@ describe("an outside tester's findings", () => {
     const { clientFor } = await import('../../helpers/sandbox');
     const client = clientFor(sandbox, DANA);
     const site = await client.getSite('acme-blog');
-    const FAST = {
-      maxFailures: 3,
-      backoffMs: 5,
-      maxBackoffMs: 20,
-      maxUrlRefreshes: 4,
-      refreshBeforeExpiryMs: 0,
-      idleTimeoutMs: 10_000,
-    };
+    const FAST = fastTransfer();
     const request = {
       site: 'acme-blog',
       env: 'live',

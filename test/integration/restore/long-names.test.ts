@@ -18,17 +18,11 @@ import type { TransferPolicy } from '../../../electron/services/transfer/downloa
 import type { Element, Site } from '../../../shared/models';
 import { clientFor, DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
 import { rawTarGz } from '../../helpers/tarball';
+import { fastTransfer } from '../../helpers/transfer';
 
 /** `<name>_live_YYYY-MM-DDTHH-MM-SS_UTC_database.sql.gz` is 45 bytes more than the site's name: 255 in all. */
 const SITE = `long-${'n'.repeat(205)}`;
-const FAST: TransferPolicy = {
-  maxFailures: 1,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 4,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 1 });
 const ctx: RestoreContext = { phase: () => undefined, part: () => undefined };
 
 let sandbox: Sandbox;

@@ -16,18 +16,12 @@ import type { RestoreRequest } from '../../../electron/services/restore/plan';
 import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
 import { clientFor, DANA, testSandbox } from '../../helpers/sandbox';
 import { until } from '../../helpers/until';
+import { fastTransfer } from '../../helpers/transfer';
 
 let sandbox: Sandbox;
 let dana: PantheonClient;
 let dir: string;
-const FAST = {
-  maxFailures: 3,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 4,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 1_500,
-};
+const FAST = fastTransfer({ idleTimeoutMs: 1_500 });
 
 beforeAll(async () => {
   sandbox = await testSandbox();

@@ -15,19 +15,13 @@ import { downloadArchive, type DownloadRequest } from '../../../electron/service
 import { planRestore, type RestoreRequest } from '../../../electron/services/restore/plan';
 import { runRestore, type RestoreContext } from '../../../electron/services/restore/restore';
 import { clientFor, DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
+import { fastTransfer } from '../../helpers/transfer';
 
 let sandbox: Sandbox;
 let dana: PantheonClient;
 let site: Site;
 let dir: string;
-const FAST = {
-  maxFailures: 6,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 4,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 6 });
 const ctx: RestoreContext = { phase: () => undefined, part: () => undefined };
 
 beforeAll(async () => {

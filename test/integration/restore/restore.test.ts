@@ -10,19 +10,13 @@ import type { PantheonClient } from '../../../electron/services/pantheon/client'
 import { runRestore, type RestoreContext } from '../../../electron/services/restore/restore';
 import type { RestoreRequest } from '../../../electron/services/restore/plan';
 import { clientFor, DANA, FRAN, testSandbox } from '../../helpers/sandbox';
+import { fastTransfer } from '../../helpers/transfer';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
 let dana: PantheonClient;
 let dir: string;
-const FAST = {
-  maxFailures: 6,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 4,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 6 });
 
 beforeAll(async () => {
   sandbox = await testSandbox();

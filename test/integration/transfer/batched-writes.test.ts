@@ -10,17 +10,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadToPart, type TransferPolicy } from '../../../electron/services/transfer/download';
+import { downloadToPart } from '../../../electron/services/transfer/download';
 import { GrowingFile } from '../../../electron/services/transfer/growing-file';
+import { fastTransfer } from '../../helpers/transfer';
 
-const FAST: TransferPolicy = {
-  maxFailures: 3,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 2,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxUrlRefreshes: 2 });
 
 let dir: string;
 let server: Server;

@@ -3,7 +3,8 @@
 // Argument: JSON { url, dir, rounds, size }. Prints one JSON line: each round's outcome and its meta file.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { downloadToPart, type TransferPolicy } from '../../../electron/services/transfer/download';
+import { downloadToPart } from '../../../electron/services/transfer/download';
+import { fastTransfer } from '../../helpers/transfer';
 
 interface Args {
   readonly url: string;
@@ -13,14 +14,7 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-const policy: TransferPolicy = {
-  maxFailures: 2,
-  backoffMs: 1,
-  maxBackoffMs: 1,
-  maxUrlRefreshes: 1,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const policy = fastTransfer({ maxFailures: 2, backoffMs: 1, maxBackoffMs: 1, maxUrlRefreshes: 1 });
 
 const rounds: { code?: string; message: string; metaBytes: number; metaValid: boolean }[] = [];
 for (let i = 0; i < args.rounds; i++) {

@@ -6,21 +6,11 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import type { BuiltArchive } from '../../../electron/sandbox/archives';
-import {
-  downloadToPart,
-  type ArchiveSource,
-  type TransferPolicy,
-} from '../../../electron/services/transfer/download';
+import { downloadToPart, type ArchiveSource } from '../../../electron/services/transfer/download';
 import { clientFor, DANA, testSandbox } from '../../helpers/sandbox';
+import { fastTransfer } from '../../helpers/transfer';
 
-const FAST: TransferPolicy = {
-  maxFailures: 4,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 2,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 4, maxUrlRefreshes: 2 });
 
 let sandbox: Sandbox;
 let source: ArchiveSource;

@@ -23,15 +23,9 @@ import {
 } from '../../../electron/services/transfer/download';
 import type { Element, Site } from '../../../shared/models';
 import { clientFor, DANA, testSandbox } from '../../helpers/sandbox';
+import { fastTransfer } from '../../helpers/transfer';
 
-const FAST: TransferPolicy = {
-  maxFailures: 4,
-  backoffMs: 5,
-  maxBackoffMs: 20,
-  maxUrlRefreshes: 2,
-  refreshBeforeExpiryMs: 0,
-  idleTimeoutMs: 10_000,
-};
+const FAST = fastTransfer({ maxFailures: 4, maxUrlRefreshes: 2 });
 /** One failure ends the run: a cut leaves a `.part` for the next run to resume. */
 const ONE_TRY: TransferPolicy = { ...FAST, maxFailures: 1 };
 const ctx: RestoreContext = { phase: () => undefined, part: () => undefined };
