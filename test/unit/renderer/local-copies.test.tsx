@@ -11,6 +11,7 @@ import { App } from '../../../renderer/src/App';
 import { LocalCopiesView } from '../../../renderer/src/components/LocalCopies';
 import { subscribeEvents } from '../../../renderer/src/events';
 import { useStore } from '../../../renderer/src/store';
+import { stubMatchMedia } from './match-media';
 
 const YEAR = new Date().getFullYear();
 const ok = <T,>(value: T): Result<T> => ({ ok: true, value });
@@ -278,12 +279,7 @@ describe('Local copies view', () => {
 
 describe('Local copies in the app', () => {
   beforeEach(() => {
-    window.matchMedia = ((media: string) => ({
-      matches: false,
-      media,
-      addEventListener: () => undefined,
-      removeEventListener: () => undefined,
-    })) as unknown as typeof window.matchMedia;
+    stubMatchMedia();
     const loaded = <T,>(data: T) => ({ data, loading: false, error: null });
     useStore.setState({
       accounts: loaded([

@@ -10,6 +10,7 @@ import type { Site } from '../../../shared/models';
 import { filterSites, siteRows } from '../../../shared/site-search';
 import { DANA } from '../../helpers/sandbox';
 import { realBridge, type RealBridge } from './real-bridge';
+import { stubMatchMedia } from './match-media';
 
 let app: RealBridge;
 let real: LifeboatBridge;
@@ -21,13 +22,7 @@ afterAll(async () => {
   await app?.close();
 });
 beforeEach(() => {
-  // jsdom has no matchMedia; the app follows the system theme through it.
-  window.matchMedia = ((media: string) => ({
-    matches: false,
-    media,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-  })) as unknown as typeof window.matchMedia;
+  stubMatchMedia();
   // The page boots outside React's test harness, as in a browser.
   (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
 });
