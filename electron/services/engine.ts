@@ -277,17 +277,20 @@ export function createEngine(options: EngineOptions): Engine {
     }
   };
 
-  /** Sends the copies as they are now; a list that cannot be read sends nothing (the next change will). */
-  const copiesChanged = (): void => {
+  /**
+   * Sends the copies as they are now; a list that cannot be read sends nothing (the next change will). With
+   * `checkNewer`, each copy's environment is asked for a newer backup (cached), as after a backup was made.
+   */
+  const copiesChanged = (checkNewer = false): void => {
     if (!options.emit) return;
-    void copies.list().then(
+    void copies.list({ checkNewer }).then(
       (list) => options.emit?.('copies.changed', { copies: list }),
       () => undefined,
     );
   };
   const copies = new CopyRegistry({
     dataDir: options.dataDir,
-    onChange: copiesChanged,
+    onChange: () => copiesChanged(),
     newestBackup: async (accountId, siteId, env) => {
       const { client, site } = await resolve(accountId, siteId);
       let newest: { folder: string; scheduledFor: number } | null = null;
@@ -363,6 +366,9 @@ export function createEngine(options: EngineOptions): Engine {
           },
         },
       );
+      // A copy of this environment may now be behind: its "newer backup" is asked again, and the app told.
+      copies.forgetNewest(site.id, req.env);
+      copiesChanged(true);
       return made.warning ? { warning: made.warning } : {};
     },
     'pantheon-restore': async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {

@@ -262,6 +262,17 @@ export class CopyRegistry {
     await this.forget(copyId);
   }
 
+  /**
+   * Forgets what is remembered of an environment's newest backup (after a backup of it was made here), so the
+   * next list that checks asks Pantheon again instead of answering from a cache that predates the new backup.
+   */
+  forgetNewest(siteId: string, env: string): void {
+    for (const key of this.cache.keys()) {
+      const [, site, e] = JSON.parse(key) as [string, string, string];
+      if (site === siteId && e === env) this.cache.delete(key);
+    }
+  }
+
   private async newerOf(copy: LocalCopy | StoredCopy, ask: boolean): Promise<LocalCopy['newerBackup']> {
     const lookup = this.options.newestBackup;
     if (!lookup || !copy.accountId || ('state' in copy && copy.state !== 'present')) return null;

@@ -309,6 +309,32 @@ describe('copies.list with checkNewer', () => {
     expect(asked()).toBe(before + 1);
   });
 
+  it('a backup made here is seen at once: the copy says "newer backup" and the app is told, without waiting out the cache', async () => {
+    await restore({ site: 'acme-blog', env: 'dev', backup: 'latest', elements: ['files'] });
+    // Asked once, remembered as "nothing newer" for 10 minutes.
+    expect((await list(true))[0]!.newerBackup).toBeNull();
+    events = [];
+    const made = await api.backups.create({
+      accountId,
+      site: 'acme-blog',
+      env: 'dev',
+      elements: ['files'],
+      keepForDays: 7,
+    });
+    if (!made.ok) throw new Error(made.error.message);
+    expect((await engine.jobs.wait(made.value.id)).state).toBe('succeeded');
+    const dana = clientFor(sandbox, DANA);
+    const sets = await dana.listBackupSets(await dana.getSite('acme-blog'), 'dev');
+    const newest = sets.filter((s) => s.finished).sort((x, y) => y.scheduledFor - x.scheduledFor)[0]!;
+    // The app hears of it without asking: the event's copy names the new backup.
+    await until(
+      'copies.changed naming the new backup',
+      async () => events.some((e) => e.copies[0]?.newerBackup?.folder === newest.folder),
+      10_000,
+    );
+    expect((await list(true))[0]!.newerBackup?.folder).toBe(newest.folder);
+  });
+
   it('a failing lookup leaves that copy’s newerBackup null and does not fail the list', async () => {
     await restore({ site: 'acme-blog', env: 'dev', backup: 'latest', elements: ['files'] });
     sandbox.setFaults({ api: { script: [{ path: '/backups/catalog', status: 403, times: 100 }] } });
