@@ -16,7 +16,7 @@ import type { SeedSite } from './seed';
 const run = promisify(execFile);
 
 /** Bump when archive content changes, so cached archives from older builds are not served. */
-const CONTENT_VERSION = 8;
+const CONTENT_VERSION = 10;
 /** Fixed mtime for every archive entry: the same seed gives the same bytes. */
 const EPOCH = new Date('2024-01-01T00:00:00Z');
 
@@ -213,7 +213,8 @@ function codeTree(site: SeedSite, n: number): Record<string, string> {
       ...common,
       '.gitignore': 'wp-content/uploads\nwp-content/blogs.dir\nwp-content/upgrade\nwp-content/backup-db\n',
       'index.php': "<?php\ndefine('WP_USE_THEMES', true);\nrequire __DIR__ . '/wp-blog-header.php';\n",
-      'wp-config.php': `<?php\n$table_prefix = 'wp_';\ndefine('WP_HOME', 'https://${site.name}.example');\n`,
+      // As Pantheon's WordPress upstream has it: Pantheon's settings on Pantheon, wp-config-local.php elsewhere.
+      'wp-config.php': WP_CONFIG,
       'wp-blog-header.php': '<?php\n// WordPress bootstrap\n',
       [`wp-content/themes/${site.name}/style.css`]: `/* Theme Name: ${site.label} */\nbody { color: #222; }\n`,
       [`wp-content/themes/${site.name}/functions.php`]: `<?php\n// release ${n}\n`,
@@ -225,13 +226,52 @@ function codeTree(site: SeedSite, n: number): Record<string, string> {
     ...common,
     '.gitignore': `${root}sites/default/files\n${root}sites/*/files\n`,
     [`${root}index.php`]: '<?php\nuse Drupal\\Core\\DrupalKernel;\n',
-    [`${root}sites/default/settings.php`]: `<?php\n$settings['hash_salt'] = '${site.id}';\n`,
+    [`${root}sites/default/settings.php`]: drupalSettings(site),
+    ...(site.framework === 'drupal8'
+      ? { [`${root}core/lib/Drupal.php`]: "<?php\nfinal class Drupal {\n  const VERSION = '10.3.6';\n}\n" }
+      : { 'includes/bootstrap.inc': "<?php\ndefine('VERSION', '7.101');\n" }),
     [`${root}modules/custom/${site.name.replace(/-/g, '_')}/${site.name.replace(/-/g, '_')}.info.yml`]: `name: ${site.label}\ntype: module\n# release ${n}\n`,
     [`${root}themes/custom/lifeboat/lifeboat.js`]: `(function () {\n${filler}\n})();\n`,
     ...(site.framework === 'drupal8'
       ? { 'composer.json': '{\n  "name": "pantheon/site",\n  "type": "project"\n}\n' }
       : {}),
   };
+}
+
+/** A Pantheon-style wp-config.php (its shape, not its text): Pantheon's file on Pantheon, wp-config-local.php elsewhere. */
+const WP_CONFIG = `<?php
+/**
+ * Pantheon's settings when the site runs there; a local settings file anywhere else.
+ */
+if (file_exists(dirname(__FILE__) . '/wp-config-pantheon.php') && isset($_ENV['PANTHEON_ENVIRONMENT'])) {
+  require_once dirname(__FILE__) . '/wp-config-pantheon.php';
+} elseif (file_exists(dirname(__FILE__) . '/wp-config-local.php') && !isset($_ENV['PANTHEON_ENVIRONMENT'])) {
+  // Local settings: never include wp-settings.php from there.
+  require_once dirname(__FILE__) . '/wp-config-local.php';
+} else {
+  define('DB_NAME', 'database_name');
+  define('DB_USER', 'database_username');
+  define('DB_PASSWORD', 'database_password');
+  define('DB_HOST', 'database_host');
+}
+
+$table_prefix = 'wp_';
+
+if (!defined('ABSPATH')) {
+  define('ABSPATH', dirname(__FILE__) . '/');
+}
+require_once ABSPATH . 'wp-settings.php';
+`;
+
+/** A Pantheon-style Drupal settings.php: Pantheon's settings file, then settings.local.php when there is one. */
+function drupalSettings(site: SeedSite): string {
+  const dir = site.framework === 'drupal8' ? '__DIR__' : 'dirname(__FILE__)';
+  return (
+    `<?php\n$settings['hash_salt'] = '${site.id}';\n` +
+    `include ${dir} . '/settings.pantheon.php';\n\n` +
+    `// A local settings file, when there is one.\n$local_settings = ${dir} . '/settings.local.php';\n` +
+    'if (file_exists($local_settings)) {\n  include $local_settings;\n}\n'
+  );
 }
 
 /** A `git fast-import` stream for the whole history: commits, annotated deploy tags and multidev branches. */
@@ -448,8 +488,12 @@ function* dumpLines(
   const tables = wp
     ? { options: 'wp_options', content: 'wp_posts', users: 'wp_users' }
     : { options: 'config', content: 'node_field_data', users: 'users_field_data' };
-  yield `DROP TABLE IF EXISTS \`${tables.options}\`;\nCREATE TABLE \`${tables.options}\` (\n  \`name\` varchar(191) NOT NULL,\n  \`value\` longtext NOT NULL,\n  PRIMARY KEY (\`name\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
-  yield `LOCK TABLES \`${tables.options}\` WRITE;\nINSERT INTO \`${tables.options}\` VALUES (${q('siteurl')},${q(`https://${env}-${site.name}.pantheonsite.io`)}),(${q('blogname')},${q(site.label)}),(${q('lifeboat_env')},${q(env)});\nUNLOCK TABLES;\n\n`;
+  const domain = `${env}-${site.name}.pantheonsite.io`;
+  if (wp) yield* wordpressOptions(site, env, domain, collation);
+  else {
+    yield `DROP TABLE IF EXISTS \`${tables.options}\`;\nCREATE TABLE \`${tables.options}\` (\n  \`name\` varchar(191) NOT NULL,\n  \`value\` longtext NOT NULL,\n  PRIMARY KEY (\`name\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+    yield `LOCK TABLES \`${tables.options}\` WRITE;\nINSERT INTO \`${tables.options}\` VALUES (${q('siteurl')},${q(`https://${domain}`)}),(${q('blogname')},${q(site.label)}),(${q('lifeboat_env')},${q(env)});\nUNLOCK TABLES;\n\n`;
+  }
   yield `DROP TABLE IF EXISTS \`${tables.users}\`;\nCREATE TABLE \`${tables.users}\` (\n  \`id\` int unsigned NOT NULL AUTO_INCREMENT,\n  \`login\` varchar(60) NOT NULL,\n  \`email\` varchar(100) NOT NULL,\n  PRIMARY KEY (\`id\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
   yield `LOCK TABLES \`${tables.users}\` WRITE;\nINSERT INTO \`${tables.users}\` VALUES (1,'admin','admin@${site.name}.example'),(2,'editor','o\\'brien@${site.name}.example');\nUNLOCK TABLES;\n\n`;
   // A real site's data sits in several large tables (posts and their meta, revisions, caches), which is what a
@@ -467,7 +511,11 @@ function* dumpLines(
   let id = 0;
   const blob = Buffer.allocUnsafe(3072);
   for (const part of parts) {
-    yield `DROP TABLE IF EXISTS \`${part.table}\`;\nCREATE TABLE \`${part.table}\` (\n  \`id\` bigint unsigned NOT NULL AUTO_INCREMENT,\n  \`title\` text NOT NULL,\n  \`body\` longtext NOT NULL,\n  \`created\` datetime NOT NULL,\n  PRIMARY KEY (\`id\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+    // WordPress's posts with its own column names (the ones §2's URL rewrite reads: guid, post_content).
+    const posts = part.table === 'wp_posts';
+    yield posts
+      ? `DROP TABLE IF EXISTS \`wp_posts\`;\nCREATE TABLE \`wp_posts\` (\n  \`ID\` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n  \`post_author\` bigint(20) unsigned NOT NULL DEFAULT 0,\n  \`post_date\` datetime NOT NULL DEFAULT '0000-00-00 00:00:00',\n  \`post_content\` longtext NOT NULL,\n  \`post_title\` text NOT NULL,\n  \`post_status\` varchar(20) NOT NULL DEFAULT 'publish',\n  \`post_name\` varchar(200) NOT NULL DEFAULT '',\n  \`guid\` varchar(255) NOT NULL DEFAULT '',\n  \`post_type\` varchar(20) NOT NULL DEFAULT 'post',\n  PRIMARY KEY (\`ID\`),\n  KEY \`post_name\` (\`post_name\`(191))\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`
+      : `DROP TABLE IF EXISTS \`${part.table}\`;\nCREATE TABLE \`${part.table}\` (\n  \`id\` bigint unsigned NOT NULL AUTO_INCREMENT,\n  \`title\` text NOT NULL,\n  \`body\` longtext NOT NULL,\n  \`created\` datetime NOT NULL,\n  PRIMARY KEY (\`id\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
     yield `LOCK TABLES \`${part.table}\` WRITE;\n`;
     const first = id;
     while (!done(produced, part.until) || id === first) {
@@ -484,7 +532,12 @@ function* dumpLines(
           fillNoise(blob, id);
           body += `\n${blob.toString('base64')}`;
         }
-        rows.push(`(${id},${q(`${words(4)} #${id}`)},${q(body)},'${date}')`);
+        const title = `${words(4)} #${id}`;
+        rows.push(
+          posts
+            ? `(${id},1,'${date}',${q(`<p>${body}</p>\n<p><a href="https://${domain}/?p=${Math.max(1, id - 1)}">Previous</a> <img src="//${domain}/wp-content/uploads/2024/01/photo-${(id % 3) + 1}.png"></p>`)},${q(title)},'publish','post-${id}',${q(`https://${domain}/?p=${id}`)},'post')`
+            : `(${id},${q(title)},${q(body)},'${date}')`,
+        );
       }
       const line = `INSERT INTO \`${part.table}\` VALUES ${rows.join(',')};\n`;
       produced += line.length;
@@ -494,6 +547,63 @@ function* dumpLines(
   }
   yield '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;\n';
   yield `-- Dump completed on 2024-01-01  0:00:00\n`;
+}
+
+/** A PHP-serialized value, as WordPress stores options (lengths in bytes). */
+function phpSerialize(v: unknown): string {
+  if (v === null) return 'N;';
+  if (typeof v === 'boolean') return `b:${v ? 1 : 0};`;
+  if (typeof v === 'number') return `i:${Math.trunc(v)};`;
+  if (typeof v === 'string') return `s:${Buffer.byteLength(v)}:"${v}";`;
+  const entries = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v as object);
+  const key = (k: string | number): string => (typeof k === 'number' ? `i:${k};` : phpSerialize(k));
+  return `a:${entries.length}:{${entries.map(([k, x]) => `${key(k)}${phpSerialize(x)}`).join('')}}`;
+}
+
+/**
+ * WordPress's wp_options with its own columns, the site's URLs in siteurl and home, and serialized options that
+ * hold them (a text widget, the theme's mods, nested arrays), as the URL rewrite of a copy (issue 10 §2) meets
+ * them. Two generated columns, `name` and `value`, are the sandbox's own: tests written against its earlier
+ * two-column table read them.
+ */
+function* wordpressOptions(
+  site: SeedSite,
+  env: string,
+  domain: string,
+  collation: string,
+): Generator<string> {
+  const url = `https://${domain}`;
+  const theme = site.name;
+  const options: [string, string, string][] = [
+    ['siteurl', url, 'yes'],
+    ['home', url, 'yes'],
+    ['blogname', site.label, 'yes'],
+    ['lifeboat_env', env, 'yes'],
+    ['template', theme, 'yes'],
+    ['stylesheet', theme, 'yes'],
+    [
+      'widget_text',
+      phpSerialize({
+        2: { title: 'Visit us', text: `<a href="${url}/contact/">Contact</a> — ünïcode`, filter: true },
+        _multiwidget: 1,
+      }),
+      'yes',
+    ],
+    [
+      `theme_mods_${theme}`,
+      phpSerialize({
+        header_image: `${url}/wp-content/uploads/2024/01/photo-1-1.png`,
+        custom_logo: 12,
+        nav_menu_locations: { primary: 3 },
+        header_image_data: { url: `${url}/wp-content/uploads/2024/01/photo-1-1.png`, width: 56, height: 32 },
+      }),
+      'yes',
+    ],
+    ['sidebars_widgets', phpSerialize({ 'sidebar-1': ['text-2'], array_version: 3 }), 'yes'],
+  ];
+  yield `DROP TABLE IF EXISTS \`wp_options\`;\nCREATE TABLE \`wp_options\` (\n  \`option_id\` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n  \`option_name\` varchar(191) NOT NULL DEFAULT '',\n  \`option_value\` longtext NOT NULL,\n  \`autoload\` varchar(20) NOT NULL DEFAULT 'yes',\n  \`name\` varchar(191) GENERATED ALWAYS AS (\`option_name\`) VIRTUAL,\n  \`value\` longtext GENERATED ALWAYS AS (\`option_value\`) VIRTUAL,\n  PRIMARY KEY (\`option_id\`),\n  UNIQUE KEY \`option_name\` (\`option_name\`),\n  KEY \`autoload\` (\`autoload\`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation};\n`;
+  const rows = options.map(([n, v, a], i) => `(${i + 1},${q(n)},${q(v)},${q(a)})`);
+  yield `LOCK TABLES \`wp_options\` WRITE;\nINSERT INTO \`wp_options\` (\`option_id\`, \`option_name\`, \`option_value\`, \`autoload\`) VALUES ${rows.join(',')};\nUNLOCK TABLES;\n\n`;
 }
 
 /** The database archive: one gzip'd mysqldump that a real MariaDB imports, about `sizes.database` bytes compressed. */

@@ -119,6 +119,12 @@ export interface Sandbox {
   archive(siteName: string, env: string, element: ArchiveElement): Promise<BuiltArchive>;
   /** Serves the file at `path` as that archive from now on (hostile-input tests); the catalog follows. */
   serveArchive(siteName: string, env: string, element: ArchiveElement, path: string): void;
+  /**
+   * Deploys to test or live, as the Dashboard's Deploy does: the next `pantheon_test_N` / `pantheon_live_N` tag (a
+   * live deploy promotes what test has, deploying to test first when live has it already), which the environment
+   * then names as its target and its code archive carries. Returns the new tag.
+   */
+  deploy(siteName: string, env: 'test' | 'live'): string;
   /** Wait until every running workflow has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -202,10 +208,12 @@ const FROZEN_REFUSED = ['do_export', 'do_import', 'deploy', ...RESTORE_TYPES.key
 
 /** Starts the Pantheon-compatible sandbox on loopback. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const seed =
+  const given =
     typeof options.seed === 'string'
       ? (seedByName(options.seed) ?? demoSeed())
       : (options.seed ?? demoSeed());
+  // This sandbox's own sites: a deploy (see `deploy`) changes them here only, never another sandbox's seed.
+  const seed: Seed = { ...given, sites: given.sites.map((s) => ({ ...s })) };
   const mode: SandboxMode = options.mode ?? 'rich';
   if (mode !== 'rich' && mode !== 'strict') throw new Error(`Unknown sandbox mode "${String(mode)}".`);
   const strict = mode === 'strict';
@@ -1434,6 +1442,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
       library.serve(siteName, env, element, path);
       catalogs.delete(`${site.id}/${env}`);
+    },
+    deploy(siteName, env) {
+      const site = sitesByName.get(siteName) as { -readonly [K in keyof SeedSite]: SeedSite[K] } | undefined;
+      if (!site) throw new Error(`No site ${siteName} in the ${seed.name} seed.`);
+      if (env === 'test' || site.liveDeploys >= site.testDeploys) site.testDeploys++;
+      if (env === 'live') site.liveDeploys++;
+      for (const e of ['test', 'live']) catalogs.delete(`${site.id}/${e}`);
+      return deployTagOf(site, env)!;
     },
     async idle() {
       await Promise.all([...workflows.values()].map((w) => w.done));

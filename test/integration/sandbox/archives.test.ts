@@ -10,7 +10,7 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchSeed, DRUPAL_EXCLUDED, releaseLine, type Sandbox } from '../../../electron/sandbox';
 import { mariadbUnavailable, startMariaDb, type TestMariaDb } from '../../helpers/mariadb';
-import { testSandbox } from '../../helpers/sandbox';
+import { clientFor, DANA, testSandbox } from '../../helpers/sandbox';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;
@@ -208,5 +208,43 @@ describe('database archives', () => {
       ]).catch((e: { stderr: string }) => e);
       expect((err as { stderr: string }).stderr).toMatch(/Unknown collation: 'utf8mb4_0900_ai_ci'/);
     });
+  });
+});
+
+describe('a deploy on the sandbox', () => {
+  it('moves the environment to the next deploy tag, in its API and its code archive, in that sandbox only', async () => {
+    const own = await testSandbox();
+    try {
+      expect(own.deploy('acme-blog', 'live')).toBe('pantheon_live_13');
+      const dana = clientFor(own, DANA);
+      const live = (await dana.listEnvironments(await dana.getSite('acme-blog'))).find(
+        (e) => e.id === 'live',
+      )!;
+      expect(live.targetRef).toBe('refs/tags/pantheon_live_13');
+      const dir = join(work, 'deployed');
+      await run('mkdir', ['-p', dir]);
+      await tar.x({ file: (await own.archive('acme-blog', 'live', 'code')).path, cwd: dir });
+      const repo = join(dir, 'acme-blog_live_code');
+      const tags = (await git(repo, 'tag')).split('\n');
+      // Every earlier tag stays, as in a real archive.
+      expect(tags).toEqual(
+        expect.arrayContaining(['pantheon_live_12', 'pantheon_live_13', 'pantheon_test_14']),
+      );
+      expect(await git(repo, 'describe', '--tags', '--exact-match', 'HEAD')).toBe('pantheon_live_13');
+      // Live promotes what test has: once live has caught up, a live deploy deploys to test first.
+      expect(own.deploy('acme-blog', 'live')).toBe('pantheon_live_14');
+      expect(own.deploy('acme-blog', 'live')).toBe('pantheon_live_15');
+      const test = (await dana.listEnvironments(await dana.getSite('acme-blog'))).find(
+        (e) => e.id === 'test',
+      )!;
+      expect(test.targetRef).toBe('refs/tags/pantheon_test_15');
+      // Another sandbox of the same seed is not moved.
+      const other = (await clientFor(sandbox, DANA).listEnvironments(await dana.getSite('acme-blog'))).find(
+        (e) => e.id === 'live',
+      )!;
+      expect(other.targetRef).toBe('refs/tags/pantheon_live_12');
+    } finally {
+      await own.close();
+    }
   });
 });
