@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings, Theme } from '@shared/models';
+import { checkCommandLine, OPEN_SETTING } from '../copies/open';
 import type { SecretStore } from '../secrets/secret-store';
 import { JsonFile } from './json-file';
 
@@ -10,10 +11,29 @@ interface StoredSettings {
   readonly database?: { host: string; port: number; socket: string | null; user: string } | null;
   readonly theme?: Theme;
   readonly favourites?: string[];
+  readonly editorCommand?: string | null;
+  readonly terminalCommand?: string | null;
 }
 
 /** The keychain entry holding the local database password. */
 export const DB_PASSWORD_KEY = 'database-password';
+
+/** A stored command: a hand-edited settings.json may hold anything there; only a non-empty string is one. */
+const commandOf = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+const settingsFile = (dataDir: string): JsonFile<StoredSettings> =>
+  new JsonFile(join(dataDir, 'settings.json'), () => ({}));
+
+/**
+ * The editor and terminal commands, read without the keychain: `lifeboat copies open` needs nothing else, and
+ * a command that opens a folder has no reason to ask for the database password.
+ */
+export async function openCommands(
+  dataDir: string,
+): Promise<Pick<Settings, 'editorCommand' | 'terminalCommand'>> {
+  const s = await settingsFile(dataDir).read();
+  return { editorCommand: commandOf(s.editorCommand), terminalCommand: commandOf(s.terminalCommand) };
+}
 
 /** Settings in `settings.json` beside the accounts; the database password stays in the keychain. */
 export class SettingsService {
@@ -24,7 +44,7 @@ export class SettingsService {
     private readonly secrets: SecretStore,
     private readonly onChange?: (s: Settings) => void,
   ) {
-    this.file = new JsonFile(join(dataDir, 'settings.json'), () => ({}));
+    this.file = settingsFile(dataDir);
   }
 
   private async resolve(s: StoredSettings): Promise<Settings> {
@@ -37,6 +57,8 @@ export class SettingsService {
       database: s.database ? { ...s.database, hasPassword } : null,
       theme: s.theme ?? 'system',
       favourites: s.favourites ?? [],
+      editorCommand: commandOf(s.editorCommand),
+      terminalCommand: commandOf(s.terminalCommand),
     };
   }
 
@@ -47,6 +69,9 @@ export class SettingsService {
   async update(
     patch: Partial<Omit<StoredSettings, 'favourites'>> & { favourites?: readonly string[] },
   ): Promise<Settings> {
+    // A command line that cannot be split into words is refused when it is saved, not when it is first used.
+    if (patch.editorCommand) checkCommandLine(patch.editorCommand, OPEN_SETTING.editor);
+    if (patch.terminalCommand) checkCommandLine(patch.terminalCommand, OPEN_SETTING.terminal);
     const next = await this.file.update((cur) => {
       const merged: Record<string, unknown> = { ...cur };
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) merged[k] = v;
