@@ -26,7 +26,7 @@ import { printable, progressLine, progressWriter, table } from './output';
 import { Connection } from './session';
 
 export interface JobsArgs {
-  readonly sub: 'list' | 'show' | 'cancel' | 'retry';
+  readonly sub: 'list' | 'show' | 'cancel' | 'retry' | 'clear';
   readonly id?: string;
   readonly json: boolean;
   /** retry: restore on Pantheon again without asking for the site's name (scripts have no terminal). */
@@ -162,6 +162,28 @@ function retryCommand(job: Job, origin: Origin | null): string {
   return cmd;
 }
 
+/** A time of the log: the clock time, with the day when it is not the job's first day. */
+function logTime(iso: string, firstDay: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const d = new Date(t);
+  const clock = [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+  return d.toDateString() === firstDay ? clock : `${localDateTime(t / 1000)}`;
+}
+
+/** The job's log, one line each: when, the phase or state, what it said. */
+function logLines(job: Job): string[] {
+  const log = job.log ?? [];
+  if (log.length === 0) return [];
+  const firstDay = new Date(Date.parse(log[0]!.at)).toDateString();
+  return log.map((l) => {
+    const what = l.state ? (l.state === 'running' ? 'started' : l.state) : l.phase;
+    return `  ${logTime(l.at, firstDay).padEnd(8)}  ${what}${l.message ? `: ${printable(l.message)}` : ''}`;
+  });
+}
+
 function details(job: Job, plan: unknown, origin: Origin | null): string {
   const does = describeJob(job.kind, plan);
   const rows: [string, string][] = [
@@ -180,7 +202,11 @@ function details(job: Job, plan: unknown, origin: Origin | null): string {
   if (job.warning) rows.push(['Warning', job.warning]);
   if (job.error) rows.push(['Error', `${job.error.message} (${job.error.code})`]);
   if (job.state === 'cancelled' || job.state === 'failed') rows.push(['Retry', retryCommand(job, origin)]);
-  return rows.map(([k, v]) => `${k.padEnd(9)} ${printable(v)}`).join('\n');
+  const log = logLines(job);
+  return [
+    ...rows.map(([k, v]) => `${k.padEnd(9)} ${printable(v)}`),
+    ...(log.length ? ['Log', ...log] : []),
+  ].join('\n');
 }
 
 /** `lifeboat jobs list|show ID|cancel ID|retry ID [--json]`; resolves with the exit code. */
@@ -192,7 +218,7 @@ export async function jobsCommand(args: JobsArgs, io: JobsIo): Promise<number> {
     io.stderr.write(`lifeboat: ${printable(err.message)}\n`);
     return exitCodeFor(err.code);
   };
-  if (args.sub !== 'list' && !args.id?.trim()) {
+  if (args.sub !== 'list' && args.sub !== 'clear' && !args.id?.trim()) {
     io.stderr.write(
       `lifeboat: jobs ${args.sub} needs a job ID (the first characters are enough; see lifeboat jobs list).\n`,
     );
@@ -218,6 +244,20 @@ export async function jobsCommand(args: JobsArgs, io: JobsIo): Promise<number> {
           ]);
         io.print(table([['ID', 'KIND', 'TITLE', 'STATE', 'PROGRESS', 'STARTED'], ...rows]));
       }
+      return EXIT.ok;
+    }
+    if (args.sub === 'clear') {
+      // One job by its ID, or every finished one; a running job is never cleared.
+      const cleared = args.id?.trim()
+        ? await jobs.clear((await resolveJob(jobs, args.id)).id)
+        : await jobs.clear();
+      if (args.json) io.print(JSON.stringify({ cleared }));
+      else
+        io.print(
+          cleared.length === 0
+            ? 'No finished jobs to clear.'
+            : `Cleared ${cleared.length === 1 ? `job ${shortId(cleared[0]!)}` : `${cleared.length} finished jobs`}.`,
+        );
       return EXIT.ok;
     }
     const job = await resolveJob(jobs, args.id!);

@@ -4,6 +4,7 @@ import { formatBytes } from '../../services/transfer/disk';
 import { EXIT } from '../exit-codes';
 import { asJob, elementsOf, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
+import { downloadTitle } from '../../services/jobs/titles';
 import { UsageError, type CommandSpec } from '../registry';
 
 /** `lifeboat download SITE.ENV --to DIR`: one archive as it is (the designer's path). */
@@ -72,7 +73,7 @@ export const download: CommandSpec = {
       progress,
       {
         kind: 'download',
-        title: `Download the ${element} archive of ${ref.site}.${ref.env}`,
+        title: downloadTitle(element!, `${ref.site}.${ref.env}`, folder),
         plan: { accountId: conn.accountIdFor(client, site), apiUrl: client.apiUrl, ...request },
       },
       async (job) => {

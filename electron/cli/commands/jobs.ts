@@ -63,12 +63,32 @@ export const jobsList: CommandSpec = {
 /** `lifeboat jobs show ID`. */
 export const jobsShow: CommandSpec = {
   name: 'jobs show',
-  summary: 'Show one job: its state, progress, output and error',
+  summary: 'Show one job: its state, progress, output, error and the log of its phases',
   positionals: [ID],
   flags: {},
   examples: ['lifeboat jobs show 3f2a91c0', 'lifeboat jobs show 3f2a --json'],
-  json: [{ type: 'object', fields: JOB_FIELDS, note: 'the shared model Job' }],
+  json: [
+    {
+      type: 'object',
+      fields: JOB_FIELDS,
+      note: 'the shared model Job; log (when the job has one) lists its phases and states with their times',
+    },
+  ],
   run: run('show'),
+};
+
+/** `lifeboat jobs clear [ID]`. */
+export const jobsClear: CommandSpec = {
+  name: 'jobs clear',
+  summary: 'Take finished jobs off the list: one job, or every finished one',
+  description:
+    'Clears the job given, or with no ID every job that has ended (done, failed, cancelled or interrupted), in ' +
+    'the app too. A queued or running job is never cleared: cancel it first. What the jobs made stays on disk.',
+  positionals: [{ ...ID, required: false, description: 'one job to clear (default: every finished job)' }],
+  flags: {},
+  examples: ['lifeboat jobs clear', 'lifeboat jobs clear 3f2a91c0'],
+  json: [{ type: 'object', fields: { cleared: 'string[]' }, note: 'the IDs of the jobs cleared' }],
+  run: run('clear'),
 };
 
 /** `lifeboat jobs cancel ID`. */

@@ -65,6 +65,11 @@ const complete: [
 void complete;
 const num = z.number().finite();
 
+/** Lines a job's log keeps (the newest): a job file stays a few KiB however long the job ran. */
+export const LOG_LIMIT = 100;
+/** The longest message a log line keeps. */
+export const LOG_MESSAGE_LIMIT = 300;
+
 /**
  * A job file as written by any Lifeboat version that shares this folder; anything else is skipped. Tolerant
  * where a newer version may add values (a job kind, a phase, an error code): such a job is still listed.
@@ -97,6 +102,19 @@ const recordSchema = z.object({
       .optional(),
     outputPath: z.string().optional(),
     warning: z.string().optional(),
+    // A log another version wrote in a shape this one does not know is dropped, not the job.
+    log: z
+      .array(
+        z.object({
+          at: z.string(),
+          phase: z.enum(JOB_PHASES).catch('queued'),
+          message: z.string().optional(),
+          state: z.enum(JOB_STATES).optional().catch(undefined),
+        }),
+      )
+      .max(LOG_LIMIT * 2)
+      .optional()
+      .catch(undefined),
   }),
   plan: z.unknown(),
   owner: z

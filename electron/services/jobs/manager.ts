@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { access, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Job, JobPhase } from '@shared/models';
+import type { Job, JobLogEntry, JobPhase } from '@shared/models';
 import { LifeboatError, toAppError } from '../errors';
 import { acquireLock } from '../restore/lock';
 import {
@@ -13,6 +13,8 @@ import {
   interrupted,
   isActive,
   jobsDir,
+  LOG_LIMIT,
+  LOG_MESSAGE_LIMIT,
   MAX_JOB_FILE_BYTES,
   migrateLegacyJournal,
   newOwner,
@@ -92,6 +94,21 @@ interface Entry {
 }
 
 const final = (job: Job): boolean => !isActive(job);
+
+/** The job's log with one more line: the newest LOG_LIMIT lines are kept, each message cut to a sane length. */
+export function withLogLine(job: Job, line: Omit<JobLogEntry, 'at'>, at = new Date()): JobLogEntry[] {
+  const message =
+    line.message && line.message.length > LOG_MESSAGE_LIMIT
+      ? `${line.message.slice(0, LOG_MESSAGE_LIMIT - 1)}…`
+      : line.message;
+  const entry: JobLogEntry = {
+    at: at.toISOString(),
+    phase: line.phase,
+    ...(message ? { message } : {}),
+    ...(line.state ? { state: line.state } : {}),
+  };
+  return [...(job.log ?? []), entry].slice(-LOG_LIMIT);
+}
 
 /**
  * Runs every long job (backup creation, downloads, restores): a queue with a concurrency limit, an
@@ -189,6 +206,7 @@ export class JobManager {
       createdAt: new Date().toISOString(),
       finishedAt: null,
     };
+    (job as { log?: JobLogEntry[] }).log = withLogLine(job, { phase: 'queued', state: 'queued' });
     this.take(job, plan);
     await this.save(job.id);
     this.emit(job);
@@ -264,6 +282,8 @@ export class JobManager {
       job = { ...view, state: 'queued', finishedAt: null, progress: queuedProgress() };
       delete (job as { error?: unknown }).error;
       delete (job as { warning?: unknown }).warning;
+      // The log goes on: what the earlier runs went through stays above the retry.
+      job = { ...job, log: withLogLine(view, { phase: 'queued', state: 'queued', message: 'Retried' }) };
       this.take(job, plan);
       await this.save(id);
     } finally {
@@ -272,6 +292,53 @@ export class JobManager {
     this.emit(job);
     this.pump();
     return job;
+  }
+
+  /**
+   * Takes finished jobs off the list (their journal files go): one job, or with no id every finished one, of
+   * every process. A queued or running job is never cleared: one named is refused, and "all finished" skips it.
+   * Resolves with the ids cleared.
+   */
+  async clear(id?: string): Promise<string[]> {
+    await this.start();
+    if (id !== undefined) {
+      const job = await this.get(id);
+      if (isActive(job) || this.active.has(id))
+        throw new LifeboatError('conflict', 'That job is still running; cancel it first, then clear it.');
+      if (!(await this.clearOne(id)))
+        throw new LifeboatError('conflict', 'That job was started again meanwhile; it is running now.');
+      return [id];
+    }
+    const cleared: string[] = [];
+    for (const job of await this.list())
+      if (final(job) && !this.active.has(job.id) && (await this.clearOne(job.id))) cleared.push(job.id);
+    return cleared;
+  }
+
+  /**
+   * Removes one finished job's file, under the claim a retry takes, so that a retry in another process and this
+   * clear never cross: the file is read again under it and left alone if the job runs again. False when it does.
+   */
+  private async clearOne(id: string): Promise<boolean> {
+    while (this.writes.has(id)) await this.writes.get(id)!.done;
+    let lock;
+    try {
+      lock = await acquireLock(claimPath(this.dir, id), 'Clearing this job');
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'conflict') return false;
+      throw e;
+    }
+    try {
+      const rec = await readRecord(recordPath(this.dir, id));
+      if (rec && (isActive(await this.viewOf(rec)) || this.active.has(id))) return false;
+      await rm(recordPath(this.dir, id), { force: true });
+      await takeCancel(this.dir, id);
+      this.entries.delete(id);
+      this.unreadable.delete(id);
+      return true;
+    } finally {
+      await lock.release();
+    }
   }
 
   /** Resolves when the job reaches a final state (a job of another process too, or when that process dies). */
@@ -330,6 +397,22 @@ export class JobManager {
     this.queue.push(job.id);
   }
 
+  /** The job's log with one more line. */
+  private logLine(id: string, line: Omit<JobLogEntry, 'at'>): JobLogEntry[] {
+    return withLogLine(this.entries.get(id)!.rec.job, line);
+  }
+
+  /**
+   * Logs a phase a runner entered, when it says something new: runners repeat their phase with every progress
+   * report (a workflow's poll), and only a change of phase or of what it says is a line of the log.
+   */
+  private logPhase(id: string, phase: JobPhase, message?: string): void {
+    const last = this.entries.get(id)?.rec.job.log?.at(-1);
+    if (last && !last.state && last.phase === phase && (last.message ?? '') === (message ?? '')) return;
+    // Only in memory: the throttled progress report that follows emits it and writes it to the journal.
+    this.change(id, { log: this.logLine(id, { phase, ...(message ? { message } : {}) }) });
+  }
+
   /** Changes one of this process's jobs in memory (the journal follows). */
   private change(id: string, patch: Partial<Job>): Job {
     const cur = this.entries.get(id)!;
@@ -365,13 +448,16 @@ export class JobManager {
       this.emit(this.change(id, { progress: tracker.snapshot() }));
       journal.push(undefined);
     }, this.options.progressIntervalMs ?? 100);
-    this.emit(this.change(id, { state: 'running' }));
+    this.emit(
+      this.change(id, { state: 'running', log: this.logLine(id, { phase: 'queued', state: 'running' }) }),
+    );
     void this.save(id);
     try {
       const out = await runner(stored.plan, {
         signal: ctl.signal,
         phase: (p, m) => {
           tracker.setPhase(p, m);
+          this.logPhase(id, p, m);
           push.push(undefined);
         },
         part: (key, label, done, total) => {
@@ -396,7 +482,10 @@ export class JobManager {
   }
 
   private finish(id: string, state: Job['state'], patch: Partial<Job>): void {
-    const job = this.change(id, { ...patch, state, finishedAt: new Date().toISOString() });
+    const phase = this.entries.get(id)!.rec.job.progress.phase;
+    const message = patch.error?.message ?? patch.warning;
+    const log = this.logLine(id, { phase, state, ...(message ? { message } : {}) });
+    const job = this.change(id, { ...patch, state, finishedAt: new Date().toISOString(), log });
     this.active.delete(id);
     this.emit(job);
     this.chore(this.save(id).then(() => takeCancel(this.dir, id)));

@@ -137,7 +137,9 @@ export function describeJob(kind: Job['kind'], plan: unknown): string | null {
       const into = p.folderName ? join(p.targetDir, p.folderName) : p.targetDir;
       const db = p.importDatabase;
       const server = db ? (db.connection ? serverName(db.connection) : 'the server in Settings') : '';
-      return `Restore the ${what} of ${p.site}.${p.env} from the ${backupWords(p.backup)} into ${into}${
+      // An update refreshes the copy already in that folder; a restore makes a new one.
+      const verb = p.updateInPlace ? `Update the copy at ${into} with` : 'Restore';
+      return `${verb} the ${what} of ${p.site}.${p.env} from the ${backupWords(p.backup)}${p.updateInPlace ? '' : ` into ${into}`}${
         db
           ? `; import the database into ${db.name ?? 'a new database'} on ${server}${db.replace ? ', replacing it' : ''}`
           : ''

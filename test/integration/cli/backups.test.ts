@@ -398,7 +398,7 @@ describe('jobs: a command’s work in the app’s journal', () => {
       expect.objectContaining({
         kind: 'download',
         state: 'succeeded',
-        title: 'Download the database archive of acme-blog.live',
+        title: 'Download the database archive of acme-blog.live from the latest backup',
       }),
     ]);
     const show = await cli(['jobs', 'show', jobs[0]!.id.slice(0, 8)]);
@@ -418,7 +418,7 @@ describe('jobs: a command’s work in the app’s journal', () => {
     ]);
     expect(r.code).toBe(0);
     const { extractedTo } = JSON.parse(r.stdout) as { extractedTo: string };
-    const top = await readdir(join(extractedTo, 'files_live'));
+    const top = await readdir(extractedTo);
     expect(top.length).toBeGreaterThan(0);
     expect(top).not.toContain('2024');
   });
