@@ -42,7 +42,7 @@ export function filterSites(
       (!q || r.haystack.includes(q)) &&
       (!filters.framework || r.site.framework === filters.framework) &&
       (!filters.organization || r.site.organizations.includes(filters.organization)) &&
-      (!filters.account || r.site.accountId === filters.account) &&
+      (!filters.account || (r.site.accountIds ?? [r.site.accountId]).includes(filters.account)) &&
       (!filters.tag || r.site.tags.includes(filters.tag)),
   );
   return out.filter((r) => fav.has(r.site.id)).concat(out.filter((r) => !fav.has(r.site.id)));

@@ -14,8 +14,15 @@ export const authList: CommandSpec = {
   json: [
     {
       type: 'array',
-      fields: { id: 'string', email: 'string', fullName: 'string', addedAt: 'string' },
-      note: 'the shared model Account (apiUrl when not Pantheon’s)',
+      fields: {
+        id: 'string',
+        email: 'string',
+        fullName: 'string',
+        label: 'string',
+        colour: 'string',
+        addedAt: 'string',
+      },
+      note: 'the shared model Account (apiUrl when not Pantheon’s); label and colour as lifeboat auth rename set them',
     },
   ],
   async run(ctx: RunContext) {
@@ -25,8 +32,8 @@ export const authList: CommandSpec = {
       ctx.print(
         accounts.length
           ? table([
-              ['EMAIL', 'NAME', 'API'],
-              ...accounts.map((a) => [a.email, a.fullName, a.apiUrl ?? 'Pantheon']),
+              ['EMAIL', 'NAME', 'COLOUR', 'API'],
+              ...accounts.map((a) => [a.email, a.label, a.colour, a.apiUrl ?? 'Pantheon']),
             ])
           : 'No accounts. Add one with: lifeboat auth login (it reads the token from standard input)',
       );

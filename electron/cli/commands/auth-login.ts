@@ -24,7 +24,14 @@ export const authLogin: CommandSpec = {
   json: [
     {
       type: 'object',
-      fields: { id: 'string', email: 'string', fullName: 'string', addedAt: 'string' },
+      fields: {
+        id: 'string',
+        email: 'string',
+        fullName: 'string',
+        label: 'string',
+        colour: 'string',
+        addedAt: 'string',
+      },
       note: 'the shared model Account; the token is never part of it',
     },
   ],

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Account } from '@shared/models';
+import { ACCOUNT_COLOURS, type Account, type AccountColour } from '@shared/models';
 import type { TerminusImport } from '@shared/api/contract';
 import { LifeboatError } from '../errors';
 import { forgetSecret, registerSecret } from '../log/redact';
@@ -18,9 +18,47 @@ export type ClientFactory = (
   sessionCache?: SessionCache,
 ) => PantheonClient;
 
+/**
+ * An account as saved. Files written before accounts had names and colours have neither: they load with the
+ * defaults (see {@link withDefaults}). `label` is saved only once the person gives one, so the default follows
+ * the user's name.
+ */
+type StoredAccount = Omit<Account, 'label' | 'colour'> & {
+  readonly label?: string;
+  readonly colour?: string;
+};
+
 interface AccountsFile {
   readonly version: 1;
-  readonly accounts: Account[];
+  readonly accounts: StoredAccount[];
+  /** The account the person chose for a site several accounts see, by site id. */
+  readonly siteAccounts?: Readonly<Record<string, string>>;
+}
+
+const isColour = (c: unknown): c is AccountColour => ACCOUNT_COLOURS.includes(c as AccountColour);
+
+/**
+ * The accounts with their names and colours: a saved one as it is, else the defaults. An account without a
+ * colour (saved by an older Lifeboat, or edited by hand) gets the first one no account before it has, so two
+ * older accounts never share one while the palette lasts.
+ */
+function withDefaults(stored: readonly StoredAccount[]): Account[] {
+  const used: AccountColour[] = stored.map((a) => a.colour).filter(isColour);
+  return stored.map((a) => {
+    let colour = isColour(a.colour) ? a.colour : undefined;
+    if (!colour) {
+      colour = freeColour(used);
+      used.push(colour);
+    }
+    return { ...a, label: a.label?.trim() || a.fullName || a.email, colour };
+  });
+}
+
+/** The first colour of the palette no account has; once all are taken, the first of the least used. */
+function freeColour(used: readonly string[]): AccountColour {
+  const count = (c: string): number => used.filter((u) => u === c).length;
+  const least = Math.min(...ACCOUNT_COLOURS.map(count));
+  return ACCOUNT_COLOURS.find((c) => count(c) === least)!;
 }
 
 /** The demo sandbox, started on first use by the composition root: where it is and its accounts' tokens. */
@@ -53,7 +91,7 @@ export class AccountService {
 
   /** Every account, in the order they were added. */
   async list(): Promise<Account[]> {
-    return (await this.file.read()).accounts;
+    return withDefaults((await this.file.read()).accounts);
   }
 
   /** One account, or `not-found`. */
@@ -75,7 +113,7 @@ export class AccountService {
     const client = this.deps.clientFor(apiUrl, async () => token);
     const user = await client.whoAmI();
     const id = options.demo ? `${user.id}@demo` : accountIdOf(user.id, apiUrl);
-    const account: Account = {
+    const account: StoredAccount = {
       id,
       email: user.email,
       fullName: user.fullName,
@@ -92,15 +130,24 @@ export class AccountService {
     try {
       const next = await this.file.update((f) => {
         const existing = f.accounts.find((a) => a.id === id);
-        const merged = existing ? { ...account, addedAt: existing.addedAt } : account;
+        // A new token for a known account keeps the name and colour the person gave it.
+        const merged: StoredAccount = existing
+          ? {
+              ...account,
+              addedAt: existing.addedAt,
+              ...(existing.label ? { label: existing.label } : {}),
+              ...(existing.colour ? { colour: existing.colour } : {}),
+            }
+          : { ...account, colour: freeColour(withDefaults(f.accounts).map((a) => a.colour)) };
         return {
-          version: 1,
+          ...f,
           accounts: existing ? f.accounts.map((a) => (a.id === id ? merged : a)) : [...f.accounts, merged],
         };
       });
+      const accounts = withDefaults(next.accounts);
       this.clients.set(id, client);
-      this.deps.onChange?.(next.accounts);
-      return next.accounts.find((a) => a.id === id)!;
+      this.deps.onChange?.(accounts);
+      return accounts.find((a) => a.id === id)!;
     } catch (e) {
       if (!options.demo) await this.deps.secrets.delete(id).catch(() => undefined);
       throw e;
@@ -128,11 +175,50 @@ export class AccountService {
       await keychainSessionCache(this.deps.secrets, accountSessionKey(accountId)).clear();
     }
     const next = await this.file.update((f) => ({
-      version: 1,
+      ...f,
       accounts: f.accounts.filter((a) => a.id !== accountId),
+      // Its sites fall back to the first account that still sees them.
+      siteAccounts: Object.fromEntries(
+        Object.entries(f.siteAccounts ?? {}).filter(([, chosen]) => chosen !== accountId),
+      ),
     }));
     this.clients.delete(accountId);
-    this.deps.onChange?.(next.accounts);
+    this.deps.onChange?.(withDefaults(next.accounts));
+  }
+
+  /** Renames an account and/or gives it another colour of the palette. */
+  async update(accountId: string, change: { label?: string; colour?: AccountColour }): Promise<Account> {
+    const label = change.label?.trim();
+    if (change.label !== undefined && !label)
+      throw new LifeboatError('invalid-request', 'An account name cannot be empty.');
+    if (change.colour !== undefined && !isColour(change.colour))
+      throw new LifeboatError('invalid-request', `A colour is one of ${ACCOUNT_COLOURS.join(', ')}.`);
+    const next = await this.file.update((f) => {
+      if (!f.accounts.some((a) => a.id === accountId))
+        throw new LifeboatError('not-found', `There is no account ${accountId}. It may have been removed.`);
+      return {
+        ...f,
+        accounts: f.accounts.map((a) =>
+          a.id === accountId
+            ? { ...a, ...(label ? { label } : {}), ...(change.colour ? { colour: change.colour } : {}) }
+            : a,
+        ),
+      };
+    });
+    const accounts = withDefaults(next.accounts);
+    this.deps.onChange?.(accounts);
+    return accounts.find((a) => a.id === accountId)!;
+  }
+
+  /** The account the person chose for each site several accounts see, by site id. */
+  async siteAccounts(): Promise<Readonly<Record<string, string>>> {
+    return (await this.file.read()).siteAccounts ?? {};
+  }
+
+  /** Remembers which account to use for a site several accounts see. */
+  async chooseSiteAccount(siteId: string, accountId: string): Promise<void> {
+    await this.get(accountId);
+    await this.file.update((f) => ({ ...f, siteAccounts: { ...f.siteAccounts, [siteId]: accountId } }));
   }
 
   /** The API client of an account; the token is read from the keychain when a login is needed. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { SiteList } from '@shared/api/contract';
 import type { Organization, Site } from '@shared/models';
+import { mergeAccounts } from '@shared/site-search';
 import { LifeboatError } from '../errors';
 import type { AccountService } from '../secrets/accounts';
 import { JsonFile } from '../settings/json-file';
@@ -28,7 +29,11 @@ export class SiteDirectory {
     this.cache = new JsonFile(join(dataDir, 'sites-cache.json'), () => ({}));
   }
 
-  /** Sites of all accounts; fetched when `refresh` or when nothing is known yet. */
+  /**
+   * Sites of all accounts, each site once: one several accounts see carries them all in `accountIds` and, as
+   * its `accountId`, the one the person chose for it (else the first in account order). Fetched when `refresh`
+   * or when nothing is known yet.
+   */
   async list(refresh = false): Promise<SiteList> {
     const accounts = await this.accounts.list();
     const known = this.memory ?? (await this.cache.read());
@@ -61,7 +66,14 @@ export class SiteDirectory {
     // The app asks for the list at every start: rewrite the cache only when it changed (something was fetched,
     // or an account that is gone takes its sites with it).
     if (fetched || Object.keys(known).some((id) => !(id in next))) await this.cache.write(next);
-    const sites = accounts.flatMap((a) => next[a.id]?.sites ?? []);
+    const chosen = await this.accounts.siteAccounts();
+    const sites = mergeAccounts(accounts.flatMap((a) => next[a.id]?.sites ?? [])).map(
+      ({ site, accountIds }): Site => ({
+        ...site,
+        accountId: accountIds.find((id) => id === chosen[site.id]) ?? accountIds[0]!,
+        accountIds,
+      }),
+    );
     const organizations = accounts.flatMap((a) => next[a.id]?.organizations ?? []);
     const times = accounts.map((a) => next[a.id]?.fetchedAt).filter((t): t is string => Boolean(t));
     return {
@@ -71,6 +83,21 @@ export class SiteDirectory {
       // The oldest part of the list is what "refreshed at" must admit to.
       fetchedAt: times.sort()[0] ?? new Date().toISOString(),
     };
+  }
+
+  /**
+   * Uses `accountId` for the site `siteId` from now on (remembered across restarts), as `sites.list` then says.
+   * Refused (`not-found`) when that account does not see the site as far as the last list knows.
+   */
+  async chooseAccount(siteId: string, accountId: string): Promise<Site> {
+    const site = (await this.list()).sites.find((s) => s.id === siteId || s.name === siteId);
+    if (!site)
+      throw new LifeboatError('not-found', `No account sees a site ${siteId}. Refresh the site list.`);
+    const account = await this.accounts.get(accountId);
+    if (!site.accountIds?.includes(accountId))
+      throw new LifeboatError('not-found', `${account.label} (${account.email}) does not see ${site.name}.`);
+    await this.accounts.chooseSiteAccount(site.id, accountId);
+    return { ...site, accountId };
   }
 
   /** A site of an account by name or id: from the known list when possible, else looked up on Pantheon. */
