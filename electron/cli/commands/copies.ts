@@ -5,13 +5,19 @@ import { backupNameOfFolder } from '@shared/dates';
 import type { LocalCopy } from '@shared/models';
 import { canonicalPath } from '../../services/copies/files';
 import { CopyRegistry } from '../../services/copies/registry';
+import { accountOfCopy, assertUpdatable, updateRequestOf } from '../../services/copies/update';
+import type { DbConnection } from '../../services/database/mysql';
 import { LifeboatError } from '../../services/errors';
+import type { PantheonClient } from '../../services/pantheon/client';
+import { KeytarSecretStore } from '../../services/secrets/keytar-store';
+import { SettingsService } from '../../services/settings/settings';
 import { formatBytes } from '../../services/transfer/disk';
 import { confirm, type RunContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { table } from '../output';
-import type { CommandSpec, PositionalSpec } from '../registry';
-import { dataDir } from '../session';
+import { UsageError, type CommandSpec, type PositionalSpec } from '../registry';
+import { dataDir, type Connection } from '../session';
+import { RESTORE_JSON, runRestoreCommand } from './pull';
 
 /** The fields every `copies` JSON output has: the shared model LocalCopy. */
 const COPY_FIELDS = {
@@ -51,7 +57,7 @@ const STATE_WORDS: Readonly<Record<LocalCopy['state'], string>> = {
  * The copy a PATH names: the folder as typed (from the current folder), or the same folder through links. A
  * path no copy has is `not-found`, with the copy most likely meant.
  */
-async function copyAt(copies: readonly LocalCopy[], typed: string): Promise<LocalCopy> {
+export async function copyAt(copies: readonly LocalCopy[], typed: string): Promise<LocalCopy> {
   const want = resolve(typed.replace(/[/\\]+$/, '') || typed);
   // Copies are kept by their parent's real path (canonicalPath): a path typed through a link finds them too,
   // even once the folder is gone.
@@ -199,3 +205,145 @@ export const copiesForget: CommandSpec = {
     return EXIT.ok;
   },
 };
+
+/**
+ * The database server an update imports into, as the app's Settings name it (the app and the CLI share the data
+ * folder); its password from LIFEBOAT_DB_PASSWORD or MYSQL_PWD, else from the keychain where the app keeps it.
+ */
+async function settingsServer(ctx: RunContext): Promise<DbConnection> {
+  const env = ctx.io.env;
+  const secrets = new KeytarSecretStore(env.LIFEBOAT_KEYCHAIN_SERVICE || undefined);
+  const settings = new SettingsService(dataDir(env), secrets);
+  const s = await settings.get();
+  if (!s.database)
+    throw new LifeboatError(
+      'invalid-request',
+      'No database server is set up (the app’s Settings), so the database cannot be imported. Set one up there, or update without the database (--no-database).',
+    );
+  const password =
+    env.LIFEBOAT_DB_PASSWORD || env.MYSQL_PWD || (await settings.databasePassword().catch(() => null));
+  return {
+    user: s.database.user,
+    ...(s.database.socket ? { socket: s.database.socket } : { host: s.database.host, port: s.database.port }),
+    ...(password ? { password } : {}),
+  };
+}
+
+/** `lifeboat copies update PATH`. */
+export const copiesUpdate: CommandSpec = {
+  name: 'copies update',
+  summary: 'Update a local copy from a newer backup: a new branch checked out, files refreshed, the database',
+  description:
+    'A restore of the same copy, in its folder, planned and checked before the first byte as every restore is: ' +
+    'the code on a new branch at the new deploy tag, checked out (the working tree must be clean); the files ' +
+    'refreshed file by file (files that did not change are left alone; those it replaces or the backup no longer ' +
+    'has move to FILES.before-TIME/ beside the files folder); the database into a new database, or replacing one ' +
+    'atomically, when the copy had its dump imported. Files you changed since the last restore stop it unless ' +
+    '--replace-local-edits. It never stops half way: a failure, or a killed process, leaves the copy as it was. ' +
+    'It uses the account that restored the copy, and the database server of the app’s Settings.',
+  positionals: [PATH],
+  flags: {
+    backup: {
+      type: 'string',
+      value: 'latest|FOLDER',
+      description: 'the newest backup (default) or a backup folder from backups list',
+    },
+    branch: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the new branch (default lifeboat/ENV-DATE, or …-2 when the copy has that)',
+    },
+    'database-name': {
+      type: 'string',
+      value: 'NAME',
+      oneOf: 'database',
+      description: 'import into this new database (default SITE_ENV_DATE, or …_2 when that exists)',
+    },
+    'replace-database': {
+      type: 'boolean',
+      oneOf: 'database',
+      description: 'replace the copy’s database atomically instead (or the one --database-name names)',
+    },
+    'no-database': {
+      type: 'boolean',
+      oneOf: 'database',
+      description: 'keep the database archive only; import nothing',
+    },
+    'replace-local-edits': {
+      type: 'boolean',
+      description: 'also replace files you changed since the last restore (they are kept aside)',
+    },
+    'dry-run': { type: 'boolean', description: 'print every write and conflict; download nothing' },
+  },
+  globals: ['json', 'api-url', 'machine-token', 'demo', 'account'],
+  examples: [
+    'lifeboat copies update ~/Sites/acme-blog-live',
+    'lifeboat copies update ./acme-blog-live --dry-run',
+    'lifeboat copies update ~/Sites/acme-blog-live --backup 1700000000_backup --replace-database',
+  ],
+  json: RESTORE_JSON,
+  async run(ctx) {
+    const backupArg = ctx.str('backup') ?? 'latest';
+    if (backupArg !== 'latest' && !/^\d{9,11}_(backup|automated)$/.test(backupArg))
+      throw new UsageError(
+        `--backup ${backupArg} is not a backup: give latest or a backup folder such as 1700000000_backup (see lifeboat backups list).`,
+      );
+    const dbName = ctx.str('database-name');
+    if (dbName !== undefined && !/^[A-Za-z0-9_$]{1,64}$/.test(dbName))
+      throw new UsageError('--database-name takes letters, digits and _ only, at most 64.');
+    if (ctx.bool('replace-database') && ctx.bool('no-database'))
+      throw new UsageError('--replace-database and --no-database exclude each other.');
+    if (dbName !== undefined && ctx.bool('no-database'))
+      throw new UsageError('--database-name and --no-database exclude each other.');
+    // Found (or refused, as copies remove refuses a path) before anything connects.
+    const copy = await copyAt(await registryOf(ctx).list(), ctx.positionals[0]!);
+    await assertUpdatable(copy);
+    const accountId = accountOfCopy(copy);
+    const conn = await ctx.connect();
+    const client = await clientOf(conn, copy, accountId);
+    const site = await client.getSite(copy.site.id);
+    const request = await updateRequestOf(
+      copy,
+      {
+        ...(backupArg !== 'latest' ? { backup: { folder: backupArg } } : {}),
+        ...(ctx.str('branch') ? { branch: ctx.str('branch')! } : {}),
+        ...(ctx.bool('no-database')
+          ? { database: null }
+          : dbName !== undefined || ctx.bool('replace-database')
+            ? {
+                database: {
+                  ...(dbName !== undefined ? { name: dbName } : {}),
+                  replace: ctx.bool('replace-database'),
+                },
+              }
+            : {}),
+        replaceLocalEdits: ctx.bool('replace-local-edits'),
+      },
+      { connection: () => settingsServer(ctx) },
+    );
+    return runRestoreCommand(ctx, {
+      deps: { client, site, options: { pollMs: conn.sandbox ? 200 : 5000 } },
+      client,
+      site,
+      accountId,
+      request,
+      verb: 'Update',
+    });
+  },
+};
+
+/** The client of the account that restored the copy, among those this command can use. */
+async function clientOf(conn: Connection, copy: LocalCopy, accountId: string): Promise<PantheonClient> {
+  const saved = conn.all().find((c) => c.accountId === accountId);
+  if (saved) return saved.client;
+  // A bare machine token's account is known by the sites it sees.
+  for (const c of conn.all()) {
+    if (c.accountId !== null) continue;
+    const site = await c.client.getSite(copy.site.id).catch(() => null);
+    if (site && conn.accountIdFor(c.client, site) === accountId) return c.client;
+  }
+  throw new LifeboatError(
+    'not-logged-in',
+    `${copy.path} was restored with an account this command cannot use here (${accountId}). Log in with that account (lifeboat auth login), or pass its token (--machine-token or TERMINUS_MACHINE_TOKEN).`,
+  );
+}

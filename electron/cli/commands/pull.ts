@@ -1,15 +1,208 @@
-import { basename, resolve } from 'node:path';
-import type { BackupChoice, RestoreRequest } from '../../services/restore/plan';
+import { basename, join, resolve } from 'node:path';
+import type { Site } from '@shared/models';
+import type { BackupChoice, RestoreDeps, RestoreRequest } from '../../services/restore/plan';
 import { conflictError, planRestore, previewOf } from '../../services/restore/plan';
-import { CopyRegistry } from '../../services/copies/registry';
+import type { RestoreRecord } from '../../services/restore/assemble';
+import { canonicalPath, readRecordIn, stateOf } from '../../services/copies/files';
+import { CopyRegistry, storedCopyOf } from '../../services/copies/registry';
 import { restoreAndRegister } from '../../services/copies/register';
+import { updateRequestOf, type UpdatableCopy } from '../../services/copies/update';
+import type { PantheonClient } from '../../services/pantheon/client';
+import { LifeboatError } from '../../services/errors';
 import { formatBytes } from '../../services/transfer/disk';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import { asJob, dbFromUrl, elementsOf, positiveInt, siteEnv, siteWithEnv, type RunContext } from '../context';
 import { backupNameOfFolder } from '../dates';
+import { restoreTitle, updateTitle } from '../../services/jobs/titles';
+import type { JsonDoc } from '../json-doc';
 import { UsageError, type CommandSpec } from '../registry';
 import { dataDir } from '../session';
 import { journaledDatabase } from '../../services/jobs/plans';
+
+/** What a restore command (pull, copies update) prints with --json, and with --dry-run --json. */
+export const RESTORE_JSON: readonly JsonDoc[] = [
+  {
+    type: 'object',
+    fields: { path: 'string', record: 'object', resumedBytes: 'number', refresh: 'object|null' },
+    note:
+      'record is what lifeboat.json records: the backup, and per element what was restored where; refresh (an ' +
+      'update) counts the files left as they were, added, replaced and removed, and keptAside names the folder ' +
+      'the replaced and removed ones were moved to (folder, count, paths: the first few)',
+  },
+  {
+    when: 'with --dry-run',
+    type: 'object',
+    fields: {
+      path: 'string',
+      backupFolder: 'string|null',
+      elements: 'string[]',
+      branch: 'string|null',
+      databaseName: 'string|null',
+      update: 'boolean',
+      downloadBytes: 'number',
+      freeBytes: 'number',
+      writes: 'object[]',
+      conflicts: 'object[]',
+    },
+    note: 'the shared model RestorePreview, the app’s preview',
+  },
+];
+
+/**
+ * Runs a planned restore (a pull or an update) as the app does: `--dry-run` prints the plan and exits with its
+ * first conflict's code; otherwise the plan is refused on a conflict, every default pinned, and the restore runs
+ * as a job of the shared journal, registering its copy.
+ */
+export async function runRestoreCommand(
+  ctx: RunContext,
+  run: {
+    readonly deps: RestoreDeps;
+    readonly client: PantheonClient;
+    readonly site: Site;
+    readonly accountId: string;
+    readonly request: RestoreRequest;
+    /** "Restore acme-blog.live" or "Update acme-blog.live": the job's title and the result's first word. */
+    readonly verb: 'Restore' | 'Update';
+  },
+): Promise<number> {
+  const { deps, client, request, accountId, verb } = run;
+  const name = `${run.site.name}.${request.env}`;
+  if (ctx.bool('dry-run')) {
+    // The run's own plan and checks, printed; nothing is downloaded or written.
+    const preview = previewOf(await planRestore(deps, request));
+    if (ctx.json) ctx.print(JSON.stringify(preview));
+    else {
+      const which = preview.backupFolder
+        ? backupNameOfFolder(preview.backupFolder)
+        : request.backup === 'new'
+          ? 'a new backup, made first'
+          : 'no backup found';
+      ctx.print(
+        verb === 'Update'
+          ? `Would update ${preview.path}, a copy of ${name}, from the ${which}`
+          : `Would restore ${name} (${which}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
+      );
+      for (const w of preview.writes) ctx.print(`  ${w.kind.padEnd(8)}  ${w.description}`);
+      ctx.print(
+        `  needs about ${formatBytes(preview.downloadBytes)}; ${formatBytes(preview.freeBytes)} free`,
+      );
+      if (preview.conflicts.length === 0)
+        ctx.print(`No conflicts: the ${verb === 'Update' ? 'update' : 'restore'} can start.`);
+      for (const c of preview.conflicts) ctx.print(`  conflict  ${c.message}`);
+    }
+    const first = preview.conflicts[0];
+    return first ? exitCodeFor(first.code) : EXIT.ok;
+  }
+  // Planned (and refused on a conflict) before it becomes a job, as the app does; every default pinned, so a
+  // retry restores the same backup to the same names.
+  const plan = await planRestore(deps, request);
+  if (plan.conflicts[0]) throw conflictError(plan.conflicts[0]);
+  const pinned: RestoreRequest = {
+    ...request,
+    ...(plan.set ? { backup: { folder: plan.set.folder } } : {}),
+    folderName: basename(plan.path),
+    ...(plan.branch ? { branch: plan.branch } : {}),
+    ...(request.database && plan.databaseName
+      ? { database: { ...request.database, name: plan.databaseName } }
+      : {}),
+  };
+  const progress = ctx.progress();
+  const registered = await asJob(
+    ctx,
+    progress,
+    {
+      kind: 'restore',
+      title:
+        verb === 'Update'
+          ? updateTitle(name, plan.path, plan.set?.folder)
+          : restoreTitle(name, plan.set?.folder ?? (request.backup === 'new' ? 'new' : null), plan.path),
+      plan: {
+        // The app's request, with the API and the database server it used; the password stays out of the journal.
+        accountId,
+        apiUrl: client.apiUrl,
+        site: pinned.site,
+        env: pinned.env,
+        backup: typeof pinned.backup === 'string' ? pinned.backup : pinned.backup.folder,
+        elements: pinned.elements,
+        targetDir: resolve(pinned.targetDir),
+        folderName: pinned.folderName,
+        ...(pinned.branch ? { branch: pinned.branch } : {}),
+        ...(pinned.intoRepo
+          ? { intoRepo: resolve(pinned.intoRepo), checkoutIntoRepo: pinned.checkoutIntoRepo }
+          : {}),
+        ...(pinned.database ? { importDatabase: journaledDatabase(pinned.database) } : {}),
+        include: pinned.include,
+        exclude: pinned.exclude,
+        updateInPlace: pinned.updateInPlace,
+        ...(pinned.replaceLocalEdits ? { replaceLocalEdits: true } : {}),
+        keepForDays: pinned.keepForDays ?? 365,
+      },
+    },
+    async (job) => {
+      // As the app's restores: the copy is registered (Local copies, lifeboat copies) once it succeeded.
+      const registry = new CopyRegistry({ dataDir: dataDir(ctx.io.env) });
+      const result = await restoreAndRegister(deps, pinned, job, { registry, accountId });
+      return {
+        result,
+        outputPath: result.result.path,
+        ...(result.warning ? { warning: result.warning } : {}),
+      };
+    },
+  );
+  progress.done();
+  if (registered.warning) ctx.warn(registered.warning);
+  const r = registered.result;
+  if (ctx.json) {
+    ctx.print(
+      JSON.stringify({ path: r.path, record: r.record, resumedBytes: r.resumedBytes, refresh: r.refresh }),
+    );
+    return EXIT.ok;
+  }
+  const rec = r.record;
+  ctx.print(
+    verb === 'Update' && r.plan.update
+      ? `Updated ${r.path}, a copy of ${name}, from the ${backupNameOfFolder(rec.backup.folder)}`
+      : `Restored ${name} (${backupNameOfFolder(rec.backup.folder)}) into ${r.path}`,
+  );
+  if (rec.code)
+    ctx.print(
+      `  code      branch ${rec.code.branch} at ${rec.code.tag ?? rec.code.ref} (${rec.code.commit.slice(0, 10)})${r.plan.update ? ', checked out' : ''}${rec.code.intoRepo ? `, also in ${rec.code.intoRepo}` : ''}`,
+    );
+  if (rec.files) {
+    const f = r.refresh;
+    ctx.print(
+      f
+        ? `  files     ${rec.files.path}/: ${f.unchanged} unchanged, ${f.added} added, ${f.replaced} replaced, ${f.removed} removed`
+        : `  files     ${rec.files.path}/ (${rec.files.entries} entries)`,
+    );
+    if (f?.keptAside)
+      ctx.print(
+        `  kept      ${f.keptAside.count} file${f.keptAside.count === 1 ? '' : 's'} it replaced or removed, in ${f.keptAside.folder}/`,
+      );
+  }
+  if (rec.database)
+    ctx.print(
+      `  database  ${rec.database.archive}${rec.database.importedInto ? `, imported into ${rec.database.importedInto}${rec.database.replaced ? ' (replaced)' : ''}` : ''}`,
+    );
+  if (r.resumedBytes > 0) ctx.print(`  resumed   ${formatBytes(r.resumedBytes)} were already downloaded`);
+  return EXIT.ok;
+}
+
+/**
+ * The copy `pull --update` refreshes: the one the registry has in that folder, else the restore its
+ * lifeboat.json records (a copy restored with another data folder); null when the folder holds none.
+ */
+async function copyIn(ctx: RunContext, path: string, accountId: string): Promise<UpdatableCopy | null> {
+  const canonical = await canonicalPath(path);
+  const registered = (await new CopyRegistry({ dataDir: dataDir(ctx.io.env) }).list()).find(
+    (c) => c.path === canonical,
+  );
+  if (registered) return registered;
+  const record = (await readRecordIn(canonical)) as RestoreRecord | null;
+  if (!record?.site?.name || typeof record.env !== 'string' || !record.archives) return null;
+  const copy = storedCopyOf({ path: canonical, record }, accountId, null);
+  return (await stateOf(copy)) === 'present' ? copy : null;
+}
 
 /** `lifeboat pull SITE.ENV --to DIR`: the restore use case, as the app runs it. */
 export const pull: CommandSpec = {
@@ -18,7 +211,8 @@ export const pull: CommandSpec = {
   description:
     'Restores one backup of an environment into a new folder DIR/SITE-ENV (or --folder NAME): the code as a git ' +
     'repository on a new branch at the environment’s deploy tag, the files where the code expects them, and the ' +
-    'database archive (imported with --db-import). Everything is planned and checked before the first byte is ' +
+    'database archive (imported with --db-import). With --update, the copy in that folder is updated instead (see ' +
+    'lifeboat copies update). Everything is planned and checked before the first byte is ' +
     'downloaded; --dry-run prints that plan and exits with the first conflict’s code. Ctrl-C cancels; the same ' +
     'command resumes the downloads.',
   positionals: [
@@ -41,7 +235,11 @@ export const pull: CommandSpec = {
       value: 'latest|new|FOLDER',
       description: 'the newest backup (default), a new one made first, or a backup folder from backups list',
     },
-    branch: { type: 'string', value: 'NAME', description: 'the new branch (default lifeboat/ENV-DATE)' },
+    branch: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the new branch (default lifeboat/ENV-DATE, or …-2 when that exists)',
+    },
     'into-repo': {
       type: 'string',
       value: 'PATH',
@@ -67,8 +265,20 @@ export const pull: CommandSpec = {
         'restore only the files matching (files_live/2024/); a pattern matching nothing is refused',
     },
     exclude: { type: 'string', multiple: true, value: 'GLOB', description: 'leave out the files matching' },
-    folder: { type: 'string', value: 'NAME', description: 'the new folder’s name (default SITE-ENV)' },
-    update: { type: 'boolean', description: 'refresh an earlier restore in place instead of a new folder' },
+    folder: {
+      type: 'string',
+      value: 'NAME',
+      description: 'the new folder’s name (default SITE-ENV, or SITE-ENV-2… when that exists)',
+    },
+    update: {
+      type: 'boolean',
+      description: 'update the copy in that folder (SITE-ENV or --folder), as lifeboat copies update does',
+    },
+    'replace-local-edits': {
+      type: 'boolean',
+      with: 'update',
+      description: 'also replace files you changed since the last restore (they are kept aside)',
+    },
     'keep-for': {
       type: 'string',
       value: 'DAYS',
@@ -81,31 +291,9 @@ export const pull: CommandSpec = {
     'lifeboat --demo pull acme-blog.live --to ~/Sites',
     'lifeboat pull acme-blog.live --to ~/Sites --element code,db --db-import mysql://root@localhost/acme',
     'lifeboat pull acme-blog.live --to ~/Sites --element files --include files_live/2024/ --dry-run',
+    'lifeboat pull acme-blog.live --to ~/Sites --update',
   ],
-  json: [
-    {
-      type: 'object',
-      fields: { path: 'string', record: 'object', resumedBytes: 'number' },
-      note: 'record is what lifeboat.json records: the backup, and per element what was restored where',
-    },
-    {
-      when: 'with --dry-run',
-      type: 'object',
-      fields: {
-        path: 'string',
-        backupFolder: 'string|null',
-        elements: 'string[]',
-        branch: 'string|null',
-        databaseName: 'string|null',
-        update: 'boolean',
-        downloadBytes: 'number',
-        freeBytes: 'number',
-        writes: 'object[]',
-        conflicts: 'object[]',
-      },
-      note: 'the shared model RestorePreview, the app’s preview',
-    },
-  ],
+  json: RESTORE_JSON,
   async run(ctx: RunContext) {
     // Arguments are checked before anything connects, so a typo never costs a login.
     const ref = siteEnv(ctx.positionals[0]);
@@ -122,6 +310,8 @@ export const pull: CommandSpec = {
       throw new UsageError(
         `--folder ${folder} would restore into an existing folder; give the name of a new folder.`,
       );
+    if (ctx.bool('replace-local-edits') && !ctx.bool('update'))
+      throw new UsageError('--replace-local-edits goes with --update: a new restore has no local edits.');
     // As backups create (and Terminus): a backup made for a restore is a backup like any other.
     const keepForDays = positiveInt(ctx.str('keep-for'), '--keep-for', 365);
     const parallel = positiveInt(ctx.str('parallel'), '--parallel', 3);
@@ -129,129 +319,76 @@ export const pull: CommandSpec = {
     const backup: BackupChoice =
       backupArg === 'latest' || backupArg === 'new' ? backupArg : { folder: backupArg };
     const db = dbUrl ? dbFromUrl(dbUrl, ctx.io.env) : null;
-    const request: RestoreRequest = {
+    const database = db
+      ? {
+          connection: db.connection,
+          ...(db.database ? { name: db.database } : {}),
+          replace: ctx.bool('replace-db'),
+        }
+      : null;
+    const branch = ctx.str('branch');
+    const intoRepo = ctx.str('into-repo');
+    const extra = {
+      ...(intoRepo ? { intoRepo, checkoutIntoRepo: ctx.bool('checkout') } : {}),
+      keepForDays,
+    };
+    const conn = await ctx.connect();
+    const { client, site } = await siteWithEnv(conn, ref);
+    const deps = { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } };
+    const accountId = conn.accountIdFor(client, site);
+    let request: RestoreRequest | null = null;
+    if (ctx.bool('update')) {
+      // An update of the copy in that folder: the one request every update makes (copies/update.ts), with what
+      // this command line says instead of the copy's where it says it.
+      const path = join(resolve(to), folder ?? `${site.name}-${ref.env}`);
+      const copy = await copyIn(ctx, path, accountId);
+      if (copy) {
+        if (copy.site.name !== site.name || copy.env !== ref.env)
+          throw new LifeboatError(
+            'conflict',
+            `${path} is a restore of ${copy.site.name}.${copy.env}, not of ${site.name}.${ref.env}; it will not be updated with another site's backup.`,
+          );
+        request = {
+          ...(await updateRequestOf(
+            copy,
+            {
+              backup,
+              ...(branch ? { branch } : {}),
+              database: database
+                ? { ...(database.name ? { name: database.name } : {}), replace: database.replace }
+                : null,
+              replaceLocalEdits: ctx.bool('replace-local-edits'),
+              ...(ctx.str('element') !== undefined ? { elements } : {}),
+              ...(ctx.list('include').length ? { include: ctx.list('include') } : {}),
+              ...(ctx.list('exclude').length ? { exclude: ctx.list('exclude') } : {}),
+            },
+            { connection: async () => database!.connection },
+          )),
+          ...extra,
+        };
+      }
+    }
+    request ??= {
       site: ref.site,
       env: ref.env,
       backup,
       elements,
       targetDir: to,
       ...(folder ? { folderName: folder } : {}),
-      ...(ctx.str('branch') ? { branch: ctx.str('branch')! } : {}),
-      ...(ctx.str('into-repo')
-        ? { intoRepo: ctx.str('into-repo')!, checkoutIntoRepo: ctx.bool('checkout') }
-        : {}),
-      ...(db
-        ? {
-            database: {
-              connection: db.connection,
-              ...(db.database ? { name: db.database } : {}),
-              replace: ctx.bool('replace-db'),
-            },
-          }
-        : {}),
+      ...(branch ? { branch } : {}),
+      ...(database ? { database } : {}),
       include: ctx.list('include'),
       exclude: ctx.list('exclude'),
       updateInPlace: ctx.bool('update'),
-      keepForDays,
+      ...extra,
     };
-    const conn = await ctx.connect();
-    const { client, site } = await siteWithEnv(conn, ref);
-    const deps = { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } };
-    if (ctx.bool('dry-run')) {
-      // The run's own plan and checks, printed; nothing is downloaded or written.
-      const preview = previewOf(await planRestore(deps, request));
-      if (ctx.json) ctx.print(JSON.stringify(preview));
-      else {
-        const which = preview.backupFolder
-          ? backupNameOfFolder(preview.backupFolder)
-          : request.backup === 'new'
-            ? 'a new backup, made first'
-            : 'no backup found';
-        ctx.print(
-          `Would restore ${ref.site}.${ref.env} (${which}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
-        );
-        for (const w of preview.writes) ctx.print(`  ${w.kind.padEnd(8)}  ${w.description}`);
-        ctx.print(
-          `  needs about ${formatBytes(preview.downloadBytes)}; ${formatBytes(preview.freeBytes)} free`,
-        );
-        if (preview.conflicts.length === 0) ctx.print('No conflicts: the restore can start.');
-        for (const c of preview.conflicts) ctx.print(`  conflict  ${c.message}`);
-      }
-      const first = preview.conflicts[0];
-      return first ? exitCodeFor(first.code) : EXIT.ok;
-    }
-    // Planned (and refused on a conflict) before it becomes a job, as the app does; every default pinned, so a
-    // retry restores the same backup to the same names.
-    const plan = await planRestore(deps, request);
-    if (plan.conflicts[0]) throw conflictError(plan.conflicts[0]);
-    const pinned: RestoreRequest = {
-      ...request,
-      ...(plan.set ? { backup: { folder: plan.set.folder } } : {}),
-      folderName: basename(plan.path),
-      ...(plan.branch ? { branch: plan.branch } : {}),
-      ...(request.database && plan.databaseName
-        ? { database: { ...request.database, name: plan.databaseName } }
-        : {}),
-    };
-    const progress = ctx.progress();
-    const accountId = conn.accountIdFor(client, site);
-    const registered = await asJob(
-      ctx,
-      progress,
-      {
-        kind: 'restore',
-        title: `Restore ${ref.site}.${ref.env} into ${plan.path}`,
-        plan: {
-          // The app's request, with the API and the database server it used; the password stays out of the journal.
-          accountId,
-          apiUrl: client.apiUrl,
-          site: ref.site,
-          env: ref.env,
-          backup: typeof pinned.backup === 'string' ? pinned.backup : pinned.backup.folder,
-          elements: pinned.elements,
-          targetDir: resolve(pinned.targetDir),
-          folderName: pinned.folderName,
-          ...(pinned.branch ? { branch: pinned.branch } : {}),
-          ...(pinned.intoRepo
-            ? { intoRepo: resolve(pinned.intoRepo), checkoutIntoRepo: pinned.checkoutIntoRepo }
-            : {}),
-          ...(pinned.database ? { importDatabase: journaledDatabase(pinned.database) } : {}),
-          include: pinned.include,
-          exclude: pinned.exclude,
-          updateInPlace: pinned.updateInPlace,
-          keepForDays: pinned.keepForDays,
-        },
-      },
-      async (job) => {
-        // As the app's restores: the copy is registered (Local copies, lifeboat copies) once it succeeded.
-        const registry = new CopyRegistry({ dataDir: dataDir(ctx.io.env) });
-        const result = await restoreAndRegister(deps, pinned, job, { registry, accountId });
-        return {
-          result,
-          outputPath: result.result.path,
-          ...(result.warning ? { warning: result.warning } : {}),
-        };
-      },
-    );
-    progress.done();
-    if (registered.warning) ctx.warn(registered.warning);
-    const r = registered.result;
-    if (ctx.json) {
-      ctx.print(JSON.stringify({ path: r.path, record: r.record, resumedBytes: r.resumedBytes }));
-      return EXIT.ok;
-    }
-    const rec = r.record;
-    ctx.print(`Restored ${ref.site}.${ref.env} (${backupNameOfFolder(rec.backup.folder)}) into ${r.path}`);
-    if (rec.code)
-      ctx.print(
-        `  code      branch ${rec.code.branch} at ${rec.code.tag ?? rec.code.ref} (${rec.code.commit.slice(0, 10)})${rec.code.intoRepo ? `, also in ${rec.code.intoRepo}` : ''}`,
-      );
-    if (rec.files) ctx.print(`  files     ${rec.files.path}/ (${rec.files.entries} entries)`);
-    if (rec.database)
-      ctx.print(
-        `  database  ${rec.database.archive}${rec.database.importedInto ? `, imported into ${rec.database.importedInto}` : ''}`,
-      );
-    if (r.resumedBytes > 0) ctx.print(`  resumed   ${formatBytes(r.resumedBytes)} were already downloaded`);
-    return EXIT.ok;
+    return runRestoreCommand(ctx, {
+      deps,
+      client,
+      site,
+      accountId,
+      request,
+      verb: request.updateInPlace ? 'Update' : 'Restore',
+    });
   },
 };

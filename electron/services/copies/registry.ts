@@ -71,6 +71,7 @@ export function copyIdOf(path: string): string {
 }
 
 const str = z.string().max(4096);
+const count = z.number().int().nonnegative();
 /** A registry file as written by this version; anything else is skipped, never a failure of the list. */
 const fileSchema = z.object({
   version: z.literal(1),
@@ -91,6 +92,17 @@ const fileSchema = z.object({
     database: str.nullable(),
     sizeBytes: z.number().finite().nonnegative().nullable(),
     restoredAt: str,
+    // Absent in files written before updates existed.
+    lastUpdate: z
+      .object({
+        unchanged: count,
+        added: count,
+        replaced: count,
+        removed: count,
+        keptAside: z.object({ path: str.min(1).refine((p) => isAbsolute(p)), count }).nullable(),
+      })
+      .nullable()
+      .default(null),
   }),
 });
 
@@ -112,9 +124,17 @@ export function storedCopyOf(
     elements: ELEMENTS.filter((e) => r.archives[e] !== undefined),
     deployTag: r.code?.tag ?? null,
     branch: r.code?.branch ?? null,
-    database: r.database?.importedInto ?? null,
+    database: r.database?.importedInto ?? r.database?.kept ?? null,
     sizeBytes,
     restoredAt: r.restoredAt,
+    lastUpdate: r.files?.refreshed
+      ? {
+          ...r.files.refreshed,
+          keptAside: r.files.keptAside
+            ? { path: join(path, r.files.keptAside.path), count: r.files.keptAside.count }
+            : null,
+        }
+      : null,
   };
 }
 

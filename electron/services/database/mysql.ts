@@ -1216,3 +1216,55 @@ export async function databaseExists(connection: DbConnection, database: string)
   });
   return out.trim() !== '';
 }
+
+/** `root@/run/mysqld/mysqld.sock`, `root@127.0.0.1:3306`: where a connection goes, for a person. */
+export const connectionName = (conn: DbConnection): string =>
+  `${conn.user}@${conn.socket ?? `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`}`;
+
+/**
+ * Connects and asks the server what it is (`SELECT VERSION()`): the Settings' Test. A failure is one error that
+ * says what to fix (nothing answers there, the user or password is refused), with the client's own line as its
+ * detail, never a message wrapped in another.
+ */
+export async function serverVersion(conn: DbConnection): Promise<string> {
+  let out: string;
+  try {
+    out = await runClient(conn, { sql: 'SELECT VERSION();' });
+  } catch (e) {
+    throw connectionError(conn, e);
+  }
+  const version = out.trim().split('\n')[0]?.trim();
+  if (!version)
+    throw new LifeboatError(
+      'database',
+      `The database server at ${connectionName(conn)} did not say its version.`,
+    );
+  return version;
+}
+
+/** A failed connection in words a person can act on; errors that are not the server's pass through. */
+export function connectionError(conn: DbConnection, e: unknown): unknown {
+  if (!(e instanceof LifeboatError) || e.code !== 'database' || !e.detail) return e;
+  const line =
+    e.detail
+      .trim()
+      .split('\n')
+      .find((l) => /ERROR/.test(l)) ?? e.detail.trim().split('\n')[0]!;
+  const code = Number(/ERROR (\d+)/.exec(line)?.[1] ?? NaN);
+  const said = line.replace(/^ERROR \d+ \([0-9A-Z]+\)(?: at line \d+)?: /, '');
+  const where = conn.socket
+    ? `the socket ${conn.socket}`
+    : `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`;
+  const password = conn.password ? 'the password given' : 'no password (none is saved in the keychain)';
+  const message =
+    code === 2002 || code === 2003
+      ? `No database server answers on ${where}. Check that MySQL or MariaDB is running and that ${
+          conn.socket ? 'this is its socket' : 'this is its host and port'
+        }.`
+      : code === 2005
+        ? `There is no host named ${conn.host ?? '127.0.0.1'}. Check the host.`
+        : code === 1045 || code === 1698
+          ? `The database server on ${where} refused the user ${conn.user} with ${password}. Check the user and password.`
+          : `The database server on ${where} refused the connection: ${said}`;
+  return new LifeboatError('database', message, line);
+}

@@ -1,7 +1,8 @@
-import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { devNull, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { safePathInside } from '../archive/safe-path';
 import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
 
@@ -1010,5 +1011,163 @@ export async function cloneBare(bare: string, into: string, signal?: AbortSignal
     await writeFile(clonedConfig, safeConfigText([...fromClone, ...fromBare], false));
   } catch (e) {
     throw gitError(e, 'unpacking the repository');
+  }
+}
+
+/**
+ * The symbolic links a commit of a restored (untrusted) repository holds, with their targets: what a checkout of
+ * it would create, so an update can refuse one pointing outside the copy before it checks anything out.
+ */
+export async function linksOfCommit(
+  repo: string,
+  commit: string,
+  signal?: AbortSignal,
+): Promise<{ readonly path: string; readonly target: string }[]> {
+  try {
+    const layout = await neutraliseRepository(repo);
+    const { git, args } = untrustedGit({ baseDir: repo, layout }, signal);
+    const listing = await git.raw([...args, 'ls-tree', '-r', '-z', '--full-tree', commit]);
+    const links: { path: string; target: string }[] = [];
+    for (const line of listing.split('\0')) {
+      const m = /^120000 blob ([0-9a-f]+)\t(.+)$/s.exec(line);
+      if (!m) continue;
+      // A link's blob is its target; git prints it as is (no trailing newline of its own).
+      links.push({ path: m[2]!, target: await git.raw([...args, 'cat-file', 'blob', m[1]!]) });
+    }
+    return links;
+  } catch (e) {
+    throw gitError(e, 'reading the links of the code to check out');
+  }
+}
+
+/** Where HEAD of a (user's) repository is: its branch (null when detached) and its commit. */
+export async function headOf(
+  repo: string,
+): Promise<{ readonly branch: string | null; readonly commit: string }> {
+  const git = gitAt(repo);
+  try {
+    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
+    const commit = (await git.raw(['rev-parse', '--verify', 'HEAD'])).trim();
+    return { branch: branch || null, commit };
+  } catch (e) {
+    throw gitError(e, `reading where ${repo} is`);
+  }
+}
+
+/** Every remote-tracking ref and tag of a (user's) repository: what a fetch into it may add. */
+export async function fetchedRefs(repo: string): Promise<string[]> {
+  try {
+    return (await gitAt(repo).raw(['for-each-ref', '--format=%(refname)', 'refs/remotes', 'refs/tags']))
+      .split('\n')
+      .filter(Boolean);
+  } catch (e) {
+    throw gitError(e, `reading the refs of ${repo}`);
+  }
+}
+
+/**
+ * Puts a copy's repository back where it was before an update checked out `added.branch` at `added.commit`:
+ * HEAD on its branch (or commit), the tracked files as that commit has them, the new branch and the refs the
+ * fetch added gone, and nothing of the person's lost on the way. Safe in any state an update can leave:
+ * - the checkout never happened (refused, or not reached): nothing the person changed in the tree meanwhile is
+ *   touched;
+ * - it finished (HEAD on the new branch): switched back without --force, so git carries the person's changes
+ *   over or refuses (then this fails saying so, and nothing was changed);
+ * - it failed or was killed half way (`staleIndexLock`: the git that held `.git/index.lock` is known to be dead,
+ *   its lock is removed and the index read again from HEAD): only the files whose content is exactly the new
+ *   commit's are put back to the old commit's, a file of anyone else's is left as it is.
+ */
+export async function undoCheckout(
+  repo: string,
+  before: { readonly branch: string | null; readonly commit: string },
+  added: {
+    readonly branch: string;
+    readonly commit: string;
+    readonly refsBefore: readonly string[];
+    /** The branch existed before the update began (so the update did not make it, whatever happened). */
+    readonly branchWasThere: boolean;
+  },
+  options: { readonly staleIndexLock?: boolean } = {},
+): Promise<void> {
+  const git = gitAt(repo);
+  try {
+    if (options.staleIndexLock) {
+      const lock = await safePathInside(repo, '.git/index.lock').catch(() => null);
+      if (lock) await rm(lock, { force: true });
+    }
+    const head = await headOf(repo);
+    const newCommitThere =
+      (await git.raw(['cat-file', '-t', added.commit]).catch(() => '')).trim() === 'commit';
+    if (head.branch === added.branch && before.branch !== added.branch) {
+      await git.raw([
+        'checkout',
+        '--quiet',
+        '--no-recurse-submodules',
+        ...(before.branch ? [before.branch] : ['--detach', before.commit]),
+      ]);
+    } else if (newCommitThere && head.commit === before.commit) {
+      // A checkout that failed or was killed before it moved HEAD (or never began): what it wrote is recognised
+      // by content, file by file; anything else is left as it is.
+      const paths = (await git.raw(['diff', '--name-only', '-z', before.commit, added.commit]))
+        .split('\0')
+        .filter(Boolean);
+      const blob = async (commit: string, path: string): Promise<string> =>
+        (await git.raw(['rev-parse', '--verify', '--quiet', `${commit}:${path}`]).catch(() => '')).trim();
+      for (const path of paths) {
+        const file = await safePathInside(repo, path).catch(() => null);
+        if (!file) continue;
+        const st = await lstat(file).catch(() => null);
+        const want = await blob(added.commit, path);
+        const had = await blob(before.commit, path);
+        const have = st?.isFile() ? (await git.raw(['hash-object', '--', path]).catch(() => '')).trim() : '';
+        if (st && (!want || have !== want)) continue;
+        if (had) await git.raw(['checkout', before.commit, '--', path]);
+        else if (st) await rm(file, { force: true });
+      }
+      // A killed checkout may have written its index already; a failed one never does (nor is what the person
+      // staged meanwhile unstaged).
+      if (options.staleIndexLock) await git.raw(['reset', '--quiet']);
+    }
+    // The branch goes only if this update made it: one of that name the person made meanwhile stays.
+    if (
+      !added.branchWasThere &&
+      (await headOf(repo)).branch !== added.branch &&
+      (await hasBranch(git, [], added.branch)) &&
+      (await git.raw(['rev-parse', '--verify', `refs/heads/${added.branch}`])).trim() === added.commit
+    )
+      await git.raw(['branch', '-D', added.branch]);
+    const had = new Set(added.refsBefore);
+    for (const ref of await fetchedRefs(repo)) if (!had.has(ref)) await git.raw(['update-ref', '-d', ref]);
+  } catch (e) {
+    throw gitError(e, `putting ${repo} back on ${before.branch ?? before.commit.slice(0, 10)}`);
+  }
+}
+
+/**
+ * The paths `git status` reports in a (user's) working tree: changed, staged, untracked (not ignored), each with
+ * whether it is untracked. Read as porcelain v2 with -z: no name is quoted or cut, and no line starts with a
+ * space that trimming the output could take away.
+ */
+export async function changedPaths(
+  repo: string,
+): Promise<{ readonly untracked: boolean; readonly path: string }[]> {
+  try {
+    const tokens = (await gitAt(repo).raw(['status', '--porcelain=v2', '-z'])).split('\0');
+    const out: { untracked: boolean; path: string }[] = [];
+    // Fields before the path: ordinary 8, renamed or copied 9 (then the path it came from), unmerged 10.
+    const fields: Readonly<Record<string, number>> = { '1': 8, '2': 9, u: 10 };
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      const kind = t.slice(0, 1);
+      if (kind === '?') out.push({ untracked: true, path: t.slice(2) });
+      else if (fields[kind] !== undefined) {
+        const parts = t.split(' ');
+        out.push({ untracked: false, path: parts.slice(fields[kind]).join(' ') });
+        if (kind === '2') i++;
+      }
+    }
+    return out;
+  } catch (e) {
+    throw gitError(e, `reading the status of ${repo}`);
   }
 }

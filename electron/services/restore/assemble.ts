@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathSelection } from '../archive/globs';
 import type { BackupArchive, Element } from '@shared/models';
 import { filesPathFor, filesTopFolder, moveContents } from '../archive/placement';
 import { assertNoEscapingLinks, safePathInside } from '../archive/safe-path';
@@ -15,8 +16,21 @@ import {
   type ChosenRef,
 } from '../git/git';
 import { VERSION } from '../version';
-import { isNonEmptyDir } from './checks';
+import { isNonEmptyDir, ownPaths, readCopyRecord } from './checks';
+import { manifestText, MANIFEST_REL, OWN_DIR, writeManifest } from './manifest';
 import type { RestorePlan } from './plan';
+import {
+  applyUpdate,
+  assertSameFolder,
+  commitUpdate,
+  excludeFromGit,
+  prepareUpdate,
+  refuseEscapingCommitLinks,
+  rewriteOwnFile,
+  rollbackUpdate,
+  type FilesRefresh,
+  type PreparedUpdate,
+} from './update-apply';
 
 /** What `lifeboat.json` records about a restore. */
 export interface RestoreRecord {
@@ -45,10 +59,24 @@ export interface RestoreRecord {
     readonly entries: number;
     readonly include: readonly string[];
     readonly exclude: readonly string[];
+    /** An update: how many files it left, added, replaced and removed. */
+    readonly refreshed?: {
+      readonly unchanged: number;
+      readonly added: number;
+      readonly replaced: number;
+      readonly removed: number;
+    };
+    /** An update: where the files it replaced or removed were kept (relative to the copy), and how many. */
+    readonly keptAside?: { readonly path: string; readonly count: number };
   };
   readonly database?: {
     readonly archive: string;
     readonly importedInto?: string;
+    /**
+     * An update that imported nothing: the database the copy had from its earlier restore, left as it was (it holds
+     * that backup's data, not this one's).
+     */
+    readonly kept?: string;
     readonly replaced?: boolean;
     readonly collationsRewritten?: boolean;
     /** The locked account that owns the dump's views, triggers and routines, when it had any. */
@@ -174,25 +202,6 @@ class Undo {
   }
 }
 
-/**
- * Keeps Lifeboat's own additions out of `git status` through the repository's local exclude file, which is
- * never committed or pushed. The path is checked not to pass through a link the archive planted in `.git`.
- */
-async function excludeFromGit(repo: string, patterns: readonly string[]): Promise<void> {
-  const file = await safePathInside(repo, '.git/info/exclude');
-  let current = '';
-  try {
-    current = await readFile(file, 'utf8');
-  } catch {
-    await mkdir(dirname(file), { recursive: true });
-  }
-  const lines = current.split('\n');
-  const missing = patterns.filter((p) => !lines.includes(p));
-  if (missing.length === 0) return;
-  const prefix = current === '' || current.endsWith('\n') ? '' : '\n';
-  await writeFile(file, `${current}${prefix}# Added by Lifeboat\n${missing.join('\n')}\n`);
-}
-
 /** The planned folder must still be free: something that appeared in it while the restore ran is never overwritten. */
 async function refuseIfTaken(path: string): Promise<void> {
   if (await isNonEmptyDir(path))
@@ -214,6 +223,25 @@ async function refsUndo(repo: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * An update applies to the copy it was planned for: still at its path (not moved away while the update
+ * downloaded), the same folder, holding the record of the same site and environment. Nothing is written.
+ */
+async function assertSameCopy(plan: RestorePlan): Promise<void> {
+  await assertSameFolder(plan.path, plan.folder ?? null);
+  const record = await readCopyRecord(plan.path);
+  if (
+    !record ||
+    record.site.name !== plan.site.name ||
+    (record.site.id !== '' && record.site.id !== plan.site.id) ||
+    record.env !== plan.env
+  )
+    throw new LifeboatError(
+      'conflict',
+      `${plan.path} no longer holds the copy of ${plan.site.name}.${plan.env} it held when the update began (its lifeboat.json is gone or names another site), so Lifeboat updated nothing (the downloads are kept).`,
+    );
+}
+
 /** Moves a file or folder to a path verified to stay inside `root` without crossing a link. */
 async function placeInside(root: string, rel: string, from: string): Promise<string> {
   const to = await safePathInside(root, rel);
@@ -226,12 +254,20 @@ async function placeInside(root: string, rel: string, from: string): Promise<str
   return to;
 }
 
+/** What the assembly put in place: the record it wrote, and for an update what the files refresh did. */
+export interface AssembledRestore {
+  readonly record: RestoreRecord;
+  readonly refresh: FilesRefresh | null;
+}
+
 /**
  * Puts the staged archives together: the code checked out on the new branch, the files where the site
- * expects them, the database archive and `lifeboat.json`. A new restore is built in `<work>/final` and then
- * renamed into place in one step; an update prepares everything first and then applies its few moves to the
- * existing folder, undoing the ones made if a later one fails. Every path Lifeboat writes is checked not to
- * cross a link from an archive, and the finished tree holds no link that points outside it.
+ * expects them, the database archive, the files' manifest and `lifeboat.json`. A new restore is built in
+ * `<work>/final` and then renamed into place in one step; an update prepares everything first (see
+ * update-apply.ts) and applies its changes to the copy only once the database import is loaded, journaled, so
+ * that a failure undoes them at once and a killed process's are undone by the next plan. Every path Lifeboat
+ * writes is checked not to cross a link from an archive, and the finished tree holds no link that points
+ * outside it.
  */
 export async function assembleRestore(
   plan: RestorePlan,
@@ -247,14 +283,18 @@ export async function assembleRestore(
       place: () => Promise<void>,
     ) => Promise<RestoreRecord['database']>;
   },
-): Promise<RestoreRecord> {
+): Promise<AssembledRestore> {
   const { signal } = options;
   const sig = signal ? { signal } : {};
   const final = join(plan.work, 'final');
   const root = plan.update ? plan.path : final;
   const undo = new Undo();
+  // An update's undo that did not finish (its journal stays for the next run to finish it).
+  let undoFailed: unknown = null;
   const hasCode = plan.elements.includes('code');
   try {
+    // An update's copy moved away while it downloaded is never looked at (nor made again) at its old path.
+    if (plan.update) await assertSameCopy(plan);
     // 1. Everything that can fail without touching a person's folder.
     let chosen: ChosenRef | null = null;
     let repo: string | null = null;
@@ -307,47 +347,70 @@ export async function assembleRestore(
       );
     if (signal?.aborted) throw new LifeboatError('cancelled', 'The restore was cancelled.');
 
-    // 5. Apply. For an update these are the only changes to the existing folder, each with its undo.
-    if (plan.update && repo && chosen && plan.branch) {
-      undo.push(await refsUndo(plan.path));
-      await importIntoClone({
-        restoredRepo: repo,
-        clone: plan.path,
-        chosen,
-        branch: plan.branch,
-        checkout: false,
-        remoteName: 'lifeboat-restore',
-        ...sig,
-      });
-      const branch = plan.branch;
-      undo.push(() => gitAt(plan.path).raw(['branch', '-D', branch]));
-    }
-    if (filesTop && filesRel) {
-      const target = await safePathInside(root, filesRel);
-      if (plan.update && (await exists(target))) {
-        // Refreshing files never deletes: the previous folder is kept beside the new one.
-        const aside = `${target}.before-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        await rename(target, aside);
-        undo.push(async () => {
-          await rm(target, { recursive: true, force: true });
-          await rename(aside, target);
-        });
-      }
-      await mkdir(dirname(target), { recursive: true });
-      await safePathInside(root, filesRel);
-      await moveContents(filesTop, target);
-      if (hasCode && !plan.update) await excludeFromGit(final, [`/${filesRel}/`]);
-    }
+    // 5. An update: everything it will do, found now; nothing of the copy changes before `place` below.
+    let prepared: PreparedUpdate | null = null;
     let dbPlaced: string | null = null;
-    if (dbArchive && staged.databaseArchive) {
-      const placed = await placeInside(root, join('database', dbArchive.filename), staged.databaseArchive);
-      const from = staged.databaseArchive;
-      undo.push(() => rename(placed, from));
-      dbPlaced = placed;
+    if (plan.update) {
+      const code =
+        repo && chosen && plan.branch
+          ? {
+              repo,
+              chosen,
+              branch: plan.branch,
+              exclude: ownPaths(filesRel).map((p) => `/${p}`),
+            }
+          : null;
+      // A link of the new code pointing outside the copy is refused before the checkout, as a new restore refuses it.
+      if (code) await refuseEscapingCommitLinks(code.repo, code.chosen, plan.path, signal);
+      const selection = pathSelection(plan.request.include ?? [], plan.request.exclude ?? []);
+      prepared = await prepareUpdate({
+        path: plan.path,
+        work: plan.work,
+        folder: plan.folder ?? null,
+        files:
+          filesTop && filesRel
+            ? {
+                staged: filesTop,
+                rel: filesRel,
+                scope: (rel) => selection.keeps(`files_${plan.env}/${rel}`),
+              }
+            : null,
+        database:
+          dbArchive && staged.databaseArchive
+            ? { from: staged.databaseArchive, rel: join('database', dbArchive.filename) }
+            : null,
+        code,
+        record: await safePathInside(plan.path, recordRel),
+        manifest: filesRel ? await safePathInside(plan.path, MANIFEST_REL) : null,
+      });
+      // The import reads the archive where it was downloaded; it moves into the copy with the rest.
+      dbPlaced = staged.databaseArchive;
+      const { work, path } = plan;
+      undo.push(() =>
+        rollbackUpdate(work, path).catch((e: unknown) => {
+          undoFailed = e;
+        }),
+      );
+    } else {
+      if (filesTop && filesRel) {
+        const target = await safePathInside(root, filesRel);
+        await mkdir(dirname(target), { recursive: true });
+        await safePathInside(root, filesRel);
+        await moveContents(filesTop, target);
+        if (hasCode) await excludeFromGit(final, [`/${filesRel}/`]);
+        // What the files are as restored: an update tells the person's own changes from them.
+        await writeManifest(final, filesRel);
+      }
+      if (dbArchive && staged.databaseArchive) {
+        const placed = await placeInside(root, join('database', dbArchive.filename), staged.databaseArchive);
+        const from = staged.databaseArchive;
+        undo.push(() => rename(placed, from));
+        dbPlaced = placed;
+      }
+      if (hasCode) await excludeFromGit(final, ['/lifeboat.json', '/database/', `/${OWN_DIR}/`]);
+      // 6. Nothing in the tree may point outside it, however the archive built its links.
+      await assertNoEscapingLinks(final);
     }
-    if (hasCode && !plan.update) await excludeFromGit(final, ['/lifeboat.json', '/database/']);
-    // 6. Nothing in the tree may point outside it, however the archive built its links.
-    if (!plan.update) await assertNoEscapingLinks(final);
 
     // 7. Your own clone, after every check of the restored tree: the branch (and the checkout, which git is
     // told not to do over your ignored files) is undone if the import that follows fails.
@@ -382,6 +445,7 @@ export async function assembleRestore(
     // moves are undone, the downloads stay); only once the folder is in place (one rename) does a replace swap
     // the new database in. So a rename that fails can never cost the old database; a swap that fails leaves the
     // old database as it was and the restore in place, saying so.
+    const refresh = prepared?.refresh ?? null;
     const iso = (s: number | null): string | null => (s === null ? null : new Date(s * 1000).toISOString());
     const recordOf = (database: RestoreRecord['database']): RestoreRecord => ({
       lifeboat: VERSION,
@@ -417,6 +481,24 @@ export async function assembleRestore(
               entries: staged.extracted.files.entries,
               include: plan.request.include ?? [],
               exclude: plan.request.exclude ?? [],
+              ...(refresh
+                ? {
+                    refreshed: {
+                      unchanged: refresh.unchanged,
+                      added: refresh.added,
+                      replaced: refresh.replaced,
+                      removed: refresh.removed,
+                    },
+                    ...(refresh.keptAside
+                      ? {
+                          keptAside: {
+                            path: relative(plan.path, refresh.keptAside.folder),
+                            count: refresh.keptAside.count,
+                          },
+                        }
+                      : {}),
+                  }
+                : {}),
             },
           }
         : {}),
@@ -425,27 +507,56 @@ export async function assembleRestore(
     });
     let recordPath = await safePathInside(root, recordRel);
     let previous: unknown[] = [];
+    let keptDatabase: string | null = null;
     if (plan.update) {
       // Keep the history of an updated restore: earlier records move to `previous`.
       const oldText = await readFile(recordPath, 'utf8').catch(() => null);
       try {
-        const old = JSON.parse(oldText ?? 'null') as { previous?: unknown[] } | null;
+        const old = JSON.parse(oldText ?? 'null') as {
+          previous?: unknown[];
+          database?: { importedInto?: unknown; kept?: unknown };
+        } | null;
         if (old) previous = [...(old.previous ?? []), { ...old, previous: undefined }];
+        const had = old?.database?.importedInto ?? old?.database?.kept;
+        if (typeof had === 'string') keptDatabase = had;
       } catch {
         previous = [];
       }
-      if (oldText !== null) undo.push(() => writeFile(recordPath, oldText));
     }
+    let placed = false;
     const writeRecord = async (record: RestoreRecord): Promise<void> => {
+      const text = `${JSON.stringify(plan.update ? { ...record, previous } : record, null, 2)}\n`;
+      // An update's, before it stands: the earlier record is kept for its undo.
+      if (prepared && !placed) return rewriteOwnFile(recordPath, text);
       const tmp = `${recordPath}.lifeboat-new`;
-      await writeFile(tmp, `${JSON.stringify(plan.update ? { ...record, previous } : record, null, 2)}\n`, {
-        flag: 'wx',
-      });
+      // One left by a process that was killed while writing it.
+      if (plan.update) await rm(tmp, { force: true });
+      try {
+        await writeFile(tmp, text, { flag: 'wx' });
+      } catch (e) {
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw e;
+      }
       await rename(tmp, recordPath);
     };
-    let placed = false;
     const place = async (database: RestoreRecord['database']): Promise<void> => {
+      if (prepared) {
+        // The update's changes to the copy, journaled (the undo pushed above reads the journal).
+        await assertSameCopy(plan);
+        await applyUpdate(prepared, signal);
+        if (filesRel) {
+          const own = await safePathInside(plan.path, OWN_DIR);
+          await mkdir(own).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EEXIST') throw e;
+          });
+          await rewriteOwnFile(
+            await safePathInside(plan.path, MANIFEST_REL),
+            await manifestText(plan.path, filesRel),
+          );
+        }
+      }
       await writeRecord(recordOf(database));
+      if (prepared) await commitUpdate(plan.work, plan.path);
       if (!plan.update) {
         await refuseIfTaken(plan.path);
         if (await exists(plan.path)) await rmdir(plan.path);
@@ -458,6 +569,8 @@ export async function assembleRestore(
     };
     let database: RestoreRecord['database'];
     if (dbArchive && dbPlaced) database = { archive: `database/${dbArchive.filename}` };
+    // An update that leaves the database alone: the copy keeps the one it had.
+    if (database && !options.importDatabase && keptDatabase) database = { ...database, kept: keptDatabase };
     if (database && options.importDatabase) {
       const archive = database.archive;
       try {
@@ -473,9 +586,27 @@ export async function assembleRestore(
       // The import's details, once it is done; the record without them already stands.
       else await writeRecord(recordOf(database)).catch(() => undefined);
     } else await place(database);
-    return recordOf(database);
+    return { record: recordOf(database), refresh };
   } catch (e) {
     await undo.run();
-    throw e;
+    let error = e;
+    // A full disk, said as such, and what it left: the undo needs no free space (renames and git only).
+    if (!(e instanceof LifeboatError) && (e as NodeJS.ErrnoException | null)?.code === 'ENOSPC') {
+      const where = (e as NodeJS.ErrnoException).path;
+      error = new LifeboatError(
+        'disk-full',
+        `The disk ran full${where ? ` while Lifeboat wrote ${where}` : ''}, so the ${plan.update ? 'update' : 'restore'} stopped. ${plan.update ? (undoFailed === null ? `What it had changed was undone: ${plan.path} is as it was before the update.` : '') : `Nothing was put in ${plan.path}.`} Free some space and try again (the downloads are kept).`,
+        undefined,
+        { cause: e },
+      );
+    }
+    if (undoFailed !== null) {
+      const why = undoFailed instanceof Error ? undoFailed.message : String(undoFailed);
+      throw new LifeboatError(
+        error instanceof LifeboatError ? error.code : 'io',
+        `${error instanceof Error ? error.message : String(error)} Lifeboat could not undo all of the update yet (${why}); it finishes undoing it first when you next update ${plan.path}, and nothing of yours is removed meanwhile.`,
+      );
+    }
+    throw error;
   }
 }

@@ -1,16 +1,26 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
 import { formatBytes } from '@shared/format';
-import { databaseExists, replaceBlockers } from '../database/mysql';
+import { connectionError, databaseExists, replaceBlockers } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { exists } from '../fs-util';
 import { assertNotFrozen } from '../pantheon/client';
-import { branchExists, gitMissingError, uncommittedChanges, validateBranchName } from '../git/git';
+import { backupNameOfFolder } from '@shared/dates';
+import { pathSelection } from '../archive/globs';
+import {
+  branchExists,
+  changedPaths,
+  gitMissingError,
+  uncommittedChanges,
+  validateBranchName,
+} from '../git/git';
 import { DISK_MARGIN } from '../transfer/disk';
 import { lockHolder, busy } from './lock';
+import { localEdits, OWN_DIR } from './manifest';
 import type { RestorePlan } from './plan';
+import { APPLY_NAMES } from './update-apply';
 
 /** True for a folder with something in it (or a file in the way). */
 export const isNonEmptyDir = async (p: string): Promise<boolean> => {
@@ -23,8 +33,16 @@ export const isNonEmptyDir = async (p: string): Promise<boolean> => {
   }
 };
 
-/** What a stopped restore keeps in its staging folder to resume: its downloads, its record and its lock. */
-export const KEPT_STAGING: ReadonlySet<string> = new Set(['downloads', 'restore.json', 'lock']);
+/**
+ * What a stopped restore keeps in its staging folder: its downloads (to resume), its record and its lock, and an
+ * interrupted update's journal until that update is undone.
+ */
+export const KEPT_STAGING: ReadonlySet<string> = new Set([
+  'downloads',
+  'restore.json',
+  'lock',
+  ...APPLY_NAMES,
+]);
 
 /** What Lifeboat itself keeps in a staging folder. */
 const STAGING_NAMES = new Set([
@@ -34,17 +52,144 @@ const STAGING_NAMES = new Set([
   'extract-files',
   'extract-database',
   'extract-code-worktree',
+  ...APPLY_NAMES,
 ]);
 
-/** The site and environment an earlier restore's `lifeboat.json` names, or null when it has none. */
-async function readRecord(file: string): Promise<{ site: string; env: string } | null> {
+/** What an earlier restore's `lifeboat.json` says about the copy, as far as an update needs it. */
+export interface CopyRecord {
+  readonly site: { readonly id: string; readonly name: string };
+  readonly env: string;
+  readonly backupFolder: string;
+  readonly restoredAt: string | null;
+  /** Where its files are, and the include/exclude they were restored with; null when it has no files. */
+  readonly files: {
+    readonly path: string;
+    readonly include: readonly string[];
+    readonly exclude: readonly string[];
+  } | null;
+}
+
+/** The record of the restore in `dir` (its `lifeboat.json`), or null when it has none Lifeboat can read. */
+export async function readCopyRecord(dir: string): Promise<CopyRecord | null> {
   try {
-    const r = JSON.parse(await readFile(file, 'utf8')) as { site?: { name?: unknown }; env?: unknown };
-    return { site: String(r.site?.name ?? ''), env: String(r.env ?? '') };
+    const r = JSON.parse(await readFile(join(dir, 'lifeboat.json'), 'utf8')) as {
+      site?: { id?: unknown; name?: unknown };
+      env?: unknown;
+      backup?: { folder?: unknown };
+      restoredAt?: unknown;
+      files?: { path?: unknown; include?: unknown; exclude?: unknown };
+    };
+    const strings = (v: unknown): string[] =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    return {
+      site: { id: String(r.site?.id ?? ''), name: String(r.site?.name ?? '') },
+      env: String(r.env ?? ''),
+      backupFolder: String(r.backup?.folder ?? ''),
+      restoredAt: typeof r.restoredAt === 'string' ? r.restoredAt : null,
+      files:
+        typeof r.files?.path === 'string'
+          ? { path: r.files.path, include: strings(r.files.include), exclude: strings(r.files.exclude) }
+          : null,
+    };
   } catch {
     return null;
   }
 }
+
+/**
+ * The paths Lifeboat itself adds to a copy's working tree, which never make it "dirty", as the patterns of the
+ * repository's exclude file: a name, or a folder (ending in `/`; `*` in the last part is any text).
+ */
+export const ownPaths = (filesRel: string | null): string[] => [
+  'lifeboat.json',
+  'database/',
+  `${OWN_DIR}/`,
+  ...(filesRel ? [`${filesRel}/`, `${filesRel}.before-*/`] : []),
+];
+
+/** The database archives a copy's record (and the earlier records kept in it) say Lifeboat put in `database/`. */
+async function recordedArchives(repo: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  try {
+    const r = JSON.parse(await readFile(join(repo, 'lifeboat.json'), 'utf8')) as {
+      archives?: { database?: { filename?: unknown } };
+      previous?: { archives?: { database?: { filename?: unknown } } }[];
+    };
+    for (const one of [r, ...(Array.isArray(r.previous) ? r.previous : [])]) {
+      const name = one?.archives?.database?.filename;
+      if (typeof name === 'string') names.add(name);
+    }
+  } catch {
+    // No record: nothing in database/ is known to be Lifeboat's.
+  }
+  return names;
+}
+
+/**
+ * The changes in a copy's code tree that an update's checkout would have to carry over or could lose: what
+ * `git status` shows, without Lifeboat's own additions (its record, its folder, the database archives it put
+ * there, the files folder and the files kept aside by earlier updates), each matched whole: a
+ * `lifeboat.json.bak` or a `database/notes.sql` of the person's is a change. Null when it is not a git working
+ * tree.
+ */
+export async function codeChanges(repo: string, filesRel: string | null): Promise<string[] | null> {
+  if (!(await exists(join(repo, '.git')))) return null;
+  let changes;
+  try {
+    changes = await changedPaths(repo);
+  } catch {
+    return null;
+  }
+  const archives = await recordedArchives(repo);
+  const under = (p: string, folder: string): boolean => p === `${folder}/` || p.startsWith(`${folder}/`);
+  // `<files>.before-<time>/...`: a folder an update kept files aside in (a file of that name is not one).
+  const keptAside = (p: string): boolean => {
+    const rest = filesRel && p.startsWith(`${filesRel}.before-`) ? p.slice(filesRel.length + 8) : '';
+    return rest.indexOf('/') > 0;
+  };
+  const out: string[] = [];
+  for (const c of changes) {
+    const p = c.path;
+    if (!c.untracked) out.push(p);
+    else if (p === 'lifeboat.json' || under(p, OWN_DIR)) continue;
+    else if ((filesRel && under(p, filesRel)) || keptAside(p)) continue;
+    else if (p === 'database/') {
+      // The folder, untracked as a whole: what in it is not an archive Lifeboat put there is the person's.
+      const names = await readdir(join(repo, 'database'), { withFileTypes: true }).catch(() => []);
+      for (const d of names)
+        if (!(d.isFile() && archives.has(d.name)))
+          out.push(`database/${d.name}${d.isDirectory() ? '/' : ''}`);
+    } else if (!(p.startsWith('database/') && archives.has(p.slice('database/'.length)))) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Why an update cannot refresh the files folder `filesRel` of the copy at `path` in place: it, or a folder on the
+ * way to it, is a link (big uploads kept on another disk) or a file. An update puts files only in real folders
+ * inside the copy, never through a link. Null when nothing stands in the way (a folder that is not there yet is
+ * made).
+ */
+async function filesFolderProblem(path: string, filesRel: string): Promise<string | null> {
+  const where = join(path, filesRel);
+  let at = path;
+  for (const part of filesRel.split('/').filter(Boolean)) {
+    at = join(at, part);
+    const st = await lstat(at).catch(() => null);
+    if (!st) return null;
+    if (st.isSymbolicLink()) {
+      const target = await readlink(at).catch(() => '?');
+      return `${at === where ? where : `${at}, on the way to ${where},`} is a link (to ${target}), so the update cannot refresh the files there: Lifeboat puts files only in real folders inside the copy, never through a link. Move the files back into a real folder at ${at} (in place of the link), then update.`;
+    }
+    if (!st.isDirectory())
+      return `${at} is a file where the copy's files folder ${where} should be, so the update cannot refresh the files. Move it away, then update.`;
+  }
+  return null;
+}
+
+/** The first few of a list, for a message: `a, b, c and 4 more`. */
+const fewOf = (list: readonly string[], n = 3): string =>
+  list.slice(0, n).join(', ') + (list.length > n ? ` and ${list.length - n} more` : '');
 
 /** What state a git working tree is in; anything git cannot read is "not a working tree", everywhere. */
 export type CloneState =
@@ -151,10 +296,13 @@ export async function findConflicts(
 
   const nonEmpty = dest?.isDirectory() ? await isNonEmptyDir(path).catch(() => true) : false;
   if (nonEmpty && !request.updateInPlace) {
+    // Update is offered only for a copy of this very site and environment (never another's).
+    const there = await readCopyRecord(path);
+    const same = there?.site.name === plan.site.name && there.env === plan.env;
     add(
       'folder',
       'conflict',
-      `${path} already exists and is not empty. Choose another folder name, or update that restore in place.`,
+      `${path} already exists and is not empty. Choose another folder name${same ? `, or update that copy from a newer backup (Local copies > Update, or lifeboat copies update ${path})` : ''}.`,
     );
   }
   if (branch && !plan.update && (branch === 'master' || plan.multidevs.includes(branch))) {
@@ -165,42 +313,96 @@ export async function findConflicts(
     );
   }
   if (plan.update) {
-    const record = await readRecord(join(path, 'lifeboat.json'));
+    // An update that stopped half way changed the copy (its code, its files, its record): what the copy's own
+    // state says is checked once the run has undone that, under the lock; the plan says it will be done first.
+    const settled = plan.interrupted?.state !== 'applying';
+    const record = await readCopyRecord(path);
     if (!record) {
+      // An update killed while it renamed the record in leaves none until its undo puts it back.
+      if (settled)
+        add(
+          'folder',
+          'conflict',
+          `${path} is not a Lifeboat restore (no lifeboat.json), so it will not be updated in place.`,
+        );
+    } else if (record.site.name !== plan.site.name || record.env !== plan.env) {
       add(
         'folder',
         'conflict',
-        `${path} is not a Lifeboat restore (no lifeboat.json), so it will not be updated in place.`,
+        `${path} is a restore of ${record.site.name}.${record.env}, not of ${plan.site.name}.${plan.env}; it will not be updated with another site's backup.`,
       );
-    } else if (record.site !== plan.site.name || record.env !== plan.env) {
+    } else if (settled && plan.set && record.backupFolder === plan.set.folder) {
       add(
-        'folder',
+        'backup',
         'conflict',
-        `${path} is a restore of ${record.site}.${record.env}, not of ${plan.site.name}.${plan.env}; it will not be updated with another site's backup.`,
+        `${path} is already at the ${backupNameOfFolder(plan.set.folder)}: there is nothing newer to update it from. Create a backup of ${plan.env} first, or pick another backup.`,
       );
     }
-    if (hasCode && branch) {
-      const state = await cloneState(path);
-      if (state.state === 'not-a-work-tree')
+    const filesRel = plan.filesPaths[0] ?? null;
+    if (settled && hasCode && branch) {
+      const changes = await codeChanges(path, filesRel);
+      if (changes === null)
         add(
           'clone',
           'conflict',
-          `${path} is not a git working tree, so the ${plan.env} code cannot be added to it.`,
+          `${path} is not a git working tree, so the ${plan.env} code cannot be checked out in it.`,
         );
-      else if (await branchExists(path, branch).catch(() => false))
-        add(
-          'branch',
-          'conflict',
-          `The branch "${branch}" already exists in ${path}. Choose another branch name.`,
-        );
+      else {
+        if (changes.length > 0)
+          add(
+            'clone',
+            'conflict',
+            `${path} has ${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in its code (${fewOf(changes)}); commit or stash them first, then update.`,
+          );
+        if (await branchExists(path, branch).catch(() => false))
+          add(
+            'branch',
+            'conflict',
+            `The branch "${branch}" already exists in ${path}. Choose another branch name.`,
+          );
+      }
     }
     const db = plan.set?.archives.database;
-    if (plan.elements.includes('database') && db && (await exists(join(path, 'database', db.filename)))) {
+    if (
+      settled &&
+      plan.elements.includes('database') &&
+      db &&
+      (await exists(join(path, 'database', db.filename)))
+    ) {
       add(
         'folder',
         'conflict',
         `${join(path, 'database', db.filename)} is already there (this backup was restored before); Lifeboat will not overwrite it. Pick another backup.`,
       );
+    }
+    const linked =
+      plan.elements.includes('files') && filesRel ? await filesFolderProblem(path, filesRel) : null;
+    // Found here, whatever else is asked: the run would only meet it once everything is downloaded.
+    if (linked) add('files', 'conflict', linked);
+    else if (settled && plan.elements.includes('files') && filesRel && record && !request.replaceLocalEdits) {
+      const selection = pathSelection(request.include ?? [], request.exclude ?? []);
+      const top = `files_${plan.env}`;
+      try {
+        const edits = await localEdits(
+          path,
+          filesRel,
+          (rel) => selection.keeps(`${top}/${rel}`),
+          record.restoredAt,
+        );
+        const n = edits.paths.length;
+        if (n > 0)
+          add(
+            'files',
+            'conflict',
+            `${n} file${n === 1 ? '' : 's'} in ${join(path, filesRel)} changed since the last restore (${fewOf(edits.paths)}). Choose Replace local edits (--replace-local-edits) to have the backup's files put in their place, yours kept in ${filesRel}.before-<time>/; or move them out of the folder first.`,
+          );
+      } catch (e) {
+        add(
+          'files',
+          e instanceof LifeboatError ? e.code : 'io',
+          `Lifeboat could not tell which files in ${join(path, filesRel)} changed since the last restore: ${(e as Error).message}`,
+        );
+      }
     }
   }
 
@@ -251,10 +453,14 @@ export async function findConflicts(
           for (const why of await replaceBlockers(request.database.connection, plan.databaseName))
             add('database', 'conflict', `"${plan.databaseName}" cannot be replaced safely: ${why}`);
       } catch (e) {
+        // The server's own words, said once ("No database server answers on ..."), not wrapped in another message.
+        const why = connectionError(request.database.connection, e);
         add(
           'database',
-          e instanceof LifeboatError && e.code !== 'database' ? e.code : 'database',
-          `Could not reach the database server: ${(e as Error).message}`,
+          why instanceof LifeboatError && why.code !== 'database' ? why.code : 'database',
+          why !== e && why instanceof Error
+            ? why.message
+            : `Could not reach the database server: ${(e as Error).message}`,
         );
       }
     }

@@ -1,4 +1,4 @@
-import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Element } from '@shared/models';
 import { extractArchive } from '../archive/extract-file';
@@ -28,7 +28,8 @@ export interface DownloadRequest {
   readonly targetDir: string;
   /**
    * When either is given (files and code only), the archive is also unpacked beside it, into `<name>/`: only
-   * what `include` names (everything when empty), without what `exclude` names (the restore's rules).
+   * what `include` names (everything when empty), without what `exclude` names (the restore's rules). A files
+   * archive's top folder (`files_<env>/`) is not kept: `<name>/` holds what it holds (see {@link filesTop}).
    */
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
@@ -74,6 +75,21 @@ type DownloadDeps = Pick<RestoreDeps, 'client' | 'site'> & {
   /** Archives from this size on are unpacked in a worker thread (see RestoreOptions.extractThreadFrom). */
   readonly extractThreadFrom?: number;
 };
+
+/**
+ * The top folder of an unpacked files archive, whose contents (not the folder) are what the person asked for:
+ * the folder tree the app shows starts below it. Pantheon documents a single `files_<env>/` [V-doc]; tolerant of
+ * an archive made otherwise, a single real folder named `files` or `files_<anything>` counts (another
+ * environment's name, say). An archive without one (its entries at the top, another folder's name, or anything
+ * beside it) is unpacked as it is: a folder picked from it (`2024/`) must not lose its own name. A link is never
+ * a top folder (the extractor already refused any that leads outside).
+ */
+async function filesTop(staging: string): Promise<string | null> {
+  const names = (await readdir(staging)).filter((n) => n !== STAGING_MARK);
+  const [only] = names;
+  if (names.length !== 1 || !only || !/^files(_[A-Za-z0-9_-]+)?$/.test(only)) return null;
+  return (await lstat(join(staging, only))).isDirectory() ? only : null;
+}
 
 async function download(
   deps: DownloadDeps,
@@ -162,8 +178,15 @@ async function download(
       },
     });
     if (staging && unpackTo) {
-      await rm(join(staging, STAGING_MARK), { force: true });
-      await rename(staging, unpackTo);
+      const top = req.element === 'files' ? await filesTop(staging) : null;
+      if (top) {
+        // What the top folder holds is the result; the staging folder is left with only its mark.
+        await rename(join(staging, top), unpackTo);
+        await removeStaged(staging);
+      } else {
+        await rm(join(staging, STAGING_MARK), { force: true });
+        await rename(staging, unpackTo);
+      }
     }
     return { path, extractedTo: unpackTo, resumedBytes: r.resumedFrom };
   } catch (e) {

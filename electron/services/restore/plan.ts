@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type {
   BackupArchive,
@@ -12,16 +13,18 @@ import type {
 import { ELEMENTS } from '@shared/models';
 import { checkPatterns } from '../archive/globs';
 import { filesPathCandidates } from '../archive/placement';
-import { defaultDatabaseName, type DbConnection } from '../database/mysql';
+import { databaseExists, defaultDatabaseName, type DbConnection } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { exists } from '../fs-util';
-import { defaultBranchName } from '../git/git';
+import { branchExists, defaultBranchName } from '../git/git';
 import { findBackupSet, stillBeingWritten } from '../pantheon/catalog';
 import type { PantheonClient } from '../pantheon/client';
 import { statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { partProgress, type TransferPolicy } from '../transfer/download';
 import { partPathOf } from '../transfer/names';
-import { findConflicts, isNonEmptyDir } from './checks';
+import { findConflicts, isNonEmptyDir, readCopyRecord } from './checks';
+import { MANIFEST_REL } from './manifest';
+import { folderIdentity, interruptedUpdate, type FolderIdentity, type UpdateUndo } from './update-apply';
 
 /** Which backup set a restore uses. */
 export type BackupChoice = 'latest' | 'new' | { readonly folder: string };
@@ -34,9 +37,9 @@ export interface RestoreRequest {
   readonly elements: readonly Element[];
   /** The folder the restore goes into; the site lands in `<targetDir>/<folderName>`. */
   readonly targetDir: string;
-  /** Default `<site>-<env>`. */
+  /** Default: the first of `<site>-<env>`, `<site>-<env>-2`, ... that does not exist yet (an update: `<site>-<env>`). */
   readonly folderName?: string;
-  /** Default `lifeboat/<env>-<YYYY-MM-DD>`. */
+  /** Default: the first of `lifeboat/<env>-<YYYY-MM-DD>`, `...-2`, ... that the repositories do not have yet. */
   readonly branch?: string;
   /** Also create the branch in this existing clone (its working tree is left alone unless `checkoutIntoRepo`). */
   readonly intoRepo?: string;
@@ -44,15 +47,20 @@ export interface RestoreRequest {
   /** Import the database archive into a local server. */
   readonly database?: {
     readonly connection: DbConnection;
-    /** Default `<site>_<env>_<YYYYMMDD>`. */
+    /** Default: the first of `<site>_<env>_<YYYYMMDD>`, `..._2`, ... that the server does not have (replace: the first). */
     readonly name?: string;
     readonly replace?: boolean;
   };
   /** Which paths of the files archive to restore (all when empty), and which to leave out: see `archive/globs`. */
   readonly include?: readonly string[];
   readonly exclude?: readonly string[];
-  /** Restore into an existing restore of this site: add a branch and refresh files, nothing removed. */
+  /**
+   * Update an existing restore of this site in its folder (a local copy): the new branch checked out, the files
+   * refreshed file by file with what they replace kept aside, nothing removed.
+   */
   readonly updateInPlace?: boolean;
+  /** An update replaces files changed in the copy since its last restore too (kept aside); else they refuse it. */
+  readonly replaceLocalEdits?: boolean;
   /** Retention for a new backup. */
   readonly keepForDays?: number;
 }
@@ -109,6 +117,13 @@ export interface RestorePlan {
   readonly downloadBytes: number;
   readonly freeBytes: number;
   readonly conflicts: readonly RestoreConflict[];
+  /** An update: the copy's folder as planned; the run applies the update to that folder only. */
+  readonly folder?: FolderIdentity | null;
+  /**
+   * An update of this folder that stopped half way (a killed process): the run undoes it first, under the lock;
+   * until then the checks of the copy's own state wait for that (see findConflicts).
+   */
+  readonly interrupted?: UpdateUndo | null;
 }
 
 /** Expected size on disk once an archive is extracted, per compressed byte: code compresses well, media not. */
@@ -125,13 +140,44 @@ function patternsNote(include: readonly string[], exclude: readonly string[]): s
 /** The label of an archive in messages and progress: "the files archive". */
 export const archiveLabel = (el: Element): string => `the ${el} archive`;
 
+/** `<site>-<env>`: a restore's folder before it is made free (see freeFolderName). */
+const defaultFolderName = (siteName: string, env: string): string => `${siteName}-${env}`;
+
+/** `name`, `name-2`, `name-3`, ...: the first that `taken` says is free (the last one tried after 99). */
+async function firstFree(
+  name: string,
+  next: (n: number) => string,
+  taken: (candidate: string) => Promise<boolean>,
+): Promise<string> {
+  if (!(await taken(name))) return name;
+  for (let n = 2; n < 100; n++) if (!(await taken(next(n)))) return next(n);
+  return next(100);
+}
+
+/** The first folder name in `targetDir` that does not exist yet: `<site>-<env>`, `<site>-<env>-2`, ... */
+export function freeFolderName(targetDir: string, siteName: string, env: string): Promise<string> {
+  const base = defaultFolderName(siteName, env);
+  return firstFree(
+    base,
+    (n) => `${base}-${n}`,
+    (name) =>
+      lstat(join(resolve(targetDir), name)).then(
+        () => true,
+        () => false,
+      ),
+  );
+}
+
+/** `name_2` within MySQL's 64 characters (the name is cut, the number kept). */
+const numbered = (name: string, n: number): string => `${name.slice(0, 64 - String(n).length - 1)}_${n}`;
+
 /** The folder a restore writes, its staging folder and its lock, from the request alone (no network). */
 export function restorePaths(
   request: Pick<RestoreRequest, 'targetDir' | 'folderName' | 'env'>,
   siteName: string,
 ): { targetDir: string; path: string; work: string; lockPath: string } {
   const targetDir = resolve(request.targetDir);
-  const name = request.folderName ?? `${siteName}-${request.env}`;
+  const name = request.folderName ?? defaultFolderName(siteName, request.env);
   if (name === '.' || name === '..' || name === '' || /[/\\\0]/.test(name)) {
     throw new LifeboatError(
       'invalid-request',
@@ -217,20 +263,46 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   const elements: Element[] = ELEMENTS.filter((e) => request.elements.includes(e));
   if (elements.length === 0)
     throw new LifeboatError('invalid-request', 'Choose at least one of code, database and files to restore.');
-  const { targetDir, path, work, lockPath } = restorePaths(request, site.name);
+  // A new restore's folder defaults to a name that is free; an update's is the copy's.
+  const folderName =
+    request.folderName ??
+    (request.updateInPlace
+      ? defaultFolderName(site.name, request.env)
+      : await freeFolderName(request.targetDir, site.name, request.env));
+  const { targetDir, path, work, lockPath } = restorePaths({ ...request, folderName }, site.name);
+  // An update of this folder that a killed process left half way: the run undoes it first, under the lock; a
+  // plan only reads its journal (a preview or a dry run changes nothing), and one it cannot act on is a conflict.
+  let recoveryFailed: RestoreConflict | null = null;
+  let interrupted: UpdateUndo | null = null;
+  try {
+    interrupted = await interruptedUpdate(work, path);
+  } catch (e) {
+    const code = e instanceof LifeboatError ? e.code : 'io';
+    recoveryFailed = {
+      kind: 'folder',
+      code,
+      message:
+        code === 'conflict'
+          ? (e as Error).message
+          : `An earlier update of ${path} stopped half way, and Lifeboat could not read what it did: ${(e as Error).message}. Lifeboat changed nothing; fix that and try again.`,
+    };
+  }
+  const undoing = interrupted?.state === 'applying' ? interrupted : null;
   // Patterns apply to the files archive only (the app's dialog keeps them while files is unticked).
   const include = elements.includes('files') ? (request.include ?? []) : [];
   const exclude = elements.includes('files') ? (request.exclude ?? []) : [];
   // A pattern that can never match is refused before anything is asked of Pantheon.
   checkPatterns({ include, exclude }, `files_${request.env}`);
   const hasCode = elements.includes('code');
-  const branch = hasCode ? (request.branch ?? defaultBranchName(request.env)) : null;
   const update = Boolean(request.updateInPlace) && (await isNonEmptyDir(path).catch(() => true));
   const databaseName = request.database
-    ? (request.database.name ?? defaultDatabaseName(site.name, request.env))
+    ? (request.database.name ??
+      (request.database.replace
+        ? defaultDatabaseName(site.name, request.env)
+        : await freeDatabaseName(request.database.connection, defaultDatabaseName(site.name, request.env))))
     : null;
 
-  const early: RestoreConflict[] = [];
+  const early: RestoreConflict[] = recoveryFailed ? [recoveryFailed] : [];
   let set: BackupSet | null = null;
   if (request.backup !== 'new') {
     try {
@@ -253,17 +325,43 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
       environment = null;
     }
   }
+  // A branch name that is free where it is made: not master or a multidev's, and not in the copy (an update)
+  // or the clone it also goes into.
+  const branch = !hasCode
+    ? null
+    : (request.branch ??
+      (await firstFree(
+        defaultBranchName(request.env),
+        (n) => `${defaultBranchName(request.env)}-${n}`,
+        async (name) =>
+          name === 'master' ||
+          multidevs.includes(name) ||
+          // The branch of the update that stopped half way is deleted by its undo, before this one makes its own.
+          (update && name !== undoing?.branch && (await branchExists(path, name).catch(() => false))) ||
+          (request.intoRepo !== undefined && (await branchExists(request.intoRepo, name).catch(() => false))),
+      )));
 
-  // Where the files go: decided now from the framework and, for an update, from the tree already there.
+  // Where the files go: decided now from the framework and, for an update, from where the copy has them.
+  const record = update ? await readCopyRecord(path) : null;
   const codeTree = hasCode || (update && (await exists(join(path, '.git'))));
   const filesPaths = !elements.includes('files')
     ? []
-    : codeTree
-      ? await filesPathCandidates(update ? path : null, site.framework)
-      : ['files'];
+    : record?.files
+      ? [record.files.path]
+      : codeTree
+        ? await filesPathCandidates(update ? path : null, site.framework)
+        : ['files'];
 
   const writes: PlannedWrite[] = [];
   const at = (rel: string): string => join(path, rel);
+  if (undoing) {
+    const n = undoing.changed.length;
+    writes.push({
+      kind: 'folder',
+      target: path,
+      description: `${path}/: first, the update that stopped half way there is rolled back (what it moved put back, the code back on the branch it was on)${n > 0 ? `; the ${n} file${n === 1 ? '' : 's'} it brought in that ${n === 1 ? 'was' : 'were'} changed since stay${n === 1 ? 's' : ''} as you left ${n === 1 ? 'it' : 'them'} (${undoing.changed.slice(0, 3).join(', ')}${n > 3 ? ` and ${n - 3} more` : ''}), the earlier version${n === 1 ? '' : 's'} kept in ${undoing.aside ?? 'its .before- folder'}/` : ''}`,
+    });
+  }
   if (!update) writes.push({ kind: 'folder', target: path, description: `${path}/ (new folder)` });
   if (hasCode && branch) {
     writes.push({
@@ -271,7 +369,7 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
       target: branch,
       repository: path,
       description: update
-        ? `branch ${branch} in ${path} at the ${request.env} deploy (not checked out)`
+        ? `branch ${branch} in ${path} at the ${request.env} deploy, checked out (its working tree must be clean)`
         : `${path}/ the ${request.env} code, checked out on the new branch ${branch}`,
     });
   }
@@ -282,7 +380,9 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
       target: at(first),
       ...(rest.length ? { alternatives: rest.map(at) } : {}),
       description:
-        `${at(first)}/ (the files archive${patternsNote(include, exclude)}${update ? '; the folder there now is kept beside it as .before-<time>' : ''})` +
+        (update
+          ? `${at(first)}/ refreshed file by file from the files archive${patternsNote(include, exclude)}: files that did not change stay as they are; those it replaces or no longer has${request.replaceLocalEdits ? ', your own changes among them,' : ''} move to ${at(first)}.before-<time>/`
+          : `${at(first)}/ (the files archive${patternsNote(include, exclude)})`) +
         (rest.length
           ? `, or ${rest.map((r) => `${at(r)}/`).join(' or ')} when the code's docroot says so`
           : ''),
@@ -296,10 +396,16 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
       description: `${at('database')}/${file ?? '<the new backup>.sql.gz'} (the database archive as downloaded)`,
     });
   }
+  if (filesPaths.length > 0)
+    writes.push({
+      kind: 'file',
+      target: at(MANIFEST_REL),
+      description: `${at(MANIFEST_REL)} (the files as restored, to tell your own changes from the backup's)`,
+    });
   writes.push({
     kind: 'file',
     target: at('lifeboat.json'),
-    description: `${at('lifeboat.json')} (what came from where)`,
+    description: `${at('lifeboat.json')} (what came from where${update ? '; the earlier records kept in it' : ''})`,
   });
   if (databaseName)
     writes.push({
@@ -342,6 +448,8 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
     downloadBytes,
     freeBytes,
     conflicts: early,
+    folder: update ? await folderIdentity(path) : null,
+    interrupted,
   } satisfies RestorePlan;
   return { ...draft, conflicts: [...early, ...(await findConflicts(draft))] };
 }
@@ -377,5 +485,26 @@ export const archivesOf = (set: BackupSet, elements: readonly Element[]): Backup
  */
 export const conflictError = (c: RestoreConflict): LifeboatError =>
   new LifeboatError(c.code, c.message, undefined, {
-    ...(c.kind === 'backup' && c.code === 'conflict' ? { retryable: true } : {}),
+    ...(c.kind === 'backup' && c.code === 'conflict' && STILL_WRITTEN.test(c.message)
+      ? { retryable: true }
+      : {}),
   });
+
+/** The message of {@link stillBeingWritten}; a copy already at the backup is a backup conflict that does not pass. */
+const STILL_WRITTEN = /is still being written; try again when the backup finishes\.$/;
+
+/**
+ * The first database name the server does not have: `name`, `name_2`, ... Where the server cannot be asked, the
+ * name itself (the plan then has that conflict).
+ */
+async function freeDatabaseName(connection: DbConnection, name: string): Promise<string> {
+  try {
+    return await firstFree(
+      name,
+      (n) => numbered(name, n),
+      (candidate) => databaseExists(connection, candidate),
+    );
+  } catch {
+    return name;
+  }
+}

@@ -14,6 +14,7 @@ import { assembleRestore, prepareCode, type CodeReady, type RestoreRecord, type 
 import { findConflicts, KEPT_STAGING } from './checks';
 import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
+import { hasJournal, recoverInterruptedUpdate, type FilesRefresh, type UpdateUndo } from './update-apply';
 import {
   archiveLabel,
   archivesOf,
@@ -44,9 +45,20 @@ export interface RestoreResult {
   readonly resumedBytes: number;
   /** The plan it carried out (what a dry run would have printed). */
   readonly plan: RestorePlan;
+  /**
+   * An update: what the files refresh did (files left as they were, added, replaced, removed) and where what it
+   * replaced or removed was kept; null for a new restore or an update without files.
+   */
+  readonly refresh: FilesRefresh | null;
+  /**
+   * An update of this folder that had stopped half way, undone (or finished) first, and what that found: the files
+   * it had brought in that were changed since stay as they were left (listed here); null when there was none.
+   */
+  readonly undone: UpdateUndo | null;
 }
 
 export type { RestoreDeps, RestoreRequest, RestorePlan } from './plan';
+export type { FilesRefresh, UpdateUndo } from './update-apply';
 
 /**
  * The restore use case, for the app's jobs and the CLI alike: takes the target's lock (a second restore into
@@ -67,16 +79,27 @@ export async function runRestore(
   let done = false;
   const lock = await acquireLock(first.lockPath, `A restore of ${deps.site.name}.${request.env}`);
   try {
-    // Under the lock, the same checks once more: another process may have finished there meanwhile.
-    const again = await findConflicts(first, { holdingLock: true });
+    // Under the lock: an update of this folder that a killed process left half way is undone first (only here:
+    // a plan or a preview only reads its journal); then the same checks once more, now of the copy as it is
+    // after that: another process may have finished there meanwhile.
+    const undone = await recoverInterruptedUpdate(first.work, first.path, first.lockPath, {
+      holdingLock: true,
+    });
+    const plan: RestorePlan = { ...first, interrupted: null };
+    const again = await findConflicts(plan, { holdingLock: true });
     if (again[0]) throw conflictError(again[0]);
-    const result = await executeRestore(deps, first, ctx);
+    const result = { ...(await executeRestore(deps, plan, ctx)), undone };
     done = true;
     return result;
   } finally {
     await lock.release();
-    // A staging folder with nothing to resume goes too, so a refused or failed restore leaves no trace.
-    if (!done && (await readdir(join(first.work, 'downloads')).catch(() => [])).length === 0)
+    // A staging folder with nothing to resume goes too, so a refused or failed restore leaves no trace (but never
+    // the journal of an update that could not be undone yet).
+    if (
+      !done &&
+      (await readdir(join(first.work, 'downloads')).catch(() => [])).length === 0 &&
+      !(await hasJournal(first.work))
+    )
       await removeStaged(first.work);
   }
 }
@@ -97,7 +120,7 @@ async function executeRestore(
   deps: RestoreDeps,
   plan: RestorePlan,
   ctx: RestoreContext,
-): Promise<RestoreResult> {
+): Promise<Omit<RestoreResult, 'undone'>> {
   const { client, site } = deps;
   const options = deps.options ?? {};
   const { signal } = ctx;
@@ -257,7 +280,7 @@ async function executeRestore(
       databaseArchive:
         dbArchive && plan.elements.includes('database') ? join(downloads, dbArchive.filename) : null,
     };
-    const record = await assembleRestore(plan, staged, {
+    const { record, refresh } = await assembleRestore(plan, staged, {
       ...(signal ? { signal } : {}),
       ...(db && importInto && dbArchive
         ? {
@@ -290,7 +313,7 @@ async function executeRestore(
     });
     ctx.phase('finishing', `In place at ${plan.path}`);
     await rm(plan.work, { recursive: true, force: true });
-    return { path: plan.path, record, resumedBytes, plan };
+    return { path: plan.path, record, resumedBytes, plan, refresh };
   } catch (e) {
     // An import still loading (or waiting to be swapped in) drops its scratch database before anything else.
     await streaming?.cancel(e);

@@ -170,7 +170,8 @@ describe('a restore with a database import', () => {
     const record = JSON.parse(await readFile(join(r.path, 'lifeboat.json'), 'utf8'));
     expect(record.database).toMatchObject({ importedInto: name, replaced: false, confinement: 'user' });
     expect((await db!.query("SELECT value FROM config WHERE name='lifeboat_env'", name)).trim()).toBe('live');
-    // A second restore into the same database is refused before anything is downloaded.
+    // A second restore into the same database (named: by default a restore picks a free name) is refused before
+    // anything is downloaded.
     await expect(
       runRestore(
         { client, site },
@@ -181,7 +182,7 @@ describe('a restore with a database import', () => {
           elements: ['database'],
           targetDir: dir,
           folderName: 'again',
-          database: { connection: conn },
+          database: { connection: conn, name },
         },
         ctx,
       ),

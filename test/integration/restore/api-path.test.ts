@@ -86,6 +86,7 @@ describe('the app path: preview, start and the job run one plan', () => {
       backup: 'latest',
       elements: ['files'],
       targetDir: target,
+      folderName: 'acme-blog-live',
     });
     expect(r).toMatchObject({
       ok: false,

@@ -104,6 +104,8 @@ describe('pull --dry-run prints the plan the run then carries out', () => {
       'acme-blog.live',
       '--to',
       dir,
+      '--folder',
+      'acme-blog-live',
       '--branch',
       'bad..name',
       '--dry-run',

@@ -177,7 +177,7 @@ describe('git: the restored repository never runs its own code', () => {
 });
 
 describe('updates: every conflict found before the first byte, nothing left half done', () => {
-  it('an update whose database archive is already there is refused before downloading, and nothing changes', async () => {
+  it('an update from the backup the copy is already at is refused before downloading, and nothing changes', async () => {
     const first = await cli('code,files,database', ['--branch', 'one']);
     expect(first.code).toBe(0);
     const restored = join(target, 'acme-blog-live');
@@ -186,7 +186,10 @@ describe('updates: every conflict found before the first byte, nothing left half
     const downloads = requestsTo(sandbox, '/store/').length;
     const again = await cli('code,files,database', ['--branch', 'two', '--update']);
     expect(again.code).toBe(7);
-    expect(again.stderr).toContain('is already there (this backup was restored before)');
+    expect(again.stderr).toContain('is already at the backup of');
+    // Its database archive being there already is a conflict of its own, listed too.
+    const dry = await cli('code,files,database', ['--branch', 'two', '--update', '--dry-run']);
+    expect(dry.stdout).toContain('is already there (this backup was restored before)');
     expect(requestsTo(sandbox, '/store/').length).toBe(downloads);
     expect((await readdir(restored, { recursive: true })).sort()).toEqual(before);
     expect((await run('git', ['branch', '--list'], { cwd: restored })).stdout).toBe(branches);
@@ -346,7 +349,8 @@ describe("an outside tester's findings", () => {
   it('a link at the restore path, or a file as --to, is a clear conflict before downloading', async () => {
     await mkdir(join(root, 'elsewhere'));
     await symlink(join(root, 'elsewhere'), join(target, 'acme-blog-live'));
-    const r = await cli('files');
+    // Named: by default a restore picks a folder name that is free.
+    const r = await cli('files', ['--folder', 'acme-blog-live']);
     expect(r.code).toBe(7);
     expect(r.stderr).toContain('is a link; Lifeboat restores into a real folder only');
     await writeFile(join(root, 'afile'), 'x');

@@ -157,7 +157,8 @@ describe('files only (the designer)', () => {
     });
     expect(await readdir(join(result.path, 'files'))).toEqual(['2024']);
     expect(await readdir(join(result.path, 'files', '2024'))).toEqual(['01', '03', '06']);
-    expect(await readdir(result.path)).toEqual(['files', 'lifeboat.json']);
+    // .lifeboat/ holds the files' manifest, which tells an update the person's own changes.
+    expect(await readdir(result.path)).toEqual(['.lifeboat', 'files', 'lifeboat.json']);
   });
 
   it('leaves out excluded folders', async () => {
@@ -176,13 +177,19 @@ describe('files only (the designer)', () => {
 });
 
 describe('refusals before anything is written', () => {
-  it('refuses a non-empty target folder', async () => {
+  it('refuses a non-empty target folder it was told to use', async () => {
     const root = join(dir, 'acme-blog-live');
     await mkdir(root);
     await writeFile(join(root, 'mine.txt'), 'keep me');
     const before = sandbox.requests.length;
     await expect(
-      restore(dana, { site: 'acme-blog', env: 'live', backup: 'latest', elements: ['code', 'files'] }),
+      restore(dana, {
+        site: 'acme-blog',
+        env: 'live',
+        backup: 'latest',
+        elements: ['code', 'files'],
+        folderName: 'acme-blog-live',
+      }),
     ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining('already exists and is not empty'),
@@ -392,6 +399,7 @@ describe('the preview', () => {
         backup: 'latest',
         elements: ['code', 'files'],
         targetDir: dir,
+        folderName: 'acme-blog-live',
         branch: 'bad..name',
       },
     );
@@ -402,8 +410,37 @@ describe('the preview', () => {
   });
 });
 
+describe('names that are free', () => {
+  it('a new restore goes into the first folder name that does not exist yet; naming a copy’s folder offers its update', async () => {
+    const { previewRestore } = await import('../../../electron/services/restore/plan');
+    const site = await dana.getSite('acme-blog');
+    const req = {
+      site: 'acme-blog',
+      env: 'live',
+      backup: 'latest' as const,
+      elements: ['code', 'files'] as ('code' | 'files')[],
+      targetDir: dir,
+    };
+    expect((await previewRestore({ client: dana, site }, req)).path).toBe(join(dir, 'acme-blog-live'));
+    const first = await restore(dana, req);
+    expect(first.result.path).toBe(join(dir, 'acme-blog-live'));
+    // Taken now: the next restore's default is -2 (an empty folder of that name counts as taken too).
+    await mkdir(join(dir, 'acme-blog-live-2'));
+    const p = await previewRestore({ client: dana, site }, req);
+    expect(p.path).toBe(join(dir, 'acme-blog-live-3'));
+    expect(p.conflicts).toEqual([]);
+    // Naming the copy's folder is a conflict that names the action Lifeboat offers for it.
+    const named = await previewRestore({ client: dana, site }, { ...req, folderName: 'acme-blog-live' });
+    expect(named.conflicts.map((c) => c.message)).toEqual([
+      expect.stringContaining(
+        `Choose another folder name, or update that copy from a newer backup (Local copies > Update, or lifeboat copies update ${join(dir, 'acme-blog-live')})`,
+      ),
+    ]);
+  });
+});
+
 describe('updating a restore in place', () => {
-  it('adds a branch and refreshes files, keeping the previous files and record', async () => {
+  it('checks out a new branch and refreshes files one by one, keeping a local edit aside and the previous record', async () => {
     const first = await restore(dana, {
       site: 'acme-blog',
       env: 'live',
@@ -416,24 +453,39 @@ describe('updating a restore in place', () => {
     const older = (await dana.listBackupSets(await dana.getSite('acme-blog'), 'live')).find(
       (s) => s.initiator === 'manual' && s.archives.code,
     )!;
-    await restore(dana, {
+    const update = {
       site: 'acme-blog',
       env: 'live',
       backup: { folder: older.folder },
-      elements: ['code', 'files'],
+      elements: ['code', 'files'] as const,
       branch: 'snapshot-2',
       updateInPlace: true,
+    };
+    // A file of the person's in the files folder stops the update, before anything is downloaded.
+    await expect(restore(dana, { ...update, elements: [...update.elements] })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('my-local-edit.txt'),
     });
+    const done = await restore(dana, { ...update, elements: [...update.elements], replaceLocalEdits: true });
     expect((await git(root, 'branch', '--list')).split('\n').map((b) => b.replace(/^[* ]+/, ''))).toEqual(
       expect.arrayContaining(['snapshot-1', 'snapshot-2']),
     );
-    // The working tree stays on the branch the person had.
-    expect(await git(root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('snapshot-1');
+    // The new branch is checked out (the tree was clean).
+    expect(await git(root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('snapshot-2');
+    expect(await git(root, 'status', '--porcelain')).toBe('');
     const previous = (await readdir(join(root, 'wp-content'))).find((n) => n.startsWith('uploads.before-'))!;
+    expect(await readdir(join(root, 'wp-content', previous))).toEqual(['my-local-edit.txt']);
     expect(await readFile(join(root, 'wp-content', previous, 'my-local-edit.txt'), 'utf8')).toBe('keep me');
     expect(await readdir(join(root, 'wp-content', 'uploads'))).toContain('2024');
+    expect(done.result.refresh).toMatchObject({ added: 0, replaced: 0, removed: 1 });
+    expect(done.result.refresh!.keptAside).toEqual({
+      folder: join(root, 'wp-content', previous),
+      count: 1,
+      paths: ['my-local-edit.txt'],
+    });
     const record = JSON.parse(await readFile(join(root, 'lifeboat.json'), 'utf8'));
     expect(record.backup.folder).toBe(older.folder);
+    expect(record.files.keptAside).toEqual({ path: `wp-content/${previous}`, count: 1 });
     expect(record.previous[0].code.branch).toBe('snapshot-1');
   });
 

@@ -164,6 +164,7 @@ describe('remove', () => {
         database: null,
         sizeBytes: 1,
         restoredAt: '2026-11-30T10:00:00.000Z',
+        lastUpdate: null,
       });
       for (const path of ['/', home, dir, data]) {
         await writeEntry(stored(path));
