@@ -6,11 +6,34 @@ export const ELEMENTS = ['code', 'database', 'files'] as const;
 /** One archive kind of a backup set. */
 export type Element = (typeof ELEMENTS)[number];
 
+/**
+ * The colours an account can be given: a small palette whose chips (styles.css, `--account-<colour>-*`) keep text
+ * readable in both themes (test/unit/renderer/account-colours.test.ts checks the contrast). Never colour alone:
+ * the account's name is always shown beside it.
+ */
+export const ACCOUNT_COLOURS = [
+  'blue',
+  'green',
+  'purple',
+  'orange',
+  'teal',
+  'pink',
+  'brown',
+  'slate',
+] as const;
+
+/** One colour of the account palette. */
+export type AccountColour = (typeof ACCOUNT_COLOURS)[number];
+
 /** A Pantheon account: one machine token, named by its user's email. The token itself never appears here. */
 export interface Account {
   readonly id: string;
   readonly email: string;
   readonly fullName: string;
+  /** The name the person gave it; until then its user's full name, else the email. */
+  readonly label: string;
+  /** Its colour, to tell accounts apart at a glance (the first one no other account had, unless chosen). */
+  readonly colour: AccountColour;
   /** Where this account's API lives; absent for Pantheon itself. */
   readonly apiUrl?: string;
   /** True for the built-in demo sandbox account. */
@@ -44,8 +67,13 @@ export interface Site {
   /** Organizations the site is seen through (labels). */
   readonly organizations: readonly string[];
   readonly tags: readonly string[];
-  /** The account (user id) that can see this site. */
+  /**
+   * The account (user id) that can see this site. In `sites.list`, the one used for a site several accounts see:
+   * the one the person last chose for it (`sites.chooseAccount`), else the first in account order.
+   */
   readonly accountId: string;
+  /** In `sites.list`: every account that sees the site, in account order (one site, listed once). */
+  readonly accountIds?: readonly string[];
 }
 
 /** An environment of a site: dev, test, live or a multidev. */
@@ -178,6 +206,18 @@ export interface JobProgress {
   readonly message?: string;
 }
 
+/**
+ * One line of a job's log: a phase it entered (with what it said then), or a state it reached (queued, running,
+ * and how it ended, with the error's message). Times are ISO-8601.
+ */
+export interface JobLogEntry {
+  readonly at: string;
+  readonly phase: JobPhase;
+  readonly message?: string;
+  /** Set on the lines that record a change of state rather than of phase. */
+  readonly state?: JobState;
+}
+
 /** A long-running piece of work: backup creation, download, restore. */
 export interface Job {
   readonly id: string;
@@ -193,6 +233,11 @@ export interface Job {
   readonly outputPath?: string;
   /** Something a person should know about a job that succeeded (a follow-up read failed). */
   readonly warning?: string;
+  /**
+   * What the job went through, oldest first, bounded (the newest lines are kept); absent for jobs recorded
+   * before there were logs.
+   */
+  readonly log?: readonly JobLogEntry[];
 }
 
 /** The UI theme. */
@@ -216,6 +261,13 @@ export interface Settings {
   readonly theme: Theme;
   /** Site ids pinned to the top of the list. */
   readonly favourites: readonly string[];
+  /**
+   * How "Open in editor" opens a copy's folder: a command line, the folder appended (or put where `{path}` is);
+   * null: the first known editor found on this computer.
+   */
+  readonly editorCommand: string | null;
+  /** How "Open terminal" opens a terminal in a copy's folder, likewise; null: the system's terminal. */
+  readonly terminalCommand: string | null;
 }
 
 /** One entry of an archive's tree. */
@@ -227,7 +279,7 @@ export interface ArchiveEntryInfo {
 
 /** Something a restore would run into, shown before it starts. */
 export interface RestoreConflict {
-  readonly kind: 'folder' | 'branch' | 'database' | 'disk' | 'backup' | 'clone' | 'busy' | 'tool';
+  readonly kind: 'folder' | 'branch' | 'database' | 'disk' | 'backup' | 'clone' | 'busy' | 'tool' | 'files';
   /** The error the run stops with if it meets this (the CLI's exit code follows from it). */
   readonly code: ErrorCode;
   readonly message: string;
@@ -298,8 +350,46 @@ export interface LocalCopy {
   /** When the restore (or its last update) finished. */
   readonly restoredAt: string;
   /**
+   * What the last update did to the files: how many it left as they were, added, replaced and removed, and where
+   * the replaced and removed ones were kept (an absolute folder); null for a copy never updated.
+   */
+  readonly lastUpdate: {
+    readonly unchanged: number;
+    readonly added: number;
+    readonly replaced: number;
+    readonly removed: number;
+    readonly keptAside: { readonly path: string; readonly count: number } | null;
+  } | null;
+  /**
    * The environment's newest finished backup when it is newer than the copy's; null when there is none newer or it
    * was not checked (see `copies.list`'s `checkNewer`).
    */
   readonly newerBackup: { readonly folder: string; readonly scheduledFor: string } | null;
+}
+
+/** What "Set up to run locally" does to a copy (issue 10 §2): the same plan for its preview and its run. */
+export interface LocalSetupPlan {
+  readonly copyId: string;
+  readonly path: string;
+  /** drupal (7), drupal8 (8 and later), wordpress, or what Pantheon calls the framework otherwise. */
+  readonly framework: string;
+  /** The local database the copy's dump was imported into; null when it has none (nothing to rewrite). */
+  readonly database: string | null;
+  /** WordPress: the environment's URLs found in the database, each rewritten to `localUrl`. */
+  readonly rewrite: { readonly from: readonly string[]; readonly to: string } | null;
+  /** Every file written (settings, DDEV, Lando) and the database rewritten, as a restore lists its writes. */
+  readonly writes: readonly PlannedWrite[];
+  /** Why the setup must not run as asked (a file of the user's in the way, no database, ...). */
+  readonly conflicts: readonly RestoreConflict[];
+  /** What the person should know: "settings.php does not include settings.local.php: add ...". */
+  readonly notes: readonly string[];
+}
+
+/** What a setup did. */
+export interface LocalSetupResult {
+  readonly plan: LocalSetupPlan;
+  /** Values changed by the URL rewrite, per table (serialized values re-encoded with their lengths). */
+  readonly rewritten: readonly { readonly table: string; readonly rows: number }[];
+  /** The command that starts the site, when one was written for (`ddev start && ddev import-db ...`). */
+  readonly next: readonly string[];
 }

@@ -9,6 +9,7 @@ import { assertNotFrozen } from '../services/pantheon/client';
 import { VERSION } from '../services/version';
 import { backupNameOfFolder } from '@shared/dates';
 import { pantheonRestoreWhat } from '../services/jobs/plans';
+import { downloadTitle } from '../services/jobs/titles';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
 async function handle<K extends keyof typeof schemas, T>(
@@ -52,6 +53,13 @@ export function createApi(engine: Engine): AppApi {
       add: (req) =>
         handle('accountsAdd', req, (r) => accounts.add(r.machineToken, r.apiUrl ? { apiUrl: r.apiUrl } : {})),
       remove: (req) => handle('accountsRemove', req, async (r) => (await accounts.remove(r.accountId), null)),
+      update: (req) =>
+        handle('accountsUpdate', req, (r) =>
+          accounts.update(r.accountId, {
+            ...(r.label !== undefined ? { label: r.label } : {}),
+            ...(r.colour !== undefined ? { colour: r.colour } : {}),
+          }),
+        ),
       importTerminus: () => run(() => accounts.importTerminus()),
       startDemo: () => run(() => accounts.startDemo()),
     },
@@ -62,6 +70,8 @@ export function createApi(engine: Engine): AppApi {
           const s = await site(r.accountId, r.site);
           return s.client.listEnvironments(s.site);
         }),
+      chooseAccount: (req) =>
+        handle('sitesChooseAccount', req, (r) => sites.chooseAccount(r.siteId, r.accountId)),
     },
     backups: {
       list: (req) =>
@@ -137,7 +147,7 @@ export function createApi(engine: Engine): AppApi {
       start: (req) => handle('restore', req, (r) => engine.startRestore(r)),
       download: (req) =>
         handle('download', req, async (r) =>
-          jobs.submit('download', `Download the ${r.element} archive of ${r.site}.${r.env}`, {
+          jobs.submit('download', downloadTitle(r.element, `${r.site}.${r.env}`, r.folder), {
             ...r,
             apiUrl: (await accounts.client(r.accountId)).apiUrl,
           }),
@@ -149,6 +159,11 @@ export function createApi(engine: Engine): AppApi {
         handle('copiesList', req, (r) => engine.copies.list({ checkNewer: r?.checkNewer ?? false })),
       remove: (req) => handle('copyRef', req, async (r) => (await engine.copies.remove(r.copyId), null)),
       forget: (req) => handle('copyRef', req, async (r) => (await engine.copies.forget(r.copyId), null)),
+      previewUpdate: (req) => handle('copyUpdate', req, (r) => engine.previewUpdate(r)),
+      update: (req) => handle('copyUpdate', req, (r) => engine.startUpdate(r)),
+      open: (req) => handle('copyOpen', req, async (r) => (await engine.openCopy(r), null)),
+      previewSetup: (req) => handle('copySetup', req, (r) => engine.previewSetup(r)),
+      setup: (req) => handle('copySetup', req, (r) => engine.setup(r)),
     },
     jobs: {
       list: () => run(() => jobs.list()),
@@ -157,12 +172,14 @@ export function createApi(engine: Engine): AppApi {
         handle('jobRef', req, (r) =>
           engine.retry(r.jobId, r.confirmSiteName ? { confirmSiteName: r.confirmSiteName } : {}),
         ),
+      clear: (req) => handle('jobsClear', req, (r) => jobs.clear(r?.jobId)),
     },
     settings: {
       get: () => run(() => settings.get()),
       update: (req) => handle('settingsUpdate', req, (r) => settings.update(r)),
       setDatabasePassword: (req) =>
         handle('databasePassword', req, (r) => settings.setDatabasePassword(r.password)),
+      testDatabase: (req) => handle('databaseTest', req, (r) => engine.testDatabase(r)),
     },
     system: {
       info: () =>

@@ -1,11 +1,13 @@
 import type { AppEventName, AppEvents } from '@shared/api/events';
 import type { RequestOf } from '@shared/api/schemas';
-import type { ArchiveEntryInfo, Element, Job } from '@shared/models';
+import type { ArchiveEntryInfo, Element, Job, LocalSetupPlan, LocalSetupResult } from '@shared/models';
 import { listTarGz } from './archive/extract';
-import type { DbConnection } from './database/mysql';
+import { connectionName, serverVersion, type DbConnection } from './database/mysql';
+import type { DatabaseTest } from '@shared/api/contract';
 import { LifeboatError } from './errors';
 import { isActive } from './jobs/journal';
 import { JobManager, type JobContext, type JobOutput } from './jobs/manager';
+import { restoreTitle, updateTitle } from './jobs/titles';
 import {
   journaledConnection,
   pantheonRestoreSummary,
@@ -26,6 +28,9 @@ import { downloadArchive } from './restore/download-archive';
 import { conflictError, planRestore, previewOf, type RestoreRequest } from './restore/plan';
 import { CopyRegistry } from './copies/registry';
 import { restoreAndRegister } from './copies/register';
+import { applySetup, planSetup, publicPlan } from './local-site/plan';
+import { accountOfCopy, planUpdate, updateOptionsOf } from './copies/update';
+import { openCopyFolder, type Opened } from './copies/open';
 import { AccountService, type DemoProvider } from './secrets/accounts';
 import type { SecretStore } from './secrets/secret-store';
 import { SettingsService } from './settings/settings';
@@ -61,7 +66,7 @@ export interface EngineOptions {
   readonly accountClients?: ReadonlyMap<string, PantheonClient>;
   /**
    * The environment whose LIFEBOAT_DB_PASSWORD / MYSQL_PWD is the password for a job's database server other
-   * than the one in Settings (default: this process's).
+   * than the one in Settings, and whose PATH editors and terminals are found on (default: this process's).
    */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -97,6 +102,21 @@ export interface Engine {
    * resolves now; it is refused before anything is queued otherwise.
    */
   retry(jobId: string, fresh?: { readonly confirmSiteName?: string }): Promise<Job>;
+  /** What updating a copy from a newer backup would do: the update's own restore plan, conflicts and all. */
+  previewUpdate(req: RequestOf<'copyUpdate'>): Promise<RestorePreview>;
+  /** Plans an update of a copy, refuses it on a conflict, and queues it as a restore job with every default pinned. */
+  startUpdate(req: RequestOf<'copyUpdate'>): Promise<Job>;
+  /** Opens a present copy's folder in an editor or a terminal (Settings' command, else one found on PATH). */
+  openCopy(req: RequestOf<'copyOpen'>): Promise<Opened>;
+  /**
+   * What "Set up to run locally" would do to a copy (its own plan). `connection`: the server its database is on
+   * (with its password), else the one in Settings.
+   */
+  previewSetup(req: RequestOf<'copySetup'>, connection?: DbConnection): Promise<LocalSetupPlan>;
+  /** Carries out that plan: refused on its first conflict; a failure changes nothing. */
+  setup(req: RequestOf<'copySetup'>, connection?: DbConnection): Promise<LocalSetupResult>;
+  /** Connects to a database server as Settings would (the keychain's password unless one is given): its version. */
+  testDatabase(req: RequestOf<'databaseTest'>): Promise<DatabaseTest>;
 }
 
 /** Wires the services. */
@@ -213,6 +233,7 @@ export function createEngine(options: EngineOptions): Engine {
     include: req.include ?? [],
     exclude: req.exclude ?? [],
     updateInPlace: req.updateInPlace ?? false,
+    ...(req.replaceLocalEdits ? { replaceLocalEdits: true } : {}),
     ...(req.keepForDays ? { keepForDays: req.keepForDays } : {}),
   });
 
@@ -276,6 +297,33 @@ export function createEngine(options: EngineOptions): Engine {
       };
     }
   };
+
+  /** The plan of an update of a copy, through the account that restored it (see copies/update.ts). */
+  const updatePlan = async (req: RequestOf<'copyUpdate'>) => {
+    const copy = await copies.get(req.copyId);
+    const accountId = accountOfCopy(copy);
+    const { client, site } = await resolve(accountId, copy.site.id);
+    const deps = { client, site, options: options.freeSpace ? { freeSpace: options.freeSpace } : {} };
+    return {
+      copy,
+      accountId,
+      client,
+      plan: await planUpdate(deps, copy, updateOptionsOf(req), { connection }),
+    };
+  };
+
+  /** The setup plan of a copy, on the given server or the one in Settings (none: the plan says so). */
+  const setupPlan = async (req: RequestOf<'copySetup'>, given?: DbConnection) =>
+    planSetup(
+      await copies.get(req.copyId),
+      { ...(req.url ? { url: req.url } : {}), ddev: req.ddev ?? false, lando: req.lando ?? false },
+      {
+        connection: given ?? (await settingsServer().then((s) => (s ? connection() : null))),
+        configureHint: given
+          ? 'give the server it was imported into'
+          : 'set up the database connection it was imported into in Settings',
+      },
+    );
 
   /**
    * Sends the copies as they are now; a list that cannot be read sends nothing (the next change will). With
@@ -458,7 +506,47 @@ export function createEngine(options: EngineOptions): Engine {
             }
           : {}),
       };
-      return jobs.submit('restore', `Restore ${req.site}.${req.env} into ${p.path}`, pinned);
+      return jobs.submit('restore', restoreTitle(`${req.site}.${req.env}`, pinned.backup, p.path), pinned);
+    },
+    async previewUpdate(req) {
+      return previewOf((await updatePlan(req)).plan);
+    },
+    async startUpdate(req) {
+      const { copy, accountId, client, plan: p } = await updatePlan(req);
+      if (p.conflicts[0]) throw conflictError(p.conflicts[0]);
+      if (!p.set) throw new LifeboatError('internal', 'The update has no backup set.');
+      const db = p.request.database;
+      const server = db ? await settingsServer() : null;
+      // A restore job like any other, every default pinned: a retry updates from the same backup to the same names.
+      const pinned: PlanOf<'restore'> = {
+        accountId,
+        apiUrl: client.apiUrl,
+        site: p.request.site,
+        env: p.env,
+        backup: p.set.folder,
+        elements: [...p.elements],
+        targetDir: p.targetDir,
+        folderName: basename(p.path),
+        ...(p.branch ? { branch: p.branch } : {}),
+        ...(db
+          ? {
+              importDatabase: {
+                ...(p.databaseName ? { name: p.databaseName } : {}),
+                replace: db.replace ?? false,
+                ...(server ? { connection: server } : {}),
+              },
+            }
+          : {}),
+        include: [...(p.request.include ?? [])],
+        exclude: [...(p.request.exclude ?? [])],
+        updateInPlace: true,
+        ...(p.request.replaceLocalEdits ? { replaceLocalEdits: true } : {}),
+      };
+      return jobs.submit(
+        'restore',
+        updateTitle(`${copy.site.name}.${copy.env}`, copy.path, p.set.folder),
+        pinned,
+      );
     },
     async retryPreview(jobId) {
       const job = await jobs.get(jobId);
@@ -489,6 +577,25 @@ export function createEngine(options: EngineOptions): Engine {
         await pantheonRestoreSite(req, typed);
       }
       return jobs.retry(jobId, fresh);
+    },
+    async openCopy(req) {
+      const env = options.env ?? process.env;
+      return openCopyFolder(await copies.get(req.copyId), req.with, await settings.get(), { env });
+    },
+    async previewSetup(req, connection) {
+      return publicPlan(await setupPlan(req, connection));
+    },
+    async setup(req, connection) {
+      return applySetup(await setupPlan(req, connection));
+    },
+    async testDatabase(req) {
+      const password = req.password ? req.password : await settings.databasePassword();
+      const conn: DbConnection = {
+        user: req.user,
+        ...(req.socket ? { socket: req.socket } : { host: req.host, port: req.port }),
+        ...(password ? { password } : {}),
+      };
+      return { version: await serverVersion(conn), server: connectionName(conn) };
     },
     tree(req) {
       const key = `${req.accountId}|${req.site}|${req.env}|${req.folder}|${req.element}`;

@@ -6,6 +6,8 @@ import type {
   Environment,
   Job,
   LocalCopy,
+  LocalSetupPlan,
+  LocalSetupResult,
   Organization,
   RestorePreview,
   Settings,
@@ -31,6 +33,14 @@ export interface TerminusImport {
   readonly skipped: readonly { readonly file: string; readonly reason: string }[];
 }
 
+/** What a database connection test found: the server answered, as this version. */
+export interface DatabaseTest {
+  /** `VERSION()`, e.g. `11.4.3-MariaDB` or `8.4.2`. */
+  readonly version: string;
+  /** Where it connected, for a person: `root@/run/mysqld/mysqld.sock`, `root@127.0.0.1:3306`. */
+  readonly server: string;
+}
+
 /** Facts about the running engine. */
 export interface SystemInfo {
   readonly version: string;
@@ -52,6 +62,8 @@ export interface AppApi {
     list(): Promise<Result<readonly Account[]>>;
     add(req: RequestOf<'accountsAdd'>): Promise<Result<Account>>;
     remove(req: RequestOf<'accountsRemove'>): Promise<Result<null>>;
+    /** Renames an account and/or gives it another colour of the palette; answers the account as saved. */
+    update(req: RequestOf<'accountsUpdate'>): Promise<Result<Account>>;
     importTerminus(): Promise<Result<TerminusImport>>;
     /** Starts the built-in demo sandbox and adds its accounts (their tokens never reach the keychain). */
     startDemo(): Promise<Result<readonly Account[]>>;
@@ -59,6 +71,11 @@ export interface AppApi {
   readonly sites: {
     list(req?: RequestOf<'sitesList'>): Promise<Result<SiteList>>;
     environments(req: RequestOf<'sitesEnvironments'>): Promise<Result<readonly Environment[]>>;
+    /**
+     * Which account a site several accounts see is used with, remembered for that site: `sites.list` then names it
+     * as the site's `accountId`. Refused for an account that does not see the site. Answers the site as listed.
+     */
+    chooseAccount(req: RequestOf<'sitesChooseAccount'>): Promise<Result<Site>>;
   };
   readonly backups: {
     list(req: RequestOf<'backupsList'>): Promise<Result<readonly BackupSet[]>>;
@@ -106,16 +123,40 @@ export interface AppApi {
     remove(req: RequestOf<'copyRef'>): Promise<Result<null>>;
     /** Forgets a copy without touching the disk (e.g. one that is missing). */
     forget(req: RequestOf<'copyRef'>): Promise<Result<null>>;
+    /** What updating a copy from a newer backup would do: the update's own restore plan, conflicts and all. */
+    previewUpdate(req: RequestOf<'copyUpdate'>): Promise<Result<RestorePreview>>;
+    /**
+     * Updates a copy from a newer backup, as a restore job of the same folder: a new branch at the new deploy tag
+     * (checked out), the files refreshed with what they replace kept aside, the database into a new one or
+     * replaced atomically. Every conflict is found before the first byte; a failure changes nothing in the copy.
+     */
+    update(req: RequestOf<'copyUpdate'>): Promise<Result<Job>>;
+    /** Opens the copy's folder in an editor or a terminal (the configured command, or one found here). */
+    open(req: RequestOf<'copyOpen'>): Promise<Result<null>>;
+    /** What "Set up to run locally" would write and rewrite, without doing it. */
+    previewSetup(req: RequestOf<'copySetup'>): Promise<Result<LocalSetupPlan>>;
+    /** Writes the local settings (and DDEV/Lando configs) and rewrites WordPress URLs in the copy's database. */
+    setup(req: RequestOf<'copySetup'>): Promise<Result<LocalSetupResult>>;
   };
   readonly jobs: {
     list(): Promise<Result<readonly Job[]>>;
     cancel(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
     retry(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
+    /**
+     * Takes finished jobs off the list, of every Lifeboat process: the one named, or with no `jobId` every
+     * finished one. A queued or running job is never cleared (one named is refused). Answers the ids cleared.
+     */
+    clear(req?: RequestOf<'jobsClear'>): Promise<Result<readonly string[]>>;
   };
   readonly settings: {
     get(): Promise<Result<Settings>>;
     update(req: RequestOf<'settingsUpdate'>): Promise<Result<Settings>>;
     setDatabasePassword(req: RequestOf<'databasePassword'>): Promise<Result<Settings>>;
+    /**
+     * Connects to a database server with the values given (not yet saved) and, unless one is given, the
+     * keychain's password; answers what the server says it is, or an error that says what to fix.
+     */
+    testDatabase(req: RequestOf<'databaseTest'>): Promise<Result<DatabaseTest>>;
   };
   readonly system: {
     info(): Promise<Result<SystemInfo>>;
@@ -131,10 +172,12 @@ export const API_METHODS = [
   'accounts.list',
   'accounts.add',
   'accounts.remove',
+  'accounts.update',
   'accounts.importTerminus',
   'accounts.startDemo',
   'sites.list',
   'sites.environments',
+  'sites.chooseAccount',
   'backups.list',
   'backups.create',
   'backups.workflow',
@@ -149,12 +192,19 @@ export const API_METHODS = [
   'copies.list',
   'copies.remove',
   'copies.forget',
+  'copies.previewUpdate',
+  'copies.update',
+  'copies.open',
+  'copies.previewSetup',
+  'copies.setup',
   'jobs.list',
   'jobs.cancel',
   'jobs.retry',
+  'jobs.clear',
   'settings.get',
   'settings.update',
   'settings.setDatabasePassword',
+  'settings.testDatabase',
   'system.info',
   'system.showInFolder',
   'system.pickFolder',

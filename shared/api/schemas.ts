@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_COLOURS } from '../models';
 
 /** Request schemas for every contract method that takes a request; main, host and CLI validate against these. */
 const siteRef = z.string().trim().min(1, 'A site name or id is required.').max(200);
@@ -22,6 +23,10 @@ const elements = (required: string) =>
     .max(3)
     .transform((list) => [...new Set(list)]);
 
+/** No control characters (a newline, an escape): a name shown in one-line rows and on terminals. */
+// eslint-disable-next-line no-control-regex
+const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
+
 /** The request schemas, by contract path. */
 export const schemas = {
   accountsAdd: z.object({
@@ -34,8 +39,24 @@ export const schemas = {
     apiUrl: z.url().optional(),
   }),
   accountsRemove: z.object({ accountId }),
+  accountsUpdate: z
+    .object({
+      accountId,
+      label: z
+        .string()
+        .trim()
+        .min(1, 'An account name cannot be empty.')
+        .max(80, 'An account name is at most 80 characters.')
+        .regex(ONE_LINE, 'An account name is one line of text, without control characters.')
+        .optional(),
+      colour: z
+        .enum(ACCOUNT_COLOURS, { error: `A colour is one of ${ACCOUNT_COLOURS.join(', ')}.` })
+        .optional(),
+    })
+    .refine((r) => r.label !== undefined || r.colour !== undefined, 'Give a new name or a colour.'),
   sitesList: z.object({ refresh: z.boolean().optional() }).optional(),
   sitesEnvironments: z.object({ accountId, site: siteRef }),
+  sitesChooseAccount: z.object({ siteId: siteRef, accountId }),
   backupsList: z.object({ accountId, site: siteRef, env: envId }),
   backupsCreate: z.object({
     accountId,
@@ -103,6 +124,8 @@ export const schemas = {
     include: z.array(z.string().max(1000)).max(200).optional(),
     exclude: z.array(z.string().max(1000)).max(200).optional(),
     updateInPlace: z.boolean().optional(),
+    /** With updateInPlace: files changed in the copy since its last restore are replaced too (kept aside). */
+    replaceLocalEdits: z.boolean().optional(),
     keepForDays: z.number().int().min(1).max(3650).optional(),
   }),
   download: z.object({
@@ -144,11 +167,77 @@ export const schemas = {
       .optional(),
     theme: z.enum(['system', 'light', 'dark']).optional(),
     favourites: z.array(z.string().max(100)).max(5000).optional(),
+    editorCommand: z.string().trim().min(1).max(1000).nullable().optional(),
+    terminalCommand: z.string().trim().min(1).max(1000).nullable().optional(),
   }),
   databasePassword: z.object({ password: z.string().max(1024) }),
+  /** The database connection as the Settings form has it, saved or not; no password: the keychain's. */
+  databaseTest: z.object({
+    host: z.string().trim().min(1, 'Give the server’s host, e.g. 127.0.0.1.').max(255),
+    port: z.number().int().min(1, 'A port from 1 to 65535.').max(65535, 'A port from 1 to 65535.'),
+    socket: z.string().trim().max(4096).nullable(),
+    user: z.string().trim().min(1, 'Give the user to connect as.').max(80),
+    password: z.string().max(1024).optional(),
+  }),
+  /** One finished job to clear, or none: every finished job. */
+  jobsClear: z.object({ jobId: z.string().uuid() }).optional(),
   path: z.object({ path: z.string().min(1).max(4096) }),
   copiesList: z.object({ checkNewer: z.boolean().optional() }).optional(),
   copyRef: z.object({ copyId: z.uuid('That is not a local copy’s id.') }),
+  /** Update a copy from a newer backup: a restore of the same copy, its defaults taken from the copy. */
+  copyUpdate: z.object({
+    copyId: z.uuid('That is not a local copy’s id.'),
+    /** `latest` (default) or a backup folder such as 1700000000_backup. */
+    backup: z
+      .string()
+      .regex(/^(latest|\d{9,11}_(backup|automated))$/, 'Choose latest or a backup folder.')
+      .optional(),
+    /** The new branch; default: a free `lifeboat/<env>-<date>[-N]`. */
+    branch: z.string().trim().min(1).max(200).optional(),
+    /**
+     * The database, when the copy had one imported: into a new database (default: a free `<site>_<env>_<date>[_N]`),
+     * or replacing one atomically; null: leave the database alone (the archive is still saved).
+     */
+    database: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_$]{1,64}$/, 'Letters, digits and _ only, at most 64.')
+          .optional(),
+        replace: z.boolean().optional(),
+      })
+      .nullable()
+      .optional(),
+    /** Files changed in the copy since it was restored are replaced too (they are kept aside either way). */
+    replaceLocalEdits: z.boolean().optional(),
+  }),
+  copyOpen: z.object({
+    copyId: z.uuid('That is not a local copy’s id.'),
+    with: z.enum(['editor', 'terminal']),
+  }),
+  copySetup: z.object({
+    copyId: z.uuid('That is not a local copy’s id.'),
+    /** WordPress: the local URL the site's URLs become; default `http://<copy folder name>.ddev.site` or similar. */
+    url: z
+      .url({
+        protocol: /^https?$/,
+        // A host name a computer can have (RFC 1123 labels, as the URL parser lower-cases them) or an IP address.
+        hostname: /^(?:(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*|\[[0-9a-f:.]+\])$/,
+        error: (iss) =>
+          iss.note === 'Invalid hostname'
+            ? 'Not a host name a computer can have: use letters, digits and hyphens, in parts separated by dots (such as mysite.localhost), or an IP address.'
+            : 'A local address such as http://mysite.local.',
+      })
+      .max(500)
+      // Dropped without a word otherwise: a site's address has no user name, password, query or fragment.
+      .refine(
+        (u) => !/^[a-z][a-z0-9+.-]*:[\\/]*[^/\\?#]*@/i.test(u.trim()) && !/[?#]/.test(u),
+        'A site’s address has no user name or password (user:password@), query (?…) or fragment (#…): leave them out.',
+      )
+      .optional(),
+    ddev: z.boolean().optional(),
+    lando: z.boolean().optional(),
+  }),
 } as const;
 
 /** The validated request type of a schema. */

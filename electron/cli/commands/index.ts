@@ -3,16 +3,19 @@ import { authImportTerminus } from './auth-import-terminus';
 import { authList } from './auth-list';
 import { authLogin } from './auth-login';
 import { authLogout } from './auth-logout';
+import { authRename } from './auth-rename';
 import { automaticDisable, automaticEnable, automaticInfo } from './backups-automatic';
 import { backupsCreate } from './backups-create';
 import { backupsGet } from './backups-get';
 import { backupsInfo } from './backups-info';
 import { backupsList } from './backups-list';
 import { backupsRestore } from './backups-restore';
-import { copiesForget, copiesList, copiesRemove } from './copies';
+import { copiesForget, copiesList, copiesRemove, copiesUpdate } from './copies';
+import { copiesOpen } from './copies-open';
+import { copiesSetup } from './copies-setup';
 import { download } from './download';
 import { envs } from './envs';
-import { jobsCancel, jobsList, jobsRetry, jobsShow } from './jobs';
+import { jobsCancel, jobsClear, jobsList, jobsRetry, jobsShow } from './jobs';
 import { pull } from './pull';
 import { sandbox } from './sandbox';
 import { sites } from './sites';
@@ -21,6 +24,7 @@ import { sites } from './sites';
 export const COMMANDS: readonly CommandSpec[] = [
   authLogin,
   authList,
+  authRename,
   authLogout,
   authImportTerminus,
   sites,
@@ -39,7 +43,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   jobsShow,
   jobsCancel,
   jobsRetry,
+  jobsClear,
   copiesList,
+  copiesUpdate,
+  copiesOpen,
+  copiesSetup,
   copiesRemove,
   copiesForget,
   sandbox,
