@@ -1,9 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { AccountsView, Welcome } from './components/Accounts';
 import { EmptyState, ErrorState, Loading } from './components/common';
 import { JobsView } from './components/Jobs';
 import { LocalCopiesView } from './components/LocalCopies';
+import { MAC_KEYS, QuickSwitcher, SWITCHER_KEYS } from './components/QuickSwitcher';
 import { SettingsView } from './components/Settings';
 import { SiteList } from './components/SiteList';
 import { SiteView } from './components/SiteView';
@@ -58,6 +59,21 @@ export function App() {
   const setView = useStore((s) => s.setView);
   const dismiss = useStore((s) => s.dismissToast);
   const loadAccounts = useStore((s) => s.loadAccounts);
+  const [switcher, setSwitcher] = useState(false);
+
+  useEffect(() => {
+    // Ctrl-K (⌘K on a Mac, where Ctrl-K deletes to the end of a line) from anywhere: the quick switcher.
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key.toLowerCase() !== 'k' || e.altKey || e.shiftKey || !(MAC_KEYS ? e.metaKey : e.ctrlKey))
+        return;
+      e.preventDefault();
+      // Not over another dialog (its work would be lost when the site changes), nor before there is a list.
+      if (document.querySelector('[aria-modal="true"]') || !useStore.getState().accounts.data?.length) return;
+      setSwitcher(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     // "system" follows the OS setting, live.
@@ -95,6 +111,15 @@ export function App() {
           </svg>
           Lifeboat
         </span>
+        {/* A demo session is marked as such, so made-up sites are never taken for a real account's. */}
+        {accounts.data.some((a) => a.demo) && (
+          <span className="demo-marker" id="demo-marker">
+            Demo sandbox
+            <span className="visually-hidden">
+              : made-up sites on this computer; nothing reaches Pantheon
+            </span>
+          </span>
+        )}
         <nav aria-label="Main">
           {NAV.map((n) => (
             <button
@@ -113,6 +138,14 @@ export function App() {
             </button>
           ))}
         </nav>
+        <button
+          type="button"
+          className="switcher-button"
+          aria-keyshortcuts={MAC_KEYS ? 'Meta+K' : 'Control+K'}
+          onClick={() => setSwitcher(true)}
+        >
+          Go to site… <kbd>{SWITCHER_KEYS}</kbd>
+        </button>
       </header>
       <div className="content">
         {view === 'sites' && (
@@ -137,6 +170,7 @@ export function App() {
         {view === 'accounts' && <AccountsView />}
         {view === 'settings' && <SettingsView />}
       </div>
+      {switcher && <QuickSwitcher onClose={() => setSwitcher(false)} />}
       <div className="toasts" role="log" aria-live="polite">
         {toasts.map((t) => (
           <div key={t.id} className={`toast toast-${t.kind}`}>

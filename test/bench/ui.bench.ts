@@ -23,7 +23,7 @@ import WebSocket from 'ws';
 import { startSandbox } from '../../electron/sandbox';
 import type { SiteList } from '../../shared/api/contract';
 import type { Site } from '../../shared/models';
-import { filterSites, siteRows } from '../../shared/site-search';
+import { searchRows, searchSites } from '../../renderer/src/lib/site-match';
 import { CHROMIUM } from '../helpers/chromium';
 import { rerunInThrowawayKeyring } from './lib';
 
@@ -51,6 +51,16 @@ const QUERIES = [
   'nor',
   'nort',
   'north',
+  '',
+  // Typos, found by the slower matches (letters in order, one typo), and a query nothing matches, which
+  // tries every kind of match on every site.
+  'alpah',
+  'alpah ',
+  'alpah b',
+  'alpah brvao',
+  'alpah brvao 1',
+  '',
+  'xqzw',
   '',
 ];
 
@@ -86,12 +96,19 @@ interface Expected {
   readonly first: string | null;
 }
 
-/** What the app's own search (shared with the CLI) gives for each query over the listed sites. */
-function expectations(sites: readonly Site[]): Expected[] {
-  const rows = siteRows(sites);
+/**
+ * What the app's own search gives for each query over the listed sites, with the sites the page opened last
+ * (shown first when nothing is typed).
+ */
+function expectations(sites: readonly Site[], recent: readonly string[] = []): Expected[] {
+  const rows = searchRows(sites);
   return QUERIES.map((q) => {
-    const hits = filterSites(rows, q, { framework: '', organization: '', account: '' });
-    return { q, count: hits.length, first: hits[0]?.site.name ?? null };
+    const found = searchSites(rows, q, { framework: '', organization: '', account: '' }, [], recent);
+    return {
+      q,
+      count: found.matches.length,
+      first: (found.recent[0] ?? found.matches[0])?.site.name ?? null,
+    };
   });
 }
 
@@ -269,7 +286,8 @@ async function main(): Promise<void> {
         ws.send(JSON.stringify({ id, method, req }));
       });
     };
-    const expected = expectations((await call<SiteList>('sites.list', {})).sites);
+    const siteList = (await call<SiteList>('sites.list', {})).sites;
+    const expected = expectations(siteList);
 
     // 1. First paint of the site list after a reload, with the window's snapshot (kept when the window is
     // idle: give it a moment) and without one.
@@ -326,7 +344,11 @@ async function main(): Promise<void> {
       d = await downloads();
     }
     const atFirstKey = await downloads();
-    const underLoad = await typeQueries(browser, page, 'bench:dl-key:', expected);
+    // The site opened above is now a recent one: the list shows it first when nothing is typed.
+    const recent = await page.evaluate(
+      () => JSON.parse(localStorage.getItem('lifeboat:recent-sites:v1') ?? '[]') as string[],
+    );
+    const underLoad = await typeQueries(browser, page, 'bench:dl-key:', expectations(siteList, recent));
     const atLastKey = await downloads();
     results.keystrokesDuringDownloads = { ...underLoad, atFirstKey, atLastKey };
 

@@ -1,7 +1,9 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { ACCOUNT_COLOURS, type Account, type AccountColour } from '@shared/models';
 import type { AppError } from '@shared/result';
 import { bridge } from '../bridge';
 import { useStore } from '../store';
+import { AccountChip } from './AccountChip';
 import { ErrorState } from './common';
 
 const TOKEN_HELP = 'https://docs.pantheon.io/machine-tokens';
@@ -145,12 +147,108 @@ export function Welcome() {
   );
 }
 
-/** Every account, with remove, plus the ways to add more. */
+/** A colour's name for people: `blue` is Blue. */
+const colourName = (c: AccountColour): string => c[0]!.toUpperCase() + c.slice(1);
+
+/** Renaming an account and picking its colour, in place on its card. */
+function AccountEditor({ account, onDone }: { account: Account; onDone: () => void }) {
+  const [label, setLabel] = useState(account.label);
+  const [colour, setColour] = useState<AccountColour>(account.colour);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppError | null>(null);
+  const loadAccounts = useStore((s) => s.loadAccounts);
+  const toast = useStore((s) => s.toast);
+  const id = `account-edit-${account.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const save = async (e: React.FormEvent): Promise<void> => {
+    e.preventDefault();
+    const change = {
+      ...(label.trim() !== account.label ? { label } : {}),
+      ...(colour !== account.colour ? { colour } : {}),
+    };
+    if (Object.keys(change).length === 0) return onDone();
+    setBusy(true);
+    setError(null);
+    const r = await bridge().accounts.update({ accountId: account.id, ...change });
+    setBusy(false);
+    if (!r.ok) return setError(r.error);
+    toast('success', `Saved ${r.value.label} (${r.value.email}).`);
+    await loadAccounts();
+    onDone();
+  };
+  return (
+    <form
+      className="stack account-editor"
+      onSubmit={save}
+      aria-label={`Name and colour of ${account.email}`}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onDone();
+        }
+      }}
+    >
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input
+          id={`${id}-name`}
+          value={label}
+          maxLength={80}
+          autoComplete="off"
+          // The person just asked to rename this account: the name is what they came to change.
+          autoFocus
+          onChange={(e) => setLabel(e.target.value)}
+          aria-describedby={`${id}-help`}
+          aria-invalid={error?.code === 'invalid-request' ? true : undefined}
+        />
+        <span id={`${id}-help`} className="hint">
+          Shown with its colour on every site of this account, e.g. the client or agency it belongs to.
+        </span>
+      </div>
+      <fieldset>
+        <legend>Colour</legend>
+        <div className="colour-choices">
+          {ACCOUNT_COLOURS.map((c) => (
+            <label key={c}>
+              <input
+                type="radio"
+                name={`${id}-colour`}
+                value={c}
+                checked={colour === c}
+                onChange={() => setColour(c)}
+              />
+              <span className={`account-chip account-${c}`}>
+                <span>{colourName(c)}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {error && <ErrorState title="Not saved" error={error} />}
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy || label.trim() === ''}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" onClick={onDone} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Every account, with its name and colour (editable) and remove, plus the ways to add more. */
 export function AccountsView() {
   const accounts = useStore((s) => s.accounts);
   const loadAccounts = useStore((s) => s.loadAccounts);
   const loadSites = useStore((s) => s.loadSites);
   const toast = useStore((s) => s.toast);
+  const [editing, setEditing] = useState<string | null>(null);
+  const editButtons = useRef(new Map<string, HTMLButtonElement>());
+  const stopEditing = (id: string): void => {
+    setEditing(null);
+    // The focus goes back to the button that opened the editor, not to the page's start.
+    requestAnimationFrame(() => editButtons.current.get(id)?.focus());
+  };
   const remove = async (id: string, email: string): Promise<void> => {
     if (!window.confirm(`Remove ${email}? Its token is deleted from the keychain; restored folders stay.`))
       return;
@@ -166,17 +264,41 @@ export function AccountsView() {
       {accounts.error && <ErrorState error={accounts.error} onRetry={() => void loadAccounts()} />}
       <ul className="card-list" aria-label="Accounts">
         {accounts.data?.map((a) => (
-          <li key={a.id} className="card row spread">
-            <div>
-              <strong>{a.email}</strong>
-              <div className="hint">
-                {a.fullName}
-                {a.demo ? ' · demo sandbox' : a.apiUrl ? ` · ${a.apiUrl}` : ''}
+          <li key={a.id} className="card">
+            <div className="row spread">
+              <div>
+                <div className="row">
+                  <AccountChip account={a} />
+                  <strong>{a.email}</strong>
+                </div>
+                <div className="hint">
+                  {a.fullName}
+                  {a.demo ? ' · demo sandbox' : a.apiUrl ? ` · ${a.apiUrl}` : ''}
+                </div>
+              </div>
+              <div className="row">
+                <button
+                  type="button"
+                  ref={(el) => {
+                    if (el) editButtons.current.set(a.id, el);
+                    else editButtons.current.delete(a.id);
+                  }}
+                  aria-expanded={editing === a.id}
+                  aria-label={`Rename or recolour ${a.email}`}
+                  onClick={() => (editing === a.id ? stopEditing(a.id) : setEditing(a.id))}
+                >
+                  Rename…
+                </button>
+                <button
+                  type="button"
+                  onClick={() => void remove(a.id, a.email)}
+                  aria-label={`Remove ${a.email}`}
+                >
+                  Remove
+                </button>
               </div>
             </div>
-            <button type="button" onClick={() => void remove(a.id, a.email)} aria-label={`Remove ${a.email}`}>
-              Remove
-            </button>
+            {editing === a.id && <AccountEditor account={a} onDone={() => stopEditing(a.id)} />}
           </li>
         ))}
       </ul>

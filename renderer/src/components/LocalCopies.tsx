@@ -3,7 +3,9 @@ import type { LocalCopy } from '@shared/models';
 import { bridge } from '../bridge';
 import { formatBytes, relativeTime, shortDate } from '../lib/format';
 import { useStore } from '../store';
+import { AccountChipOf } from './AccountChip';
 import { Dialog, EmptyState, ErrorState, Loading } from './common';
+import { folderName, SetupCopyDialog, UpdateCopyDialog } from './copy-dialogs';
 
 const ENV_NAMES: Record<string, string> = { live: 'Live', test: 'Test', dev: 'Dev' };
 /** Live, Test, Dev; a multidev by its own name. */
@@ -14,9 +16,6 @@ export function sourceLine(copy: LocalCopy): string {
   const from = `${envName(copy.env)}, backup of ${shortDate(copy.backup.scheduledFor)}`;
   return copy.deployTag ? `${from}, deploy ${copy.deployTag}` : from;
 }
-
-/** The copy's folder by its own name, as a file manager shows it. */
-const folderName = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 
 /** The size for people, or why there is none. */
 const sizeOf = (copy: LocalCopy): string =>
@@ -45,6 +44,8 @@ export function LocalCopiesView({ home = false }: { home?: boolean }) {
   const toast = useStore((s) => s.toast);
   const sites = useStore((s) => s.sites.data);
   const [removing, setRemoving] = useState<LocalCopy | null>(null);
+  const [updating, setUpdating] = useState<LocalCopy | null>(null);
+  const [settingUp, setSettingUp] = useState<LocalCopy | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   // Opening the view asks Pantheon about newer backups (cached there for a few minutes); the lists that
@@ -122,10 +123,14 @@ export function LocalCopiesView({ home = false }: { home?: boolean }) {
               onCopyPath={() => void copyPath(copy.path)}
               onRemove={() => setRemoving(copy)}
               onForget={() => void forget(copy)}
+              onUpdate={() => setUpdating(copy)}
+              onSetup={() => setSettingUp(copy)}
             />
           ))}
         </ul>
       )}
+      {updating && <UpdateCopyDialog copy={updating} onClose={() => setUpdating(null)} />}
+      {settingUp && <SetupCopyDialog copy={settingUp} onClose={() => setSettingUp(null)} />}
       {removing && (
         <RemoveDialog
           copy={removing}
@@ -150,6 +155,8 @@ function CopyCard({
   onCopyPath,
   onRemove,
   onForget,
+  onUpdate,
+  onSetup,
 }: {
   copy: LocalCopy;
   label: string;
@@ -158,8 +165,27 @@ function CopyCard({
   onCopyPath: () => void;
   onRemove: () => void;
   onForget: () => void;
+  onUpdate: () => void;
+  onSetup: () => void;
 }) {
   const titleId = `copy-${copy.id}`;
+  const toast = useStore((s) => s.toast);
+  const setView = useStore((s) => s.setView);
+  const [opening, setOpening] = useState<'editor' | 'terminal' | null>(null);
+  const [openError, setOpenError] = useState<string | null>(null);
+  const open = async (how: 'editor' | 'terminal'): Promise<void> => {
+    setOpening(how);
+    setOpenError(null);
+    const r = await bridge().copies.open({ copyId: copy.id, with: how });
+    setOpening(null);
+    if (!r.ok) return setOpenError(r.error.message);
+    toast(
+      'info',
+      how === 'editor'
+        ? `Opened ${folderName(copy.path)} in your editor.`
+        : `Opened a terminal in ${folderName(copy.path)}.`,
+    );
+  };
   const present = copy.state === 'present';
   const note = present ? null : STATE_NOTE[copy.state];
   const details = [
@@ -196,14 +222,46 @@ function CopyCard({
             )}
           </h2>
           <p className="copy-source">
+            {copy.accountId && (
+              <>
+                <AccountChipOf accountId={copy.accountId} />{' '}
+              </>
+            )}
             {sourceLine(copy)}
             <span className="hint"> · restored {relativeTime(Date.parse(copy.restoredAt) / 1000)}</span>
           </p>
           <p className="path">{copy.path}</p>
           <p className="hint copy-details">{details.join(' · ')}</p>
           {note && <p className="copy-note">{note.note}</p>}
+          {openError && (
+            <div className="state state-error" role="alert">
+              <strong>It did not open</strong>
+              <p>{openError}</p>
+              <div className="row">
+                <button type="button" onClick={() => setView('settings')}>
+                  Open Settings
+                </button>
+                <button type="button" onClick={() => setOpenError(null)}>
+                  Dismiss
+                </button>
+              </div>
+            </div>
+          )}
         </div>
         <div className="copy-actions">
+          {present && (
+            <>
+              <button type="button" className={copy.newerBackup ? 'primary' : undefined} onClick={onUpdate}>
+                Update…
+              </button>
+              <button type="button" disabled={opening !== null} onClick={() => void open('editor')}>
+                Open in editor
+              </button>
+              <button type="button" disabled={opening !== null} onClick={() => void open('terminal')}>
+                Open terminal
+              </button>
+            </>
+          )}
           {present && native && (
             <button type="button" onClick={onShow}>
               Show in folder
@@ -212,6 +270,11 @@ function CopyCard({
           <button type="button" onClick={onCopyPath}>
             Copy path
           </button>
+          {present && copy.elements.includes('code') && (
+            <button type="button" onClick={onSetup}>
+              Set up to run locally…
+            </button>
+          )}
           {present ? (
             <button type="button" className="danger-quiet" onClick={onRemove}>
               Remove…

@@ -10,7 +10,7 @@ import {
   zoneLabel,
 } from '../lib/schedule-time';
 import { useStore, type SiteKey } from '../store';
-import { ErrorState, Loading } from './common';
+import { describedBy, ErrorState, Loading } from './common';
 
 /** The weekly day and how long its backup is kept: when turning automatic backups on, or changing them. */
 function WeeklyFields({
@@ -106,6 +106,14 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
     setEditing(true);
   };
   const keepOk = keep >= 1 && keep <= 365;
+  // A disabled button says why, in words (the site's frozen notice, or the line under the days).
+  const frozenWhy = describedBy(frozen ? 'frozen-reason' : null);
+  const why = describedBy(frozen ? 'frozen-reason' : keepOk ? null : 'schedule-keep-why');
+  const keepWhy = !keepOk && (
+    <p className="hint" id="schedule-keep-why">
+      Keep weekly backups from 1 to 365 days.
+    </p>
+  );
   return (
     <section className="card schedule" aria-labelledby="schedule-title">
       <h2 id="schedule-title" className="section-title">
@@ -147,10 +155,10 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
             )}
           </div>
           <div className="row">
-            <button type="button" onClick={startEditing} disabled={busy || frozen}>
+            <button type="button" onClick={startEditing} disabled={busy || frozen} {...frozenWhy}>
               Change…
             </button>
-            <button type="button" onClick={() => void change(false)} disabled={busy || frozen}>
+            <button type="button" onClick={() => void change(false)} disabled={busy || frozen} {...frozenWhy}>
               {busy ? 'Turning off…' : 'Turn off'}
             </button>
           </div>
@@ -176,9 +184,11 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
               void change(true, hourUtc === null ? day : utcDayForLocalDay(day, hourUtc, offset))
             }
             disabled={busy || frozen || !keepOk}
+            {...why}
           >
             {busy ? 'Saving…' : 'Save'}
           </button>
+          {keepWhy}
         </div>
       )}
       {s && !s.enabled && (
@@ -192,10 +202,16 @@ export function ScheduleCard({ siteKey, env, frozen }: { siteKey: SiteKey; env: 
               setKeep={setKeep}
               {...(offset !== 0 ? { dayHint: '(UTC)' } : {})}
             />
-            <button type="button" onClick={() => void change(true)} disabled={busy || frozen || !keepOk}>
+            <button
+              type="button"
+              onClick={() => void change(true)}
+              disabled={busy || frozen || !keepOk}
+              {...why}
+            >
               {busy ? 'Turning on…' : 'Turn on'}
             </button>
           </div>
+          {keepWhy}
           {offset !== 0 && (
             <p className="hint">
               Pantheon picks the hour and counts days in UTC; once on, the schedule shows here in {zone}.

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { BackupSet, Element, Environment, Site } from '@shared/models';
-import { formatBytes, localDateTime, relativeTime } from '../lib/format';
+import { formatBytes, keptUntil, localDateTime, relativeTime } from '../lib/format';
 import { useStore, type SiteKey } from '../store';
-import { EmptyState, ErrorState, Loading } from './common';
+import { SiteAccount } from './AccountChip';
+import { describedBy, EmptyState, ErrorState, Loading } from './common';
 import {
   CreateBackupDialog,
   DownloadDialog,
@@ -19,6 +20,8 @@ type Open =
   | { kind: 'pantheon-restore'; set: BackupSet }
   | null;
 
+const ELEMENT_NAMES = { code: 'Code', database: 'Database', files: 'Files' } as const;
+
 /** How an environment's tab describes it: its deploy tag or branch, or why it has none. */
 function envMeta(e: Environment): string {
   // null: Pantheon did not say (an optional request failed); the environment is shown as usual.
@@ -26,6 +29,10 @@ function envMeta(e: Environment): string {
   if (!e.initialized) return 'not initialized';
   return e.deployTag ?? e.targetRef?.replace('refs/heads/', '') ?? '';
 }
+
+/** The site's page on Pantheon's Dashboard, at one environment's tab when given. */
+export const dashboardUrl = (siteId: string, env?: string): string =>
+  `https://dashboard.pantheon.io/sites/${encodeURIComponent(siteId)}${env ? `#${encodeURIComponent(env)}` : ''}`;
 
 /** One site: its environments, the chosen environment's backups, and what can be done with them. */
 export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
@@ -66,10 +73,23 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               </span>
             ))}
           </p>
+          <SiteAccount site={site} />
+          {/* Said once for the whole site; every action a frozen site cannot take points here. */}
+          {site.frozen && (
+            <p className="hint frozen-reason" id="frozen-reason">
+              {site.label} is frozen: Pantheon neither backs up nor restores a frozen site until it is
+              unfrozen (on its Dashboard).
+            </p>
+          )}
         </div>
-        <button type="button" aria-pressed={isFavourite} onClick={() => void toggleFavourite(site.id)}>
-          {isFavourite ? '★ Favourite' : '☆ Add to favourites'}
-        </button>
+        <div className="row">
+          <a className="button-link" href={dashboardUrl(site.id)} target="_blank" rel="noreferrer">
+            Open in Pantheon Dashboard
+          </a>
+          <button type="button" aria-pressed={isFavourite} onClick={() => void toggleFavourite(site.id)}>
+            {isFavourite ? '★ Favourite' : '☆ Add to favourites'}
+          </button>
+        </div>
       </header>
       {envs?.error && (
         <ErrorState
@@ -136,13 +156,21 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               </a>{' '}
               · {environment.connectionMode === 'sftp' ? 'SFTP mode' : 'Git mode'}
               {environment.deployTag && <> · deploy tag {environment.deployTag}</>}
-              {environment.locked && ' · locked'}
+              {environment.phpVersion && <> · PHP {environment.phpVersion}</>}
+              {' · '}
+              {environment.locked ? 'locked: visitors need a username and password' : 'not locked'} ·{' '}
+              <a href={dashboardUrl(site.id, environment.id)} target="_blank" rel="noreferrer">
+                Open {environment.id} in Pantheon Dashboard
+              </a>
             </div>
             <div className="row">
               <button
                 type="button"
                 onClick={() => setOpen({ kind: 'create' })}
                 disabled={site.frozen || uninitialized}
+                {...describedBy(
+                  site.frozen ? 'frozen-reason' : uninitialized ? 'uninitialized-reason' : null,
+                )}
               >
                 Create backup
               </button>
@@ -151,6 +179,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                 className="primary"
                 onClick={() => setOpen({ kind: 'restore' })}
                 disabled={uninitialized}
+                {...describedBy(uninitialized ? 'uninitialized-reason' : null)}
               >
                 Restore locally
               </button>
@@ -158,18 +187,14 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
           </div>
           {uninitialized && (
             <EmptyState title={`${environment.id} is not initialized`}>
-              Deploy to {environment.id} on Pantheon first; until then it has no code or backups.
+              <p id="uninitialized-reason">
+                Deploy to {environment.id} on Pantheon first; until then it has no code or backups.
+              </p>
             </EmptyState>
           )}
           {!uninitialized && (
             <>
               <h2 className="section-title">Backups</h2>
-              {site.frozen && (
-                <p className="hint" id="frozen-reason">
-                  {site.label} is frozen: Pantheon neither backs up nor restores a frozen site until it is
-                  unfrozen.
-                </p>
-              )}
               {backups?.error && (
                 <ErrorState
                   error={backups.error}
@@ -181,7 +206,12 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
               {backups?.data?.length === 0 && (
                 <EmptyState title="No backups yet">
                   <p>Create one to have something to restore.</p>
-                  <button type="button" onClick={() => setOpen({ kind: 'create' })} disabled={site.frozen}>
+                  <button
+                    type="button"
+                    onClick={() => setOpen({ kind: 'create' })}
+                    disabled={site.frozen}
+                    {...describedBy(site.frozen ? 'frozen-reason' : null)}
+                  >
                     Create backup
                   </button>
                 </EmptyState>
@@ -191,11 +221,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                   <thead>
                     <tr>
                       <th scope="col">Made</th>
-                      <th scope="col">By</th>
-                      <th scope="col">Code</th>
-                      <th scope="col">Database</th>
-                      <th scope="col">Files</th>
-                      <th scope="col">Expires</th>
+                      <th scope="col">Archives</th>
                       <th scope="col">
                         <span className="visually-hidden">Actions</span>
                       </th>
@@ -204,6 +230,17 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                   <tbody>
                     {backups.data.map((set) => {
                       const any = Object.values(set.archives).find(Boolean);
+                      const when = localDateTime(any?.date ?? set.scheduledFor);
+                      const files = set.archives.files;
+                      // Download files is always offered; when it cannot be used, the row says why in words.
+                      const noFiles = !files
+                        ? 'No files in this backup.'
+                        : !files.finished
+                          ? 'The files are still being backed up.'
+                          : null;
+                      const noFilesId = `no-files-${set.folder}`;
+                      // A backup still being made can be neither restored here nor on Pantheon: said once, in words.
+                      const pendingId = `pending-${set.folder}`;
                       return (
                         <tr key={set.folder}>
                           <td>
@@ -215,55 +252,78 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
                             ) : (
                               <span className="hint">in progress…</span>
                             )}
+                            <div className="made-by">
+                              <span className={`badge badge-${set.initiator}`}>{set.initiator}</span>
+                              {any?.expiresAt && <span className="hint"> · {keptUntil(any.expiresAt)}</span>}
+                            </div>
                           </td>
                           <td>
-                            <span className={`badge badge-${set.initiator}`}>{set.initiator}</span>
+                            <ul className="archives">
+                              {(['code', 'database', 'files'] as const).map((el) => {
+                                const a = set.archives[el];
+                                return (
+                                  <li key={el}>
+                                    <span className="archive-name">{ELEMENT_NAMES[el]}</span>{' '}
+                                    {a ? (
+                                      a.finished ? (
+                                        <button
+                                          type="button"
+                                          className="link-button"
+                                          onClick={() => setOpen({ kind: 'download', set, element: el })}
+                                          aria-label={`Download the ${el} archive of ${when}, ${formatBytes(a.size)}`}
+                                          title={`Download the ${el} archive`}
+                                        >
+                                          {formatBytes(a.size)}
+                                        </button>
+                                      ) : (
+                                        <span className="hint">pending</span>
+                                      )
+                                    ) : (
+                                      <span className="hint">—</span>
+                                    )}
+                                  </li>
+                                );
+                              })}
+                            </ul>
                           </td>
-                          {(['code', 'database', 'files'] as const).map((el) => {
-                            const a = set.archives[el];
-                            return (
-                              <td key={el}>
-                                {a ? (
-                                  a.finished ? (
-                                    <button
-                                      type="button"
-                                      className="link-button"
-                                      onClick={() => setOpen({ kind: 'download', set, element: el })}
-                                      aria-label={`Download the ${el} archive of ${localDateTime(any?.date ?? set.scheduledFor)}`}
-                                    >
-                                      {formatBytes(a.size)}
-                                    </button>
-                                  ) : (
-                                    <span className="hint">pending</span>
-                                  )
-                                ) : (
-                                  <span className="hint">—</span>
-                                )}
-                              </td>
-                            );
-                          })}
-                          <td className="hint">{any?.expiresAt ? relativeTime(any.expiresAt) : '—'}</td>
                           <td>
                             <div className="actions">
                               <button
                                 type="button"
                                 onClick={() => setOpen({ kind: 'restore', folder: set.folder })}
                                 disabled={!set.finished}
+                                {...describedBy(set.finished ? null : pendingId)}
                               >
                                 Restore
                               </button>
+                              {!set.finished && (
+                                <span className="hint" id={pendingId}>
+                                  This backup is still being made.
+                                </span>
+                              )}
+                              <button
+                                type="button"
+                                onClick={() => setOpen({ kind: 'download', set, element: 'files' })}
+                                disabled={noFiles !== null}
+                                {...(noFiles ? { 'aria-describedby': noFilesId } : {})}
+                              >
+                                Download files…
+                                <span className="visually-hidden"> of the backup of {when}</span>
+                              </button>
+                              {noFiles && (
+                                <span className="hint" id={noFilesId}>
+                                  {noFiles}
+                                </span>
+                              )}
                               {/* Replaces the environment on Pantheon: set apart, quiet, and behind a typed confirmation. */}
                               <button
                                 type="button"
                                 className="danger-quiet"
                                 onClick={() => setOpen({ kind: 'pantheon-restore', set })}
                                 disabled={site.frozen || !set.finished}
-                                {...(site.frozen
-                                  ? {
-                                      'aria-describedby': 'frozen-reason',
-                                      title: 'Frozen sites cannot be restored.',
-                                    }
-                                  : {})}
+                                {...describedBy(
+                                  site.frozen ? 'frozen-reason' : set.finished ? null : pendingId,
+                                )}
                               >
                                 Restore on Pantheon…
                                 <span className="visually-hidden">

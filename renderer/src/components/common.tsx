@@ -82,10 +82,24 @@ export function ProgressBar({
   );
 }
 
+/**
+ * Points a disabled control at the words that say why it is disabled (an element's id), or at nothing: a title
+ * alone is not read out by every screen reader, nor seen without a mouse.
+ */
+export const describedBy = (id: string | null): { 'aria-describedby'?: string } =>
+  id ? { 'aria-describedby': id } : {};
+
 /** Pantheon workflows count steps, not bytes. */
 export const countsSteps = (kind: Job['kind']): boolean => kind === 'pantheon-restore';
 
-/** An error that says what happened and what to do, with an optional retry. */
+/** The words the engine puts before an error it did not expect (services/errors.ts, `toAppError`). */
+const INTERNAL_PREFIX = 'Something went wrong inside Lifeboat: ';
+
+/**
+ * An error that says what happened and what to do, with an optional retry. "Something went wrong" heads only an
+ * error Lifeboat did not expect (`internal`); any other is its own message, which names the problem (no network,
+ * a refused password), under the caller's title if it gives one.
+ */
 export function ErrorState({
   error,
   onRetry,
@@ -95,10 +109,16 @@ export function ErrorState({
   onRetry?: () => void;
   title?: string;
 }) {
+  const unexpected = error.code === 'internal' || error.message.startsWith(INTERNAL_PREFIX);
+  const heading = title ?? (unexpected ? 'Something went wrong inside Lifeboat' : null);
+  const message =
+    heading && !title && error.message.startsWith(INTERNAL_PREFIX)
+      ? error.message.slice(INTERNAL_PREFIX.length)
+      : error.message;
   return (
     <div className="state state-error" role="alert">
-      <strong>{title ?? 'Something went wrong'}</strong>
-      <p>{error.message}</p>
+      {heading && <strong>{heading}</strong>}
+      <p>{message}</p>
       {onRetry && (
         <button type="button" onClick={onRetry}>
           Try again
@@ -163,7 +183,12 @@ export function Dialog({
         ];
         if (items.length === 0) return;
         const [firstItem, lastItem] = [items[0]!, items[items.length - 1]!];
-        if (e.shiftKey && document.activeElement === firstItem) {
+        // Focus that fell out of the dialog (the button it was on became disabled, as Review does while it checks)
+        // comes back in on the next Tab, instead of going on to the page behind.
+        if (!ref.current.contains(document.activeElement)) {
+          e.preventDefault();
+          (e.shiftKey ? lastItem : firstItem).focus();
+        } else if (e.shiftKey && document.activeElement === firstItem) {
           e.preventDefault();
           lastItem.focus();
         } else if (!e.shiftKey && document.activeElement === lastItem) {
@@ -179,7 +204,9 @@ export function Dialog({
     };
   }, []);
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    // A press outside the dialog does not close it: a click that lands beside a button that just moved (a preview
+    // arriving, a conflict line appearing) would otherwise throw away what the person typed. Escape and × close.
+    <div className="dialog-backdrop">
       <div
         className={`dialog${wide ? ' dialog-wide' : ''}`}
         role="dialog"

@@ -1,4 +1,5 @@
-// The site search lives in shared/ so the CLI runs the same one; the renderer keeps importing it from here.
+// The CLI's site search lives in shared/ (`lifeboat sites QUERY`). The app's list and quick switcher search with
+// lib/site-match.ts instead: the same filters, plus typos, natural order and recent sites.
 export {
   filterSites,
   mergeAccounts,

@@ -1,6 +1,9 @@
+import { backupName } from '@shared/dates';
+
 export { formatBytes } from '@shared/format';
 
-const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+// English, as every other word of the app, whatever the system's locale.
+const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
 /** "3 days ago", "in 2 months": an epoch in seconds relative to now. */
 export function relativeTime(epochSeconds: number, now = Date.now()): string {
@@ -18,20 +21,36 @@ export function relativeTime(epochSeconds: number, now = Date.now()): string {
   return rtf.format(0, 'minute');
 }
 
-/** A date and time in the user's time zone. */
-export function localDateTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/**
+ * A date and time in the user's time zone, written as the engine names backups in job titles and messages
+ * ("Nov 29, 14:05"; "Nov 29 2025, 14:05" in another year): one way of writing a moment across the app.
+ */
+export function localDateTime(epochSeconds: number, now = Date.now()): string {
+  return backupName(epochSeconds, now).replace(/^backup of /, '');
 }
 
 /** A day for people, from an ISO time: "Nov 29", with the year when it is not this one ("Nov 29, 2025"). */
 export function shortDate(iso: string, now = new Date()): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(undefined, {
-    month: 'short',
-    day: 'numeric',
-    ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}),
-  });
+  // The engine's month names (localDateTime), whatever the system's locale.
+  const day = localDateTime(d.getTime() / 1000, now.getTime()).replace(/( \d{4})?, \d\d:\d\d$/, '');
+  return d.getFullYear() === now.getFullYear() ? day : `${day}, ${d.getFullYear()}`;
+}
+
+/**
+ * The one wording for when Pantheon deletes a backup: "kept until Dec 9 (in 8 days)", "(in 5 hours)"; a moment
+ * already past: "(due to be deleted)".
+ */
+export function keptUntil(epochSeconds: number, now = Date.now()): string {
+  const left = epochSeconds * 1000 - now;
+  const when =
+    left <= 0
+      ? 'due to be deleted'
+      : left < 86400_000
+        ? relativeTime(epochSeconds, now)
+        : rtf.format(Math.round(left / 86400_000), 'day');
+  return `kept until ${shortDate(new Date(epochSeconds * 1000).toISOString(), new Date(now))} (${when})`;
 }
 
 /** A date and time in the user's time zone, the zone named: "Nov 29, 2026, 12:00 AM CET". */

@@ -1,6 +1,7 @@
 import type { LocalCopy } from '@shared/models';
 import type { Result } from '@shared/result';
 import { bridge } from '../bridge';
+import { addRecent, readRecents } from '../lib/recents';
 import { sameJson } from '../lib/same';
 import type {
   AccountsSlice,
@@ -77,7 +78,16 @@ export const sitesSlice: Slice<SitesSlice> = (set, get) => ({
     ),
   setQuery: (query) => set({ query }),
   setFilter: (key, value) => set({ filters: { ...get().filters, [key]: value } }),
-  select: (selected) => set({ selected, view: 'sites' }),
+  recent: readRecents(),
+  focusRow: null,
+  select: (selected, focusRow = false) =>
+    set({
+      selected,
+      view: 'sites',
+      focusRow: focusRow ? selected : null,
+      ...(selected ? { recent: addRecent(get().recent, selected) } : {}),
+    }),
+  rowFocused: () => set({ focusRow: null }),
 });
 
 export const backupsSlice: Slice<BackupsSlice> = (set, get) => ({

@@ -41,10 +41,17 @@ export interface SitesSlice {
   query: string;
   filters: SiteFilters;
   selected: SiteKey | null;
+  /** The sites opened last, newest first; kept across restarts (lib/recents.ts), never more than ten. */
+  recent: readonly SiteKey[];
+  /** A site whose row the site list moves the focus to once it shows it (opened from the keyboard). */
+  focusRow: SiteKey | null;
   loadSites(refresh?: boolean): Promise<void>;
   setQuery(q: string): void;
   setFilter<K extends keyof SiteFilters>(key: K, value: SiteFilters[K]): void;
-  select(key: SiteKey | null): void;
+  /** Opens a site (it becomes the most recent); with `focusRow`, the list then focuses its row. */
+  select(key: SiteKey | null, focusRow?: boolean): void;
+  /** The list has focused the row `focusRow` asked for. */
+  rowFocused(): void;
 }
 
 export interface BackupsSlice {

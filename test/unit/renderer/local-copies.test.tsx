@@ -30,6 +30,7 @@ const live: LocalCopy = {
   database: 'acme_blog_live',
   sizeBytes: 2_140_000_000,
   restoredAt: new Date(Date.now() - 3 * 86400_000).toISOString(),
+  lastUpdate: null,
   newerBackup: null,
 };
 const newer = { folder: '1795996800_automated', scheduledFor: `${YEAR}-11-30T12:00:00.000Z` };
@@ -141,8 +142,8 @@ describe('Local copies view', () => {
     expect(within(item).getByRole('button', { name: 'Copy path' })).toBeTruthy();
     expect(within(item).getByRole('button', { name: 'Remove…' })).toBeTruthy();
     expect(within(item).queryByRole('button', { name: 'Forget' })).toBeNull();
-    // The update itself comes later: nothing offers it yet.
-    expect(within(item).queryByRole('button', { name: /update/i })).toBeNull();
+    // A newer backup makes Update the card's primary action.
+    expect(within(item).getByRole('button', { name: 'Update…' }).className).toBe('primary');
   });
 
   it('offers Show in folder in the desktop app, and copies the path', async () => {
