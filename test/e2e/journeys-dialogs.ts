@@ -17,12 +17,22 @@ async function expectNoSidewaysScroll(page: Page, where: string): Promise<void> 
   const widths = await page.evaluate(() => {
     const doc = document.scrollingElement!;
     const main = document.querySelector<HTMLElement>('main.site-view');
+    // What sticks out past the column's right edge, named so a failure says where to look.
+    const edge = main ? main.getBoundingClientRect().right : Infinity;
+    const past = main
+      ? [...main.querySelectorAll<HTMLElement>('*')]
+          .filter((el) => el.getBoundingClientRect().right > edge + 0.5)
+          .slice(0, 3)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').slice(0, 40)}"`)
+      : [];
     return {
       page: doc.scrollWidth - doc.clientWidth,
       site: main ? main.scrollWidth - main.clientWidth : 0,
+      past,
     };
   });
-  expect(widths, where).toEqual({ page: 0, site: 0 });
+  const { past, ...sizes } = widths;
+  expect(sizes, `${where}; sticking out: ${past.join(', ') || 'nothing'}`).toEqual({ page: 0, site: 0 });
 }
 
 /** Saves the editor command in Settings: a script that writes the arguments it was started with into `log`. */

@@ -1243,7 +1243,12 @@ export async function serverVersion(conn: DbConnection): Promise<string> {
 }
 
 /** A failed connection in words a person can act on; errors that are not the server's pass through. */
-export function connectionError(conn: DbConnection, e: unknown): unknown {
+export function connectionError(
+  conn: DbConnection,
+  e: unknown,
+  /** How "no password" reads here: Settings' Test knows none is saved; an import's server may not be Settings'. */
+  noPassword = 'no password (none is saved in the keychain)',
+): unknown {
   if (!(e instanceof LifeboatError) || e.code !== 'database' || !e.detail) return e;
   const line =
     e.detail
@@ -1255,7 +1260,7 @@ export function connectionError(conn: DbConnection, e: unknown): unknown {
   const where = conn.socket
     ? `the socket ${conn.socket}`
     : `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`;
-  const password = conn.password ? 'the password given' : 'no password (none is saved in the keychain)';
+  const password = conn.password ? 'the password given' : noPassword;
   const message =
     code === 2002 || code === 2003
       ? `No database server answers on ${where}. Check that MySQL or MariaDB is running and that ${

@@ -454,7 +454,7 @@ export async function findConflicts(
             add('database', 'conflict', `"${plan.databaseName}" cannot be replaced safely: ${why}`);
       } catch (e) {
         // The server's own words, said once ("No database server answers on ..."), not wrapped in another message.
-        const why = connectionError(request.database.connection, e);
+        const why = connectionError(request.database.connection, e, 'no password');
         add(
           'database',
           why instanceof LifeboatError && why.code !== 'database' ? why.code : 'database',

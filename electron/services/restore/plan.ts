@@ -210,7 +210,8 @@ export function pickBackupSet(
       if (archive) throw stillBeingWritten(archive);
       throw new LifeboatError(
         'not-found',
-        `No finished backup has ${elements.join(', ')}. Create a backup first (--backup new).`,
+        // Named for both places a restore starts: the app's Backup choice and the command line's flag.
+        `No finished backup has ${elements.join(', ')}. Create one first: choose "Create a new backup first" (on the command line, --backup new).`,
       );
     }
     return set;

@@ -82,7 +82,7 @@ export function SiteView({ site, siteKey }: { site: Site; siteKey: SiteKey }) {
             </p>
           )}
         </div>
-        <div className="row">
+        <div className="row wrap">
           <a className="button-link" href={dashboardUrl(site.id)} target="_blank" rel="noreferrer">
             Open in Pantheon Dashboard
           </a>
