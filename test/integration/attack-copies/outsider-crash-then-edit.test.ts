@@ -5,7 +5,7 @@
 // what it brought: the person's edit goes with it, and the next run clears the staging folder. Promised: nothing
 // of the person's is lost (their changed files are kept aside, whatever else happens).
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { Sandbox } from '../../../electron/sandbox';
 import { lifeboat } from '../../helpers/cli';
 import { cliAuth, clientFor, DANA, testSandbox } from '../../helpers/sandbox';
 import { newBackup } from '../restore/newer-backup';
+import { writeBulkUploads } from '../../helpers/bulk-files';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -48,15 +49,7 @@ describe('an edit made after a killed update, before the next plan undoes it', (
     const DIRS = 20;
     const served = join(dir, 'served');
     const files = join(served, 'files_live');
-    const old = new Date('2024-01-01T00:00:00Z');
-    for (let d = 0; d < DIRS; d++) {
-      await mkdir(join(files, 'bulk', String(d)), { recursive: true });
-      for (let f = 0; f < 100; f++) {
-        const p = join(files, 'bulk', String(d), `f${f}.txt`);
-        await writeFile(p, `file ${d}/${f}\n`);
-        await utimes(p, old, old);
-      }
-    }
+    await writeBulkUploads(files, DIRS);
     const pack = async (name: string): Promise<void> => {
       const file = join(dir, name);
       await tar.c({ gzip: { level: 1 }, file, cwd: served, portable: true }, ['files_live']);

@@ -1,7 +1,7 @@
 // `lifeboat copies update PATH` and `lifeboat pull --update`: real processes against the sandbox on 127.0.0.1, a
 // newer backup made there, real git and files; and a process killed with SIGKILL in the middle of the apply.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { lifeboat } from '../../helpers/cli';
 import { safeGit } from '../../helpers/hostile-git';
 import { cliAuth, clientFor, DANA, testSandbox } from '../../helpers/sandbox';
 import { newBackup, snapshot } from '../restore/newer-backup';
+import { writeBulkUploads } from '../../helpers/bulk-files';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -117,15 +118,7 @@ describe('a process killed in the middle of the apply', () => {
     const DIRS = 30;
     const served = join(dir, 'served');
     const files = join(served, 'files_live');
-    const old = new Date('2024-01-01T00:00:00Z');
-    for (let d = 0; d < DIRS; d++) {
-      await mkdir(join(files, 'bulk', String(d)), { recursive: true });
-      for (let f = 0; f < 100; f++) {
-        const p = join(files, 'bulk', String(d), `f${f}.txt`);
-        await writeFile(p, `file ${d}/${f}\n`);
-        await utimes(p, old, old);
-      }
-    }
+    await writeBulkUploads(files, DIRS);
     const pack = async (name: string): Promise<void> => {
       const file = join(dir, name);
       await tar.c({ gzip: { level: 1 }, file, cwd: served, portable: true }, ['files_live']);

@@ -8,9 +8,11 @@ import { App } from '../../../renderer/src/App';
 import { useStore } from '../../../renderer/src/store';
 import { FRAN } from '../../helpers/sandbox';
 import { stubMatchMedia } from './match-media';
+import { fakeLayout } from './jsdom-layout';
 import { realBridge, type RealBridge } from './real-bridge';
 
 let app: RealBridge;
+let unlayout: () => void = () => undefined;
 let danaId: string;
 let franId: string;
 const initial = useStore.getState();
@@ -24,15 +26,11 @@ beforeAll(async () => {
   if (!fran.ok) throw new Error(fran.error.message);
   danaId = app.accountId;
   franId = fran.value.id;
-  // jsdom lays nothing out: give elements a size, so the virtualized list has rows in view.
-  const size = (value: number) => ({ configurable: true, get: () => value });
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', size(900));
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', size(300));
-  Element.prototype.scrollIntoView = () => undefined;
+  // The virtualized list has rows in view only with a layout, which jsdom does not do.
+  unlayout = fakeLayout(900);
 }, 60_000);
 afterAll(async () => {
-  delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
-  delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+  unlayout();
   await app?.close();
 });
 beforeEach(async () => {

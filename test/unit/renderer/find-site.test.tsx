@@ -7,21 +7,19 @@ import { App } from '../../../renderer/src/App';
 import { readRecents, RECENT_KEPT } from '../../../renderer/src/lib/recents';
 import { useStore } from '../../../renderer/src/store';
 import { stubMatchMedia } from './match-media';
+import { fakeLayout } from './jsdom-layout';
 import { realBridge, type RealBridge } from './real-bridge';
 
 let app: RealBridge;
+let unlayout: () => void = () => undefined;
 const initial = useStore.getState();
 beforeAll(async () => {
   app = await realBridge();
-  // jsdom lays nothing out: give elements a size, so the virtualized list has rows in view.
-  const size = (value: number) => ({ configurable: true, get: () => value });
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', size(600));
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', size(300));
-  Element.prototype.scrollIntoView = () => undefined;
+  // The virtualized list has rows in view only with a layout, which jsdom does not do.
+  unlayout = fakeLayout(600);
 }, 60_000);
 afterAll(async () => {
-  delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
-  delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+  unlayout();
   await app?.close();
 });
 beforeEach(async () => {

@@ -11,6 +11,7 @@ import { filterSites, siteRows } from '../../../shared/site-search';
 import { DANA } from '../../helpers/sandbox';
 import { realBridge, type RealBridge } from './real-bridge';
 import { stubMatchMedia } from './match-media';
+import { fakeLayout } from './jsdom-layout';
 
 let app: RealBridge;
 let real: LifeboatBridge;
@@ -163,10 +164,8 @@ describe('start-up', { timeout: 60_000 }, () => {
     const favourite = sites.at(-1)!;
     const saved = await app.api.settings.update({ favourites: [favourite.id] });
     expect(saved.ok).toBe(true);
-    // jsdom lays nothing out: give elements a size, so the virtualized list has rows in view.
-    const size = (value: number) => ({ configurable: true, get: () => value });
-    Object.defineProperty(HTMLElement.prototype, 'clientHeight', size(600));
-    Object.defineProperty(HTMLElement.prototype, 'clientWidth', size(300));
+    // The virtualized list has rows in view only with a layout, which jsdom does not do.
+    const unlayout = fakeLayout(600);
     try {
       await boot(real);
       await screen.findByText(`${n} of ${n} sites`, undefined, { timeout: 15_000 });
@@ -197,8 +196,7 @@ describe('start-up', { timeout: 60_000 }, () => {
       await screen.findByRole('heading', { name: sites[0]!.label, level: 1 });
       expect(row.getAttribute('aria-current')).toBe('true');
     } finally {
-      delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
-      delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+      unlayout();
       await app.api.settings.update({ favourites: [] });
     }
   });
