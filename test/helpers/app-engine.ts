@@ -1,7 +1,9 @@
 import { createApi } from '../../electron/api';
 import type { Sandbox } from '../../electron/sandbox';
 import { createEngine, type Engine } from '../../electron/services/engine';
+import type { SecretStore } from '../../electron/services/secrets/secret-store';
 import type { FreeSpaceProbe } from '../../electron/services/transfer/disk';
+import type { TransferPolicy } from '../../electron/services/transfer/download';
 import { KeytarSecretStore } from '../../electron/services/secrets/keytar-store';
 import type { AppApi } from '../../shared/api/contract';
 import type { Job } from '../../shared/models';
@@ -26,15 +28,21 @@ export interface AppUnderTest {
 export async function appUnderTest(
   sandbox: Sandbox,
   dataDir: string,
-  options: { readonly freeSpace?: FreeSpaceProbe } = {},
+  options: {
+    readonly freeSpace?: FreeSpaceProbe;
+    /** Default: the keychain (under the test's private D-Bus session). */
+    readonly secrets?: SecretStore;
+    readonly transfer?: TransferPolicy;
+  } = {},
 ): Promise<AppUnderTest> {
   const engine = createEngine({
     dataDir,
-    secrets: new KeytarSecretStore('Lifeboat-test-app'),
+    secrets: options.secrets ?? new KeytarSecretStore('Lifeboat-test-app'),
     retry: FAST_RETRY,
     minPollMs: 10,
     pollMs: 10,
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
+    ...(options.transfer ? { transfer: options.transfer } : {}),
     demo: async () => ({
       apiUrl: sandbox.apiUrl,
       tokens: { [DANA]: sandbox.accounts.find((a) => a.email === DANA)!.machineToken },

@@ -7,7 +7,7 @@ import { bridge } from '../bridge';
 import { localDateTime, shortDate } from '../lib/format';
 import { siteKey, useStore } from '../store';
 import { Check, Dialog, ErrorState } from './common';
-import { JobStatus, PreviewSummary } from './dialogs';
+import { ConflictList, JobStatus, PreviewSummary } from './dialogs';
 
 /** The copy's folder by its own name, as a file manager shows it. */
 export const folderName = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
@@ -351,16 +351,7 @@ function SetupSummary({ plan, done }: { plan: LocalSetupPlan; done?: LocalSetupR
           ))}
         </ul>
       )}
-      {!done && plan.conflicts.length > 0 && (
-        <div className="state state-error" role="alert">
-          <strong>Fix these first</strong>
-          <ul>
-            {plan.conflicts.map((c) => (
-              <li key={c.message}>{c.message}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      {!done && <ConflictList conflicts={plan.conflicts} />}
     </section>
   );
 }

@@ -1232,17 +1232,23 @@ export function PreviewSummary({ preview }: { preview: RestorePreview }) {
       <p className="hint">
         About {formatBytes(preview.downloadBytes)} on disk; {formatBytes(preview.freeBytes)} free.
       </p>
-      {preview.conflicts.length > 0 && (
-        <div className="state state-error" role="alert">
-          <strong>Fix these first</strong>
-          <ul>
-            {preview.conflicts.map((c) => (
-              <li key={c.message}>{c.message}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <ConflictList conflicts={preview.conflicts} />
     </section>
+  );
+}
+
+/** What stands in the way of a plan (a restore's, an update's, a setup's), as one alert; nothing when nothing does. */
+export function ConflictList({ conflicts }: { conflicts: readonly RestoreConflict[] }) {
+  if (conflicts.length === 0) return null;
+  return (
+    <div className="state state-error" role="alert">
+      <strong>Fix these first</strong>
+      <ul>
+        {conflicts.map((c) => (
+          <li key={c.message}>{c.message}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
-import { createApi } from '../../../electron/api';
-import { createEngine, type Engine } from '../../../electron/services/engine';
-import { KeytarSecretStore } from '../../../electron/services/secrets/keytar-store';
+import type { Engine } from '../../../electron/services/engine';
 import type { AppApi } from '../../../shared/api/contract';
 import type { Job, LocalCopy, RestorePreview } from '../../../shared/models';
+import { appUnderTest } from '../../helpers/app-engine';
 import { safeGit } from '../../helpers/hostile-git';
-import { clientFor, DANA, FAST_RETRY, requestsTo, testSandbox } from '../../helpers/sandbox';
+import { clientFor, DANA, requestsTo, testSandbox } from '../../helpers/sandbox';
 import { fastTransfer } from '../../helpers/transfer';
 import { changedFiles, codeOneDeployBehind, newBackup, snapshot, unwritable } from '../restore/newer-backup';
 
@@ -26,22 +25,7 @@ beforeEach(async () => {
   // A sandbox per test: each serves archives of its own (a newer backup's).
   sandbox = await testSandbox();
   dir = await mkdtemp(join(tmpdir(), 'lifeboat-update-'));
-  engine = createEngine({
-    dataDir: join(dir, 'data'),
-    secrets: new KeytarSecretStore('Lifeboat-test-app'),
-    retry: FAST_RETRY,
-    minPollMs: 10,
-    pollMs: 10,
-    transfer: fastTransfer(),
-    demo: async () => ({
-      apiUrl: sandbox.apiUrl,
-      tokens: { [DANA]: sandbox.accounts.find((a) => a.email === DANA)!.machineToken },
-    }),
-  });
-  api = createApi(engine);
-  const added = await api.accounts.startDemo();
-  if (!added.ok) throw new Error(added.error.message);
-  accountId = added.value[0]!.id;
+  ({ engine, api, accountId } = await appUnderTest(sandbox, join(dir, 'data'), { transfer: fastTransfer() }));
 });
 afterEach(async () => {
   engine.jobs.cancelAll();

@@ -4,13 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
-import { createApi } from '../../../electron/api';
-import { createEngine, type Engine } from '../../../electron/services/engine';
+import type { Engine } from '../../../electron/services/engine';
 import type { AppApi } from '../../../shared/api/contract';
 import type { Job, LocalCopy } from '../../../shared/models';
+import { appUnderTest } from '../../helpers/app-engine';
 import { useMariaDb } from '../../helpers/mariadb-suite';
 import { MemorySecrets } from '../../helpers/memory-secrets';
-import { clientFor, DANA, FAST_RETRY, testSandbox } from '../../helpers/sandbox';
+import { clientFor, DANA, testSandbox } from '../../helpers/sandbox';
 import { fastTransfer } from '../../helpers/transfer';
 import { newBackup } from './newer-backup';
 
@@ -22,23 +22,11 @@ let accountId: string;
 
 beforeEach(async () => {
   sandbox = await testSandbox();
-  engine = createEngine({
-    dataDir: join(m.dir, 'data'),
+  ({ engine, api, accountId } = await appUnderTest(sandbox, join(m.dir, 'data'), {
     // The database password is looked up (there is none): a keychain of the test's own.
     secrets: new MemorySecrets(),
-    retry: FAST_RETRY,
-    minPollMs: 10,
-    pollMs: 10,
     transfer: fastTransfer(),
-    demo: async () => ({
-      apiUrl: sandbox.apiUrl,
-      tokens: { [DANA]: sandbox.accounts.find((a) => a.email === DANA)!.machineToken },
-    }),
-  });
-  api = createApi(engine);
-  const added = await api.accounts.startDemo();
-  if (!added.ok) throw new Error(added.error.message);
-  accountId = added.value[0]!.id;
+  }));
   await engine.settings.update({
     database: { host: '127.0.0.1', port: 3306, socket: m.db.socket, user: 'root' },
   });
