@@ -393,3 +393,127 @@ export interface LocalSetupResult {
   /** The command that starts the site, when one was written for (`ddev start && ddev import-db ...`). */
   readonly next: readonly string[];
 }
+
+/**
+ * How one environment of one site came out of a mirror run: a new set downloaded (or completed), already there
+ * (nothing newer), skipped (frozen site, no such environment: said in `note`), or failed (`error`).
+ */
+export type MirrorStatus = 'downloaded' | 'up-to-date' | 'skipped' | 'failed';
+
+/** One environment of one site in a mirror run. */
+export interface MirrorEnvReport {
+  readonly env: string;
+  readonly status: MirrorStatus;
+  /** The newest complete set's folder in the mirror after the run (absolute); null when there is none. */
+  readonly path: string | null;
+  /** Pantheon's folder id of that set. */
+  readonly backupFolder: string | null;
+  /** Archive bytes downloaded by this run (a resumed archive counts only what this run fetched). */
+  readonly bytes: number;
+  readonly resumedBytes: number;
+  /** A backup was created first because the newest was older than `--fresh-within`. */
+  readonly createdBackup: boolean;
+  /** Set folders removed by retention (absolute paths). */
+  readonly pruned: readonly string[];
+  readonly note?: string;
+  readonly error?: AppError;
+}
+
+/** One site in a mirror run: the worst of its environments' statuses, its bytes and time. */
+export interface MirrorSiteReport {
+  readonly site: string;
+  readonly siteId: string;
+  /** The account (email) it was mirrored through. */
+  readonly account: string;
+  readonly status: MirrorStatus;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly envs: readonly MirrorEnvReport[];
+  /** The first failure (the site's own, or its first failed environment's). */
+  readonly error?: AppError;
+}
+
+/** The report of a mirror run: every selected site, in site-name order. */
+export interface MirrorReport {
+  readonly root: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** 1-based shard of `count`, when the run was one shard of several. */
+  readonly shard: { readonly index: number; readonly count: number } | null;
+  readonly sites: readonly MirrorSiteReport[];
+  readonly totals: {
+    readonly sites: number;
+    readonly downloaded: number;
+    readonly upToDate: number;
+    readonly skipped: number;
+    readonly failed: number;
+    readonly bytes: number;
+  };
+}
+
+/**
+ * Which sites a mirror takes: those matching every criterion given (query and hand-picked names: any of them).
+ * `all` must be set when nothing else narrows, so an empty form never means "every site" by accident.
+ */
+export interface MirrorSelection {
+  /** Texts searched as the site list searches (name, label, organizations, tags). */
+  readonly queries: readonly string[];
+  /** Site names or ids picked by hand. */
+  readonly sites: readonly string[];
+  readonly org?: string;
+  readonly tag?: string;
+  /** An account's email: only the sites it sees, mirrored through it. */
+  readonly account?: string;
+  readonly all?: boolean;
+}
+
+/** A mirror as a person set it up in the app (and as the scheduled CLI command runs it). */
+export interface MirrorProfile {
+  readonly selection: MirrorSelection;
+  readonly root: string;
+  readonly envs: readonly string[];
+  readonly elements: readonly Element[];
+  /** Keep this many complete sets per environment (the newest), and/or those younger than keepDays. */
+  readonly keep?: number;
+  readonly keepDays?: number;
+  /** Create a backup first where the newest finished one is older than this. */
+  readonly freshWithinHours?: number;
+  readonly concurrency: number;
+  /** Run every N hours while the app runs; null: only when asked (or by the OS scheduler's entry). */
+  readonly everyHours: number | null;
+}
+
+/** What `mirror verify` found in one set folder. */
+export interface MirrorVerifySet {
+  readonly path: string;
+  readonly site: string | null;
+  readonly env: string | null;
+  readonly backupFolder: string | null;
+  /** ok: every archive matches its manifest and inflates whole; damaged: one does not; incomplete: no manifest. */
+  readonly status: 'ok' | 'damaged' | 'incomplete';
+  readonly archives: readonly {
+    readonly filename: string;
+    readonly status: 'ok' | 'missing' | 'size' | 'sha256' | 'gzip';
+    readonly message?: string;
+  }[];
+  readonly message?: string;
+}
+
+/** A verification of a whole mirror. */
+export interface MirrorVerifyReport {
+  readonly root: string;
+  readonly sets: readonly MirrorVerifySet[];
+  readonly totals: { readonly ok: number; readonly damaged: number; readonly incomplete: number };
+}
+
+/** An entry for the operating system's own scheduler that runs the mirror when the app does not. */
+export interface SchedulerEntry {
+  readonly kind: 'systemd' | 'launchd' | 'schtasks';
+  /** Files written, each whole, so a person sees exactly what is installed. */
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+  /** Commands run after writing them (argv, no shell), shown as they will run. */
+  readonly commands: readonly (readonly string[])[];
+  /** The CLI command line the entry runs. */
+  readonly commandLine: string;
+  readonly installed: boolean;
+}
