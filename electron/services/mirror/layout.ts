@@ -28,7 +28,10 @@ export const MIRROR_ENV_LOCK = '.lifeboat-mirror.lock';
 
 /** The folder of one backup set: its scheduled time in UTC, readable and sorting by time (`2026-11-30T02-15-00Z`). */
 export function setFolderName(scheduledFor: number): string {
-  return new Date(scheduledFor * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return new Date(scheduledFor * 1000)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** A set folder's name as {@link setFolderName} makes them, optionally with a `-N` suffix when two share a second. */
@@ -39,11 +42,11 @@ export const SET_FOLDER_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(-\d{1,3
  * ending as Pantheon's archives do. Manifests are read from disk and may have been edited by anyone: a name
  * that could lead out of the set's folder is refused before any path is built from it.
  */
-// eslint-disable-next-line no-control-regex
 const archiveFileName = z
   .string()
   .min(1)
   .max(255)
+  // eslint-disable-next-line no-control-regex
   .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'An archive name is a single file name.')
   .refine((n) => n !== '.' && n !== '..' && !n.startsWith('.'), 'An archive name is a plain file name.')
   .refine((n) => /\.(tar\.gz|tgz|sql\.gz|gz)$/.test(n), 'An archive name ends in .tar.gz or .sql.gz.');
