@@ -17,7 +17,7 @@ const { values } = parseArgs({
 });
 const seed = seedByName(values.seed);
 if (!seed) {
-  process.stderr.write(`Unknown seed "${values.seed}": use demo, big or bench[:MiB].\n`);
+  process.stderr.write(`Unknown seed "${values.seed}": use demo, big[:SITES[:KiB]] or bench[:MiB].\n`);
   process.exit(2);
 }
 const port = Number(values.port);

@@ -48,8 +48,8 @@ export interface StoreFaults {
   readonly composite?: boolean;
   /** Send no `x-goog-hash` at all (a store or proxy that does not), so clients fall back to their own checks. */
   readonly withoutHash?: boolean;
-  /** Limit the store faults to archives whose file name contains this. */
-  readonly match?: string;
+  /** Limit the store faults to archives whose file name contains this (or any of these: a mirror's failing sites). */
+  readonly match?: string | readonly string[];
   readonly seed?: number;
 }
 

@@ -196,8 +196,14 @@ export function demoSeed(): Seed {
   return { name: 'demo', users: [dana, fran], orgs: [acme, globex, initech], sites };
 }
 
-/** The big seed: one agency account seeing `count` sites (default 2000), directly and through three organizations. */
-export function bigSeed(count = 2000): Seed {
+/**
+ * The big seed: one agency account seeing `count` sites (default 2000), directly and through three organizations;
+ * `kib` gives every archive that size instead of the small default (the mirror benchmark's larger run).
+ */
+export function bigSeed(count = 2000, kib?: number): Seed {
+  const sizes: SeedSizes | undefined = kib
+    ? { code: kib * 1024, files: kib * 1024, database: kib * 1024 }
+    : undefined;
   const boss = user('big', 'agency@example.com', 'Avery', 'Agency');
   const orgs: SeedOrg[] = ['north', 'south', 'east'].map((n) => ({
     id: uuidOf(`org:big-${n}`),
@@ -231,10 +237,16 @@ export function bigSeed(count = 2000): Seed {
         orgs: viaOrg ? [{ orgId: org.id, tags: i % 11 === 0 ? ['vip'] : [] }] : [],
         frozen: i % 97 === 0,
         multidevs: i % 13 === 0 ? ['staging'] : [],
+        ...(sizes ? { sizes } : {}),
       }),
     );
   }
-  return { name: 'big', users: [boss], orgs, sites };
+  return {
+    name: kib || count !== 2000 ? `big:${count}${kib ? `:${kib}` : ''}` : 'big',
+    users: [boss],
+    orgs,
+    sites,
+  };
 }
 
 /**
@@ -260,10 +272,12 @@ export function benchSeed(mb = 1024): Seed {
   return { name: `bench:${mb}`, users: [owner], orgs: [], sites };
 }
 
-/** The seed for a name (`demo`, `big`, `bench` or `bench:<MiB>`), or null. */
+/** The seed for a name (`demo`, `big`, `big:<sites>[:<KiB per archive>]`, `bench` or `bench:<MiB>`), or null. */
 export function seedByName(name: string): Seed | null {
   if (name === 'demo') return demoSeed();
   if (name === 'big') return bigSeed();
+  const big = /^big:(\d+)(?::(\d+))?$/.exec(name);
+  if (big && Number(big[1]) > 0) return bigSeed(Number(big[1]), big[2] ? Number(big[2]) : undefined);
   const bench = /^bench(?::(\d+))?$/.exec(name);
   if (bench) return benchSeed(bench[1] ? Number(bench[1]) : 1024);
   return null;

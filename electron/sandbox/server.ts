@@ -1170,7 +1170,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!type) return deny('No such object.');
     const built = await library.get(site, env, type);
     const store = faults.store;
-    const faulty = store && (!store.match || filename.includes(store.match));
+    const faulty =
+      store &&
+      (!store.match ||
+        (typeof store.match === 'string' ? [store.match] : store.match).some((m) => filename.includes(m)));
     const fullSize = faulty && store.truncate ? Math.floor(built.size * 0.6) : built.size;
     const corruptAt = faulty && store.corrupt ? Math.floor(built.size / 2) : -1;
 
