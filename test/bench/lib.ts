@@ -41,7 +41,8 @@ export interface Sbx {
 }
 
 /** The sandbox in its own process, so it never shares an event loop with what is measured. */
-export async function sandbox(seed: string): Promise<Sbx> {
+export async function sandbox(seed: string, email = 'bench@example.com'): Promise<Sbx> {
+  const account = new RegExp(`${email.replace(/[.@]/g, '\\$&')}\\s+(\\S+)`);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'electron/sandbox/cli.ts'), '--seed', seed, '--port', '0'],
@@ -52,7 +53,7 @@ export async function sandbox(seed: string): Promise<Sbx> {
     let text = '';
     child.stdout.on('data', (d: Buffer) => {
       text += d.toString();
-      if (/bench@example\.com\s+\S+/.test(text)) resolve(text);
+      if (account.test(text)) resolve(text);
     });
     child.once('exit', (c) => reject(new Error(`sandbox exited ${c}: ${text}`)));
   });
@@ -60,7 +61,7 @@ export async function sandbox(seed: string): Promise<Sbx> {
   return {
     url,
     api: `${url}/api/`,
-    token: /bench@example\.com\s+(\S+)/.exec(out)![1]!,
+    token: account.exec(out)![1]!,
     pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
