@@ -256,7 +256,7 @@ export async function downloadToPart(options: {
   policy?: TransferPolicy;
   onProgress?: (bytesDone: number) => void;
   http?: Got;
-}): Promise<{ resumedFrom: number; attempts: number; verifiedBy: StorageCheck }> {
+}): Promise<{ resumedFrom: number; attempts: number; verifiedBy: StorageCheck; hashes: ObjectHashes }> {
   const { source, partPath, signal } = options;
   const policy = options.policy ?? DEFAULT_TRANSFER;
   const http = options.http ?? storageHttp;
@@ -365,7 +365,8 @@ export async function downloadToPart(options: {
         `${source.label} is damaged: its ${hash.algorithm.toUpperCase()} does not match the one Pantheon's storage gives for it. Try again or pick another backup.`,
       );
     }
-    return { resumedFrom, attempts, verifiedBy: hash ? hash.algorithm : null };
+    // The object hashes the storage named (those the bytes were checked against): a mirror records the MD5.
+    return { resumedFrom, attempts, verifiedBy: hash ? hash.algorithm : null, hashes: meta.hashes ?? {} };
   } finally {
     downloading--;
     await handle.close();
