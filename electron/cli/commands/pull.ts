@@ -1,6 +1,7 @@
 import { basename, join, resolve } from 'node:path';
-import type { Site } from '@shared/models';
+import type { Element, Site } from '@shared/models';
 import type { BackupChoice, RestoreDeps, RestoreRequest } from '../../services/restore/plan';
+import { openMirrorSet } from '../../services/mirror/offline';
 import { conflictError, planRestore, previewOf } from '../../services/restore/plan';
 import type { RestoreRecord } from '../../services/restore/assemble';
 import { canonicalPath, readRecordIn, stateOf } from '../../services/copies/files';
@@ -57,9 +58,10 @@ export async function runRestoreCommand(
   ctx: RunContext,
   run: {
     readonly deps: RestoreDeps;
-    readonly client: PantheonClient;
+    /** Null for a restore from a mirror (`deps.local`): no account, no API. */
+    readonly client: PantheonClient | null;
     readonly site: Site;
-    readonly accountId: string;
+    readonly accountId: string | null;
     readonly request: RestoreRequest;
     /** "Restore acme-blog.live" or "Update acme-blog.live": the job's title and the result's first word. */
     readonly verb: 'Restore' | 'Update';
@@ -67,6 +69,7 @@ export async function runRestoreCommand(
 ): Promise<number> {
   const { deps, client, request, accountId, verb } = run;
   const name = `${run.site.name}.${request.env}`;
+  const fromMirror = deps.local ? ` from the mirror's ${deps.local.dir}` : '';
   if (ctx.bool('dry-run')) {
     // The run's own plan and checks, printed; nothing is downloaded or written.
     const preview = previewOf(await planRestore(deps, request));
@@ -80,7 +83,7 @@ export async function runRestoreCommand(
       ctx.print(
         verb === 'Update'
           ? `Would update ${preview.path}, a copy of ${name}, from the ${which}`
-          : `Would restore ${name} (${which}) into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
+          : `Would restore ${name} (${which})${fromMirror} into ${preview.path}${preview.update ? ' (update in place)' : ''}`,
       );
       for (const w of preview.writes) ctx.print(`  ${w.kind.padEnd(8)}  ${w.description}`);
       ctx.print(
@@ -118,8 +121,9 @@ export async function runRestoreCommand(
           : restoreTitle(name, plan.set?.folder ?? (request.backup === 'new' ? 'new' : null), plan.path),
       plan: {
         // The app's request, with the API and the database server it used; the password stays out of the journal.
-        accountId,
-        apiUrl: client.apiUrl,
+        // A restore from a mirror records the set's folder instead of an account and an API: it used neither (and
+        // a retry that does not know mirrors finds no account to go to Pantheon with).
+        ...(client ? { accountId, apiUrl: client.apiUrl } : { mirror: deps.local?.dir }),
         site: pinned.site,
         env: pinned.env,
         backup: typeof pinned.backup === 'string' ? pinned.backup : pinned.backup.folder,
@@ -162,7 +166,7 @@ export async function runRestoreCommand(
   ctx.print(
     verb === 'Update' && r.plan.update
       ? `Updated ${r.path}, a copy of ${name}, from the ${backupNameOfFolder(rec.backup.folder)}`
-      : `Restored ${name} (${backupNameOfFolder(rec.backup.folder)}) into ${r.path}`,
+      : `Restored ${name} (${backupNameOfFolder(rec.backup.folder)})${fromMirror} into ${r.path}`,
   );
   if (rec.code)
     ctx.print(
@@ -192,7 +196,11 @@ export async function runRestoreCommand(
  * The copy `pull --update` refreshes: the one the registry has in that folder, else the restore its
  * lifeboat.json records (a copy restored with another data folder); null when the folder holds none.
  */
-async function copyIn(ctx: RunContext, path: string, accountId: string): Promise<UpdatableCopy | null> {
+async function copyIn(
+  ctx: RunContext,
+  path: string,
+  accountId: string | null,
+): Promise<UpdatableCopy | null> {
   const canonical = await canonicalPath(path);
   const registered = (await new CopyRegistry({ dataDir: dataDir(ctx.io.env) }).list()).find(
     (c) => c.path === canonical,
@@ -214,9 +222,16 @@ export const pull: CommandSpec = {
     'database archive (imported with --db-import). With --update, the copy in that folder is updated instead (see ' +
     'lifeboat copies update). Everything is planned and checked before the first byte is ' +
     'downloaded; --dry-run prints that plan and exits with the first conflict’s code. Ctrl-C cancels; the same ' +
-    'command resumes the downloads.',
+    'command resumes the downloads. With --from-mirror, the backup is one that lifeboat mirror downloaded: the ' +
+    'same restore, offline (no account, no network), its archives checked against the mirror’s sha256 as they ' +
+    'are read; SITE.ENV is then taken from the mirror.',
   positionals: [
-    { name: 'SITE.ENV', required: true, description: 'the site and environment (acme-blog.live)' },
+    {
+      name: 'SITE.ENV',
+      // Optional only for --from-mirror, whose set names its site; run() asks for it otherwise.
+      required: false,
+      description: 'the site and environment (acme-blog.live); with --from-mirror, the mirror’s',
+    },
   ],
   flags: {
     to: {
@@ -286,17 +301,29 @@ export const pull: CommandSpec = {
     },
     parallel: { type: 'string', value: 'N', description: 'downloads at once (default 3)' },
     'dry-run': { type: 'boolean', description: 'print every write and conflict; download nothing' },
+    'from-mirror': {
+      type: 'string',
+      value: 'PATH',
+      description:
+        'restore offline from a mirror: an environment’s folder DIR/SITE/ENV (its newest complete backup) or a backup’s DIR/SITE/ENV/SET',
+    },
   },
   examples: [
     'lifeboat --demo pull acme-blog.live --to ~/Sites',
     'lifeboat pull acme-blog.live --to ~/Sites --element code,db --db-import mysql://root@localhost/acme',
     'lifeboat pull acme-blog.live --to ~/Sites --element files --include files_live/2024/ --dry-run',
     'lifeboat pull acme-blog.live --to ~/Sites --update',
+    'lifeboat pull --from-mirror /srv/mirror/acme-blog/live --to ~/Sites --element code,files',
   ],
   json: RESTORE_JSON,
   async run(ctx: RunContext) {
     // Arguments are checked before anything connects, so a typo never costs a login.
-    const ref = siteEnv(ctx.positionals[0]);
+    const mirrorPath = ctx.str('from-mirror');
+    if (ctx.positionals[0] === undefined && mirrorPath === undefined)
+      throw new UsageError(
+        'lifeboat pull needs SITE.ENV: the site and environment (acme-blog.live), or --from-mirror PATH. See lifeboat pull --help.',
+      );
+    const ref = ctx.positionals[0] === undefined ? null : siteEnv(ctx.positionals[0]);
     const to = ctx.str('to');
     if (!to) throw new UsageError('pull needs --to DIR: the folder to put the restore in.');
     const elements = elementsOf(ctx.str('element'), 'code,files,database', true, true);
@@ -318,6 +345,12 @@ export const pull: CommandSpec = {
     const backupArg = ctx.str('backup') ?? 'latest';
     const backup: BackupChoice =
       backupArg === 'latest' || backupArg === 'new' ? backupArg : { folder: backupArg };
+    if (mirrorPath !== undefined && backupArg === 'new')
+      throw new UsageError(
+        '--from-mirror restores a backup the mirror has: --backup new would make one on Pantheon. Leave --backup out (the set the path names), or give a mirrored backup’s folder.',
+      );
+    if (mirrorPath !== undefined && ctx.str('keep-for') !== undefined)
+      throw new UsageError('--keep-for is for --backup new, which a restore from a mirror cannot do.');
     const db = dbUrl ? dbFromUrl(dbUrl, ctx.io.env) : null;
     const database = db
       ? {
@@ -332,22 +365,24 @@ export const pull: CommandSpec = {
       ...(intoRepo ? { intoRepo, checkoutIntoRepo: ctx.bool('checkout') } : {}),
       keepForDays,
     };
-    const conn = await ctx.connect();
-    const { client, site } = await siteWithEnv(conn, ref);
-    const deps = { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } };
-    const accountId = conn.accountIdFor(client, site);
+    const { deps, client, site, env, siteArg, accountId } = mirrorPath
+      ? await fromMirror(mirrorPath, ref, { elements, backupArg, parallel })
+      : await fromPantheon(ctx, ref!, parallel);
     let request: RestoreRequest | null = null;
+    let registerAs = accountId;
     if (ctx.bool('update')) {
       // An update of the copy in that folder: the one request every update makes (copies/update.ts), with what
       // this command line says instead of the copy's where it says it.
-      const path = join(resolve(to), folder ?? `${site.name}-${ref.env}`);
+      const path = join(resolve(to), folder ?? `${site.name}-${env}`);
       const copy = await copyIn(ctx, path, accountId);
       if (copy) {
-        if (copy.site.name !== site.name || copy.env !== ref.env)
+        if (copy.site.name !== site.name || copy.env !== env)
           throw new LifeboatError(
             'conflict',
-            `${path} is a restore of ${copy.site.name}.${copy.env}, not of ${site.name}.${ref.env}; it will not be updated with another site's backup.`,
+            `${path} is a restore of ${copy.site.name}.${copy.env}, not of ${site.name}.${env}; it will not be updated with another site's backup.`,
           );
+        // Updated from a mirror, the copy keeps the account it was restored with (its newer backups are looked up there).
+        registerAs ??= copy.accountId;
         request = {
           ...(await updateRequestOf(
             copy,
@@ -369,8 +404,8 @@ export const pull: CommandSpec = {
       }
     }
     request ??= {
-      site: ref.site,
-      env: ref.env,
+      site: siteArg,
+      env,
       backup,
       elements,
       targetDir: to,
@@ -386,9 +421,66 @@ export const pull: CommandSpec = {
       deps,
       client,
       site,
-      accountId,
+      accountId: registerAs,
       request,
       verb: request.updateInPlace ? 'Update' : 'Restore',
     });
   },
 };
+
+/** Where a pull's backup comes from, and what the restore and its job record of that. */
+interface PullSource {
+  readonly deps: RestoreDeps;
+  readonly client: PantheonClient | null;
+  readonly site: Site;
+  readonly env: string;
+  /** The site as the request names it (as it was given on the command line, for Pantheon). */
+  readonly siteArg: string;
+  readonly accountId: string | null;
+}
+
+/** The site through the account that has it: the one step of a pull that logs in. */
+async function fromPantheon(
+  ctx: RunContext,
+  ref: { site: string; env: string },
+  parallel: number,
+): Promise<PullSource> {
+  const conn = await ctx.connect();
+  const { client, site } = await siteWithEnv(conn, ref);
+  return {
+    deps: { client, site, options: { parallel, pollMs: conn.sandbox ? 200 : 5000 } },
+    client,
+    site,
+    env: ref.env,
+    siteArg: ref.site,
+    accountId: conn.accountIdFor(client, site),
+  };
+}
+
+/**
+ * A mirrored set as the source: nothing connects, so this works with no account and no network (the lifeboat when
+ * Pantheon is down or the backup has expired there). SITE.ENV, when given, must be the set's.
+ */
+async function fromMirror(
+  path: string,
+  ref: { site: string; env: string } | null,
+  options: { elements: readonly Element[]; backupArg: string; parallel: number },
+): Promise<PullSource> {
+  const mirror = await openMirrorSet(path, {
+    elements: options.elements,
+    ...(options.backupArg !== 'latest' ? { backup: options.backupArg } : {}),
+  });
+  const { site, env } = mirror;
+  if (ref && ((ref.site !== site.name && ref.site !== site.id) || ref.env !== env))
+    throw new UsageError(
+      `${path} is a mirrored backup of ${site.name}.${env}, not of ${ref.site}.${ref.env}. Leave SITE.ENV out (the mirror names it), or give the mirror's folder of ${ref.site}.${ref.env}.`,
+    );
+  return {
+    deps: { local: mirror, site, options: { parallel: options.parallel } },
+    client: null,
+    site,
+    env,
+    siteArg: site.name,
+    accountId: null,
+  };
+}

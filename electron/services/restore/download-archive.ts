@@ -12,7 +12,7 @@ import { partPathOf, sidePath } from '../transfer/names';
 import { verifyGzip } from '../transfer/verify';
 import { fetchArchive } from './fetch';
 import { acquireLock } from './lock';
-import { archiveLabel, type RestoreDeps } from './plan';
+import { archiveLabel, type PantheonRestoreDeps } from './plan';
 import type { RestoreContext } from './restore';
 
 /** The file that marks a download's staging folder as Lifeboat's own. */
@@ -69,7 +69,7 @@ export async function downloadArchive(
 }
 
 /** What a download needs: the client and site, and optionally its transfer policy and free-space probe. */
-type DownloadDeps = Pick<RestoreDeps, 'client' | 'site'> & {
+type DownloadDeps = Pick<PantheonRestoreDeps, 'client' | 'site'> & {
   readonly transfer?: TransferPolicy;
   readonly freeSpace?: FreeSpaceProbe;
   /** Archives from this size on are unpacked in a worker thread (see RestoreOptions.extractThreadFrom). */

@@ -23,6 +23,7 @@ import { statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
 import { partProgress, type TransferPolicy } from '../transfer/download';
 import { partPathOf } from '../transfer/names';
 import { findConflicts, isNonEmptyDir, readCopyRecord } from './checks';
+import type { LocalArchive } from './fetch';
 import { MANIFEST_REL } from './manifest';
 import { folderIdentity, interruptedUpdate, type FolderIdentity, type UpdateUndo } from './update-apply';
 
@@ -65,12 +66,47 @@ export interface RestoreRequest {
   readonly keepForDays?: number;
 }
 
-/** What the engine needs to plan and run restores. */
-export interface RestoreDeps {
+/**
+ * What the engine needs to plan and run restores: the site, and where its catalog and archives come from, Pantheon
+ * (through the account's client) or a backup set of a local mirror (`pull --from-mirror`: no network, no account).
+ * Either way it is the same plan, checks and run; only the catalog's reading and the archives' fetching differ.
+ */
+export type RestoreDeps = PantheonRestoreDeps | LocalRestoreDeps;
+
+/** A restore from Pantheon: the catalog is listed and the archives downloaded through the client. */
+export interface PantheonRestoreDeps {
   readonly client: PantheonClient;
+  readonly local?: undefined;
   readonly site: Site;
   readonly options?: RestoreOptions;
 }
+
+/** A restore from a mirrored backup set on this disk: nothing is asked of Pantheon, so there is no client. */
+export interface LocalRestoreDeps {
+  readonly client?: undefined;
+  readonly local: LocalSource;
+  readonly site: Site;
+  readonly options?: RestoreOptions;
+}
+
+/**
+ * A backup set whose archives are already on this disk (a mirror's, see mirror/offline.ts), with what a restore
+ * would otherwise ask Pantheon: the catalog entry, the environment (its deploy ref) and the multidevs.
+ */
+export interface LocalSource {
+  /** The set's folder, for messages. */
+  readonly dir: string;
+  readonly env: string;
+  readonly set: BackupSet;
+  readonly environment: Environment;
+  readonly multidevs: readonly string[];
+  /** Per element of the set: its file here and the sha256 its bytes must have. */
+  readonly archives: Partial<Record<Element, LocalArchive>>;
+}
+
+/** Why a restore from a mirror cannot make a backup first. */
+export const NO_NEW_BACKUP_OFFLINE =
+  'A restore from a mirror cannot make a new backup first: that needs Pantheon. Restore the mirrored backup, or run lifeboat pull without --from-mirror.';
 
 /** Engine settings for restores. */
 export interface RestoreOptions {
@@ -230,6 +266,19 @@ export function pickBackupSet(
   return set;
 }
 
+/**
+ * The set of a restore from a mirror: the mirrored set is the whole catalog, so "latest" is that set and a folder
+ * must name it (another mirrored set is another folder to restore from).
+ */
+function pickLocalSet(local: LocalSource, choice: BackupChoice, elements: readonly Element[]): BackupSet {
+  if (typeof choice === 'object' && !findBackupSet([local.set], choice.folder))
+    throw new LifeboatError(
+      'not-found',
+      `The mirrored set in ${local.dir} is the backup ${local.set.folder}, not "${choice.folder}".`,
+    );
+  return pickBackupSet([local.set], { folder: local.set.folder }, elements);
+}
+
 /** Bytes a set's archives still need on disk: what is left to download plus what extraction writes. */
 export async function bytesNeeded(
   work: string,
@@ -255,15 +304,32 @@ export async function bytesNeeded(
 }
 
 /**
+ * Bytes a mirrored set's archives need on disk: what extraction writes, and the database archive, which is copied
+ * into the restore (the code and files archives are read where they are, never copied).
+ */
+export function localBytesNeeded(set: BackupSet, elements: readonly Element[]): number {
+  return archivesOf(set, elements).reduce(
+    (n, a) => n + (a.element === 'database' ? a.size : 0) + a.size * EXPANSION[a.element],
+    0,
+  );
+}
+
+/**
  * Plans a restore: resolves every default (folder, branch, database name, backup set, where the files go),
  * lists every write, and finds every conflict, without writing a byte. Failures to reach Pantheon or the
  * database server are conflicts too, so a preview always answers.
  */
 export async function planRestore(deps: RestoreDeps, request: RestoreRequest): Promise<RestorePlan> {
-  const { client, site } = deps;
+  const { site, local } = deps;
   const elements: Element[] = ELEMENTS.filter((e) => request.elements.includes(e));
   if (elements.length === 0)
     throw new LifeboatError('invalid-request', 'Choose at least one of code, database and files to restore.');
+  if (local && request.backup === 'new') throw new LifeboatError('invalid-request', NO_NEW_BACKUP_OFFLINE);
+  if (local && request.env !== local.env)
+    throw new LifeboatError(
+      'invalid-request',
+      `The mirrored backup in ${local.dir} is of ${site.name}.${local.env}, not of ${site.name}.${request.env}.`,
+    );
   // A new restore's folder defaults to a name that is free; an update's is the copy's.
   const folderName =
     request.folderName ??
@@ -307,7 +373,9 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   let set: BackupSet | null = null;
   if (request.backup !== 'new') {
     try {
-      set = pickBackupSet(await client.listBackupSets(site, request.env), request.backup, elements);
+      set = deps.local
+        ? pickLocalSet(deps.local, request.backup, elements)
+        : pickBackupSet(await deps.client.listBackupSets(site, request.env), request.backup, elements);
     } catch (e) {
       if (!(e instanceof LifeboatError)) throw e;
       early.push({ kind: 'backup', code: e.code, message: e.message });
@@ -315,9 +383,13 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   }
   let environment: Environment | null = null;
   let multidevs: string[] = [];
-  if (hasCode) {
+  if (hasCode && local) {
+    // As the mirror recorded them when it downloaded the set.
+    environment = local.environment;
+    multidevs = [...local.multidevs];
+  } else if (hasCode && deps.client) {
     try {
-      const all = await client.listEnvironments(site);
+      const all = await deps.client.listEnvironments(site);
       environment = all.find((e) => e.id === request.env) ?? null;
       multidevs = all.filter((e) => e.multidev).map((e) => e.id);
     } catch (e) {
@@ -424,10 +496,17 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   writes.push({
     kind: 'staging',
     target: work,
-    description: `${work}/ (downloads and staging; removed when the restore is in place, kept to resume if it stops)`,
+    // From a mirror there is nothing to resume: its staging goes when the restore stops too.
+    description: local
+      ? `${work}/ (staging; removed when the restore is in place or stops)`
+      : `${work}/ (downloads and staging; removed when the restore is in place, kept to resume if it stops)`,
   });
 
-  const downloadBytes = set ? await bytesNeeded(work, set, elements) : 0;
+  const downloadBytes = !set
+    ? 0
+    : local
+      ? localBytesNeeded(set, elements)
+      : await bytesNeeded(work, set, elements);
   const freeBytes = await (deps.options?.freeSpace ?? statfsFreeSpace)(targetDir);
   const draft = {
     request,

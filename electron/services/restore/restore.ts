@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BackupArchive, BackupSet, Element, JobPhase } from '@shared/models';
 import { extractArchive } from '../archive/extract-file';
@@ -9,6 +9,7 @@ import { importDatabase, type ImportResult } from '../database/mysql';
 import { LifeboatError } from '../errors';
 import { removeStaged } from '../fs-util';
 import { growingFileOf, type GrowingFile } from '../transfer/growing-file';
+import { partPathOf } from '../transfer/names';
 import { verifyGzip } from '../transfer/verify';
 import { assembleRestore, prepareCode, type CodeReady, type RestoreRecord, type Staged } from './assemble';
 import { findConflicts, KEPT_STAGING } from './checks';
@@ -20,6 +21,7 @@ import {
   archivesOf,
   bytesNeeded,
   conflictError,
+  NO_NEW_BACKUP_OFFLINE,
   pickBackupSet,
   planRestore,
   type RestoreDeps,
@@ -94,14 +96,23 @@ export async function runRestore(
   } finally {
     await lock.release();
     // A staging folder with nothing to resume goes too, so a refused or failed restore leaves no trace (but never
-    // the journal of an update that could not be undone yet).
+    // the journal of an update that could not be undone yet). A restore from a mirror has nothing to resume: its
+    // archives are on this disk already, so the copy it made of one goes as well (a download left by an earlier
+    // restore from Pantheon stays, to resume).
+    const own = new Set(deps.local ? localCopies(first) : []);
     if (
       !done &&
-      (await readdir(join(first.work, 'downloads')).catch(() => [])).length === 0 &&
+      (await readdir(join(first.work, 'downloads')).catch(() => [])).every((n) => own.has(n)) &&
       !(await hasJournal(first.work))
     )
       await removeStaged(first.work);
   }
+}
+
+/** The names a restore from a mirror writes in the staging's downloads: the database archive's copy, and its `.part`. */
+function localCopies(plan: RestorePlan): string[] {
+  const db = plan.elements.includes('database') ? plan.set?.archives.database : undefined;
+  return db ? [db.filename, basename(partPathOf(db.filename))] : [];
 }
 
 /** Removes what a stopped restore staged, keeping the downloads (they resume) and the lock. */
@@ -121,7 +132,7 @@ async function executeRestore(
   plan: RestorePlan,
   ctx: RestoreContext,
 ): Promise<Omit<RestoreResult, 'undone'>> {
-  const { client, site } = deps;
+  const { site } = deps;
   const options = deps.options ?? {};
   const { signal } = ctx;
   const freeSpace = options.freeSpace ?? statfsFreeSpace;
@@ -136,6 +147,9 @@ async function executeRestore(
     // 1. The backup set: the plan's, or a new one made now.
     let set: BackupSet;
     if (plan.request.backup === 'new') {
+      // The plan refuses this for a restore from a mirror; the types say so here too.
+      const { client } = deps;
+      if (!client) throw new LifeboatError('invalid-request', NO_NEW_BACKUP_OFFLINE);
       ctx.phase('creating-backup', `Creating a backup of ${plan.env}`);
       const made = await createBackupAndWait(
         { client, site },
@@ -173,7 +187,9 @@ async function executeRestore(
     );
     ctx.phase(
       'downloading',
-      `Downloading ${plan.elements.join(', ')} from the ${backupNameOfFolder(set.folder)}`,
+      deps.local
+        ? `Reading ${plan.elements.join(', ')} of the ${backupNameOfFolder(set.folder)} from the mirror`
+        : `Downloading ${plan.elements.join(', ')} from the ${backupNameOfFolder(set.folder)}`,
     );
     let resumedBytes = 0;
     // Patterns that matched nothing need another command, not the rest of the downloads: those stop at once
@@ -185,13 +201,20 @@ async function executeRestore(
     const dbArchive = set.archives.database;
     const db = plan.request.database;
     const importInto = db && plan.databaseName && dbArchive ? plan.databaseName : null;
+    // Where each archive comes from: Pantheon, or the mirror's file (only the database archive, which the restore
+    // keeps, is copied; the others are extracted from where they are).
+    const source = (a: BackupArchive) => {
+      if (!deps.local) return { client: deps.client, site, env: plan.env };
+      const local = deps.local.archives[a.element];
+      if (!local)
+        throw new LifeboatError('internal', `The mirrored set has no file for ${archiveLabel(a.element)}.`);
+      return { local, copy: a.element === 'database' };
+    };
     const fetchOne = async (a: BackupArchive): Promise<void> => {
       const label = archiveLabel(a.element);
       const dir = join(plan.work, `extract-${a.element}`);
       const r = await fetchArchive({
-        client,
-        site,
-        env: plan.env,
+        ...source(a),
         archive: a,
         finalPath: join(downloads, a.filename),
         ...(options.transfer ? { transfer: options.transfer } : {}),

@@ -74,7 +74,7 @@ describe('lifeboat --help and CMD --help', () => {
   it('describes a command’s every flag, with examples; subcommands too', async () => {
     const pull = await runMain(['pull', '--help']);
     expect(pull.code).toBe(0);
-    expect(pull.stdout).toMatch(/^Usage:\n {2}lifeboat pull SITE\.ENV --to DIR /);
+    expect(pull.stdout).toMatch(/^Usage:\n {2}lifeboat pull \[SITE\.ENV\] --to DIR /);
     expect(pull.stdout).toMatch(/^ {2}--db-import URL\s+import the database/m);
     expect(pull.stdout).toMatch(/^Examples:\n {2}lifeboat /m);
     const get = await runMain(['backups', 'get', '--help']);
