@@ -28,6 +28,8 @@ export interface PositionalSpec {
   readonly name: string;
   readonly required: boolean;
   readonly description: string;
+  /** The last positional only: it takes every remaining argument (`[QUERY...]`). */
+  readonly variadic?: boolean;
 }
 
 /** A command of the registry: what `--help`, the README and the parser know about it, and how it runs. */
@@ -286,7 +288,7 @@ function parseCommand(
     throw new UsageError(
       `lifeboat ${command.name} needs ${missing.name}: ${missing.description}. See lifeboat ${command.name} --help.`,
     );
-  const extra = positionals[specs.length];
+  const extra = specs.at(-1)?.variadic ? undefined : positionals[specs.length];
   if (extra !== undefined)
     throw new UsageError(
       `Unexpected argument "${extra}": lifeboat ${command.name} takes ${
@@ -332,7 +334,10 @@ const repeat = (f: FlagSpec): string => (f.multiple ? '...' : '');
 /** A command's synopsis as tokens (`SITE.ENV`, `--to DIR`, `[--element E]`), each kept whole when wrapped. */
 export function synopsisTokens(command: CommandSpec): string[] {
   const tokens: string[] = [];
-  for (const p of command.positionals) tokens.push(p.required ? p.name : `[${p.name}]`);
+  for (const p of command.positionals) {
+    const name = `${p.name}${p.variadic ? '...' : ''}`;
+    tokens.push(p.required ? name : `[${name}]`);
+  }
   const entries = Object.entries(command.flags);
   const nested = (parent: string): string =>
     entries
@@ -409,7 +414,8 @@ function flagTable(flags: Readonly<Record<string, FlagSpec>>, skip: readonly str
 
 /** `lifeboat CMD --help`: synopsis, description, arguments, every flag, examples, the JSON it prints. */
 export function commandHelp(command: CommandSpec): string {
-  const parts = [`Usage:\n  ${synopsis(command, 100).join('\n  ')}`, `${command.summary}`];
+  // Indented by two: wrapped at 98 so no line passes column 100.
+  const parts = [`Usage:\n  ${synopsis(command, 98).join('\n  ')}`, `${command.summary}`];
   if (command.description) parts.push(wrap(command.description, 100, 0));
   if (command.positionals.length)
     parts.push(

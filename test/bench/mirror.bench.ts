@@ -185,7 +185,8 @@ async function wholeMirror(seed: string, label: string, withRest: boolean): Prom
     // 5% of the sites failing: a third through API 5xx, a third through cut connections, a third corrupt.
     const liveSites = [...new Set(archives.map((a) => `${a.site} ${a.siteId}`))].map((x) => x.split(' '));
     const failing = liveSites.filter((_, i) => i % 20 === 7);
-    const [api5xx, cut, corrupt] = [0, 1, 2].map((k) => failing.filter((_, i) => i % 3 === k));
+    const third = (k: number): string[][] => failing.filter((_, i) => i % 3 === k);
+    const [api5xx, cut, corrupt] = [third(0), third(1), third(2)];
     const faultRoot = await mkdtemp(join(tmpdir(), 'lifeboat-bench-mirror-f-'));
     try {
       await setFaults(s, {

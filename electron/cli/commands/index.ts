@@ -16,6 +16,7 @@ import { copiesSetup } from './copies-setup';
 import { download } from './download';
 import { envs } from './envs';
 import { jobsCancel, jobsClear, jobsList, jobsRetry, jobsShow } from './jobs';
+import { mirror, mirrorVerify } from './mirror';
 import { pull } from './pull';
 import { sandbox } from './sandbox';
 import { sites } from './sites';
@@ -39,6 +40,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   automaticDisable,
   pull,
   download,
+  mirror,
+  mirrorVerify,
   jobsList,
   jobsShow,
   jobsCancel,

@@ -134,6 +134,69 @@ export function connectionCause(code: string | undefined): string | null {
 const failsLoginAtOnce = (code: string | undefined): boolean =>
   code !== undefined && code !== 'ETIMEDOUT' && code !== 'ECONNRESET' && connectionCause(code) !== null;
 
+/**
+ * When each API base may be asked again (ms, this machine's clock), after it answered 429 with Retry-After. One
+ * gate per base for the whole process: a rate limit is Pantheon's for the caller, so every client of every
+ * account waits (a mirror's workers, the app's lists), not only the request that was told. Clients of other
+ * bases (another sandbox, a test server) are not held up.
+ */
+const rateGates = new Map<string, number>();
+
+const gateKey = (apiUrl: string): string => {
+  try {
+    const u = new URL(apiUrl);
+    return `${u.origin}${u.pathname.replace(/\/?$/, '/')}`;
+  } catch {
+    return apiUrl;
+  }
+};
+
+/** Until when (ms) requests to this API base wait after a 429, or null when they do not (for messages, tests). */
+export function rateLimitedUntil(apiUrl: string): number | null {
+  const until = rateGates.get(gateKey(apiUrl));
+  return until !== undefined && until > Date.now() ? until : null;
+}
+
+/**
+ * A Retry-After in milliseconds, as got reads it (seconds, or an HTTP date, a past one being 1 ms); the date
+ * form is measured against the response's own `Date` when it has one, so a server's skewed clock does not
+ * stretch or cancel the wait. Null when absent or unreadable.
+ */
+export function retryAfterMs(value: string | undefined, serverDate?: string): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return null;
+  const now = serverDate && !Number.isNaN(Date.parse(serverDate)) ? Date.parse(serverDate) : Date.now();
+  return Math.max(1, at - now);
+}
+
+/** Waits until the API base's gate is open; cancelled with the request's signal. */
+async function passGate(key: string, signal: AbortSignal | undefined): Promise<void> {
+  // A loop: another 429 may move the gate further while this request waits.
+  for (;;) {
+    const until = rateGates.get(key);
+    const wait = until === undefined ? 0 : until - Date.now();
+    if (wait <= 0) {
+      if (until !== undefined && rateGates.get(key) === until) rateGates.delete(key);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new LifeboatError('cancelled', 'Cancelled.'));
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
+      const onAbort = (): void => {
+        clearTimeout(t);
+        reject(new LifeboatError('cancelled', 'Cancelled.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
 /** Creates the one got instance for an API base: User-Agent, retry policy, text bodies parsed by the client. */
 export function createHttp(
   apiUrl: string,
@@ -143,12 +206,38 @@ export function createHttp(
   timeouts: HttpTimeouts = DEFAULT_TIMEOUTS,
 ): Got {
   const traceId = randomUUID();
+  const gate = gateKey(apiUrl);
   return got.extend({
     prefixUrl: apiUrl,
     headers: { 'user-agent': userAgent, accept: 'application/json', 'x-pantheon-trace-id': traceId },
     responseType: 'text',
     timeout: { connect: timeouts.connectMs, response: timeouts.responseMs },
-    hooks,
+    hooks: {
+      ...hooks,
+      // Every request (retries too: got runs these hooks again) first waits for the base's rate-limit gate.
+      beforeRequest: [
+        (options) => passGate(gate, options.signal as AbortSignal | undefined),
+        ...(hooks.beforeRequest ?? []),
+      ],
+      // A 429 with Retry-After closes the gate for that long. A wait beyond maxRetryAfterMs is not taken (that
+      // request fails as rate-limited, as before), so neither is it imposed on the others.
+      afterResponse: [
+        (response) => {
+          if (response.statusCode === 429) {
+            const ms = retryAfterMs(
+              response.headers['retry-after'] as string | undefined,
+              response.headers.date,
+            );
+            if (ms !== null && ms > 0 && ms <= retry.maxRetryAfterMs) {
+              const until = Date.now() + ms;
+              rateGates.set(gate, Math.max(rateGates.get(gate) ?? 0, until));
+            }
+          }
+          return response;
+        },
+        ...(hooks.afterResponse ?? []),
+      ],
+    },
     retry: {
       limit: retry.limit,
       // Terminus retries every method; a repeated backup request only makes one extra backup, never loses one.

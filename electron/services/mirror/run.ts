@@ -1,0 +1,260 @@
+import type {
+  Environment,
+  MirrorEnvReport,
+  MirrorReport,
+  MirrorSiteReport,
+  MirrorStatus,
+} from '@shared/models';
+import type { AppError } from '@shared/result';
+import { LifeboatError, toAppError } from '../errors';
+import type { PantheonClient } from '../pantheon/client';
+import { mirrorEnvironment } from './mirror-env';
+import { inShard } from './select';
+import type { MirrorRunOptions, MirrorTarget } from './types';
+
+/** Sites worked on at once unless the run says otherwise. */
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * A site's status from its environments': failed if any failed, else downloaded if any downloaded, else
+ * up-to-date if any was, else skipped (a frozen site, or none of the environments asked for).
+ */
+export function siteStatus(envs: readonly Pick<MirrorEnvReport, 'status'>[]): MirrorStatus {
+  const has = (s: MirrorStatus): boolean => envs.some((e) => e.status === s);
+  if (has('failed')) return 'failed';
+  if (has('downloaded')) return 'downloaded';
+  if (has('up-to-date')) return 'up-to-date';
+  return 'skipped';
+}
+
+/** An environment row that did nothing: skipped with a note, or failed with an error. */
+const emptyEnv = (
+  env: string,
+  status: MirrorStatus,
+  extra: { note?: string; error?: AppError },
+): MirrorEnvReport => ({
+  env,
+  status,
+  path: null,
+  backupFolder: null,
+  bytes: 0,
+  resumedBytes: 0,
+  createdBackup: false,
+  pruned: [],
+  ...extra,
+});
+
+const CANCELLED: AppError = { code: 'cancelled', message: 'Cancelled before it started.' };
+
+/**
+ * The site's client with its environments listing read once: mirrorEnvironment checks the environment (and
+ * reads its deploy tag) through `listEnvironments`, and the run has already listed them to skip those the site
+ * does not have. A child object of the client, so everything else is the client itself (its session, its
+ * http instance and rate-limit gate).
+ */
+function withListedEnvironments(
+  client: PantheonClient,
+  siteId: string,
+  listed: Promise<Environment[]>,
+): PantheonClient {
+  const child = Object.create(client) as PantheonClient;
+  child.listEnvironments = (site) => (site.id === siteId ? listed : client.listEnvironments(site));
+  return child;
+}
+
+/**
+ * Mirrors one site: each environment asked for in turn. Failures are caught into the rows (the site's own,
+ * e.g. its environments listing, or one environment's), never thrown: a failing site never stops the others.
+ *
+ * API calls per site, bounded: one environments listing (which itself may read the site once, and the settings
+ * of test and live, when Pantheon's entries leave their PHP version or initialization unknown), then per
+ * environment what mirrorEnvironment asks: one catalog read and one signed-URL request per archive downloaded
+ * (plus the backup workflow and its polls when `freshWithinSeconds` makes one). Frozen sites ask nothing.
+ */
+async function mirrorSite(target: MirrorTarget, opts: MirrorRunOptions): Promise<MirrorSiteReport> {
+  const { site, account } = target;
+  const started = Date.now();
+  const row = (envs: MirrorEnvReport[], error?: AppError): MirrorSiteReport => {
+    const firstError = error ?? envs.find((e) => e.error)?.error;
+    return {
+      site: site.name,
+      siteId: site.id,
+      account,
+      status: error ? 'failed' : siteStatus(envs),
+      bytes: envs.reduce((n, e) => n + e.bytes, 0),
+      durationMs: Date.now() - started,
+      envs,
+      ...(firstError ? { error: firstError } : {}),
+    };
+  };
+  if (site.frozen)
+    return row(
+      opts.envs.map((env) =>
+        emptyEnv(env, 'skipped', {
+          note: `${site.name} is frozen: Pantheon makes no backups of it until it is unfrozen.`,
+        }),
+      ),
+    );
+  const listing = target.client.listEnvironments(site);
+  let environments: Environment[];
+  try {
+    environments = await listing;
+  } catch (e) {
+    // Every environment asked for fails with it: the rows say which were not mirrored.
+    const error = toAppError(e);
+    return row(
+      opts.envs.map((env) => emptyEnv(env, 'failed', { error })),
+      error,
+    );
+  }
+  const client = withListedEnvironments(target.client, site.id, listing);
+  const envs: MirrorEnvReport[] = [];
+  // Progress over the site's environments: bytes of those done, plus the current one's.
+  let doneBefore = 0;
+  let totalBefore = 0;
+  for (const env of opts.envs) {
+    const environment = environments.find((e) => e.id === env);
+    if (!environment) {
+      envs.push(
+        emptyEnv(env, 'skipped', {
+          note: `${site.name} has no environment '${env}' (it has ${environments.map((e) => e.id).join(', ') || 'none'}).`,
+        }),
+      );
+      continue;
+    }
+    // An environment never deployed to has no backups to mirror (unknown, null, is tried).
+    if (environment.initialized === false) {
+      envs.push(
+        emptyEnv(env, 'skipped', { note: `${site.name}.${env} is not initialized: it has no backups.` }),
+      );
+      continue;
+    }
+    if (opts.signal?.aborted) {
+      envs.push(emptyEnv(env, 'failed', { error: CANCELLED }));
+      continue;
+    }
+    let lastDone = 0;
+    let lastTotal = 0;
+    try {
+      const result = await mirrorEnvironment({
+        client,
+        site,
+        env,
+        account,
+        root: opts.root,
+        elements: opts.elements,
+        ...(opts.freshWithinSeconds !== undefined ? { freshWithinSeconds: opts.freshWithinSeconds } : {}),
+        ...(opts.keepForDays !== undefined ? { keepForDays: opts.keepForDays } : {}),
+        ...(opts.retention ? { retention: opts.retention } : {}),
+        ...(opts.transfer ? { transfer: opts.transfer } : {}),
+        ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (done, total) => {
+          lastDone = done;
+          lastTotal = total;
+          opts.onSite?.({
+            type: 'progress',
+            site: site.name,
+            done: doneBefore + done,
+            total: totalBefore + total,
+          });
+        },
+      });
+      envs.push(result);
+    } catch (e) {
+      envs.push(emptyEnv(env, 'failed', { error: toAppError(e) }));
+    }
+    doneBefore += lastDone;
+    totalBefore += lastTotal;
+  }
+  return row(envs);
+}
+
+/**
+ * Mirrors many sites into `opts.root`: `concurrency` sites at once (default 4), each site's environments in
+ * turn. With `opts.shard`, only the targets of that shard (see {@link inShard}). A failing site or environment
+ * is a row of the report with its error's code and message; the others go on. When `opts.signal` aborts, the
+ * sites not yet started are not started and their rows say cancelled (those under way stop at their next
+ * check and say so too). The rows are in site-name order.
+ */
+export async function runMirror(
+  targets: readonly MirrorTarget[],
+  opts: MirrorRunOptions,
+): Promise<MirrorReport> {
+  const startedAt = new Date().toISOString();
+  const shard = opts.shard ?? null;
+  if (
+    shard &&
+    (!Number.isInteger(shard.count) || shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+  )
+    throw new LifeboatError(
+      'invalid-request',
+      `Shard ${shard.index}/${shard.count} is not one of 1 to N of N.`,
+    );
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new LifeboatError(
+      'invalid-request',
+      `Concurrency must be a whole number of at least 1, not ${concurrency}.`,
+    );
+  const mine = targets
+    .filter((t) => !shard || inShard(t.site.id, shard.index, shard.count))
+    .sort((a, b) => a.site.name.localeCompare(b.site.name) || a.site.id.localeCompare(b.site.id));
+  const rows: MirrorSiteReport[] = new Array<MirrorSiteReport>(mine.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < mine.length) {
+      const i = next++;
+      const target = mine[i]!;
+      let report: MirrorSiteReport;
+      if (opts.signal?.aborted) {
+        report = {
+          site: target.site.name,
+          siteId: target.site.id,
+          account: target.account,
+          status: 'failed',
+          bytes: 0,
+          durationMs: 0,
+          envs: [],
+          error: CANCELLED,
+        };
+      } else {
+        opts.onSite?.({ type: 'start', site: target.site.name });
+        try {
+          report = await mirrorSite(target, opts);
+        } catch (e) {
+          // mirrorSite catches what it calls; this is the net for anything else, still one site's row.
+          report = {
+            site: target.site.name,
+            siteId: target.site.id,
+            account: target.account,
+            status: 'failed',
+            bytes: 0,
+            durationMs: 0,
+            envs: [],
+            error: toAppError(e),
+          };
+        }
+      }
+      rows[i] = report;
+      opts.onSite?.({ type: 'end', report });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, mine.length) }, worker));
+  const count = (s: MirrorStatus): number => rows.filter((r) => r.status === s).length;
+  return {
+    root: opts.root,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    shard,
+    sites: rows,
+    totals: {
+      sites: rows.length,
+      downloaded: count('downloaded'),
+      upToDate: count('up-to-date'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      bytes: rows.reduce((n, r) => n + r.bytes, 0),
+    },
+  };
+}
