@@ -222,7 +222,7 @@ export interface JobLogEntry {
 export interface Job {
   readonly id: string;
   /** `pantheon-restore` restores an environment on Pantheon from one of its backups (not a local restore). */
-  readonly kind: 'create-backup' | 'download' | 'restore' | 'pantheon-restore';
+  readonly kind: 'create-backup' | 'download' | 'restore' | 'pantheon-restore' | 'mirror';
   readonly title: string;
   readonly state: JobState;
   readonly progress: JobProgress;
@@ -238,6 +238,18 @@ export interface Job {
    * before there were logs.
    */
   readonly log?: readonly JobLogEntry[];
+  /**
+   * A mirror job's sites: how many are finished of those selected (while it runs, and after); once it has ended,
+   * its report, the sites' rows kept up to a bound (failed first) with `omitted` saying how many more there were
+   * (the totals count them all), and the file that holds the whole report.
+   */
+  readonly mirror?: {
+    readonly sitesDone: number;
+    readonly sitesTotal: number;
+    readonly report?: MirrorReport;
+    readonly omitted?: number;
+    readonly file?: string | null;
+  };
 }
 
 /** The UI theme. */

@@ -165,6 +165,15 @@ export function createApi(engine: Engine): AppApi {
       previewSetup: (req) => handle('copySetup', req, (r) => engine.previewSetup(r)),
       setup: (req) => handle('copySetup', req, (r) => engine.setup(r)),
     },
+    mirror: {
+      preview: (req) => handle('mirrorProfile', req, (r) => engine.mirror.preview(r)),
+      run: (req) => handle('mirrorProfile', req, (r) => engine.mirror.run(r)),
+      profile: () => run(() => engine.mirror.profile()),
+      saveProfile: (req) => handle('mirrorProfile', req, (r) => engine.mirror.saveProfile(r)),
+      schedulePreview: (req) => handle('mirrorProfile', req, (r) => engine.mirror.schedulePreview(r)),
+      scheduleInstall: (req) => handle('mirrorProfile', req, (r) => engine.mirror.scheduleInstall(r)),
+      scheduleRemove: () => run(() => engine.mirror.scheduleRemove()),
+    },
     jobs: {
       list: () => run(() => jobs.list()),
       cancel: (req) => handle('jobRef', req, (r) => jobs.cancel(r.jobId)),

@@ -34,6 +34,8 @@ export function composeApp(
     ...(options.minPollMs !== undefined ? { minPollMs: options.minPollMs } : {}),
     ...(options.native ? { native: options.native } : {}),
     ...(options.emit ? { emit: options.emit } : {}),
+    // The app runs the saved mirror profile every N hours while it runs (the CLI never does).
+    mirrorTimer: true,
     demo: async () => {
       sandbox ??= startSandbox({ seed: 'demo', workflowStepMs: options.workflowStepMs ?? 800 });
       const s = await sandbox;
@@ -47,6 +49,7 @@ export function composeApp(
     engine,
     api: createApi(engine),
     async stop() {
+      engine.dispose();
       engine.jobs.cancelAll();
       await engine.jobs.flush();
       await (await sandbox)?.close();

@@ -3,11 +3,24 @@ import type { RequestOf } from '@shared/api/schemas';
 import type { ArchiveEntryInfo, Element, Job, LocalSetupPlan, LocalSetupResult } from '@shared/models';
 import { listTarGz } from './archive/extract';
 import { connectionName, serverVersion, type DbConnection } from './database/mysql';
-import type { DatabaseTest } from '@shared/api/contract';
+import type { DatabaseTest, MirrorPreview, SchedulerInstall, SchedulerRemoval } from '@shared/api/contract';
+import type { MirrorProfile, MirrorReport, SchedulerEntry } from '@shared/models';
 import { LifeboatError } from './errors';
 import { isActive } from './jobs/journal';
 import { JobManager, type JobContext, type JobOutput } from './jobs/manager';
-import { restoreTitle, updateTitle } from './jobs/titles';
+import { mirrorTitle, restoreTitle, updateTitle } from './jobs/titles';
+import { MirrorTimer, type TimerClock } from './jobs/mirror-timer';
+import { runMirror } from './mirror/run';
+import {
+  installScheduler,
+  lifeboatCli,
+  mirrorCommandLine,
+  removeScheduler,
+  schedulerEntry,
+  type CliCommand,
+  type CommandRunner,
+} from './mirror/scheduler';
+import { selectSites, type AccountSiteList, type SelectedSite } from './mirror/select';
 import {
   journaledConnection,
   pantheonRestoreSummary,
@@ -21,7 +34,8 @@ import { PantheonClient, type SessionCache } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
 import type { RestorePreview } from '@shared/models';
-import { basename } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
 import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
@@ -35,7 +49,7 @@ import { AccountService, type DemoProvider } from './secrets/accounts';
 import type { SecretStore } from './secrets/secret-store';
 import { SettingsService } from './settings/settings';
 import { SiteDirectory } from './sites/site-directory';
-import type { FreeSpaceProbe } from './transfer/disk';
+import { statfsFreeSpace, type FreeSpaceProbe } from './transfer/disk';
 import { storageHttp, type TransferPolicy } from './transfer/download';
 import { USER_AGENT } from './version';
 
@@ -69,6 +83,41 @@ export interface EngineOptions {
    * than the one in Settings, and whose PATH editors and terminals are found on (default: this process's).
    */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Runs the saved mirror profile every `everyHours` while this engine runs (the app and the browser host; never
+   * a CLI command). A clock may be given (tests).
+   */
+  readonly mirrorTimer?: boolean | { readonly clock: TimerClock };
+  /** The OS scheduler entry's platform, home folder, CLI and command runner (tests); default: this computer's. */
+  readonly scheduler?: {
+    readonly platform?: NodeJS.Platform;
+    readonly home?: string;
+    readonly cli?: CliCommand;
+    readonly run?: CommandRunner;
+  };
+}
+
+/** The rows of a mirror report a job keeps: a job file stays small however many sites a run had. */
+export const MIRROR_JOB_ROWS = 200;
+/** The first sites of a selection a preview lists. */
+export const MIRROR_PREVIEW_SITES = 50;
+/** Whole reports kept in the data folder (the newest). */
+const MIRROR_REPORTS_KEPT = 30;
+
+/** The mirror's use cases, as the app's Mirror screen reaches them. */
+export interface MirrorService {
+  /** Which sites the profile takes (the run's own selection, on the site list as last fetched). */
+  preview(profile: MirrorProfile): Promise<MirrorPreview>;
+  /** Starts a mirror job of the profile. */
+  run(profile: MirrorProfile): Promise<Job>;
+  profile(): Promise<MirrorProfile | null>;
+  /** Saves the profile and re-arms the timer with it. */
+  saveProfile(profile: MirrorProfile): Promise<MirrorProfile>;
+  schedulePreview(profile: MirrorProfile): Promise<SchedulerEntry>;
+  scheduleInstall(profile: MirrorProfile): Promise<SchedulerInstall>;
+  scheduleRemove(): Promise<SchedulerRemoval>;
+  /** The timer while the app runs; null in an engine without one (the CLI). */
+  readonly timer: MirrorTimer | null;
 }
 
 /** What retrying a job will do, from its plan, with its site as Pantheon names it now. */
@@ -117,6 +166,9 @@ export interface Engine {
   setup(req: RequestOf<'copySetup'>, connection?: DbConnection): Promise<LocalSetupResult>;
   /** Connects to a database server as Settings would (the keychain's password unless one is given): its version. */
   testDatabase(req: RequestOf<'databaseTest'>): Promise<DatabaseTest>;
+  readonly mirror: MirrorService;
+  /** Stops what the engine runs on its own (the mirror's timer); jobs are stopped by the JobManager. */
+  dispose(): void;
 }
 
 /** Wires the services. */
@@ -442,6 +494,113 @@ export function createEngine(options: EngineOptions): Engine {
       );
       return {};
     },
+    mirror: (plan: unknown, ctx: JobContext): Promise<JobOutput> => mirrorRunner(plan, ctx),
+  };
+
+  /**
+   * The sites a mirror profile takes, through the one selection rule (mirror/select.ts), over every account's
+   * sites as the site list has them: `refresh` lists each account once (a run), else the list as last fetched.
+   */
+  const mirrorSelection = async (profile: MirrorProfile, refresh: boolean) => {
+    const list = await sites.list(refresh);
+    const saved = await accounts.list();
+    const lists: AccountSiteList[] = saved.map((a) => ({
+      email: a.email,
+      sites: list.sites
+        .filter((s) => (s.accountIds ?? [s.accountId]).includes(a.id))
+        .map((s) => ({ ...s, accountId: a.id })),
+      organizations: list.organizations,
+    }));
+    const selected: SelectedSite[] = selectSites(lists, profile.selection, { requireNarrowing: true });
+    return { selected, failedAccounts: list.failedAccounts };
+  };
+
+  /** Where whole mirror reports are kept (the job keeps a bounded one). */
+  const reportsDir = join(options.dataDir, 'mirror-reports');
+  const saveReport = async (report: MirrorReport): Promise<string> => {
+    await mkdir(reportsDir, { recursive: true, mode: 0o700 });
+    const file = join(reportsDir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+    const names = (await readdir(reportsDir)).filter((n) => n.endsWith('.json')).sort();
+    for (const old of names.slice(0, Math.max(0, names.length - MIRROR_REPORTS_KEPT)))
+      await rm(join(reportsDir, old), { force: true });
+    return file;
+  };
+
+  const mirrorRunner = async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
+    const profile = journaled('mirror', plan);
+    ctx.phase('downloading', 'Listing the sites of every account');
+    const { selected, failedAccounts } = await mirrorSelection(profile, true);
+    const clients = new Map<string, PantheonClient>();
+    const targets = [];
+    for (const s of selected) {
+      const id = s.site.accountId;
+      if (!clients.has(id)) clients.set(id, await accounts.client(id));
+      targets.push({ site: s.site, client: clients.get(id)!, account: s.account });
+    }
+    const total = targets.length;
+    let done = 0;
+    ctx.mirror?.({ sitesDone: 0, sitesTotal: total });
+    ctx.phase('downloading', `Mirroring ${total} ${total === 1 ? 'site' : 'sites'} into ${profile.root}`);
+    const report = await runMirror(targets, {
+      root: profile.root,
+      envs: profile.envs,
+      elements: profile.elements,
+      ...(profile.freshWithinHours !== undefined
+        ? { freshWithinSeconds: profile.freshWithinHours * 3600 }
+        : {}),
+      ...(profile.keep !== undefined || profile.keepDays !== undefined
+        ? {
+            retention: {
+              ...(profile.keep !== undefined ? { keep: profile.keep } : {}),
+              ...(profile.keepDays !== undefined ? { keepDays: profile.keepDays } : {}),
+            },
+          }
+        : {}),
+      concurrency: profile.concurrency,
+      ...(options.transfer ? { transfer: options.transfer } : {}),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      signal: ctx.signal,
+      onSite: (e) => {
+        if (e.type === 'start') ctx.part(e.site, e.site, 0, null);
+        else if (e.type === 'progress') ctx.part(e.site, e.site, e.done, e.total);
+        else {
+          done++;
+          ctx.dropPart?.(e.report.site);
+          ctx.mirror?.({ sitesDone: done, sitesTotal: total });
+        }
+      },
+    });
+    // Sites not started show as cancelled in the report; the job itself was cancelled.
+    if (ctx.signal.aborted) throw new LifeboatError('cancelled', 'Cancelled.');
+    const file = await saveReport(report).catch(() => null);
+    // Failed sites first, then the others in name order, up to the bound.
+    const rows = [
+      ...report.sites.filter((r) => r.status === 'failed'),
+      ...report.sites.filter((r) => r.status !== 'failed'),
+    ];
+    const kept = rows.slice(0, MIRROR_JOB_ROWS);
+    const failed = report.totals.failed;
+    const unread = failedAccounts.length;
+    const warning = [
+      failed > 0 ? `${failed} of ${report.totals.sites} sites failed; the others are mirrored.` : '',
+      unread > 0
+        ? `${unread} ${unread === 1 ? 'account' : 'accounts'} could not list their sites now: their sites were taken as last known.`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    return {
+      outputPath: profile.root,
+      ...(warning ? { warning } : {}),
+      mirror: {
+        sitesDone: done,
+        sitesTotal: total,
+        report: { ...report, sites: kept },
+        omitted: rows.length - kept.length,
+        file,
+      },
+    };
   };
 
   const native = options.native ?? null;
@@ -470,6 +629,66 @@ export function createEngine(options: EngineOptions): Engine {
 
   const trees = new Map<string, Promise<ArchiveEntryInfo[]>>();
 
+  const schedulerOptions = () => ({
+    dataDir: options.dataDir,
+    cli: options.scheduler?.cli ?? lifeboatCli(options.dataDir, options.env ?? process.env),
+    ...(options.scheduler?.platform ? { platform: options.scheduler.platform } : {}),
+    ...(options.scheduler?.home ? { home: options.scheduler.home } : {}),
+    ...(options.scheduler?.run ? { run: options.scheduler.run } : {}),
+  });
+  const startMirror = (profile: MirrorProfile): Promise<Job> =>
+    jobs.submit('mirror', mirrorTitle(profile), profile);
+  const timer = options.mirrorTimer
+    ? new MirrorTimer({
+        profile: () => settings.mirrorProfile(),
+        lastRun: () => settings.mirrorLastRun(),
+        markRun: (at) => settings.setMirrorLastRun(at),
+        // A mirror job of any Lifeboat window counts. `lifeboat mirror` is no job: beside it, the mirror's
+        // per-environment lock keeps two runs from writing one environment at once.
+        busy: async () => (await jobs.list()).some((j) => j.kind === 'mirror' && isActive(j)),
+        start: startMirror,
+        ...(typeof options.mirrorTimer === 'object' ? { clock: options.mirrorTimer.clock } : {}),
+      })
+    : null;
+  void timer?.arm();
+  const mirror: MirrorService = {
+    timer,
+    async preview(profile) {
+      const { selected, failedAccounts } = await mirrorSelection(profile, false);
+      const probe = options.freeSpace ?? statfsFreeSpace;
+      return {
+        sites: selected
+          .slice(0, MIRROR_PREVIEW_SITES)
+          .map((s) => ({ name: s.site.name, id: s.site.id, account: s.account })),
+        total: selected.length,
+        accounts: new Set(selected.map((s) => s.account)).size,
+        command: mirrorCommandLine(profile),
+        freeBytes: await probe(profile.root).catch(() => null),
+        failedAccounts,
+      };
+    },
+    async run(profile) {
+      // Refused now (nothing selected, an unknown organization) rather than as a failed job.
+      const { selected } = await mirrorSelection(profile, false);
+      if (selected.length === 0)
+        throw new LifeboatError(
+          'not-found',
+          'No site matches this selection, so there is nothing to mirror.',
+        );
+      return startMirror(profile);
+    },
+    profile: () => settings.mirrorProfile(),
+    async saveProfile(profile) {
+      const saved = await settings.saveMirrorProfile(profile);
+      options.emit?.('mirror.changed', { profile: saved });
+      await timer?.arm();
+      return saved;
+    },
+    schedulePreview: (profile) => schedulerEntry(profile, schedulerOptions()),
+    scheduleInstall: (profile) => installScheduler(profile, schedulerOptions()),
+    scheduleRemove: () => removeScheduler(schedulerOptions()),
+  };
+
   return {
     dataDir: options.dataDir,
     secrets: options.secrets,
@@ -480,6 +699,10 @@ export function createEngine(options: EngineOptions): Engine {
     copies,
     native,
     demoStarted: () => demoStarted,
+    mirror,
+    dispose() {
+      timer?.stop();
+    },
     async preview(req) {
       return previewOf(await plan(req));
     },

@@ -4,6 +4,7 @@ import { AccountsView, Welcome } from './components/Accounts';
 import { EmptyState, ErrorState, Loading } from './components/common';
 import { JobsView } from './components/Jobs';
 import { LocalCopiesView } from './components/LocalCopies';
+import { MirrorView } from './components/Mirror';
 import { MAC_KEYS, QuickSwitcher, SWITCHER_KEYS } from './components/QuickSwitcher';
 import { SettingsView } from './components/Settings';
 import { SiteList } from './components/SiteList';
@@ -15,6 +16,7 @@ import { useStore, type SiteKey, type View } from './store';
 const NAV: { view: View; label: string }[] = [
   { view: 'sites', label: 'Sites' },
   { view: 'copies', label: 'Local copies' },
+  { view: 'mirror', label: 'Mirror' },
   { view: 'jobs', label: 'Jobs' },
   { view: 'accounts', label: 'Accounts' },
   { view: 'settings', label: 'Settings' },
@@ -166,6 +168,7 @@ export function App() {
           </div>
         )}
         {view === 'copies' && <LocalCopiesView />}
+        {view === 'mirror' && <MirrorView />}
         {view === 'jobs' && <JobsView />}
         {view === 'accounts' && <AccountsView />}
         {view === 'settings' && <SettingsView />}

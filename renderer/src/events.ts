@@ -25,6 +25,7 @@ export function subscribeEvents(): () => void {
     // The whole list, as it is now; the view asks about newer backups itself, when it opens.
     b.on('copies.changed', ({ copies }) => useStore.getState().setCopies(copies)),
     b.on('settings.changed', ({ settings }) => useStore.getState().setSettings(settings)),
+    b.on('mirror.changed', ({ profile }) => useStore.getState().setMirrorProfile(profile)),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -8,8 +8,10 @@ import type {
   LocalCopy,
   LocalSetupPlan,
   LocalSetupResult,
+  MirrorProfile,
   Organization,
   RestorePreview,
+  SchedulerEntry,
   Settings,
   Site,
   UncommittedChanges,
@@ -51,6 +53,45 @@ export interface SystemInfo {
   readonly native: boolean;
   /** The demo sandbox is running in this process. */
   readonly demoRunning: boolean;
+}
+
+/** Which sites a mirror profile takes, before it runs: the same selection the run makes, and where it writes. */
+export interface MirrorPreview {
+  /** The first sites (by name) of the selection, each with the account (email) it is mirrored through. */
+  readonly sites: readonly { readonly name: string; readonly id: string; readonly account: string }[];
+  /** How many sites the selection takes in all. */
+  readonly total: number;
+  /** How many accounts those sites are mirrored through. */
+  readonly accounts: number;
+  /** The equivalent command line: `lifeboat mirror --to /srv/mirror acme --env live ...`. */
+  readonly command: string;
+  /** Free bytes on the disk the mirror's folder is on (or would be); null when that cannot be told. */
+  readonly freeBytes: number | null;
+  /** Accounts whose site list could not be read now: their sites are as last known. */
+  readonly failedAccounts: readonly { readonly accountId: string; readonly message: string }[];
+}
+
+/** A command the OS scheduler entry's install or removal ran, and how it ended. */
+export interface SchedulerCommandRun {
+  readonly argv: readonly string[];
+  readonly ok: boolean;
+  /** What it printed (its error output first), or why it could not start. */
+  readonly output: string;
+}
+
+/**
+ * What installing the OS scheduler entry did: the files were written (`entry.files`, exactly as previewed), then
+ * the commands ran in order until one failed. `entry.installed` is true only when every one of them succeeded.
+ */
+export interface SchedulerInstall {
+  readonly entry: SchedulerEntry;
+  readonly ran: readonly SchedulerCommandRun[];
+}
+
+/** What removing the OS scheduler entry did: the files deleted and the commands run. */
+export interface SchedulerRemoval {
+  readonly removed: readonly string[];
+  readonly ran: readonly SchedulerCommandRun[];
 }
 
 /**
@@ -138,6 +179,25 @@ export interface AppApi {
     /** Writes the local settings (and DDEV/Lando configs) and rewrites WordPress URLs in the copy's database. */
     setup(req: RequestOf<'copySetup'>): Promise<Result<LocalSetupResult>>;
   };
+  readonly mirror: {
+    /** Which sites the profile takes (the run's own selection), the command line it amounts to, the free space. */
+    preview(req: MirrorProfile): Promise<Result<MirrorPreview>>;
+    /**
+     * Mirrors the profile's sites now, as a `mirror` job: one progress part per site being mirrored, and when it
+     * ends the report on the job (`job.mirror`). A failing site never stops the others.
+     */
+    run(req: MirrorProfile): Promise<Result<Job>>;
+    /** The saved profile (what the timer while the app runs uses), or null before one was saved. */
+    profile(): Promise<Result<MirrorProfile | null>>;
+    /** Saves the profile; with `everyHours`, the app runs it that often while it runs (from the last run). */
+    saveProfile(req: MirrorProfile): Promise<Result<MirrorProfile>>;
+    /** The OS scheduler's entry for the profile, every file whole and every command, before anything is installed. */
+    schedulePreview(req: MirrorProfile): Promise<Result<SchedulerEntry>>;
+    /** Writes exactly the previewed files and runs the commands; a command that fails is reported, not thrown. */
+    scheduleInstall(req: MirrorProfile): Promise<Result<SchedulerInstall>>;
+    /** Stops the OS scheduler's entry and deletes the files Lifeboat wrote for it. */
+    scheduleRemove(): Promise<Result<SchedulerRemoval>>;
+  };
   readonly jobs: {
     list(): Promise<Result<readonly Job[]>>;
     cancel(req: RequestOf<'jobRef'>): Promise<Result<Job>>;
@@ -197,6 +257,13 @@ export const API_METHODS = [
   'copies.open',
   'copies.previewSetup',
   'copies.setup',
+  'mirror.preview',
+  'mirror.run',
+  'mirror.profile',
+  'mirror.saveProfile',
+  'mirror.schedulePreview',
+  'mirror.scheduleInstall',
+  'mirror.scheduleRemove',
   'jobs.list',
   'jobs.cancel',
   'jobs.retry',

@@ -1,4 +1,4 @@
-import type { Account, Job, LocalCopy, Settings } from '../models';
+import type { Account, Job, LocalCopy, MirrorProfile, Settings } from '../models';
 
 /** Events from the main side to the renderer, by channel; each payload is plain data. */
 export interface AppEvents {
@@ -7,6 +7,8 @@ export interface AppEvents {
   'settings.changed': { readonly settings: Settings };
   /** The local copies changed (a restore registered one, one was removed or forgotten): the whole list. */
   'copies.changed': { readonly copies: readonly LocalCopy[] };
+  /** The saved mirror profile changed (saved in this or another window). */
+  'mirror.changed': { readonly profile: MirrorProfile | null };
 }
 
 /** An event channel name. */

@@ -27,6 +27,92 @@ const elements = (required: string) =>
 // eslint-disable-next-line no-control-regex
 const ONE_LINE = /^[^\u0000-\u001f\u007f]*$/;
 
+/** An absolute path on any of the platforms: `/srv/mirror`, `C:\Mirror`, `\\server\share`. */
+const ABSOLUTE = /^(\/|[A-Za-z]:[\\/]|\\\\)/;
+
+/** A text of a mirror's selection: one line, trimmed; empty ones are dropped. */
+const selectionText = (what: string) =>
+  z
+    .string()
+    .trim()
+    .max(200, `${what} is at most 200 characters.`)
+    .regex(ONE_LINE, `${what} is one line of text, without control characters.`);
+const optionalText = (what: string) =>
+  selectionText(what)
+    .optional()
+    .transform((v) => (v ? v : undefined));
+
+/** Which sites a mirror takes (MirrorSelection); an empty form never means every site. */
+const mirrorSelection = z
+  .object({
+    queries: z
+      .array(selectionText('A search'))
+      // Each is a QUERY of `lifeboat mirror` (any of them); the screen has one search box.
+      .max(20, 'At most 20 searches; pick other sites by hand.')
+      .default([])
+      .transform((l) => [...new Set(l.filter((q) => q !== ''))]),
+    sites: z
+      .array(siteRef)
+      .max(5000, 'At most 5000 sites picked by hand.')
+      .default([])
+      .transform((l) => [...new Set(l)]),
+    org: optionalText('An organization'),
+    tag: optionalText('A tag'),
+    account: optionalText('An account'),
+    all: z.boolean().optional(),
+  })
+  .refine(
+    (s) => s.all || s.queries.length > 0 || s.sites.length > 0 || s.org || s.tag || s.account,
+    'Say which sites to mirror: a search, an organization, a tag, an account, sites picked by hand, or all sites.',
+  );
+
+/** A mirror as the app sets it up and the scheduled CLI command runs it (MirrorProfile). */
+const mirrorProfile = z.object({
+  selection: mirrorSelection,
+  root: z
+    .string()
+    .trim()
+    .min(1, 'Choose a folder for the mirror.')
+    .max(4096, 'That folder path is too long.')
+    .refine((p) => ABSOLUTE.test(p), 'The mirror’s folder is an absolute path, such as /home/you/Mirror.')
+    .regex(ONE_LINE, 'A folder path is one line, without control characters.'),
+  envs: z
+    .array(envId)
+    .min(1, 'Choose at least one environment (e.g. live).')
+    .max(20, 'At most 20 environments.')
+    .transform((l) => [...new Set(l)]),
+  elements: elements('Choose at least one of code, database and files.'),
+  keep: z
+    .number()
+    .int('Keep a whole number of backup sets.')
+    .min(1, 'Keep at least 1 backup set per environment.')
+    .max(1000, 'Keep at most 1000 backup sets per environment.')
+    .optional(),
+  keepDays: z
+    .number()
+    .int('Keep sets a whole number of days.')
+    .min(1, 'Keep sets at least 1 day.')
+    .max(3650, 'Keep sets at most 3650 days.')
+    .optional(),
+  freshWithinHours: z
+    .number()
+    .int('Give the freshness in whole hours.')
+    .min(1, 'A backup is fresh for at least 1 hour.')
+    .max(8760, 'A backup is fresh for at most 8760 hours (a year).')
+    .optional(),
+  concurrency: z
+    .number()
+    .int('Sites at once is a whole number.')
+    .min(1, 'Work on at least 1 site at a time.')
+    .max(16, 'Work on at most 16 sites at a time.'),
+  everyHours: z
+    .number()
+    .int('Run every whole number of hours.')
+    .min(1, 'Run at most every hour.')
+    .max(720, 'Run at least every 720 hours (30 days).')
+    .nullable(),
+});
+
 /** The request schemas, by contract path. */
 export const schemas = {
   accountsAdd: z.object({
@@ -183,6 +269,8 @@ export const schemas = {
   jobsClear: z.object({ jobId: z.string().uuid() }).optional(),
   path: z.object({ path: z.string().min(1).max(4096) }),
   copiesList: z.object({ checkNewer: z.boolean().optional() }).optional(),
+  /** A mirror's profile: what to mirror, where, how often (mirror.preview, run, saveProfile, schedule*). */
+  mirrorProfile,
   copyRef: z.object({ copyId: z.uuid('That is not a local copy’s id.') }),
   /** Update a copy from a newer backup: a restore of the same copy, its defaults taken from the copy. */
   copyUpdate: z.object({

@@ -7,6 +7,7 @@ import { copiesJourneys } from './journeys-copies';
 import { coreJourneys } from './journeys-core';
 import { dialogsJourneys } from './journeys-dialogs';
 import { findJourneys } from './journeys-find';
+import { mirrorJourneys } from './journeys-mirror';
 import type { Journey } from './kit';
 
 export type { JourneyContext } from './kit';
@@ -20,4 +21,5 @@ export const journeys: readonly Journey[] = [
   ...appJourneys,
   ...findJourneys,
   ...accountsJourneys,
+  ...mirrorJourneys,
 ];

@@ -70,6 +70,55 @@ export const LOG_LIMIT = 100;
 /** The longest message a log line keeps. */
 export const LOG_MESSAGE_LIMIT = 300;
 
+const appError = z.object({
+  code: z.enum(ERROR_CODES).catch('internal'),
+  message: z.string(),
+  detail: z.string().optional(),
+  retryable: z.boolean().optional(),
+});
+const mirrorStatus = z.enum(['downloaded', 'up-to-date', 'skipped', 'failed']);
+
+/** A mirror job's report as a job file keeps it (MirrorReport); one in another shape is dropped, not the job. */
+const mirrorReportSchema = z.object({
+  root: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  shard: z.object({ index: num, count: num }).nullable(),
+  sites: z.array(
+    z.object({
+      site: z.string(),
+      siteId: z.string(),
+      account: z.string(),
+      status: mirrorStatus,
+      bytes: num,
+      durationMs: num,
+      envs: z.array(
+        z.object({
+          env: z.string(),
+          status: mirrorStatus,
+          path: z.string().nullable(),
+          backupFolder: z.string().nullable(),
+          bytes: num,
+          resumedBytes: num,
+          createdBackup: z.boolean(),
+          pruned: z.array(z.string()),
+          note: z.string().optional(),
+          error: appError.optional(),
+        }),
+      ),
+      error: appError.optional(),
+    }),
+  ),
+  totals: z.object({
+    sites: num,
+    downloaded: num,
+    upToDate: num,
+    skipped: num,
+    failed: num,
+    bytes: num,
+  }),
+});
+
 /**
  * A job file as written by any Lifeboat version that shares this folder; anything else is skipped. Tolerant
  * where a newer version may add values (a job kind, a phase, an error code): such a job is still listed.
@@ -92,16 +141,19 @@ const recordSchema = z.object({
     }),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
-    error: z
-      .object({
-        code: z.enum(ERROR_CODES).catch('internal'),
-        message: z.string(),
-        detail: z.string().optional(),
-        retryable: z.boolean().optional(),
-      })
-      .optional(),
+    error: appError.optional(),
     outputPath: z.string().optional(),
     warning: z.string().optional(),
+    mirror: z
+      .object({
+        sitesDone: num,
+        sitesTotal: num,
+        report: mirrorReportSchema.optional().catch(undefined),
+        omitted: num.optional(),
+        file: z.string().nullable().optional(),
+      })
+      .optional()
+      .catch(undefined),
     // A log another version wrote in a shape this one does not know is dropped, not the job.
     log: z
       .array(

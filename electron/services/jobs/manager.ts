@@ -35,12 +35,18 @@ export interface JobContext {
   readonly signal: AbortSignal;
   phase(phase: JobPhase, message?: string): void;
   part(key: string, label: string, done: number, total: number | null): void;
+  /** Takes a finished part off the list (its bytes stay counted); absent where progress is not kept. */
+  dropPart?(key: string): void;
+  /** A mirror job's sites done so far (shown with its progress); absent where progress is not kept. */
+  mirror?(sites: { readonly sitesDone: number; readonly sitesTotal: number }): void;
 }
 
 /** What a finished job leaves: a folder to show, and a line for the history. */
 export interface JobOutput {
   readonly outputPath?: string;
   readonly warning?: string;
+  /** A mirror job's report (see Job.mirror). */
+  readonly mirror?: Job['mirror'];
 }
 
 /** Runs one kind of job from its (persisted) plan. */
@@ -282,6 +288,7 @@ export class JobManager {
       job = { ...view, state: 'queued', finishedAt: null, progress: queuedProgress() };
       delete (job as { error?: unknown }).error;
       delete (job as { warning?: unknown }).warning;
+      delete (job as { mirror?: unknown }).mirror;
       // The log goes on: what the earlier runs went through stays above the retry.
       job = { ...job, log: withLogLine(view, { phase: 'queued', state: 'queued', message: 'Retried' }) };
       this.take(job, plan);
@@ -444,8 +451,9 @@ export class JobManager {
     const runner = this.options.runners[stored.job.kind]!;
     const tracker = new ProgressTracker();
     const journal = throttle(() => void this.save(id), this.options.journalIntervalMs ?? 500);
+    let mirror: Job['mirror'] | undefined;
     const push = throttle(() => {
-      this.emit(this.change(id, { progress: tracker.snapshot() }));
+      this.emit(this.change(id, { progress: tracker.snapshot(), ...(mirror ? { mirror } : {}) }));
       journal.push(undefined);
     }, this.options.progressIntervalMs ?? 100);
     this.emit(
@@ -464,11 +472,20 @@ export class JobManager {
           tracker.setPart(key, label, done, total);
           push.push(undefined);
         },
+        dropPart: (key) => {
+          tracker.dropPart(key);
+          push.push(undefined);
+        },
+        mirror: (sites) => {
+          mirror = { ...mirror, ...sites };
+          push.push(undefined);
+        },
       });
       push.flush();
       this.finish(id, 'succeeded', {
         ...(out.outputPath ? { outputPath: out.outputPath } : {}),
         ...(out.warning ? { warning: out.warning } : {}),
+        ...(out.mirror ? { mirror: out.mirror } : {}),
       });
     } catch (e) {
       push.flush();

@@ -5,6 +5,7 @@ import { schemas } from '@shared/api/schemas';
 import type { Element, Job } from '@shared/models';
 import type { DbConnection } from '../database/mysql';
 import { andList } from '@shared/format';
+import { mirrorTitle } from './titles';
 
 /**
  * What a job's plan holds: the contract request the app would make for it, plus where it ran, so a retry runs
@@ -52,6 +53,8 @@ export const planSchemas = {
   download: schemas.download.extend(origin),
   'create-backup': schemas.backupsCreate.extend(origin),
   'pantheon-restore': schemas.backupsRestoreOnPantheon.extend(origin),
+  /** The profile as it was run: every account's sites, so no one account's origin. */
+  mirror: schemas.mirrorProfile,
 } as const satisfies Record<Job['kind'], z.ZodType>;
 
 /** A plan as the runner of its kind reads it. */
@@ -162,6 +165,11 @@ export function describeJob(kind: Job['kind'], plan: unknown): string | null {
       const site = UUID.test(p.siteId) ? `${p.confirmSiteName} (site ${p.siteId})` : p.siteId;
       return `Restore ${pantheonRestoreSummary(p, site)}`;
     }
+    case 'mirror': {
+      const p = parsePlan('mirror', plan);
+      if (!p) return null;
+      return mirrorTitle(p);
+    }
     default:
       return null;
   }
@@ -199,6 +207,10 @@ export function titleFitsPlan(kind: Job['kind'], plan: unknown, title: string): 
         onPantheon &&
         (title.includes(`${p!.siteId}.${p!.env}`) || title.includes(`${p!.confirmSiteName}.${p!.env}`))
       );
+    }
+    case 'mirror': {
+      const p = parsePlan('mirror', plan);
+      return Boolean(p) && /^Mirror\b/.test(title) && title.includes(p!.root);
     }
     default:
       return false;

@@ -12,6 +12,8 @@ export class ProgressTracker {
     { label: string; done: number; total: number | null; phase: JobPhase }
   >();
   private samples: { t: number; bytes: number }[] = [];
+  /** Bytes of parts that were dropped when they ended (a mirror's finished sites): the totals keep them. */
+  private retired = { done: 0, total: 0 };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -35,8 +37,22 @@ export class ProgressTracker {
     while (this.samples.length > 2 && t - this.samples[0]!.t > 5000) this.samples.shift();
   }
 
+  /**
+   * Takes a finished part off the list, its bytes kept in the totals: a mirror of 2,000 sites lists the sites
+   * being worked on, not every site it has done.
+   */
+  dropPart(key: string): void {
+    const part = this.parts.get(key);
+    if (!part) return;
+    this.retired = {
+      done: this.retired.done + part.done,
+      total: this.retired.total + (part.total ?? part.done),
+    };
+    this.parts.delete(key);
+  }
+
   private totalDone(): number {
-    let n = 0;
+    let n = this.retired.done;
     for (const p of this.parts.values()) n += p.done;
     return n;
   }
@@ -51,8 +67,10 @@ export class ProgressTracker {
     const totals = parts.map((p) => p.bytesTotal);
     const total =
       totals.length > 0 && totals.every((t) => t !== null)
-        ? totals.reduce<number>((a, b) => a + (b ?? 0), 0)
-        : null;
+        ? totals.reduce<number>((a, b) => a + (b ?? 0), this.retired.total)
+        : totals.length === 0 && this.retired.total > 0
+          ? this.retired.total
+          : null;
     let speed: number | null = null;
     if (this.samples.length >= 2) {
       const first = this.samples[0]!;

@@ -1,4 +1,5 @@
-import type { Element } from '@shared/models';
+import type { Element, MirrorProfile, MirrorSelection } from '@shared/models';
+import { andList } from '@shared/format';
 import { backupNameOfFolder } from '@shared/dates';
 
 /**
@@ -25,3 +26,26 @@ export const updateTitle = (siteEnv: string, path: string, backup: string | null
 /** `Download the files archive of acme-blog.live from the backup of Nov 29, 14:05`. */
 export const downloadTitle = (element: Element, siteEnv: string, folder: string): string =>
   `Download the ${element} archive of ${siteEnv} from ${titleBackup(folder)}`;
+
+/**
+ * Which sites a selection takes, in words: `acme-blog and fran-bakery`, `sites matching "acme", tagged priority`,
+ * `sites of Globex`, `every site`.
+ */
+export function selectionWords(s: MirrorSelection): string {
+  const picked =
+    s.sites.length === 0
+      ? []
+      : [s.sites.length <= 3 ? andList(s.sites) : `${s.sites.length} sites picked by hand`];
+  const any = [...s.queries.map((q) => `sites matching "${q}"`), ...picked];
+  const narrow = [
+    s.org && `of ${s.org}`,
+    s.tag && `tagged ${s.tag}`,
+    s.account && `seen by ${s.account}`,
+  ].filter((x): x is string => Boolean(x));
+  if (any.length === 0) return narrow.length === 0 ? 'every site' : `sites ${narrow.join(', ')}`;
+  return [any.join(' or '), ...narrow].join(', ');
+}
+
+/** `Mirror sites matching "acme" (live; code, database and files) into /srv/mirror`. */
+export const mirrorTitle = (p: MirrorProfile): string =>
+  `Mirror ${selectionWords(p.selection)} (${p.envs.join(', ')}; ${andList(p.elements)}) into ${p.root}`;

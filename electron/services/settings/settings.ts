@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Settings, Theme } from '@shared/models';
+import { schemas } from '@shared/api/schemas';
+import type { MirrorProfile, Settings, Theme } from '@shared/models';
 import { checkCommandLine, OPEN_SETTING } from '../copies/open';
 import type { SecretStore } from '../secrets/secret-store';
 import { JsonFile } from './json-file';
@@ -13,6 +14,10 @@ interface StoredSettings {
   readonly favourites?: string[];
   readonly editorCommand?: string | null;
   readonly terminalCommand?: string | null;
+  /** The mirror as the person set it up on the Mirror screen (not part of Settings: its own methods). */
+  readonly mirror?: unknown;
+  /** When the app's timer last started the saved mirror (ISO-8601). */
+  readonly mirrorLastRunAt?: string;
 }
 
 /** The keychain entry holding the local database password. */
@@ -89,6 +94,33 @@ export class SettingsService {
     const s = await this.get();
     this.onChange?.(s);
     return s;
+  }
+
+  /**
+   * The saved mirror profile, or null when there is none. The file may have been edited by hand: a profile that
+   * is not valid any more reads as none, rather than running something else.
+   */
+  async mirrorProfile(): Promise<MirrorProfile | null> {
+    const stored = (await this.file.read()).mirror;
+    if (stored === undefined || stored === null) return null;
+    const parsed = schemas.mirrorProfile.safeParse(stored);
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** Saves the mirror profile (validated by the caller against schemas.mirrorProfile). */
+  async saveMirrorProfile(profile: MirrorProfile): Promise<MirrorProfile> {
+    await this.file.update((cur) => ({ ...cur, mirror: profile }));
+    return profile;
+  }
+
+  /** When the app's timer last started the saved mirror (ms since the epoch), or null. */
+  async mirrorLastRun(): Promise<number | null> {
+    const at = Date.parse((await this.file.read()).mirrorLastRunAt ?? '');
+    return Number.isFinite(at) ? at : null;
+  }
+
+  async setMirrorLastRun(at: number): Promise<void> {
+    await this.file.update((cur) => ({ ...cur, mirrorLastRunAt: new Date(at).toISOString() }));
   }
 
   /** The password for imports, from the keychain. */

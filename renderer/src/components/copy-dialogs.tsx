@@ -22,7 +22,7 @@ const NO_SETS: readonly BackupSet[] = [];
  * The answer to `call` for the request as it stands, asked again a moment after it last changed (so typing a
  * name asks once, not per key) and only the newest answer kept. `key` is the request as JSON.
  */
-function usePreview<T>(
+export function usePreview<T>(
   key: string,
   call: () => Promise<Result<T>>,
   delayMs = 300,

@@ -4,6 +4,7 @@ import {
   backupsSlice,
   copiesSlice,
   jobsSlice,
+  mirrorSlice,
   settingsSlice,
   sitesSlice,
   uiSlice,
@@ -17,6 +18,7 @@ export const useStore = create<Store>()((...a) => ({
   ...backupsSlice(...a),
   ...jobsSlice(...a),
   ...copiesSlice(...a),
+  ...mirrorSlice(...a),
   ...settingsSlice(...a),
   ...uiSlice(...a),
 }));

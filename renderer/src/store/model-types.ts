@@ -7,6 +7,7 @@ export type {
   Environment,
   Job,
   LocalCopy,
+  MirrorProfile,
   Settings,
   Site,
 } from '@shared/models';

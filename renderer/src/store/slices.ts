@@ -9,6 +9,7 @@ import type {
   CopiesSlice,
   JobsSlice,
   Loadable,
+  MirrorSlice,
   SettingsSlice,
   SiteKey,
   Slice,
@@ -205,6 +206,18 @@ export const copiesSlice: Slice<CopiesSlice> = (set, get) => {
     },
   };
 };
+
+export const mirrorSlice: Slice<MirrorSlice> = (set, get) => ({
+  mirrorProfile: idle(),
+  loadMirrorProfile: () =>
+    load(
+      () => get().mirrorProfile,
+      (mirrorProfile) => set({ mirrorProfile }),
+      () => bridge().mirror.profile(),
+      true,
+    ),
+  setMirrorProfile: (profile) => set({ mirrorProfile: { data: profile, loading: false, error: null } }),
+});
 
 export const settingsSlice: Slice<SettingsSlice> = (set, get) => ({
   settings: idle(),

@@ -9,6 +9,7 @@ import type {
   Environment,
   Job,
   LocalCopy,
+  MirrorProfile,
   Settings,
 } from './model-types';
 
@@ -93,7 +94,15 @@ export interface CopiesSlice {
   setCopies(copies: readonly LocalCopy[]): void;
 }
 
-export type View = 'sites' | 'copies' | 'jobs' | 'settings' | 'accounts';
+/** The saved mirror profile (what the Mirror screen starts from, and the app's timer runs). */
+export interface MirrorSlice {
+  mirrorProfile: Loadable<MirrorProfile | null>;
+  loadMirrorProfile(): Promise<void>;
+  /** The profile as saved (here, or in another window: `mirror.changed`). */
+  setMirrorProfile(profile: MirrorProfile | null): void;
+}
+
+export type View = 'sites' | 'copies' | 'mirror' | 'jobs' | 'settings' | 'accounts';
 
 export interface Toast {
   readonly id: number;
@@ -117,6 +126,7 @@ export type Store = AccountsSlice &
   BackupsSlice &
   JobsSlice &
   CopiesSlice &
+  MirrorSlice &
   SettingsSlice &
   UiSlice;
 
