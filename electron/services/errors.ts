@@ -53,6 +53,13 @@ export function toAppError(e: unknown): AppError {
       retryable: false,
     };
   }
+  if (err?.code === 'EROFS') {
+    return {
+      code: 'io',
+      message: `${redact(err.path ?? 'The folder')} is on a read-only file system: nothing can be written there. Choose another folder, or make it writable.`,
+      retryable: false,
+    };
+  }
   const message = e instanceof Error ? e.message : String(e);
   return {
     code: 'internal',

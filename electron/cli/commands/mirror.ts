@@ -303,7 +303,7 @@ function printReport(ctx: RunContext, report: MirrorReport): void {
   const notes = report.sites.flatMap((r) =>
     r.envs.filter((e) => e.note).map((e) => `  ${r.site}.${e.env}: ${e.note}`),
   );
-  if (notes.length) ctx.print(`\nSkipped:\n${notes.join('\n')}`);
+  if (notes.length) ctx.print(`\nNotes:\n${notes.join('\n')}`);
   const t = report.totals;
   ctx.print(
     `\n${t.sites} site${t.sites === 1 ? '' : 's'}${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}: ` +

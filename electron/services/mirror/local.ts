@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../errors';
 import { readSmallFile } from '../fs-util';
@@ -150,16 +150,34 @@ export const isRealDir = (st: { isDirectory(): boolean; isSymbolicLink(): boolea
  * is accepted there (and only there). The mark is created exclusively, so runs starting at once agree.
  */
 export async function ensureMirrorRoot(root: string): Promise<void> {
-  await mkdir(root, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EEXIST' || e.code === 'ENOTDIR')
-      throw new LifeboatError('conflict', `${root} is a file, not a folder to mirror into.`);
+  try {
+    await ensureRoot(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EROFS')
+      throw new LifeboatError(
+        'io',
+        `${root} is on a read-only file system: the mirror cannot be written there. Choose another folder, or make it writable.`,
+        undefined,
+        { cause: e },
+      );
     throw e;
-  });
-  const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOTDIR')
-      throw new LifeboatError('conflict', `${root} is a file, not a folder to mirror into.`);
-    throw e;
-  });
+  }
+}
+
+async function ensureRoot(root: string): Promise<void> {
+  const notAFolder = async (e: NodeJS.ErrnoException): Promise<never> => {
+    if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') throw e;
+    // The file in the way may be the root or a folder above it: the message names the one to move.
+    const file = (await fileInTheWay(root)) ?? root;
+    throw new LifeboatError(
+      'conflict',
+      file === root
+        ? `${root} is a file, not a folder to mirror into.`
+        : `${file} is a file, not a folder: the mirror's folder ${root} cannot be made inside it.`,
+    );
+  };
+  await makeFolders(root).catch(notAFolder);
+  const names = await readdir(root).catch(notAFolder);
   // Empty, or marked: anything of Lifeboat's in a root is written after its mark, so this holds for runs at once.
   if (names.length > 0 && !names.includes(MIRROR_ROOT_MARK))
     throw new LifeboatError(
@@ -179,6 +197,37 @@ export async function ensureMirrorRoot(root: string): Promise<void> {
     }
   }
   await requireMirrorRoot(root);
+}
+
+/**
+ * `mkdir -p`. Node's recursive mkdir reports some failures (a read-only file system) as ENOENT; the folders are
+ * then made one at a time, so the error says the real cause.
+ */
+async function makeFolders(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const missing: string[] = [];
+  for (let p = path; !(await stat(p).catch(() => null)) && dirname(p) !== p; p = dirname(p))
+    missing.unshift(p);
+  for (const p of missing)
+    await mkdir(p).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+}
+
+/** The deepest existing path at or above `path` when it is not a folder (links followed), else null. */
+async function fileInTheWay(path: string): Promise<string | null> {
+  for (let p = path; ;) {
+    const st = await stat(p).catch(() => null);
+    if (st) return st.isDirectory() ? null : p;
+    const up = dirname(p);
+    if (up === p) return null;
+    p = up;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, truncate, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ELEMENTS, type BackupArchive, type BackupSet, type Element, type Environment } from '@shared/models';
 import { createBackupAndWait } from '../backups/create-backup';
@@ -44,6 +45,26 @@ const SITE_FOLDER = /^(?!\.)[A-Za-z0-9._-]{1,128}$/;
  * its bytes discarded so the next run downloads it again); the set then stays partial and nothing is pruned.
  */
 export async function mirrorEnvironment(req: MirrorEnvRequest): Promise<MirrorEnvResult> {
+  try {
+    return await mirrorEnv(req);
+  } catch (e) {
+    // Whatever a cancellation stopped (a download, a reader, an API call) says so as this promises; an error of
+    // its own (damage, a full disk) that came with it is kept.
+    if (req.signal?.aborted && !(e instanceof LifeboatError && e.code !== 'cancelled'))
+      throw cancelledError(req, e);
+    throw e;
+  }
+}
+
+const cancelledError = (req: MirrorEnvRequest, cause?: unknown): LifeboatError =>
+  new LifeboatError(
+    'cancelled',
+    `Mirroring ${req.site.name}.${req.env} was cancelled; it resumes where it stopped.`,
+    undefined,
+    cause === undefined ? undefined : { cause },
+  );
+
+async function mirrorEnv(req: MirrorEnvRequest): Promise<MirrorEnvResult> {
   const { client, site, env } = req;
   const elements: Element[] = ELEMENTS.filter((e) => req.elements.includes(e));
   if (elements.length === 0)
@@ -114,11 +135,7 @@ interface Context {
 async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<MirrorEnvResult> {
   const { client, site, env, signal } = req;
   const { envDir, elements } = ctx;
-  const cancelled = (): LifeboatError =>
-    new LifeboatError(
-      'cancelled',
-      `Mirroring ${site.name}.${env} was cancelled; it resumes where it stopped.`,
-    );
+  const cancelled = (): LifeboatError => cancelledError(req);
 
   // 1. The set: the newest finished one with every element asked for, by the restore's own rule. A newer set
   // lacking an element (Pantheon keeps database-only manual backups) is not mirrored: it could not restore the
@@ -180,6 +197,15 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
         'server',
         `Pantheon names the ${a.element} archive "${a.filename}", which is not an archive name Lifeboat keeps.`,
       );
+  // Two archives of one name would be one file: the second would count as downloaded without a byte of it.
+  for (const [i, a] of archives.entries()) {
+    const other = archives.slice(0, i).find((b) => b.filename === a.filename);
+    if (other)
+      throw new LifeboatError(
+        'integrity',
+        `Pantheon's catalog names both the ${other.element} and the ${a.element} archive of ${site.name}.${env}'s backup ${set.folder} "${a.filename}": one file cannot hold both, so this set is not mirrored.`,
+      );
+  }
 
   // 2. Its folder: the one already holding this catalog folder, else the first free of `<time>`, `<time>-2`...
   const local = await listLocalSets(envDir);
@@ -288,8 +314,7 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
   for (const [i, a] of todo.entries()) {
     if (signal?.aborted) throw cancelled();
     const path = join(dir, a.filename);
-    // A finished file with no record (a run stopped between its rename and its manifest): read, not downloaded.
-    const onDisk = (await lstat(path).catch(() => null))?.isFile() ?? false;
+    await unrecordedToPart(path, join(dir, partNameOf(a.filename)));
     const label = `${archiveLabel(a.element)} of ${site.name}.${env}`;
     const fetched = await fetchArchive<ArchiveDigest>({
       client,
@@ -325,10 +350,10 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
         `${label} is damaged: its MD5 does not match the one Pantheon's storage gives for it. It was discarded and is downloaded again next time.`,
       );
     }
-    if (!onDisk) {
-      bytes += a.size - fetched.resumedFrom;
-      resumedBytes += fetched.resumedFrom;
-    }
+    // On the disk before the manifest records it: a power cut must not leave a record of bytes never written.
+    await syncData(path);
+    bytes += a.size - fetched.resumedFrom;
+    resumedBytes += fetched.resumedFrom;
     verified.push({
       element: a.element,
       filename: a.filename,
@@ -346,6 +371,31 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
   await writeManifestFile(dir, MIRROR_MANIFEST, MirrorManifestSchema.parse(manifestOf(true)));
   await rm(join(dir, MIRROR_PARTIAL), { force: true });
   return finish(todo.length > 0 || !mine?.complete ? 'downloaded' : 'up-to-date', { bytes, resumedBytes });
+}
+
+/**
+ * A finished archive file no manifest records (a run stopped between its rename and its record, or a power cut
+ * before its bytes reached the disk) is not trusted as it is: it becomes its `.part` again, less its last byte,
+ * so the download fetches that byte and with it the storage's hash, checked over every byte on disk, and the MD5
+ * is recorded as an uninterrupted run records it. Cut first, renamed second: a stop in between leaves a file of
+ * the wrong size, which is fetched again whole. An empty one is fetched again.
+ */
+async function unrecordedToPart(path: string, partPath: string): Promise<void> {
+  const st = await lstat(path).catch(() => null);
+  if (!st?.isFile()) return;
+  if (st.size === 0) return unlink(path);
+  await truncate(path, st.size - 1);
+  await rename(path, partPath);
+}
+
+/** Flushes a file's bytes to the disk (O_NOFOLLOW: only the archive just renamed there is opened). */
+async function syncData(path: string): Promise<void> {
+  const fh = await open(path, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A manifest's record is of this catalog archive: same key, name and size. */

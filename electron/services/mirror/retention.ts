@@ -2,7 +2,7 @@ import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifeboatError } from '../errors';
 import { MIRROR_MANIFEST, MIRROR_PARTIAL } from './layout';
-import { isLifeboatName, listLocalSets, namedArchives, type LocalSet } from './local';
+import { isLifeboatName, listLocalSets, namedArchives, partNameOf, type LocalSet } from './local';
 import type { Retention } from './types';
 
 /** A set folder retention would have removed but left, and why. */
@@ -30,7 +30,8 @@ const DAY_MS = 86_400_000;
  *   a partial set newer than it is a download still to finish, and stays.
  * A set is pruned only when a newer one is complete, so the mirror never has fewer complete sets than before a
  * failed run. Inside a set only the files its manifests name (the archives, their `.part` and `.part.json`) and
- * the manifests go, manifests last; a folder holding anything else is left whole and reported in `kept`. Links
+ * the manifests go, manifests last, and an archive only at the size recorded (a `.part` no bigger): a folder
+ * holding anything else is left whole and reported in `kept`. Links
  * are never followed: a link where an archive should be is something else, so its folder stays. `protect` names
  * set folders (absolute paths) that stay whatever their age: the set a run has just mirrored, which may be older
  * than one the mirror kept from before (Pantheon expired that one first).
@@ -83,8 +84,17 @@ async function removeSet(set: LocalSet): Promise<string | null> {
   const foreign = names.filter((n) => !isLifeboatName(n, archives));
   if (foreign.length > 0) return `it holds files Lifeboat did not write: ${listed(foreign)}`;
   const notFiles: string[] = [];
-  for (const n of names) if (!(await lstat(join(set.path, n))).isFile()) notFiles.push(n);
+  const notArchives: string[] = [];
+  const sizes = recordedSizes(set);
+  for (const n of names) {
+    const st = await lstat(join(set.path, n));
+    if (!st.isFile()) notFiles.push(n);
+    else if (!sizeFits(n, st.size, sizes)) notArchives.push(n);
+  }
   if (notFiles.length > 0) return `it holds links or folders where Lifeboat's files go: ${listed(notFiles)}`;
+  // A manifest can be edited by anyone: a file it names is Lifeboat's only if it is of the size recorded.
+  if (notArchives.length > 0)
+    return `it holds files that are not the archives its manifest records (not of their size): ${listed(notArchives)}`;
   const last = new Set([MIRROR_MANIFEST, MIRROR_PARTIAL]);
   for (const n of [...names.filter((x) => !last.has(x)), ...names.filter((x) => last.has(x))]) {
     try {
@@ -102,6 +112,31 @@ async function removeSet(set: LocalSet): Promise<string | null> {
     throw e;
   }
   return null;
+}
+
+/** The sizes a set's manifests record for each archive name (a name may be in both, at two sizes). */
+function recordedSizes(set: LocalSet): Map<string, number[]> {
+  const sizes = new Map<string, number[]>();
+  const add = (name: string, size: number): void => {
+    sizes.set(name, [...(sizes.get(name) ?? []), size]);
+  };
+  for (const a of set.complete?.archives ?? []) add(a.filename, a.size);
+  for (const a of set.partial?.archives ?? []) add(a.filename, a.size);
+  for (const a of set.partial?.pending ?? []) add(a.filename, a.size);
+  return sizes;
+}
+
+/**
+ * Whether a file's size fits what it is by its name: an archive is of its recorded size, its `.part` no bigger
+ * (the download never writes past it); the rest (manifests, `.part.json`, their temporary files) were already
+ * told apart by name.
+ */
+function sizeFits(name: string, size: number, sizes: ReadonlyMap<string, number[]>): boolean {
+  const exact = sizes.get(name);
+  if (exact) return exact.includes(size);
+  for (const [archive, recorded] of sizes)
+    if (name === partNameOf(archive)) return recorded.some((r) => size <= r);
+  return true;
 }
 
 const listed = (names: readonly string[]): string =>

@@ -9,6 +9,12 @@ export interface LockHolder {
   /** What the holder is doing, for the message the second comer gets: "Restore acme-blog.live". */
   readonly what: string;
   readonly since: string;
+  /**
+   * Linux: the holder's boot (`/proc/sys/kernel/random/boot_id`) and its start in clock ticks since that boot, so
+   * a later comer tells the holder from another process that got its pid (after a reboot) exactly, without clocks.
+   */
+  readonly boot?: string;
+  readonly start?: number;
 }
 
 /** A held lock; `release` is idempotent. */
@@ -27,6 +33,57 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** When a process started, as Linux's /proc tells it; null where there is no /proc (macOS, Windows) or no such pid. */
+interface ProcessStart {
+  readonly boot: string;
+  /** Clock ticks since boot (field 22 of /proc/<pid>/stat). */
+  readonly ticks: number;
+  /** The same as epoch ms, by the boot time /proc/stat gives (whole seconds, by the wall clock). */
+  readonly at: number;
+}
+
+/** Linux reports process times in USER_HZ, 100 on every architecture Node runs on (not the kernel's HZ). */
+const USER_HZ = 100;
+
+async function processStart(pid: number): Promise<ProcessStart | null> {
+  try {
+    const [stat, sys, boot] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile('/proc/stat', 'utf8'),
+      readFile('/proc/sys/kernel/random/boot_id', 'utf8'),
+    ]);
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(sys)?.[1]);
+    if (!Number.isSafeInteger(ticks) || !Number.isSafeInteger(btime)) return null;
+    return { boot: boot.trim(), ticks, at: btime * 1000 + (ticks * 1000) / USER_HZ };
+  } catch {
+    return null;
+  }
+}
+
+/** This process's own start, read once. */
+let myStart: Promise<ProcessStart | null> | undefined;
+
+/**
+ * A lock taken before the wall clock's `since` cannot belong to a process that started well after it: its
+ * holder's run ended (a reboot, a kill) and the pid now belongs to another program. The margin covers the boot
+ * time's whole seconds and small clock adjustments.
+ */
+const START_MARGIN_MS = 5_000;
+
+/** Whether the live process with the holder's pid is another process than the one that took the lock. */
+async function pidReused(h: LockHolder): Promise<boolean> {
+  const p = await processStart(h.pid);
+  // Nothing to tell them apart by (not Linux): the pid is taken as the holder's, as before.
+  if (!p) return false;
+  // Written by a Lifeboat that recorded its start: exact, whatever the clocks did.
+  if (h.boot !== undefined && h.start !== undefined) return h.boot !== p.boot || h.start !== p.ticks;
+  const since = Date.parse(h.since);
+  return Number.isFinite(since) && p.at > since + START_MARGIN_MS;
+}
+
 async function readHolder(path: string): Promise<LockHolder | null> {
   try {
     const h = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
@@ -36,29 +93,42 @@ async function readHolder(path: string): Promise<LockHolder | null> {
       host: h.host,
       what: String(h.what ?? 'another Lifeboat job'),
       since: String(h.since ?? ''),
+      ...(typeof h.boot === 'string' && typeof h.start === 'number' ? { boot: h.boot, start: h.start } : {}),
     };
   } catch {
     return null;
   }
 }
 
-/** The holder of a lock that is still in force, or null (no lock, or one left by a process that died). */
+/**
+ * The holder of a lock that is still in force, or null (no lock, or one left by a process that died, or whose
+ * pid now belongs to another process: after a reboot, pids are handed out again).
+ */
 export async function lockHolder(path: string): Promise<LockHolder | null> {
   const h = await readHolder(path);
   if (!h) return null;
   // A lock from another machine (a shared folder) cannot be checked, so it is respected.
   if (h.host !== hostname()) return h;
-  return h.pid === process.pid || alive(h.pid) ? h : null;
+  if (h.pid !== process.pid && !alive(h.pid)) return null;
+  return (await pidReused(h)) ? null : h;
 }
 
 /**
  * Takes an exclusive lock across processes by creating `path` with O_EXCL, recording who holds it. A lock
- * left by a process that no longer runs on this machine is taken over. Written here rather than with a
+ * left by a process that no longer runs on this machine is taken over (on Linux also one whose pid now belongs
+ * to another process, see {@link lockHolder}). Written here rather than with a
  * lock library because the second comer must be told which job holds the folder, and a dead holder is
  * recognised by its pid at once instead of after a staleness timeout.
  */
 export async function acquireLock(path: string, what: string): Promise<HeldLock> {
-  const me: LockHolder = { pid: process.pid, host: hostname(), what, since: new Date().toISOString() };
+  const mine = await (myStart ??= processStart(process.pid));
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    what,
+    since: new Date().toISOString(),
+    ...(mine ? { boot: mine.boot, start: mine.ticks } : {}),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o600);
