@@ -8,15 +8,13 @@ import { createGunzip } from 'node:zlib';
 export interface ArchiveDigest {
   /** Hex, over every byte read. */
   readonly sha256: string;
-  /** Base64, as the storage's `x-goog-hash` gives it. */
-  readonly md5: string;
   readonly size: number;
   /** What gunzip found wrong (a flipped bit, a cut stream, a bad CRC or length); null when it inflated whole. */
   readonly gzipError: Error | null;
 }
 
 /**
- * Reads an archive once: its sha256 and MD5 over every byte, and its gzip stream inflated to the end (which checks
+ * Reads an archive once: its sha256 over every byte, and its gzip stream inflated to the end (which checks
  * each member's CRC32 and length) with the output thrown away. Memory stays bounded: the inflater's backpressure
  * holds the reader. A gzip error does not stop the hashing, so a damaged archive still gets its true sha256 (which
  * tells bit rot from an archive that was damaged when it was made). A failing reader (the download's own error,
@@ -24,7 +22,6 @@ export interface ArchiveDigest {
  */
 export async function digestArchive(source: Readable): Promise<ArchiveDigest> {
   const sha = createHash('sha256');
-  const md5 = createHash('md5');
   let size = 0;
   let gzipError: Error | null = null;
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
@@ -35,7 +32,6 @@ export async function digestArchive(source: Readable): Promise<ArchiveDigest> {
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       sha.update(chunk);
-      md5.update(chunk);
       size += chunk.length;
       if (gzipError || gunzip.destroyed) continue;
       if (!gunzip.write(chunk)) {
@@ -52,5 +48,5 @@ export async function digestArchive(source: Readable): Promise<ArchiveDigest> {
   } finally {
     gunzip.destroy();
   }
-  return { sha256: sha.digest('hex'), md5: md5.digest('base64'), size, gzipError };
+  return { sha256: sha.digest('hex'), size, gzipError };
 }

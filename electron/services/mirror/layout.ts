@@ -60,7 +60,10 @@ export const MirroredArchiveSchema = z.object({
   size: z.number().int().nonnegative(),
   /** Computed while the archive was downloaded, over exactly the bytes on disk. */
   sha256: sha256Hex,
-  /** The storage's MD5 (base64, from `x-goog-hash`) when it sent one; it was checked against the bytes. */
+  /**
+   * The storage's MD5 (base64, from `x-goog-hash`) when it sent one: the download checked the bytes against the
+   * storage's hashes of the object (its CRC32C, else this MD5), so it is the MD5 of these bytes.
+   */
   md5: z.string().nullable(),
   /** Pantheon's catalog entry for it: when it finished (epoch seconds) and its catalog key. */
   date: z.number().nullable(),
