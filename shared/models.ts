@@ -445,6 +445,12 @@ export interface MirrorSiteReport {
   readonly error?: AppError;
 }
 
+/** An account a mirror run could not read the sites of: its email (or how it is named) and why. */
+export interface MirrorFailedAccount {
+  readonly account: string;
+  readonly error: AppError;
+}
+
 /** The report of a mirror run: every selected site, in site-name order. */
 export interface MirrorReport {
   readonly root: string;
@@ -453,6 +459,12 @@ export interface MirrorReport {
   /** 1-based shard of `count`, when the run was one shard of several. */
   readonly shard: { readonly index: number; readonly count: number } | null;
   readonly sites: readonly MirrorSiteReport[];
+  /**
+   * Accounts whose sites could not be read this run (a refused or missing token): the sites only they see are
+   * not in `sites`, so the run failed. Set by the CLI, which reads each account itself; absent from the app's
+   * job, which takes an unreadable account's sites as last listed (its job's warning names the account).
+   */
+  readonly failedAccounts?: readonly MirrorFailedAccount[];
   readonly totals: {
     readonly sites: number;
     readonly downloaded: number;

@@ -77,6 +77,8 @@ export class Connection {
     readonly sandbox: Sandbox | null,
     private readonly warn: (text: string) => void,
     private readonly appDataDir: string | null,
+    /** Saved accounts that could not be used at all (no client), already warned about. */
+    private readonly unusable: readonly { readonly label: string; readonly error: LifeboatError }[] = [],
   ) {}
 
   static async open(
@@ -137,7 +139,7 @@ export class Connection {
       );
     }
     const clients: Connected[] = [];
-    const failed: { email: string; error: unknown }[] = [];
+    const failed: { label: string; error: LifeboatError }[] = [];
     for (const a of accounts) {
       try {
         clients.push({
@@ -149,12 +151,12 @@ export class Connection {
       } catch (e) {
         // An account the CLI cannot use at all (a demo account the app saved) is skipped like a broken one.
         if (!(e instanceof LifeboatError)) throw e;
-        failed.push({ email: a.email, error: e });
+        failed.push({ label: a.email, error: e });
       }
     }
     if (clients.length === 0) throw failed[0]!.error;
-    for (const f of failed) warn(`skipped ${f.email}: ${(f.error as LifeboatError).message}`);
-    return new Connection(clients, null, warn, dataDir(env));
+    for (const f of failed) warn(`skipped ${f.label}: ${f.error.message}`);
+    return new Connection(clients, null, warn, dataDir(env), failed);
   }
 
   /** Every account (one client each). */
@@ -189,6 +191,15 @@ export class Connection {
       this.reported.add(c);
       this.warn(`skipped ${c.label}: ${e.message}`);
     }
+  }
+
+  /**
+   * The accounts skipped so far (warned about): those that could not be used at all, then those whose token was
+   * missing or refused, each named as messages name it, with why. For a command whose result must say what it
+   * could not reach (a mirror of every site is not complete without them).
+   */
+  skipped(): { label: string; error: LifeboatError }[] {
+    return [...this.unusable, ...[...this.broken].map(([c, error]) => ({ label: c.label, error }))];
   }
 
   /** The email of an account; for a bare machine token, asked of Pantheon once. */

@@ -20,7 +20,8 @@ import {
   type CliCommand,
   type CommandRunner,
 } from './mirror/scheduler';
-import { selectSites, type AccountSiteList, type SelectedSite } from './mirror/select';
+import { checkMirrorRoot } from './mirror/local';
+import { selectSites, selectSitesAndUnknown, type AccountSiteList } from './mirror/select';
 import {
   journaledConnection,
   pantheonRestoreSummary,
@@ -35,7 +36,7 @@ import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
 import type { RestorePreview } from '@shared/models';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
 import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
@@ -43,7 +44,7 @@ import { conflictError, planRestore, previewOf, type RestoreRequest } from './re
 import { CopyRegistry } from './copies/registry';
 import { restoreAndRegister } from './copies/register';
 import { applySetup, planSetup, publicPlan } from './local-site/plan';
-import { accountOfCopy, planUpdate, updateOptionsOf } from './copies/update';
+import { accountForUpdate, planUpdate, updateOptionsOf } from './copies/update';
 import { openCopyFolder, type Opened } from './copies/open';
 import { AccountService, type DemoProvider } from './secrets/accounts';
 import type { SecretStore } from './secrets/secret-store';
@@ -353,7 +354,17 @@ export function createEngine(options: EngineOptions): Engine {
   /** The plan of an update of a copy, through the account that restored it (see copies/update.ts). */
   const updatePlan = async (req: RequestOf<'copyUpdate'>) => {
     const copy = await copies.get(req.copyId);
-    const accountId = accountOfCopy(copy);
+    // A copy that names no account (restored from a mirror) goes through a saved account that sees its site.
+    const accountId = await accountForUpdate(
+      copy,
+      (await accounts.list()).map((a) => ({
+        label: a.email,
+        idIfSees: async (siteId: string) => {
+          await resolve(a.id, siteId);
+          return a.id;
+        },
+      })),
+    );
     const { client, site } = await resolve(accountId, copy.site.id);
     const deps = { client, site, options: options.freeSpace ? { freeSpace: options.freeSpace } : {} };
     return {
@@ -499,9 +510,10 @@ export function createEngine(options: EngineOptions): Engine {
 
   /**
    * The sites a mirror profile takes, through the one selection rule (mirror/select.ts), over every account's
-   * sites as the site list has them: `refresh` lists each account once (a run), else the list as last fetched.
+   * sites as the site list has them: `refresh` lists each account once (a run), else the list as last fetched;
+   * `lenient` returns hand-picked sites no account sees apart instead of refusing them.
    */
-  const mirrorSelection = async (profile: MirrorProfile, refresh: boolean) => {
+  const mirrorSelection = async (profile: MirrorProfile, refresh: boolean, lenient: boolean) => {
     const list = await sites.list(refresh);
     const saved = await accounts.list();
     const lists: AccountSiteList[] = saved.map((a) => ({
@@ -511,8 +523,32 @@ export function createEngine(options: EngineOptions): Engine {
         .map((s) => ({ ...s, accountId: a.id })),
       organizations: list.organizations,
     }));
-    const selected: SelectedSite[] = selectSites(lists, profile.selection, { requireNarrowing: true });
-    return { selected, failedAccounts: list.failedAccounts };
+    // The preview refuses a hand-picked site that is gone (the person editing fixes it); a run reports it as a
+    // failed row and mirrors the others, so a deleted client site never stops every other site's mirror.
+    const { selected, unknown } = lenient
+      ? selectSitesAndUnknown(lists, profile.selection, { requireNarrowing: true })
+      : { selected: selectSites(lists, profile.selection, { requireNarrowing: true }), unknown: [] };
+    const emailOf = new Map(saved.map((a) => [a.id, a.email]));
+    const failedAccounts = list.failedAccounts.map((f) => ({ ...f, email: emailOf.get(f.accountId) }));
+    return { selected, unknown, failedAccounts };
+  };
+
+  /**
+   * A mirror's folder is never inside the app's own data folder: its jobs, settings and reports are no place for
+   * archives, and removing the data folder would take the mirror with it.
+   */
+  const refuseDataFolder = (root: string): void => {
+    const inside = relative(resolvePath(options.dataDir), resolvePath(root));
+    if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
+      throw new LifeboatError(
+        'invalid-request',
+        `${root} is inside Lifeboat's own data folder (${options.dataDir}). Choose a folder outside it for the mirror.`,
+      );
+  };
+  /** Said before any job: not the data folder, nor a file or somebody else's folder (the mirror's rule, read-only). */
+  const checkMirrorFolder = async (root: string): Promise<void> => {
+    refuseDataFolder(root);
+    await checkMirrorRoot(root);
   };
 
   /** Where whole mirror reports are kept (the job keeps a bounded one). */
@@ -530,7 +566,8 @@ export function createEngine(options: EngineOptions): Engine {
   const mirrorRunner = async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
     const profile = journaled('mirror', plan);
     ctx.phase('downloading', 'Listing the sites of every account');
-    const { selected, failedAccounts } = await mirrorSelection(profile, true);
+    await checkMirrorFolder(profile.root);
+    const { selected, unknown, failedAccounts } = await mirrorSelection(profile, true, true);
     const clients = new Map<string, PantheonClient>();
     const targets = [];
     for (const s of selected) {
@@ -558,6 +595,7 @@ export function createEngine(options: EngineOptions): Engine {
           }
         : {}),
       concurrency: profile.concurrency,
+      unknownSites: unknown,
       ...(options.transfer ? { transfer: options.transfer } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       signal: ctx.signal,
@@ -585,7 +623,7 @@ export function createEngine(options: EngineOptions): Engine {
     const warning = [
       failed > 0 ? `${failed} of ${report.totals.sites} sites failed; the others are mirrored.` : '',
       unread > 0
-        ? `${unread} ${unread === 1 ? 'account' : 'accounts'} could not list their sites now: their sites were taken as last known.`
+        ? `${failedAccounts.map((a) => a.email ?? a.accountId).join(', ')} could not list ${unread === 1 ? 'its' : 'their'} sites now: ${unread === 1 ? 'its' : 'their'} sites were taken as last known.`
         : '',
     ]
       .filter(Boolean)
@@ -651,10 +689,11 @@ export function createEngine(options: EngineOptions): Engine {
       })
     : null;
   void timer?.arm();
+  let mirrorStarts: Promise<unknown> = Promise.resolve();
   const mirror: MirrorService = {
     timer,
     async preview(profile) {
-      const { selected, failedAccounts } = await mirrorSelection(profile, false);
+      const { selected, failedAccounts } = await mirrorSelection(profile, false, false);
       const probe = options.freeSpace ?? statfsFreeSpace;
       return {
         sites: selected
@@ -668,24 +707,50 @@ export function createEngine(options: EngineOptions): Engine {
       };
     },
     async run(profile) {
-      // Refused now (nothing selected, an unknown organization) rather than as a failed job.
-      const { selected } = await mirrorSelection(profile, false);
+      // Refused now (nothing selected, an unknown organization, a wrong folder) rather than as a failed job.
+      await checkMirrorFolder(profile.root);
+      const { selected, unknown } = await mirrorSelection(profile, false, true);
       if (selected.length === 0)
         throw new LifeboatError(
           'not-found',
-          'No site matches this selection, so there is nothing to mirror.',
+          unknown.length > 0
+            ? unknown.map((u) => u.message).join(' ')
+            : 'No site matches this selection, so there is nothing to mirror.',
         );
-      return startMirror(profile);
+      // One mirror into a folder at a time (a double click on Run now, the timer's run): the check and the
+      // submit are made one call after another, so two calls at once cannot both pass it.
+      const start = mirrorStarts.then(async () => {
+        const into = resolvePath(profile.root);
+        for (const j of await jobs.list()) {
+          if (j.kind !== 'mirror' || !isActive(j)) continue;
+          const plan = (await jobs.planOf(j.id).catch(() => null)) as { root?: unknown } | null;
+          if (typeof plan?.root === 'string' && resolvePath(plan.root) === into)
+            throw new LifeboatError(
+              'conflict',
+              `A mirror into ${profile.root} is already running. Wait for it to finish, or cancel it first.`,
+            );
+        }
+        return startMirror(profile);
+      });
+      mirrorStarts = start.catch(() => undefined);
+      return start;
     },
     profile: () => settings.mirrorProfile(),
     async saveProfile(profile) {
+      refuseDataFolder(profile.root);
       const saved = await settings.saveMirrorProfile(profile);
       options.emit?.('mirror.changed', { profile: saved });
       await timer?.arm();
       return saved;
     },
-    schedulePreview: (profile) => schedulerEntry(profile, schedulerOptions()),
-    scheduleInstall: (profile) => installScheduler(profile, schedulerOptions()),
+    schedulePreview: async (profile) => {
+      refuseDataFolder(profile.root);
+      return schedulerEntry(profile, schedulerOptions());
+    },
+    scheduleInstall: async (profile) => {
+      refuseDataFolder(profile.root);
+      return installScheduler(profile, schedulerOptions());
+    },
     scheduleRemove: () => removeScheduler(schedulerOptions()),
   };
 

@@ -5,7 +5,7 @@ import { backupNameOfFolder } from '@shared/dates';
 import type { LocalCopy } from '@shared/models';
 import { canonicalPath } from '../../services/copies/files';
 import { CopyRegistry } from '../../services/copies/registry';
-import { accountOfCopy, assertUpdatable, updateRequestOf } from '../../services/copies/update';
+import { accountForUpdate, assertUpdatable, updateRequestOf } from '../../services/copies/update';
 import type { DbConnection } from '../../services/database/mysql';
 import { LifeboatError } from '../../services/errors';
 import type { PantheonClient } from '../../services/pantheon/client';
@@ -298,8 +298,15 @@ export const copiesUpdate: CommandSpec = {
     // Found (or refused, as copies remove refuses a path) before anything connects.
     const copy = await copyAt(await registryOf(ctx).list(), ctx.positionals[0]!);
     await assertUpdatable(copy);
-    const accountId = accountOfCopy(copy);
     const conn = await ctx.connect();
+    // A copy that names no account (restored from a mirror) is updated through one of these that sees its site.
+    const accountId = await accountForUpdate(
+      copy,
+      conn.all().map((c) => ({
+        label: c.label,
+        idIfSees: async (siteId) => conn.accountIdFor(c.client, await c.client.getSite(siteId)),
+      })),
+    );
     const client = await clientOf(conn, copy, accountId);
     const site = await client.getSite(copy.site.id);
     const request = await updateRequestOf(

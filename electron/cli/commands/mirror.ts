@@ -1,9 +1,10 @@
 import { relative, resolve } from 'node:path';
 import { formatBytes } from '@shared/format';
-import type { MirrorReport, MirrorSiteReport, MirrorVerifyReport } from '@shared/models';
+import type { MirrorFailedAccount, MirrorReport, MirrorSiteReport, MirrorVerifyReport } from '@shared/models';
 import { LifeboatError } from '../../services/errors';
-import { runMirror, DEFAULT_CONCURRENCY } from '../../services/mirror/run';
-import { parseShard, SAY_WHICH_SITES, selectSites } from '../../services/mirror/select';
+import { checkMirrorRoot } from '../../services/mirror/local';
+import { runMirror, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from '../../services/mirror/run';
+import { parseShard, SAY_WHICH_SITES, selectSitesAndUnknown } from '../../services/mirror/select';
 import type { MirrorTarget, Retention } from '../../services/mirror/types';
 import { verifyMirror } from '../../services/mirror/verify';
 import { EXIT, exitCodeFor } from '../exit-codes';
@@ -58,15 +59,17 @@ const envsCell = (r: MirrorSiteReport): string =>
   r.envs.map((e) => (e.status === r.status ? e.env : `${e.env} (${e.status})`)).join(', ') || '—';
 
 /**
- * The exit code of a run: 0 when no site failed; 130 when it was cancelled; when sites failed, the code of
- * their failure if they all failed the same way (5 when Pantheon was unreachable, 3 for a refused token, …, so a
- * scheduler can tell a passing outage from the rest), else 1. The report names each site's own code.
+ * The exit code of a run: 0 when no site failed and every account was read; 130 when it was cancelled; when
+ * sites (or accounts) failed, the code of their failure if they all failed the same way (5 when Pantheon was
+ * unreachable, 3 for a refused token, 4 for a site picked by hand that no longer exists, …, so a scheduler can
+ * tell a passing outage from the rest), else 1. The report names each site's and account's own code.
  */
 export function mirrorExitCode(report: MirrorReport, cancelled: boolean): number {
   if (cancelled) return EXIT.cancelled;
-  const exits = new Set(
-    report.sites.filter((s) => s.status === 'failed').map((s) => exitCodeFor(s.error?.code ?? 'internal')),
-  );
+  const exits = new Set([
+    ...report.sites.filter((s) => s.status === 'failed').map((s) => exitCodeFor(s.error?.code ?? 'internal')),
+    ...(report.failedAccounts ?? []).map((a) => exitCodeFor(a.error.code)),
+  ]);
   if (exits.size === 0) return EXIT.ok;
   return exits.size === 1 ? [...exits][0]! : EXIT.error;
 }
@@ -79,7 +82,9 @@ export const mirror: CommandSpec = {
     'Downloads the newest finished backup of each selected site’s environments into ' +
     'DIR/<site>/<env>/<backup date>/, with a manifest of sizes and sha256 sums, each archive verified before ' +
     'its set counts as complete. Sites are chosen as lifeboat sites chooses them (QUERY, --site, --org, --tag, ' +
-    '--account; --all for every site) and each is mirrored through the first account that sees it. A rerun ' +
+    '--account; --all for every site) and each is mirrored through the first account that sees it. A site picked ' +
+    'by name that no account sees (any more) is a failed row, and an account whose sites cannot be read (its ' +
+    'token refused) is named in the report: both fail the run, the other sites are still mirrored. A rerun ' +
     'downloads only what is missing or partial (resuming .part files), and retention (--keep, --keep-days) ' +
     'removes older sets only after a newer one is complete, never anything Lifeboat did not write. A failing ' +
     'site never stops the others: the run ends with a report per site and exits non-zero when any failed (the ' +
@@ -112,7 +117,8 @@ export const mirror: CommandSpec = {
     env: {
       type: 'string',
       value: 'ENV[,ENV]',
-      description: 'the environments to mirror (default live); a site without one skips it',
+      description:
+        'the environments to mirror (default live); a site without one skips it, a run where no site has any is refused',
     },
     account: {
       type: 'string',
@@ -149,7 +155,7 @@ export const mirror: CommandSpec = {
     concurrency: {
       type: 'string',
       value: 'N',
-      description: `sites mirrored at once (default ${DEFAULT_CONCURRENCY})`,
+      description: `sites mirrored at once (default ${DEFAULT_CONCURRENCY}, at most ${MAX_CONCURRENCY})`,
     },
     shard: {
       type: 'string',
@@ -172,9 +178,10 @@ export const mirror: CommandSpec = {
         finishedAt: 'string',
         shard: 'object|null',
         sites: 'object[]',
+        failedAccounts: 'object[]',
         totals: 'object',
       },
-      note: 'the shared model MirrorReport: sites in name order, each with site, siteId, account, status (downloaded, up-to-date, skipped, failed), bytes, durationMs, envs (each with env, status, path, backupFolder, bytes, note, error) and error ({code, message}) when it failed; totals counts sites by status and bytes',
+      note: 'the shared model MirrorReport: sites in name order, each with site, siteId, account, status (downloaded, up-to-date, skipped, failed), bytes, durationMs, envs (each with env, status, path, backupFolder, bytes, note, error) and error ({code, message}) when it failed (a site picked by name that no account sees: siteId and account empty, error not-found); failedAccounts lists the accounts whose sites could not be read ({account, error: {code, message}}), which fail the run; totals counts sites by status and bytes',
     },
   ],
   async run(ctx: RunContext) {
@@ -214,6 +221,10 @@ export const mirror: CommandSpec = {
         : {}),
     };
     const concurrency = positiveInt(ctx.str('concurrency'), '--concurrency', DEFAULT_CONCURRENCY);
+    if (concurrency > MAX_CONCURRENCY)
+      throw new UsageError(
+        `--concurrency is at most ${MAX_CONCURRENCY} sites at once (more only waits on Pantheon's rate limit), not ${concurrency}.`,
+      );
     let shard: { index: number; count: number } | null = null;
     if (ctx.str('shard') !== undefined) {
       try {
@@ -222,6 +233,9 @@ export const mirror: CommandSpec = {
         throw new UsageError(e instanceof LifeboatError ? e.message : String(e));
       }
     }
+    // The folder is right for every site or for none: a file or somebody else's folder is refused once, here,
+    // with nothing written (the engine's own rule, read-only).
+    await checkMirrorRoot(root);
 
     const conn = await ctx.connect();
     // The site listing once per account for the whole run.
@@ -231,14 +245,31 @@ export const mirror: CommandSpec = {
       email: await conn.emailOf(c),
     }));
     const lists = answers.map(({ value }) => ({ email: value.email, ...value.list }));
-    const selected = selectSites(lists, criteria, { requireNarrowing: true });
-    if (selected.length === 0)
+    // Accounts whose sites could not be read (warned about already): the report names them and the run fails.
+    const failedAccounts: MirrorFailedAccount[] = conn
+      .skipped()
+      .map(({ label, error }) => ({ account: label, error: error.toAppError() }));
+    // A site picked by name that no account sees (deleted since the schedule was written) is a failed row; the
+    // other sites are still mirrored.
+    const selection = selectSitesAndUnknown(lists, criteria, { requireNarrowing: true });
+    const { selected } = selection;
+    const unreadNames = failedAccounts.map((a) => a.account).join(', ');
+    const unread = unreadNames ? ` (the sites of ${unreadNames} could not be read)` : '';
+    // A site of an account that could not be read looks unknown: the message says it may be there.
+    const mayBe = unreadNames
+      ? ` It may be one of the sites of ${unreadNames}, which could not be read.`
+      : '';
+    const unknown = selection.unknown.map((u) => ({ ...u, message: `${u.message}${mayBe}` }));
+    if (selected.length === 0) {
+      if (unknown.length > 0)
+        throw new LifeboatError('not-found', `${selection.unknown.map((u) => u.message).join(' ')}${mayBe}`);
       throw new LifeboatError(
         'not-found',
         lists.some((l) => l.sites.length > 0)
-          ? 'No sites match: nothing to mirror. See which sites these criteria find with lifeboat sites.'
-          : 'These accounts see no sites: nothing to mirror.',
+          ? `No sites match: nothing to mirror${unread}. See which sites these criteria find with lifeboat sites.`
+          : `These accounts see no sites: nothing to mirror${unread}.`,
       );
+    }
     const targets: MirrorTarget[] = selected.map((s) => ({
       site: s.site,
       client: answers[s.accountIndex]!.value.client,
@@ -256,6 +287,8 @@ export const mirror: CommandSpec = {
       ...(retention.keep !== undefined || retention.keepDays !== undefined ? { retention } : {}),
       concurrency,
       shard,
+      unknownSites: unknown,
+      failedAccounts,
       signal: ctx.io.signal,
       onSite: (event) => {
         // One line per site started and ended (sites run side by side, so no redrawn bar), none with --json.
@@ -279,12 +312,16 @@ export const mirror: CommandSpec = {
 };
 
 function printReport(ctx: RunContext, report: MirrorReport): void {
+  const unread = (report.failedAccounts ?? []).map(
+    (a) => `  ${a.account}: ${a.error.code}: ${a.error.message}`,
+  );
   if (report.sites.length === 0) {
     ctx.print(
       report.shard
         ? `No selected site falls in shard ${report.shard.index}/${report.shard.count}: nothing to do here.`
         : 'No sites.',
     );
+    if (unread.length) ctx.print(`\nAccounts whose sites could not be read:\n${unread.join('\n')}`);
     return;
   }
   ctx.print(
@@ -304,6 +341,10 @@ function printReport(ctx: RunContext, report: MirrorReport): void {
     r.envs.filter((e) => e.note).map((e) => `  ${r.site}.${e.env}: ${e.note}`),
   );
   if (notes.length) ctx.print(`\nNotes:\n${notes.join('\n')}`);
+  if (unread.length)
+    ctx.print(
+      `\nAccounts whose sites could not be read (their sites are not in this run):\n${unread.join('\n')}`,
+    );
   const t = report.totals;
   ctx.print(
     `\n${t.sites} site${t.sites === 1 ? '' : 's'}${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}: ` +

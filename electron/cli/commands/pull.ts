@@ -17,7 +17,8 @@ import { backupNameOfFolder } from '../dates';
 import { restoreTitle, updateTitle } from '../../services/jobs/titles';
 import type { JsonDoc } from '../json-doc';
 import { UsageError, type CommandSpec } from '../registry';
-import { dataDir } from '../session';
+import { dataDir, keychainEngine } from '../session';
+import { PANTHEON_API_URL, resolveApiUrl } from '../../services/pantheon/config';
 import { journaledDatabase } from '../../services/jobs/plans';
 
 /** What a restore command (pull, copies update) prints with --json, and with --dry-run --json. */
@@ -366,7 +367,7 @@ export const pull: CommandSpec = {
       keepForDays,
     };
     const { deps, client, site, env, siteArg, accountId } = mirrorPath
-      ? await fromMirror(mirrorPath, ref, { elements, backupArg, parallel })
+      ? await fromMirror(ctx, mirrorPath, ref, { elements, backupArg, parallel })
       : await fromPantheon(ctx, ref!, parallel);
     let request: RestoreRequest | null = null;
     let registerAs = accountId;
@@ -381,8 +382,9 @@ export const pull: CommandSpec = {
             'conflict',
             `${path} is a restore of ${copy.site.name}.${copy.env}, not of ${site.name}.${env}; it will not be updated with another site's backup.`,
           );
-        // Updated from a mirror, the copy keeps the account it was restored with (its newer backups are looked up there).
-        registerAs ??= copy.accountId;
+        // Updated from a mirror, the copy keeps the account it was restored with (its newer backups are looked up
+        // there); the mirror's account only when the copy names none.
+        registerAs = mirrorPath ? (copy.accountId ?? accountId) : (accountId ?? copy.accountId);
         request = {
           ...(await updateRequestOf(
             copy,
@@ -462,6 +464,7 @@ async function fromPantheon(
  * Pantheon is down or the backup has expired there). SITE.ENV, when given, must be the set's.
  */
 async function fromMirror(
+  ctx: RunContext,
   path: string,
   ref: { site: string; env: string } | null,
   options: { elements: readonly Element[]; backupArg: string; parallel: number },
@@ -481,6 +484,28 @@ async function fromMirror(
     site,
     env,
     siteArg: site.name,
-    accountId: null,
+    accountId: await savedAccountOf(ctx, mirror.manifest.account),
   };
+}
+
+/**
+ * The saved account the mirror downloaded a set through (its manifest names it by email, or by id when it had
+ * none), on the API this command uses, so the restored copy is recorded with it and its update knows where to
+ * go. Read from the saved accounts list on this disk: nothing connects. Null when no one saved account matches,
+ * or the list cannot be read (the restore does not need it; an update then finds an account that sees the site).
+ */
+async function savedAccountOf(ctx: RunContext, account: string): Promise<string | null> {
+  try {
+    const apiUrl = resolveApiUrl(ctx.global.apiUrl, ctx.io.env);
+    const wanted = account.trim().toLowerCase();
+    const matches = (await keychainEngine(ctx.global, ctx.io.env).accounts.list()).filter(
+      (a) =>
+        !a.demo &&
+        (a.apiUrl ?? PANTHEON_API_URL) === apiUrl &&
+        (a.email.toLowerCase() === wanted || a.id === account),
+    );
+    return matches.length === 1 ? matches[0]!.id : null;
+  } catch {
+    return null;
+  }
 }

@@ -58,15 +58,43 @@ export function updateOptionsOf(req: RequestOf<'copyUpdate'>): UpdateOptions {
   };
 }
 
+/** An account an update could go through, for a copy that names none: asked whether it sees the copy's site. */
+export interface CandidateAccount {
+  /** How messages name it (its email). */
+  readonly label: string;
+  /**
+   * The account's id when it sees the site (this asks Pantheon), else rejects: `not-found` when it does not see
+   * it, any other error when it could not be asked (its token refused, the network down).
+   */
+  readonly idIfSees: (siteId: string) => Promise<string>;
+}
+
 /**
- * The account an update of the copy uses: the one that restored it. A copy whose account is not known (restored
- * before accounts were recorded, or with a token Lifeboat could not name) cannot be updated from here.
+ * The account an update of the copy uses: the one that restored it; for a copy that names none (restored from a
+ * mirror with no saved account to match, or before accounts were recorded), the first of `candidates` that sees
+ * its site, asking Pantheon (an update goes to Pantheon anyway). The update then registers the copy with it.
+ * Refuses, saying what to do, when none does.
  */
-export function accountOfCopy(copy: UpdatableCopy): string {
+export async function accountForUpdate(
+  copy: UpdatableCopy,
+  candidates: readonly CandidateAccount[],
+): Promise<string> {
   if (copy.accountId) return copy.accountId;
+  let failed: unknown = null;
+  for (const c of candidates) {
+    try {
+      return await c.idIfSees(copy.site.id);
+    } catch (e) {
+      // Pantheon answers a site an account cannot see with 404, or 403 [V-doc: tolerant of either].
+      if (e instanceof LifeboatError && (e.code === 'not-found' || e.code === 'forbidden')) continue;
+      // One account that cannot be asked does not stop the others; its failure is told when none sees the site.
+      failed ??= e;
+    }
+  }
+  if (failed) throw failed;
   throw new LifeboatError(
-    'invalid-request',
-    `Lifeboat does not know which account restored ${copy.path}, so it cannot update it. Update it with lifeboat pull ${copy.site.name}.${copy.env} --to ${dirname(copy.path)} --folder ${basename(copy.path)} --update, which uses the account you are logged in with.`,
+    'not-found',
+    `Lifeboat does not know which account restored ${copy.path}, and ${candidates.length === 0 ? 'no account is logged in' : `no account here (${candidates.map((c) => c.label).join(', ')}) sees ${copy.site.name}`}, so it cannot update it. Log in with an account that sees ${copy.site.name} (lifeboat auth login, or its token in TERMINUS_MACHINE_TOKEN), then update again.`,
   );
 }
 

@@ -164,26 +164,48 @@ export async function ensureMirrorRoot(root: string): Promise<void> {
   }
 }
 
-async function ensureRoot(root: string): Promise<void> {
-  const notAFolder = async (e: NodeJS.ErrnoException): Promise<never> => {
-    if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') throw e;
-    // The file in the way may be the root or a folder above it: the message names the one to move.
-    const file = (await fileInTheWay(root)) ?? root;
-    throw new LifeboatError(
-      'conflict',
-      file === root
-        ? `${root} is a file, not a folder to mirror into.`
-        : `${file} is a file, not a folder: the mirror's folder ${root} cannot be made inside it.`,
-    );
-  };
-  await makeFolders(root).catch(notAFolder);
-  const names = await readdir(root).catch(notAFolder);
-  // Empty, or marked: anything of Lifeboat's in a root is written after its mark, so this holds for runs at once.
+/**
+ * The rule of {@link ensureMirrorRoot}, checked without writing anything (so a run can refuse a wrong folder once,
+ * before it connects): `root` is a folder with the mark, an empty folder, or not there yet with no file in the
+ * way of making it. Refused as `conflict`, naming the path to move or choose instead.
+ */
+export async function checkMirrorRoot(root: string): Promise<void> {
+  const file = await fileInTheWay(root);
+  if (file !== null) throw fileInTheWayError(root, file);
+  const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (names !== null) refuseForeignFolder(root, names);
+}
+
+/** The file in the way of the root may be the root or a folder above it: the message names the one to move. */
+const fileInTheWayError = (root: string, file: string): LifeboatError =>
+  new LifeboatError(
+    'conflict',
+    file === root
+      ? `${root} is a file, not a folder to mirror into.`
+      : `${file} is a file, not a folder: the mirror's folder ${root} cannot be made inside it.`,
+  );
+
+/** A root holding anything but without the mark is somebody else's folder: never written in. */
+function refuseForeignFolder(root: string, names: readonly string[]): void {
   if (names.length > 0 && !names.includes(MIRROR_ROOT_MARK))
     throw new LifeboatError(
       'conflict',
       `${root} is not empty and is not a Lifeboat mirror (it has no ${MIRROR_ROOT_MARK} file). Choose an empty or new folder, or an existing mirror.`,
     );
+}
+
+async function ensureRoot(root: string): Promise<void> {
+  const notAFolder = async (e: NodeJS.ErrnoException): Promise<never> => {
+    if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') throw e;
+    throw fileInTheWayError(root, (await fileInTheWay(root)) ?? root);
+  };
+  await makeFolders(root).catch(notAFolder);
+  const names = await readdir(root).catch(notAFolder);
+  // Empty, or marked: anything of Lifeboat's in a root is written after its mark, so this holds for runs at once.
+  refuseForeignFolder(root, names);
   if (!names.includes(MIRROR_ROOT_MARK)) {
     try {
       const fh = await open(join(root, MIRROR_ROOT_MARK), 'wx', 0o644);

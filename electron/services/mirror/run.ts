@@ -1,6 +1,7 @@
 import type {
   Environment,
   MirrorEnvReport,
+  MirrorFailedAccount,
   MirrorReport,
   MirrorSiteReport,
   MirrorStatus,
@@ -8,12 +9,26 @@ import type {
 import type { AppError } from '@shared/result';
 import { LifeboatError, toAppError } from '../errors';
 import type { PantheonClient } from '../pantheon/client';
+import { checkMirrorRoot } from './local';
 import { mirrorEnvironment } from './mirror-env';
-import { inShard } from './select';
+import { inShard, type UnknownSite } from './select';
 import type { MirrorRunOptions, MirrorTarget } from './types';
 
 /** Sites worked on at once unless the run says otherwise. */
 export const DEFAULT_CONCURRENCY = 4;
+/** The most sites worked on at once (the app's limit too): more only queues up against Pantheon's rate limit. */
+export const MAX_CONCURRENCY = 16;
+
+/** What a run reports beside its targets' rows: what the selection could not reach. */
+export interface MirrorRunExtras {
+  /**
+   * Sites picked by hand that no account sees: each is a failed row (`not-found`, with the closest name) among
+   * the others. With a shard, the shard its name falls in (as a site id would) reports it, so it is said once.
+   */
+  readonly unknownSites?: readonly UnknownSite[];
+  /** Accounts whose site lists could not be read: the report says them, and the run counts as failed. */
+  readonly failedAccounts?: readonly MirrorFailedAccount[];
+}
 
 /**
  * A site's status from its environments': failed if any failed, else downloaded if any downloaded, else
@@ -71,7 +86,11 @@ function withListedEnvironments(
  * environment what mirrorEnvironment asks: one catalog read and one signed-URL request per archive downloaded
  * (plus the backup workflow and its polls when `freshWithinSeconds` makes one). Frozen sites ask nothing.
  */
-async function mirrorSite(target: MirrorTarget, opts: MirrorRunOptions): Promise<MirrorSiteReport> {
+async function mirrorSite(
+  target: MirrorTarget,
+  opts: MirrorRunOptions,
+  listed: (environments: readonly string[]) => void,
+): Promise<MirrorSiteReport> {
   const { site, account } = target;
   const started = Date.now();
   const row = (envs: MirrorEnvReport[], error?: AppError): MirrorSiteReport => {
@@ -107,6 +126,7 @@ async function mirrorSite(target: MirrorTarget, opts: MirrorRunOptions): Promise
       error,
     );
   }
+  listed(environments.map((e) => e.id));
   const client = withListedEnvironments(target.client, site.id, listing);
   const envs: MirrorEnvReport[] = [];
   // Progress over the site's environments: bytes of those done, plus the current one's.
@@ -179,7 +199,7 @@ async function mirrorSite(target: MirrorTarget, opts: MirrorRunOptions): Promise
  */
 export async function runMirror(
   targets: readonly MirrorTarget[],
-  opts: MirrorRunOptions,
+  opts: MirrorRunOptions & MirrorRunExtras,
 ): Promise<MirrorReport> {
   const startedAt = new Date().toISOString();
   const shard = opts.shard ?? null;
@@ -192,15 +212,20 @@ export async function runMirror(
       `Shard ${shard.index}/${shard.count} is not one of 1 to N of N.`,
     );
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(concurrency) || concurrency < 1)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
     throw new LifeboatError(
       'invalid-request',
-      `Concurrency must be a whole number of at least 1, not ${concurrency}.`,
+      `Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not ${concurrency}.`,
     );
   const mine = targets
     .filter((t) => !shard || inShard(t.site.id, shard.index, shard.count))
     .sort((a, b) => a.site.name.localeCompare(b.site.name) || a.site.id.localeCompare(b.site.id));
+  // The folder is right for every site or for none: said once, before any site is asked about, rather than as
+  // each site's failure. Nothing is written here (mirrorEnvironment makes the root when it has a set to write).
+  if (mine.length > 0) await checkMirrorRoot(opts.root);
   const rows: MirrorSiteReport[] = new Array<MirrorSiteReport>(mine.length);
+  // The environments each site has (sites that listed them), to tell a mistyped --env from a normal skip.
+  const environmentsOf: (readonly string[])[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < mine.length) {
@@ -221,7 +246,7 @@ export async function runMirror(
       } else {
         opts.onSite?.({ type: 'start', site: target.site.name });
         try {
-          report = await mirrorSite(target, opts);
+          report = await mirrorSite(target, opts, (envs) => environmentsOf.push(envs));
         } catch (e) {
           // mirrorSite catches what it calls; this is the net for anything else, still one site's row.
           report = {
@@ -241,6 +266,22 @@ export async function runMirror(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, mine.length) }, worker));
+  refuseEnvsNoSiteHas(opts.envs, environmentsOf, rows, opts.signal);
+  const unknown = (opts.unknownSites ?? [])
+    .filter((u) => !shard || inShard(u.name, shard.index, shard.count))
+    .map((u): MirrorSiteReport => ({
+      site: u.name,
+      siteId: '',
+      account: '',
+      status: 'failed',
+      bytes: 0,
+      durationMs: 0,
+      envs: [],
+      error: { code: 'not-found', message: u.message },
+    }));
+  // In name order with the others (theirs is already: the unknown ones go in between).
+  rows.push(...unknown);
+  rows.sort((a, b) => a.site.localeCompare(b.site) || a.siteId.localeCompare(b.siteId));
   const count = (s: MirrorStatus): number => rows.filter((r) => r.status === s).length;
   return {
     root: opts.root,
@@ -248,6 +289,9 @@ export async function runMirror(
     finishedAt: new Date().toISOString(),
     shard,
     sites: rows,
+    // Only from a caller that read the accounts itself (the CLI): the app's job takes the sites of an account it
+    // could not list as last known, and says so in the job's warning.
+    ...(opts.failedAccounts ? { failedAccounts: [...opts.failedAccounts] } : {}),
     totals: {
       sites: rows.length,
       downloaded: count('downloaded'),
@@ -257,4 +301,37 @@ export async function runMirror(
       bytes: rows.reduce((n, r) => n + r.bytes, 0),
     },
   };
+}
+
+/** How many environments the refusal of a mistyped --env names. */
+const SHOWN_ENVIRONMENTS = 10;
+
+/**
+ * A run in which every site that listed its environments has none of those asked for (`--env lvie`) mirrored
+ * nothing because of the request, not because of the sites: refused as `invalid-request`, naming the environments
+ * the sites do have, so a scheduled run with a typo does not pass for ever. Frozen sites (never listed) are not
+ * counted, and a run with a failed row is left to its rows (it fails with them).
+ */
+function refuseEnvsNoSiteHas(
+  asked: readonly string[],
+  environmentsOf: readonly (readonly string[])[],
+  rows: readonly MirrorSiteReport[],
+  signal: AbortSignal | undefined,
+): void {
+  if (signal?.aborted || environmentsOf.length === 0 || rows.some((r) => r.status === 'failed')) return;
+  if (environmentsOf.some((have) => asked.some((env) => have.includes(env)))) return;
+  // The environments most sites have first (live, test, dev), a few: hundreds of multidevs would drown them.
+  const counts = new Map<string, number>();
+  for (const e of environmentsOf.flat()) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const common = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([e]) => e);
+  const shown = common.slice(0, SHOWN_ENVIRONMENTS).join(', ') || 'none';
+  const more = common.length > SHOWN_ENVIRONMENTS ? ` and ${common.length - SHOWN_ENVIRONMENTS} more` : '';
+  const envs = asked.map((e) => `'${e}'`).join(' or ');
+  const n = environmentsOf.length;
+  throw new LifeboatError(
+    'invalid-request',
+    n === 1
+      ? `The selected site has no environment ${envs}, so nothing was mirrored. It has ${shown}${more}.`
+      : `None of the ${n} selected sites has an environment ${envs}, so nothing was mirrored. They have ${shown}${more}.`,
+  );
 }

@@ -159,6 +159,8 @@ function buildEntry(profile: MirrorProfile, options: SchedulerOptions): Schedule
   const kind = schedulerKind(options.platform);
   const home = options.home ?? homedir();
   const argv = [options.cli.program, ...options.cli.args, ...mirrorArgv(profile)];
+  // An entry whose command the OS cannot start would fail every night without a word: refused now, saying why.
+  assertStartable(kind, profile, options.cli);
   const envLine = Object.entries(options.cli.env)
     .map(([k, v]) => `${k}=${shellWord(v)} `)
     .join('');
@@ -211,6 +213,91 @@ function buildEntry(profile: MirrorProfile, options: SchedulerOptions): Schedule
     commandLine,
     installed: false,
   };
+}
+
+/**
+ * The longest command each scheduler can start, measured as that scheduler counts it:
+ * - Windows: CreateProcess takes a command line of at most 32,767 UTF-16 characters with its terminating NUL,
+ *   so 32,766; Task Scheduler starts `"program" arguments` (its Arguments element itself has no documented limit).
+ * - systemd: a unit file's line may be at most LONG_LINE_MAX (1 MiB) with its newline (conf-parser.c, "Line too
+ *   long"; an ExecStart= is one line). Its words, unquoted, are the argv execve gets; Linux takes 128 KiB per
+ *   argument (one site or folder here is far less) and argv plus environment up to a quarter of the stack limit
+ *   (2 MiB by default), so the line's limit is the one that binds.
+ * - launchd: the plist has no line limit, but execve on macOS takes argv plus environment (each string with its
+ *   NUL, and its pointer) up to kern.argmax: 256 KiB on older macOS (1 MiB on newer ones); the smaller is kept.
+ */
+const COMMAND_LIMIT: Record<
+  SchedulerEntry['kind'],
+  { readonly max: number; readonly unit: string; readonly why: string }
+> = {
+  schtasks: {
+    max: 32_766,
+    unit: 'characters',
+    why: 'Windows starts a command line of at most 32,767 characters',
+  },
+  systemd: {
+    max: 1024 * 1024 - 2,
+    unit: 'bytes',
+    why: 'systemd reads a unit file line of at most 1 MiB',
+  },
+  launchd: {
+    max: 256 * 1024,
+    unit: 'bytes',
+    why: 'macOS starts a program with at most 256 KiB of arguments and environment',
+  },
+};
+
+/** The size of the command `argv` (with `env`) as `kind` counts it (see {@link COMMAND_LIMIT}). */
+function commandSize(
+  kind: SchedulerEntry['kind'],
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): number {
+  if (kind === 'schtasks') return argv.map(windowsArg).join(' ').length;
+  if (kind === 'systemd') return Buffer.byteLength(systemdExecStart(argv));
+  return [...argv, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].reduce(
+    (n, s) => n + Buffer.byteLength(s) + 1 + 8,
+    0,
+  );
+}
+
+/**
+ * Refuses (`invalid-request`) a profile whose scheduled command is longer than the OS can start: in practice,
+ * thousands of sites picked by hand, each one a `--site` on the command line. The message says how many of them
+ * would fit, and what to do instead: the CLI reads its sites from its command line only, so a long list is
+ * better said as a search, an organization, a tag or an account that takes the same sites.
+ */
+function assertStartable(kind: SchedulerEntry['kind'], profile: MirrorProfile, cli: CliCommand): void {
+  const limit = COMMAND_LIMIT[kind];
+  const sizeWith = (sites: readonly string[]): number =>
+    commandSize(
+      kind,
+      [
+        cli.program,
+        ...cli.args,
+        ...mirrorArgv({ ...profile, selection: { ...profile.selection, sites: [...sites] } }),
+      ],
+      cli.env,
+    );
+  const sites = profile.selection.sites;
+  const size = sizeWith(sites);
+  if (size <= limit.max) return;
+  // The most hand-picked sites (in the profile's order) that still fit: the size grows with each one.
+  let lo = 0;
+  let hi = sites.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (sizeWith(sites.slice(0, mid)) <= limit.max) lo = mid;
+    else hi = mid - 1;
+  }
+  const fits = sites.length > 0 && sizeWith([]) <= limit.max;
+  throw new LifeboatError(
+    'invalid-request',
+    `The scheduled mirror’s command would be ${size.toLocaleString('en-US')} ${limit.unit} long, but ${limit.why}: ` +
+      (fits
+        ? `only ${lo} of the ${sites.length} sites picked by hand fit on it. Choose the sites with a search, an organization, a tag or an account instead (tag the sites to mirror, for instance), or pick at most ${lo} by hand.`
+        : 'shorten the mirror’s folder and searches.'),
+  );
 }
 
 /** What installing did: the entry (installed when every command succeeded) and each command's outcome. */
@@ -356,6 +443,10 @@ function systemdEscape(text: string): string {
   return out;
 }
 
+/** The service's ExecStart= line (one line: its length is what systemd's line limit applies to). */
+const systemdExecStart = (argv: readonly string[]): string =>
+  `ExecStart=${argv.map(systemdExecWord).join(' ')}`;
+
 function systemdService(argv: readonly string[], env: Readonly<Record<string, string>>): string {
   return [
     '# Written by Lifeboat: mirrors Pantheon backups while the app is closed (see lifeboat-mirror.timer).',
@@ -368,7 +459,7 @@ function systemdService(argv: readonly string[], env: Readonly<Record<string, st
     'Type=oneshot',
     // Environment= values are unescaped and specifier-expanded like ExecStart words, without `$` substitution.
     ...Object.entries(env).map(([k, v]) => `Environment="${systemdEscape(`${k}=${v}`)}"`),
-    `ExecStart=${argv.map(systemdExecWord).join(' ')}`,
+    systemdExecStart(argv),
     'Nice=10',
     'IOSchedulingClass=idle',
     '',

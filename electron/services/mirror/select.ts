@@ -19,7 +19,10 @@ export interface AccountSiteList {
 export interface SiteCriteria {
   /** Texts searched as the app's site list searches (name, label, organizations, tags, ignoring case). */
   readonly queries?: readonly string[];
-  /** Site names or ids picked by hand; one that no account sees is an error naming the closest. */
+  /**
+   * Site names or ids picked by hand; one that no account sees is an error naming the closest (or, with
+   * {@link selectSitesAndUnknown}, returned apart).
+   */
   readonly sites?: readonly string[];
   /** An organization's label, machine name or id (ignoring case), as Terminus's `--org` takes it. */
   readonly org?: string;
@@ -66,6 +69,12 @@ function orgLabels(value: string, orgs: readonly Organization[]): Set<string> {
 
 const given = (s: string | undefined): s is string => s !== undefined && s.trim() !== '';
 
+/** A site picked by hand that no account sees: the name as given, and what to tell (with the closest name). */
+export interface UnknownSite {
+  readonly name: string;
+  readonly message: string;
+}
+
 /**
  * The one site selection of `lifeboat sites`, `lifeboat mirror` and the app's mirror: each matching site once,
  * sorted by name, with the account it is taken through. The matching is the app's search (shared/site-search),
@@ -79,6 +88,21 @@ export function selectSites(
   criteria: SiteCriteria,
   options: { readonly requireNarrowing?: boolean } = {},
 ): SelectedSite[] {
+  const { selected, unknown } = selectSitesAndUnknown(lists, criteria, options);
+  if (unknown.length > 0) throw new LifeboatError('not-found', unknown[0]!.message);
+  return selected;
+}
+
+/**
+ * {@link selectSites}, except that hand-picked sites no account sees are returned apart (`unknown`, in the order
+ * given, each with the closest name) instead of refusing the whole selection: a mirror goes on with the sites
+ * that exist the day a client's site is deleted, and reports the missing one as failed.
+ */
+export function selectSitesAndUnknown(
+  lists: readonly AccountSiteList[],
+  criteria: SiteCriteria,
+  options: { readonly requireNarrowing?: boolean } = {},
+): { selected: SelectedSite[]; unknown: UnknownSite[] } {
   const queries = (criteria.queries ?? []).filter(given).map((q) => q.trim());
   const picked = (criteria.sites ?? []).filter(given).map((s) => s.trim());
   const narrowed =
@@ -125,21 +149,24 @@ export function selectSites(
     );
   }
 
-  // A site picked by hand that no account sees is a typo, said with the closest name, not an empty mirror.
+  // A site picked by hand that no account sees (a typo, or a site since deleted) is said with the closest name.
   const byName = new Map<string, string>();
   for (const s of rows) {
     byName.set(s.name.toLowerCase(), s.id);
     byName.set(s.id.toLowerCase(), s.id);
   }
   const pickedIds = new Set<string>();
+  const unknown: UnknownSite[] = [];
   for (const p of picked) {
     const id = byName.get(p.toLowerCase());
     if (id === undefined) {
+      if (unknown.some((u) => u.name.toLowerCase() === p.toLowerCase())) continue;
       const close = closestName(p, [...new Set(rows.map((s) => s.name))]);
-      throw new LifeboatError(
-        'not-found',
-        `No account sees a site '${p}'.${close ? ` Did you mean '${close}'?` : ''}`,
-      );
+      unknown.push({
+        name: p,
+        message: `No account sees a site '${p}'.${close ? ` Did you mean '${close}'?` : ''}`,
+      });
+      continue;
     }
     pickedIds.add(id);
   }
@@ -171,7 +198,7 @@ export function selectSites(
       for (const r of filterSites(all, '', { ...filters, account }))
         if (pickedIds.has(r.site.id)) matched.add(r.site.id);
 
-  return mergeAccounts(rows)
+  const selected = mergeAccounts(rows)
     .filter((m) => matched.has(m.site.id))
     .map(({ site, accountIds: ids }) => {
       const accounts = [...new Set(ids.map((id) => emailOf.get(id) ?? id))];
@@ -185,6 +212,7 @@ export function selectSites(
       };
     })
     .sort((a, b) => a.site.name.localeCompare(b.site.name) || a.site.id.localeCompare(b.site.id));
+  return { selected, unknown };
 }
 
 /**
@@ -196,7 +224,13 @@ export function inShard(siteId: string, index: number, count: number): boolean {
   return createHash('sha256').update(siteId, 'utf8').digest().readUInt32BE(0) % count === index - 1;
 }
 
-/** `--shard I/N` as numbers: 1 ≤ I ≤ N, both whole; anything else is `invalid-request` saying what is wrong. */
+/** The most shards a selection is split into: more machines than this is a typo, not a fleet. */
+export const MAX_SHARDS = 1000;
+
+/**
+ * `--shard I/N` as numbers: 1 ≤ I ≤ N ≤ {@link MAX_SHARDS}, both whole; anything else is `invalid-request` saying
+ * what is wrong.
+ */
 export function parseShard(text: string): { index: number; count: number } {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   if (!m)
@@ -207,6 +241,11 @@ export function parseShard(text: string): { index: number; count: number } {
   const index = Number(m[1]);
   const count = Number(m[2]);
   if (count < 1) throw new LifeboatError('invalid-request', `--shard ${text}: N must be at least 1.`);
+  if (count > MAX_SHARDS)
+    throw new LifeboatError(
+      'invalid-request',
+      `--shard ${text}: N is the number of machines sharing the work, at most ${MAX_SHARDS}.`,
+    );
   if (index < 1 || index > count)
     throw new LifeboatError(
       'invalid-request',

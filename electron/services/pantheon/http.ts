@@ -172,15 +172,27 @@ export function retryAfterMs(value: string | undefined, serverDate?: string): nu
   return Math.max(1, at - now);
 }
 
+/**
+ * The most a request held by a closed gate waits beyond its reopening: each waits a random part of it, so the
+ * workers held by one 429 do not all ask again in the same instant (and earn the next 429 together).
+ */
+export const GATE_JITTER_MS = 500;
+
 /** Waits until the API base's gate is open; cancelled with the request's signal. */
 async function passGate(key: string, signal: AbortSignal | undefined): Promise<void> {
+  let held = false;
   // A loop: another 429 may move the gate further while this request waits.
   for (;;) {
     const until = rateGates.get(key);
-    const wait = until === undefined ? 0 : until - Date.now();
+    let wait = until === undefined ? 0 : until - Date.now();
     if (wait <= 0) {
       if (until !== undefined && rateGates.get(key) === until) rateGates.delete(key);
-      return;
+      if (!held) return;
+      // Held: spread out after the reopening, then look again (another 429 may have closed it meanwhile).
+      held = false;
+      wait = Math.random() * GATE_JITTER_MS;
+    } else {
+      held = true;
     }
     await new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new LifeboatError('cancelled', 'Cancelled.'));

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
 import { formatBytes } from '@shared/format';
 import { connectionError, databaseExists, replaceBlockers } from '../database/mysql';
@@ -16,6 +16,7 @@ import {
   uncommittedChanges,
   validateBranchName,
 } from '../git/git';
+import { MIRROR_ROOT_MARK } from '../mirror/layout';
 import { DISK_MARGIN } from '../transfer/disk';
 import { lockHolder, busy } from './lock';
 import { localEdits, OWN_DIR } from './manifest';
@@ -187,6 +188,31 @@ async function filesFolderProblem(path: string, filesRel: string): Promise<strin
   return null;
 }
 
+/**
+ * The root of the Lifeboat mirror that `path` is in (or is), or null: the nearest folder at or above it with the
+ * mirror's mark (a plain file, lstat). Walked up from the path as given and from where it really is (the nearest
+ * existing folder on the way, links followed), so a link into a mirror is found too. A restore there would put a
+ * working copy (a git tree, a database, a staging folder) among the mirror's site folders.
+ */
+export async function mirrorRootAround(path: string): Promise<string | null> {
+  const marked = async (dir: string): Promise<boolean> =>
+    (await lstat(join(dir, MIRROR_ROOT_MARK)).catch(() => null))?.isFile() ?? false;
+  const walk = async (start: string): Promise<string | null> => {
+    for (let dir = start; ; dir = dirname(dir)) {
+      if (await marked(dir)) return dir;
+      if (dirname(dir) === dir) return null;
+    }
+  };
+  const given = resolve(path);
+  const found = await walk(given);
+  if (found) return found;
+  let existing = given;
+  while (!(await lstat(existing).catch(() => null)) && dirname(existing) !== existing)
+    existing = dirname(existing);
+  const real = await realpath(existing).catch(() => null);
+  return real && real !== existing ? walk(real) : null;
+}
+
 /** The first few of a list, for a message: `a, b, c and 4 more`. */
 const fewOf = (list: readonly string[], n = 3): string =>
   list.slice(0, n).join(', ') + (list.length > n ? ` and ${list.length - n} more` : '');
@@ -281,6 +307,16 @@ export async function findConflicts(
     );
   else if (dest && !dest.isDirectory())
     add('folder', 'conflict', `${path} is a file. Choose another folder name.`);
+
+  // One rule for the preview and the run: never a restore inside a mirror (`pull --from-mirror DIR/... --to DIR`
+  // is the easy slip), whatever the backup's source.
+  const mirror = await mirrorRootAround(path);
+  if (mirror)
+    add(
+      'folder',
+      'conflict',
+      `${mirror === plan.targetDir || mirror === path ? `${mirror} is a Lifeboat mirror` : `${plan.targetDir} is inside the Lifeboat mirror at ${mirror}`}: a restore there would mix a working copy with the mirror's backups. Restore somewhere else (a folder outside ${mirror}).`,
+    );
 
   if (hasCode || request.intoRepo) {
     const missing = await gitMissing();

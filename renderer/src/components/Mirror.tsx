@@ -878,7 +878,11 @@ function Report({ job }: { job: Job }) {
         </thead>
         <tbody>
           {report!.sites.map((r) => (
-            <tr key={r.siteId} className={r.status === 'failed' ? 'report-failed' : undefined}>
+            // A site picked by hand that no account sees has no id: its name keys it.
+            <tr
+              key={r.siteId || `name:${r.site}`}
+              className={r.status === 'failed' ? 'report-failed' : undefined}
+            >
               <th scope="row">
                 {r.site}
                 <div className="hint">{r.account}</div>

@@ -117,6 +117,22 @@ describe('mirror requests are validated, each with a message that says what to f
   });
 });
 
+describe('the mirror’s folder', () => {
+  it('is never inside the app’s own data folder: run, save and the scheduler entry refuse it', async () => {
+    const { engine, api } = await app();
+    for (const root of [join(work, 'data'), join(work, 'data', 'mirror')]) {
+      const p = profile({ root });
+      for (const answer of [api.mirror.run(p), api.mirror.saveProfile(p), api.mirror.scheduleInstall(p)])
+        expect(await refused(answer)).toBe(
+          `${root} is inside Lifeboat's own data folder (${join(work, 'data')}). Choose a folder outside it for the mirror.`,
+        );
+    }
+    expect((await engine.jobs.list()).filter((j) => j.kind === 'mirror')).toEqual([]);
+    expect(await api.mirror.profile()).toEqual({ ok: true, value: null });
+    expect(existsSync(join(work, 'home'))).toBe(false);
+  });
+});
+
 describe('mirror.preview and mirror.run', () => {
   it('previews the sites the run then mirrors, through their accounts, and keeps the report on the job', async () => {
     const { engine, api } = await app();

@@ -91,6 +91,14 @@ describe('lifeboat mirror', () => {
     expect(await readdir(dir)).not.toContain('m');
   });
 
+  it('--concurrency above 16 (the app’s limit) is a usage error, before it connects', async () => {
+    const before = sandbox.requests.length;
+    const r = await cli(['mirror', '--to', join(dir, 'm'), '--all', '--concurrency', '17']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--concurrency is at most 16 sites at once');
+    expect(sandbox.requests.length).toBe(before);
+  });
+
   it('parses durations as 24h, 2d, 90m, 1d12h, 1.5h', () => {
     expect(parseDuration('24h', '--x')).toBe(86400);
     expect(parseDuration('2d', '--x')).toBe(2 * 86400);
@@ -132,7 +140,7 @@ describe('lifeboat mirror', () => {
     expect(again.stderr).toMatch(/^acme-blog: up-to-date in \d+:\d\d$/m);
   });
 
-  it('takes several QUERY words, a site matching any of them (as the app\'s hand-picked names are passed)', async () => {
+  it("takes several QUERY words, a site matching any of them (as the app's hand-picked names are passed)", async () => {
     const to = join(dir, 'several');
     const r = await cli(['mirror', '--to', to, 'acme-blog', 'acme-shop', '--element', 'db', '--json']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });

@@ -150,6 +150,22 @@ describe('lifeboat pull --from-mirror', () => {
     },
   );
 
+  it('into the mirror itself: the plan shows the conflict, the run is refused, the mirror is left as it was', async () => {
+    const before = (await readdir(mirror.root, { recursive: true })).sort();
+    for (const to of [mirror.root, mirror.envDir, mirror.setDir]) {
+      const dry = await inProcess(['--from-mirror', mirror.envDir, '--to', to, '--dry-run', '--json']);
+      expect({ to, code: dry.code }).toEqual({ to, code: 7 });
+      const preview = JSON.parse(dry.stdout) as { conflicts: { kind: string; message: string }[] };
+      expect(preview.conflicts.map((c) => c.kind)).toEqual(['folder']);
+      expect(preview.conflicts[0]!.message).toContain(mirror.root);
+      const r = await inProcess(['--from-mirror', mirror.envDir, '--to', to]);
+      expect({ to, code: r.code }).toEqual({ to, code: 7 });
+      expect(r.stderr).toContain('Restore somewhere else');
+    }
+    expect((await readdir(mirror.root, { recursive: true })).sort()).toEqual(before);
+    await expect(stat(join(dataDir, 'copies'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('without SITE.ENV or --from-mirror, says it needs one of them', async () => {
     const r = await inProcess(['--to', target]);
     expect(r.code).toBe(2);

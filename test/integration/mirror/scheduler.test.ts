@@ -21,9 +21,11 @@ import {
   mirrorCommandLine,
   removeScheduler,
   schedulerEntry,
+  windowsArg,
   type CliCommand,
   type CommandRunner,
 } from '../../../electron/services/mirror/scheduler';
+import { LifeboatError } from '../../../electron/services/errors';
 
 const run = promisify(execFile);
 
@@ -426,6 +428,91 @@ describe('a Windows scheduled task', () => {
         cli: { ...winCli, env: { ELECTRON_RUN_AS_NODE: '1' } },
       }),
     ).rejects.toThrow(/Install Node\.js/);
+  });
+});
+
+describe('a command longer than the OS can start', () => {
+  const winCli: CliCommand = {
+    program: 'C:\\Program Files\\nodejs\\node.exe',
+    args: ['C:\\Program Files\\Lifeboat\\resources\\cli.js'],
+    env: {},
+  };
+  /** A profile of `n` sites picked by hand, each name `width` characters long. */
+  const manySites = (root: string, n: number, width: number): MirrorProfile =>
+    schemas.mirrorProfile.parse({
+      selection: {
+        queries: [],
+        sites: Array.from({ length: n }, (_, i) => `site-${String(i).padStart(width - 5, '0')}`),
+      },
+      root,
+      envs: ['live'],
+      elements: ['database'],
+      concurrency: 2,
+      everyHours: null,
+    });
+  /** The command line Windows would be asked to start for the task's XML: its program, a space, its arguments. */
+  const windowsCommandLine = (xml: string): string => {
+    const exec = parseXml(xml).getElementsByTagName('Exec')[0]!;
+    return `${windowsArg(exec.getElementsByTagName('Command')[0]!.textContent!)} ${exec.getElementsByTagName('Arguments')[0]!.textContent!}`;
+  };
+  const refusal = async (p: Promise<unknown>): Promise<LifeboatError> => {
+    const e = await p.then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(LifeboatError);
+    expect((e as LifeboatError).code).toBe('invalid-request');
+    return e as LifeboatError;
+  };
+
+  it('Windows: 5000 hand-picked sites are refused, saying how many fit and what to choose instead; that many make a task that can start', async () => {
+    const profile = manySites('C:\\Backups\\Pantheon', 5000, 20);
+    const e = await refusal(schedulerEntry(profile, { platform: 'win32', home, dataDir, cli: winCli }));
+    expect(e.message).toMatch(/32,767 characters/);
+    expect(e.message).toMatch(/a search, an organization, a tag or an account/);
+    const fit = Number(/only (\d+) of the 5000 sites picked by hand fit/.exec(e.message)?.[1]);
+    expect(fit).toBeGreaterThan(500);
+    const sites = profile.selection.sites;
+    const at = (n: number): MirrorProfile => ({
+      ...profile,
+      selection: { ...profile.selection, sites: sites.slice(0, n) },
+    });
+    const entry = await schedulerEntry(at(fit), { platform: 'win32', home, dataDir, cli: winCli });
+    // CreateProcess: at most 32,767 characters with the terminating NUL.
+    expect(windowsCommandLine(entry.files[0]!.content).length).toBeLessThanOrEqual(32_766);
+    await refusal(schedulerEntry(at(fit + 1), { platform: 'win32', home, dataDir, cli: winCli }));
+    // Nothing was written by the refused previews, nor by a refused install.
+    await refusal(
+      installScheduler(profile, {
+        platform: 'win32',
+        home,
+        dataDir,
+        cli: winCli,
+        run: async (argv) => ({ argv, ok: true, output: '' }),
+      }),
+    );
+    expect(existsSync(join(dataDir, 'lifeboat-mirror-task.xml'))).toBe(false);
+  });
+
+  it('systemd and launchd take 5000 sites of usual names, and refuse 5000 of the longest names the app accepts', async () => {
+    const usual = manySites('/srv/mirror', 5000, 20);
+    const longest = manySites('/srv/mirror', 5000, 200);
+    const systemd = await schedulerEntry(usual, { platform: 'linux', home, dataDir, cli });
+    const execStart = systemd.files[0]!.content.split('\n').find((l) => l.startsWith('ExecStart='))!;
+    expect(readExecStart(execStart.slice('ExecStart='.length))).toEqual([
+      cli.program,
+      ...cli.args,
+      ...mirrorArgv(usual),
+    ]);
+    // A unit file line is at most LONG_LINE_MAX (1 MiB) with its newline.
+    expect(Buffer.byteLength(execStart) + 1).toBeLessThan(1024 * 1024);
+    const e = await refusal(schedulerEntry(longest, { platform: 'linux', home, dataDir, cli }));
+    expect(e.message).toMatch(/systemd reads a unit file line of at most 1 MiB: only \d+ of the 5000 sites/);
+
+    const launchd = await schedulerEntry(usual, { platform: 'darwin', home, dataDir, cli });
+    expect(launchd.kind).toBe('launchd');
+    const mac = await refusal(schedulerEntry(longest, { platform: 'darwin', home, dataDir, cli }));
+    expect(mac.message).toMatch(/macOS starts a program with at most 256 KiB .*: only \d+ of the 5000 sites/);
   });
 });
 

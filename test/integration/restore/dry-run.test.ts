@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,6 +115,45 @@ describe('pull --dry-run prints the plan the run then carries out', () => {
     expect(r.stdout).toContain('"bad..name" is not a valid branch name');
     expect(r.stdout).toContain('already exists and is not empty');
     expect(await readdir(dir)).toEqual(['acme-blog-live']);
+  });
+
+  it('a pull into a mirror (its folder, a folder inside it, or a link to one) is a conflict of the plan and is refused', async () => {
+    // A mirror's root, as lifeboat mirror marks it, with a site's folder in it.
+    const mirror = join(dir, 'mirror');
+    await mkdir(join(mirror, 'acme-blog', 'live'), { recursive: true });
+    await writeFile(join(mirror, '.lifeboat-mirror'), '{"version":1}\n');
+    await symlink(join(mirror, 'acme-blog'), join(dir, 'link'));
+    const before = (await readdir(mirror, { recursive: true })).sort();
+    for (const [to, root] of [
+      [mirror, mirror],
+      [join(mirror, 'acme-blog', 'live'), mirror],
+      [join(mirror, 'acme-blog', 'new-folder'), mirror],
+      [join(dir, 'link'), mirror],
+    ] as const) {
+      const dry = await lifeboat([
+        ...auth,
+        'pull',
+        'acme-blog.live',
+        '--to',
+        to,
+        '--element',
+        'db',
+        '--dry-run',
+        '--json',
+      ]);
+      const preview = JSON.parse(dry.stdout) as RestorePreview;
+      expect({ to, conflicts: preview.conflicts.map((c) => [c.kind, c.code]) }).toEqual({
+        to,
+        conflicts: [['folder', 'conflict']],
+      });
+      expect(preview.conflicts[0]!.message).toContain(root);
+      expect(preview.conflicts[0]!.message).toContain('Restore somewhere else');
+      expect(dry.code).toBe(7);
+      const real = await lifeboat([...auth, 'pull', 'acme-blog.live', '--to', to, '--element', 'db']);
+      expect({ to, code: real.code }).toEqual({ to, code: 7 });
+      expect(real.stderr).toContain(`mirror`);
+    }
+    expect((await readdir(mirror, { recursive: true })).sort()).toEqual(before);
   });
 
   it('refuses --folder . and .. before anything connects', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  accountOfCopy,
+  accountForUpdate,
   updateOptionsOf,
   updateRequestOf,
   type UpdatableCopy,
@@ -103,13 +103,79 @@ describe('updateRequestOf', () => {
   });
 });
 
-describe('accountOfCopy', () => {
-  it('is the account that restored the copy; none known is a clear error naming what to do', () => {
-    expect(accountOfCopy(copy)).toBe('user-1');
-    expect(() => accountOfCopy({ ...copy, accountId: null })).toThrow(LifeboatError);
-    expect(() => accountOfCopy({ ...copy, accountId: null })).toThrow(
-      /lifeboat pull acme-blog\.live .* --update/,
+describe('accountForUpdate', () => {
+  /** An account that sees only the sites given, answering as a client's getSite does. */
+  const seeing = (label: string, id: string, sites: string[], asked: string[] = []) => ({
+    label,
+    idIfSees: async (siteId: string) => {
+      asked.push(label);
+      if (!sites.includes(siteId))
+        throw new LifeboatError('not-found', `Site '${siteId}' was not found or you have no access to it.`);
+      return id;
+    },
+  });
+
+  it('is the copy’s own account when it names one, asking no other', async () => {
+    const asked: string[] = [];
+    expect(await accountForUpdate(copy, [seeing('fran@example.com', 'user-2', ['site-1'], asked)])).toBe(
+      'user-1',
     );
+    expect(asked).toEqual([]);
+  });
+
+  it('for a copy that names none, is the first account that sees its site; one that cannot log in is passed over', async () => {
+    const none = { ...copy, accountId: null };
+    const asked: string[] = [];
+    const refused = {
+      label: 'old@example.com',
+      idIfSees: async () => {
+        asked.push('old@example.com');
+        throw new LifeboatError('invalid-token', 'The machine token was refused.');
+      },
+    };
+    expect(
+      await accountForUpdate(none, [
+        seeing('fran@example.com', 'user-2', ['site-9'], asked),
+        refused,
+        seeing('dana@example.com', 'user-1', ['site-1'], asked),
+        seeing('sam@example.com', 'user-3', ['site-1'], asked),
+      ]),
+    ).toBe('user-1');
+    expect(asked).toEqual(['fran@example.com', 'old@example.com', 'dana@example.com']);
+  });
+
+  it('passes over an account Pantheon answers 403 for the site (tolerant of 403 as well as 404)', async () => {
+    const forbidden = {
+      label: 'fran@example.com',
+      idIfSees: async () => {
+        throw new LifeboatError('forbidden', "Pantheon refused reading site 'site-1': access denied.");
+      },
+    };
+    expect(
+      await accountForUpdate({ ...copy, accountId: null }, [
+        forbidden,
+        seeing('dana@example.com', 'user-1', ['site-1']),
+      ]),
+    ).toBe('user-1');
+  });
+
+  it('refuses when no account sees the site, naming them and what to do; a failure to ask is told as itself', async () => {
+    const none = { ...copy, accountId: null };
+    await expect(accountForUpdate(none, [seeing('fran@example.com', 'user-2', [])])).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringMatching(
+        /no account here \(fran@example\.com\) sees acme-blog.*lifeboat auth login/,
+      ),
+    });
+    const down = {
+      label: 'dana@example.com',
+      idIfSees: async () => {
+        throw new LifeboatError('network', 'Pantheon cannot be reached.');
+      },
+    };
+    await expect(
+      accountForUpdate(none, [seeing('fran@example.com', 'user-2', []), down]),
+    ).rejects.toMatchObject({ code: 'network' });
   });
 });
 

@@ -6,6 +6,7 @@ import {
   parseShard,
   SAY_WHICH_SITES,
   selectSites,
+  selectSitesAndUnknown,
   type AccountSiteList,
 } from '../../../../electron/services/mirror/select';
 import { site } from '../../../helpers/models';
@@ -148,6 +149,23 @@ describe('selectSites: the one site selection of lifeboat sites and the mirror',
   });
 });
 
+describe('selectSitesAndUnknown: a mirror goes on without a hand-picked site that is gone', () => {
+  it('returns the sites that exist and, apart, each name no account sees with the closest', () => {
+    const { selected, unknown } = selectSitesAndUnknown(LISTS, {
+      sites: ['acme-blog', 'acme-retired-client', 'fran-bakery', 'acme-blgo', 'ACME-RETIRED-CLIENT'],
+    });
+    expect(selected.map((s) => s.site.name)).toEqual(['acme-blog', 'fran-bakery']);
+    expect(unknown).toEqual([
+      { name: 'acme-retired-client', message: "No account sees a site 'acme-retired-client'." },
+      { name: 'acme-blgo', message: "No account sees a site 'acme-blgo'. Did you mean 'acme-blog'?" },
+    ]);
+    // Everything else is refused as selectSites refuses it.
+    expect(() => selectSitesAndUnknown(LISTS, { sites: ['acme-blog'], org: 'umbrella' })).toThrow(
+      expect.objectContaining({ code: 'not-found' }),
+    );
+  });
+});
+
 describe('shards', () => {
   const ids = Array.from({ length: 2000 }, (_, i) =>
     createHash('md5')
@@ -187,7 +205,13 @@ describe('shards', () => {
     expect(() => parseShard('x')).toThrow('--shard takes I/N');
     expect(() => parseShard('1/2/3')).toThrow('--shard takes I/N');
     expect(() => parseShard('-1/2')).toThrow('--shard takes I/N');
-    for (const bad of ['0/2', '3/2', '1/0', 'x'])
+    // A thousand machines is a fleet; more is a typo (or an overflow) said plainly.
+    expect(parseShard('1000/1000')).toEqual({ index: 1000, count: 1000 });
+    expect(() => parseShard('1/1001')).toThrow(
+      '--shard 1/1001: N is the number of machines sharing the work, at most 1000.',
+    );
+    expect(() => parseShard('1/99999999999999999999999')).toThrow('at most 1000');
+    for (const bad of ['0/2', '3/2', '1/0', 'x', '1/1001'])
       expect(() => parseShard(bad)).toThrow(expect.objectContaining({ code: 'invalid-request' }));
   });
 });
