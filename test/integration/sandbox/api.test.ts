@@ -213,7 +213,7 @@ describe('npm run sandbox', () => {
       ),
     );
     expect(err.code).toBe(2);
-    expect(err.stderr).toBe('Unknown seed "huge": use demo, big or bench[:MiB].\n');
+    expect(err.stderr).toBe('Unknown seed "huge": use demo, big[:SITES[:KiB]] or bench[:MiB].\n');
   });
 
   it('refuses an unknown mode with a clear message', async () => {

@@ -256,6 +256,7 @@ describe.each(SANDBOX_MODES)('%s sandbox', (mode) => {
 
 describe('seed names', () => {
   it('are the names seedByName takes, so a banner can print them and they round-trip', () => {
-    for (const name of ['demo', 'big', 'big:50', 'big:50:64', 'bench:4']) expect(seedByName(name)!.name).toBe(name);
+    for (const name of ['demo', 'big', 'big:50', 'big:50:64', 'bench:4'])
+      expect(seedByName(name)!.name).toBe(name);
   });
 });
