@@ -7,7 +7,7 @@ import type { PantheonClient } from '../services/pantheon/client';
 import { resolveApiUrl } from '../services/pantheon/config';
 import type { RestoreContext } from '../services/restore/restore';
 import { runAsJob } from './jobs';
-import { inertJson, printable, printableLines, progressWriter } from './output';
+import { inertJson, printable, printableLines, progressWriter, type PhaseLabels } from './output';
 import { UsageError, type CommandSpec, type Values } from './registry';
 import { Connection, dataDir, type GlobalOptions } from './session';
 
@@ -40,8 +40,11 @@ export interface RunContext {
   note(text: string): void;
   /** Opens the connection (once); main closes it. Check arguments before calling it: a typo never costs a login. */
   connect(options?: Partial<GlobalOptions>): Promise<Connection>;
-  /** Progress on stderr: a redrawn line on a terminal, plain lines otherwise, nothing with --json. */
-  progress(): Progress;
+  /**
+   * Progress on stderr: a redrawn line on a terminal, plain lines otherwise, nothing with --json; `labels` name
+   * phases in the command's own words.
+   */
+  progress(labels?: PhaseLabels): Progress;
   /** Asks on stderr and reads one line of stdin; only when stdin is a terminal (see {@link stdinIsTty}). */
   ask(question: string): Promise<string>;
   readonly stdinIsTty: boolean;
@@ -134,7 +137,7 @@ export function runContext(
       conn ??= Connection.open({ ...global, ...options }, io.env, warn);
       return conn;
     },
-    progress: () => progressOn(io, json),
+    progress: (labels) => progressOn(io, json, labels),
     ask: (question) => ask(io, question),
     stdinIsTty,
     async close() {
@@ -149,9 +152,9 @@ export function runContext(
  * Progress for a command. Each phase starts a fresh tracker: a finished workflow's steps (3 of 3) are not
  * bytes of the download that follows it, and its rate is not the download's speed.
  */
-function progressOn(io: Io, json: boolean): Progress {
+function progressOn(io: Io, json: boolean, labels: PhaseLabels = {}): Progress {
   const out = io.stderr as NodeJS.WriteStream;
-  const writer = progressWriter(json ? 'silent' : out.isTTY ? 'tty' : 'plain', io.stderr);
+  const writer = progressWriter(json ? 'silent' : out.isTTY ? 'tty' : 'plain', io.stderr, labels);
   let tracker = new ProgressTracker();
   // Progress arrives per network chunk; the display needs at most ten updates a second.
   const show = throttle(() => writer.update(tracker.snapshot()), 100);

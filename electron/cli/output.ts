@@ -35,10 +35,13 @@ const clip = (text: string, n: number): string =>
  * bytes, no speed) for a workflow. With `columns`, the line fits in `columns - 1` characters (a terminal wraps
  * at the last one): the bar shortens first, then goes, then the speed, then the label; the ETA is never cut.
  */
-export function progressLine(p: JobProgress, columns?: number): string {
+export function progressLine(p: JobProgress, columns?: number, labels: PhaseLabels = {}): string {
   // Text from the API (a workflow's description) is shown, never obeyed by the terminal.
-  return printable(lineOf(p, columns));
+  return printable(lineOf(p, columns, labels));
 }
+
+/** A command's own words for a phase, instead of the usual ones (a restore from a mirror reads, it does not download). */
+export type PhaseLabels = Partial<Record<JobPhase, string>>;
 
 /**
  * A count from the API (a workflow's step) as something a line can show: a whole number from 0 to `max`,
@@ -47,9 +50,9 @@ export function progressLine(p: JobProgress, columns?: number): string {
 const count = (n: number | null, max = Number.MAX_SAFE_INTEGER): number | null =>
   n === null || !Number.isFinite(n) ? null : Math.min(max, Math.max(0, Math.floor(n)));
 
-function lineOf(p: JobProgress, columns?: number): string {
+function lineOf(p: JobProgress, columns: number | undefined, labels: PhaseLabels): string {
   const room = columns === undefined ? Infinity : Math.max(1, columns - 1);
-  const words = PHASE_WORDS[p.phase] ?? 'Working';
+  const words = labels[p.phase] ?? PHASE_WORDS[p.phase] ?? 'Working';
   // Only transfers, imports and workflows have an amount worth a bar; other phases say what they do.
   const measured = p.phase === 'downloading' || p.phase === 'importing' || p.phase === 'creating-backup';
   const total = count(p.bytesTotal);
@@ -85,6 +88,7 @@ function lineOf(p: JobProgress, columns?: number): string {
 export function progressWriter(
   mode: 'tty' | 'plain' | 'silent',
   out: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+  labels: PhaseLabels = {},
 ) {
   // A phase, or a workflow within it (each restore workflow counts its own steps): a new one is a new line.
   let lastPhase: string | null = null;
@@ -102,7 +106,7 @@ export function progressWriter(
         lastPhase = p.key;
         // Read on every draw: the terminal may have been resized.
         const cols = (out as NodeJS.WriteStream).columns || 80;
-        out.write(`\r\x1b[2K${progressLine(p, cols)}`);
+        out.write(`\r\x1b[2K${progressLine(p, cols, labels)}`);
         drawn = true;
         return;
       }
@@ -115,7 +119,7 @@ export function progressWriter(
         if (p.key !== lastPhase) lastQuarter = -1;
         lastPhase = p.key;
         lastQuarter = Math.max(lastQuarter, quarter);
-        out.write(`${progressLine(p)}\n`);
+        out.write(`${progressLine(p, undefined, labels)}\n`);
       }
     },
     done(): void {

@@ -51,6 +51,11 @@ export interface CommandSpec {
    * The others are unknown options here, and its help leaves them out.
    */
   readonly globals?: readonly string[];
+  /**
+   * Global flags accepted but meaning nothing here (a command that reads only local files), so a wrapper that
+   * passes `--api-url` or `--account` to every command can call this one too. Help names them in one line.
+   */
+  readonly ignoresGlobals?: readonly string[];
   run(ctx: RunContext): Promise<number>;
 }
 
@@ -80,6 +85,12 @@ export function globalsOf(command: CommandSpec): Readonly<Record<string, FlagSpe
   if (!command.globals) return GLOBAL_FLAGS;
   const keep = new Set([...command.globals, 'help', 'version']);
   return Object.fromEntries(Object.entries(GLOBAL_FLAGS).filter(([n]) => keep.has(n)));
+}
+
+/** The global flags a command parses: those that mean something to it and those it accepts to ignore them. */
+function parsedGlobalsOf(command: CommandSpec): Readonly<Record<string, FlagSpec>> {
+  const ignored = Object.entries(GLOBAL_FLAGS).filter(([n]) => command.ignoresGlobals?.includes(n));
+  return { ...globalsOf(command), ...Object.fromEntries(ignored) };
 }
 
 /**
@@ -270,7 +281,7 @@ function parseCommand(
 ): Resolved {
   if (wantsHelp) return { kind: 'help', text: commandHelp(command) };
   let parsed;
-  const flags = { ...globalsOf(command), ...command.flags };
+  const flags = { ...parsedGlobalsOf(command), ...command.flags };
   try {
     parsed = parseArgs({
       args: [...argv],
@@ -420,13 +431,26 @@ export function commandHelp(command: CommandSpec): string {
   if (command.positionals.length)
     parts.push(
       `Arguments:\n${command.positionals
-        .map((p) => `  ${p.name.padEnd(12)}${p.required ? '' : '(optional) '}${p.description}`)
+        // Wrapped as the flags are: the description starts at column 14 on every line, none passes column 100.
+        .map(
+          (p) =>
+            `  ${p.name.padEnd(12)}${wrap(`${p.required ? '' : '(optional) '}${p.description}`, 100, 14, 14)}`,
+        )
         .join('\n')}`,
     );
   const own = Object.keys(command.flags);
   if (own.length) parts.push(`Flags:\n${flagTable(command.flags)}`);
   const globals = flagTable(globalsOf(command), own);
   if (globals) parts.push(`Global flags:\n${globals}`);
+  const ignored = (command.ignoresGlobals ?? []).filter((n) => !(n in globalsOf(command)));
+  if (ignored.length)
+    parts.push(
+      wrap(
+        `Also accepted and ignored here, for wrappers that pass them to every command: ${ignored.map((n) => `--${n}`).join(', ')}.`,
+        100,
+        0,
+      ),
+    );
   parts.push(`Examples:\n${command.examples.map((e) => `  ${e}`).join('\n')}`);
   if (command.json)
     parts.push(

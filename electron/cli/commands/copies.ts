@@ -100,6 +100,8 @@ export const copiesList: CommandSpec = {
   positionals: [],
   flags: {},
   globals: ['json'],
+  // It reads only this computer's list of copies; a wrapper passing its account flags to every command still works.
+  ignoresGlobals: ['api-url', 'machine-token', 'demo', 'account'],
   examples: ['lifeboat copies', 'lifeboat copies list --json'],
   json: [
     {

@@ -110,7 +110,8 @@ export async function runRestoreCommand(
       ? { database: { ...request.database, name: plan.databaseName } }
       : {}),
   };
-  const progress = ctx.progress();
+  // A restore from a mirror reads archives already on this disk: its progress says so, not "Downloading".
+  const progress = ctx.progress(deps.local ? { downloading: 'Reading from the mirror' } : {});
   const registered = await asJob(
     ctx,
     progress,
@@ -231,7 +232,8 @@ export const pull: CommandSpec = {
       name: 'SITE.ENV',
       // Optional only for --from-mirror, whose set names its site; run() asks for it otherwise.
       required: false,
-      description: 'the site and environment (acme-blog.live); with --from-mirror, the mirror’s',
+      description:
+        'the site and environment (acme-blog.live): needed except with --from-mirror, whose set names it (given there, it must be the set’s)',
     },
   ],
   flags: {

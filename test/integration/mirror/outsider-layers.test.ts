@@ -131,7 +131,7 @@ describe('a mistyped command line', () => {
       [['--keep-days', '0'], /--keep-days must be a whole number of at least 1/],
       [['--keep=-1'], /--keep must be a whole number/],
       [['--shard', '1/2/3'], /--shard takes I\/N/],
-      [['--shard', '2/1'], /I counts from 1 to N/],
+      [['--shard', '2/1'], /--shard 2\/1: there is one shard, 1\/1; 2 is not one of them/],
       [['--element', 'cod'], /Unknown element "cod"/],
       [['--concurrency', '0'], /--concurrency must be a whole number of at least 1/],
     ];
