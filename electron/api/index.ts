@@ -173,6 +173,7 @@ export function createApi(engine: Engine): AppApi {
       schedulePreview: (req) => handle('mirrorProfile', req, (r) => engine.mirror.schedulePreview(r)),
       scheduleInstall: (req) => handle('mirrorProfile', req, (r) => engine.mirror.scheduleInstall(r)),
       scheduleRemove: () => run(() => engine.mirror.scheduleRemove()),
+      lastReport: () => run(() => engine.mirror.lastReport()),
     },
     jobs: {
       list: () => run(() => jobs.list()),

@@ -3,7 +3,13 @@ import type { RequestOf } from '@shared/api/schemas';
 import type { ArchiveEntryInfo, Element, Job, LocalSetupPlan, LocalSetupResult } from '@shared/models';
 import { listTarGz } from './archive/extract';
 import { connectionName, serverVersion, type DbConnection } from './database/mysql';
-import type { DatabaseTest, MirrorPreview, SchedulerInstall, SchedulerRemoval } from '@shared/api/contract';
+import type {
+  DatabaseTest,
+  MirrorLastReport,
+  MirrorPreview,
+  SchedulerInstall,
+  SchedulerRemoval,
+} from '@shared/api/contract';
 import type { MirrorProfile, MirrorReport, SchedulerEntry } from '@shared/models';
 import { LifeboatError } from './errors';
 import { isActive } from './jobs/journal';
@@ -21,6 +27,7 @@ import {
   type CommandRunner,
 } from './mirror/scheduler';
 import { checkMirrorRoot } from './mirror/local';
+import { latestMirrorReport, saveMirrorReport } from './mirror/reports';
 import { selectSites, selectSitesAndUnknown, type AccountSiteList } from './mirror/select';
 import {
   journaledConnection,
@@ -35,8 +42,7 @@ import { PantheonClient, type SessionCache } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
 import type { RetryPolicy } from './pantheon/http';
 import type { RestorePreview } from '@shared/models';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { basename, isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
 import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
@@ -102,8 +108,6 @@ export interface EngineOptions {
 export const MIRROR_JOB_ROWS = 200;
 /** The first sites of a selection a preview lists. */
 export const MIRROR_PREVIEW_SITES = 50;
-/** Whole reports kept in the data folder (the newest). */
-const MIRROR_REPORTS_KEPT = 30;
 
 /** The mirror's use cases, as the app's Mirror screen reaches them. */
 export interface MirrorService {
@@ -117,6 +121,8 @@ export interface MirrorService {
   schedulePreview(profile: MirrorProfile): Promise<SchedulerEntry>;
   scheduleInstall(profile: MirrorProfile): Promise<SchedulerInstall>;
   scheduleRemove(): Promise<SchedulerRemoval>;
+  /** The newest report kept in the data folder, of the app's runs and the CLI's alike; null when none is. */
+  lastReport(): Promise<MirrorLastReport | null>;
   /** The timer while the app runs; null in an engine without one (the CLI). */
   readonly timer: MirrorTimer | null;
 }
@@ -530,7 +536,9 @@ export function createEngine(options: EngineOptions): Engine {
       : { selected: selectSites(lists, profile.selection, { requireNarrowing: true }), unknown: [] };
     const emailOf = new Map(saved.map((a) => [a.id, a.email]));
     const failedAccounts = list.failedAccounts.map((f) => ({ ...f, email: emailOf.get(f.accountId) }));
-    return { selected, unknown, failedAccounts };
+    const demoIds = new Set(saved.filter((a) => a.demo).map((a) => a.id));
+    const demoSites = selected.filter((s) => demoIds.has(s.site.accountId)).length;
+    return { selected, unknown, failedAccounts, demoSites };
   };
 
   /**
@@ -551,16 +559,31 @@ export function createEngine(options: EngineOptions): Engine {
     await checkMirrorRoot(root);
   };
 
-  /** Where whole mirror reports are kept (the job keeps a bounded one). */
-  const reportsDir = join(options.dataDir, 'mirror-reports');
-  const saveReport = async (report: MirrorReport): Promise<string> => {
-    await mkdir(reportsDir, { recursive: true, mode: 0o700 });
-    const file = join(reportsDir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
-    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
-    const names = (await readdir(reportsDir)).filter((n) => n.endsWith('.json')).sort();
-    for (const old of names.slice(0, Math.max(0, names.length - MIRROR_REPORTS_KEPT)))
-      await rm(join(reportsDir, old), { force: true });
-    return file;
+  /**
+   * What the run would say of the folder, said now without writing (the preview shows it before Run now): null
+   * when it can be used. Only the folder's own problems; anything else (a disk that cannot be read) is the run's.
+   */
+  const mirrorFolderProblem = async (root: string): Promise<string | null> => {
+    try {
+      await checkMirrorFolder(root);
+      return null;
+    } catch (e) {
+      if (e instanceof LifeboatError) return e.message;
+      const err = e as NodeJS.ErrnoException;
+      // A folder that cannot be listed (no permission, not a folder after all) is one the run cannot use either.
+      if (typeof err.code === 'string') return `${root} cannot be used for the mirror: ${err.message}`;
+      throw e;
+    }
+  };
+
+  /** A report's rows as a job keeps them: failed sites first, then the others in name order, up to the bound. */
+  const boundedRows = (report: MirrorReport) => {
+    const rows = [
+      ...report.sites.filter((r) => r.status === 'failed'),
+      ...report.sites.filter((r) => r.status !== 'failed'),
+    ];
+    const kept = rows.slice(0, MIRROR_JOB_ROWS);
+    return { report: { ...report, sites: kept }, omitted: rows.length - kept.length };
   };
 
   const mirrorRunner = async (plan: unknown, ctx: JobContext): Promise<JobOutput> => {
@@ -577,6 +600,11 @@ export function createEngine(options: EngineOptions): Engine {
     }
     const total = targets.length;
     let done = 0;
+    let started = 0;
+    // The bytes to come are learnt site by site: the total is at least those known, and is the whole once every
+    // site has started on its one environment (a site's next environment is sized only when reached).
+    const final = (): boolean => started >= total && profile.envs.length === 1;
+    ctx.growingTotal?.(final());
     ctx.mirror?.({ sitesDone: 0, sitesTotal: total });
     ctx.phase('downloading', `Mirroring ${total} ${total === 1 ? 'site' : 'sites'} into ${profile.root}`);
     const report = await runMirror(targets, {
@@ -600,8 +628,11 @@ export function createEngine(options: EngineOptions): Engine {
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       signal: ctx.signal,
       onSite: (e) => {
-        if (e.type === 'start') ctx.part(e.site, e.site, 0, null);
-        else if (e.type === 'progress') ctx.part(e.site, e.site, e.done, e.total);
+        if (e.type === 'start') {
+          started++;
+          ctx.part(e.site, e.site, 0, null);
+          ctx.growingTotal?.(final());
+        } else if (e.type === 'progress') ctx.part(e.site, e.site, e.done, e.total);
         else {
           done++;
           ctx.dropPart?.(e.report.site);
@@ -611,13 +642,9 @@ export function createEngine(options: EngineOptions): Engine {
     });
     // Sites not started show as cancelled in the report; the job itself was cancelled.
     if (ctx.signal.aborted) throw new LifeboatError('cancelled', 'Cancelled.');
-    const file = await saveReport(report).catch(() => null);
-    // Failed sites first, then the others in name order, up to the bound.
-    const rows = [
-      ...report.sites.filter((r) => r.status === 'failed'),
-      ...report.sites.filter((r) => r.status !== 'failed'),
-    ];
-    const kept = rows.slice(0, MIRROR_JOB_ROWS);
+    // Kept as the CLI keeps its runs', so the screen's last run is whichever ran last, the app or the CLI.
+    const file = await saveMirrorReport(options.dataDir, report, 'app').catch(() => null);
+    const bounded = boundedRows(report);
     const failed = report.totals.failed;
     const unread = failedAccounts.length;
     const warning = [
@@ -631,13 +658,7 @@ export function createEngine(options: EngineOptions): Engine {
     return {
       outputPath: profile.root,
       ...(warning ? { warning } : {}),
-      mirror: {
-        sitesDone: done,
-        sitesTotal: total,
-        report: { ...report, sites: kept },
-        omitted: rows.length - kept.length,
-        file,
-      },
+      mirror: { sitesDone: done, sitesTotal: total, ...bounded, file },
     };
   };
 
@@ -690,10 +711,24 @@ export function createEngine(options: EngineOptions): Engine {
     : null;
   void timer?.arm();
   let mirrorStarts: Promise<unknown> = Promise.resolve();
+  /**
+   * No OS scheduler entry for the demo's sites: the CLI's `--demo` starts a throwaway sandbox of made-up sites
+   * each time, so a timer would fill a folder every night with copies of nothing real (and the app's demo
+   * accounts mean nothing to the CLI without it). Refused, saying what to do instead.
+   */
+  const refuseDemoSchedule = async (profile: MirrorProfile): Promise<void> => {
+    // A selection that does not resolve now (an unknown organization) is the scheduled run's to report.
+    const { demoSites } = await mirrorSelection(profile, false, true).catch(() => ({ demoSites: 0 }));
+    if (demoSites > 0)
+      throw new LifeboatError(
+        'invalid-request',
+        `${demoSites === 1 ? 'One of these sites is' : `${demoSites} of these sites are`} the demo’s: the demo is made up afresh each time, so your system’s scheduler does not mirror it. Add your own account and choose its sites to mirror them while Lifeboat is closed; Run now mirrors the demo.`,
+      );
+  };
   const mirror: MirrorService = {
     timer,
     async preview(profile) {
-      const { selected, failedAccounts } = await mirrorSelection(profile, false, false);
+      const { selected, failedAccounts, demoSites } = await mirrorSelection(profile, false, false);
       const probe = options.freeSpace ?? statfsFreeSpace;
       return {
         sites: selected
@@ -701,9 +736,14 @@ export function createEngine(options: EngineOptions): Engine {
           .map((s) => ({ name: s.site.name, id: s.site.id, account: s.account })),
         total: selected.length,
         accounts: new Set(selected.map((s) => s.account)).size,
-        command: mirrorCommandLine(profile),
+        // The demo's sites, from a terminal, are the CLI's own demo sandbox's.
+        command: mirrorCommandLine(profile, {
+          demo: demoSites > 0 && demoSites === selected.length,
+        }),
         freeBytes: await probe(profile.root).catch(() => null),
         failedAccounts,
+        rootProblem: await mirrorFolderProblem(profile.root),
+        demoSites,
       };
     },
     async run(profile) {
@@ -745,13 +785,25 @@ export function createEngine(options: EngineOptions): Engine {
     },
     schedulePreview: async (profile) => {
       refuseDataFolder(profile.root);
+      await refuseDemoSchedule(profile);
       return schedulerEntry(profile, schedulerOptions());
     },
     scheduleInstall: async (profile) => {
       refuseDataFolder(profile.root);
+      await refuseDemoSchedule(profile);
       return installScheduler(profile, schedulerOptions());
     },
     scheduleRemove: () => removeScheduler(schedulerOptions()),
+    async lastReport() {
+      const saved = await latestMirrorReport(options.dataDir);
+      if (!saved) return null;
+      return {
+        ...boundedRows(saved.report),
+        source: saved.source,
+        finishedAt: saved.report.finishedAt,
+        file: saved.path,
+      };
+    },
   };
 
   return {

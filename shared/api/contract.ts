@@ -9,6 +9,7 @@ import type {
   LocalSetupPlan,
   LocalSetupResult,
   MirrorProfile,
+  MirrorReport,
   Organization,
   RestorePreview,
   SchedulerEntry,
@@ -69,6 +70,29 @@ export interface MirrorPreview {
   readonly freeBytes: number | null;
   /** Accounts whose site list could not be read now: their sites are as last known. */
   readonly failedAccounts: readonly { readonly accountId: string; readonly message: string }[];
+  /**
+   * Why the run would refuse the folder (a file, somebody else's non-empty folder, Lifeboat's data folder...), by
+   * the very check the run makes, without writing anything; null when the run can use it.
+   */
+  readonly rootProblem: string | null;
+  /**
+   * How many of the selected sites are the built-in demo's: when all are, `command` has `--demo` (the CLI's own
+   * demo sandbox); the OS scheduler's entry is refused for any of them.
+   */
+  readonly demoSites: number;
+}
+
+/**
+ * The newest mirror report kept in the data folder, whoever ran it: a job of the app, or `lifeboat mirror` (by hand
+ * or by the OS scheduler). Its rows are bounded as a job's are (failed first), `omitted` saying how many more the
+ * whole report in `file` has (its totals count them all).
+ */
+export interface MirrorLastReport {
+  readonly report: MirrorReport;
+  readonly source: 'app' | 'cli';
+  readonly finishedAt: string;
+  readonly omitted: number;
+  readonly file: string;
 }
 
 /** A command the OS scheduler entry's install or removal ran, and how it ended. */
@@ -197,6 +221,8 @@ export interface AppApi {
     scheduleInstall(req: MirrorProfile): Promise<Result<SchedulerInstall>>;
     /** Stops the OS scheduler's entry and deletes the files Lifeboat wrote for it. */
     scheduleRemove(): Promise<Result<SchedulerRemoval>>;
+    /** The newest kept report of any mirror run (the app's or the CLI's), or null when none was kept. */
+    lastReport(): Promise<Result<MirrorLastReport | null>>;
   };
   readonly jobs: {
     list(): Promise<Result<readonly Job[]>>;
@@ -264,6 +290,7 @@ export const API_METHODS = [
   'mirror.schedulePreview',
   'mirror.scheduleInstall',
   'mirror.scheduleRemove',
+  'mirror.lastReport',
   'jobs.list',
   'jobs.cancel',
   'jobs.retry',

@@ -52,7 +52,13 @@ const mirrorSelection = z
       .default([])
       .transform((l) => [...new Set(l.filter((q) => q !== ''))]),
     sites: z
-      .array(siteRef)
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, 'A site name or id is required.')
+          .max(200, 'A site picked by hand is named in at most 200 characters.'),
+      )
       .max(5000, 'At most 5000 sites picked by hand.')
       .default([])
       .transform((l) => [...new Set(l)]),
@@ -83,30 +89,30 @@ const mirrorProfile = z.object({
     .transform((l) => [...new Set(l)]),
   elements: elements('Choose at least one of code, database and files.'),
   keep: z
-    .number()
+    .number({ error: 'Keep a whole number of backup sets.' })
     .int('Keep a whole number of backup sets.')
     .min(1, 'Keep at least 1 backup set per environment.')
     .max(1000, 'Keep at most 1000 backup sets per environment.')
     .optional(),
   keepDays: z
-    .number()
+    .number({ error: 'Keep sets a whole number of days.' })
     .int('Keep sets a whole number of days.')
     .min(1, 'Keep sets at least 1 day.')
     .max(3650, 'Keep sets at most 3650 days.')
     .optional(),
   freshWithinHours: z
-    .number()
+    .number({ error: 'Give the freshness in whole hours.' })
     .int('Give the freshness in whole hours.')
     .min(1, 'A backup is fresh for at least 1 hour.')
     .max(8760, 'A backup is fresh for at most 8760 hours (a year).')
     .optional(),
   concurrency: z
-    .number()
+    .number({ error: 'Sites at once is a whole number.' })
     .int('Sites at once is a whole number.')
     .min(1, 'Work on at least 1 site at a time.')
     .max(16, 'Work on at most 16 sites at a time.'),
   everyHours: z
-    .number()
+    .number({ error: 'Run every whole number of hours.' })
     .int('Run every whole number of hours.')
     .min(1, 'Run at most every hour.')
     .max(720, 'Run at least every 720 hours (30 days).')
@@ -339,6 +345,15 @@ export function validate<K extends keyof typeof schemas>(
   const parsed = schemas[key].safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data as RequestOf<K> };
   const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  // A form's message is shown as it is, a sentence for a person; elsewhere the field's path says which one.
+  const sentence = SENTENCES.has(key) && /[.)]$/.test(issue?.message ?? '');
+  const where = issue && issue.path.length > 0 && !sentence ? `${issue.path.join('.')}: ` : '';
   return { ok: false, message: `${where}${issue?.message ?? 'Invalid request.'}` };
 }
+
+/**
+ * Schemas whose messages are whole sentences naming what to fix in words a person knows (the Mirror screen's form
+ * shows them as they are): "selection: Say which sites…" would put a field's name in front of a person. A message
+ * of zod's own (no full stop) keeps its path, the only clue to which value it is about.
+ */
+const SENTENCES: ReadonlySet<keyof typeof schemas> = new Set(['mirrorProfile']);

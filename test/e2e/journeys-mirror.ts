@@ -1,10 +1,12 @@
-// The Mirror screen (issue 11 §2): sites chosen by a search and one picked by hand across two accounts, a folder
-// typed, Run now, the report with every site complete and each site's verified set on disk; the scheduler entry
-// for when Lifeboat is closed shown whole (and not installed: this run must not touch the computer's scheduler).
+// The Mirror screen (issue 11 §2): nothing red before any input, sites chosen by a search and one picked by hand
+// (from the keyboard) across two accounts, a folder typed, Run now, each site's bar drawn at the value it says
+// while the downloads are slow, the report with every site complete (its bytes on one line) and each site's
+// verified set on disk; the scheduler entry for when Lifeboat is closed shown whole (and not installed: this run
+// must not touch the computer's scheduler).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MirrorManifestSchema } from '../../electron/services/mirror/layout';
-import { addAccount, expect } from './fixtures';
+import { addAccount, expect, expectAccessible } from './fixtures';
 import type { Journey } from './kit';
 import { capture, DANA, FRAN, journey, token } from './kit';
 
@@ -22,6 +24,11 @@ export const mirrorJourneys: Journey[] = [
 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Mirror' }).click();
       await expect(page.getByRole('heading', { level: 1, name: 'Mirror' })).toBeVisible();
+      // Nothing chosen yet: said as a hint, nothing in red, and Run now says why it waits.
+      const runNow = page.getByRole('button', { name: 'Run now' });
+      await expect(page.locator('#mirror-run-why')).toHaveText(/^Say which sites to mirror/);
+      await expect(runNow).toBeDisabled();
+      await expect(page.locator('main .error-text')).toHaveCount(0);
       const root = join(ctx.work, 'mirror');
       await page.getByLabel('Mirror into the folder').fill(root);
       await page.getByLabel('Sites matching').fill('globex');
@@ -31,8 +38,16 @@ export const mirrorJourneys: Journey[] = [
       // One more, Fran's, picked by hand.
       await page.getByRole('button', { name: 'Pick sites by hand…' }).click();
       const pick = page.getByRole('dialog', { name: 'Pick sites to mirror' });
-      await pick.getByLabel('Find sites').fill('bakery');
-      await pick.getByRole('checkbox', { name: /fran-bakery/ }).check();
+      const find = pick.getByRole('combobox', { name: 'Find sites' });
+      await find.fill('bakery');
+      await find.press('ArrowDown');
+      await find.press('Space');
+      await expect(pick.getByRole('option', { name: /fran-bakery/ })).toHaveAttribute(
+        'aria-selected',
+        'true',
+      );
+      await expect(find).toHaveValue('bakery');
+      await expectAccessible(page, 'mirror-pick');
       await pick.getByRole('button', { name: 'Done' }).click();
       await expect(pick).toHaveCount(0);
       await expect(preview.getByText('4 sites through 2 accounts')).toBeVisible();
@@ -40,13 +55,43 @@ export const mirrorJourneys: Journey[] = [
         `lifeboat mirror --to ${root} --site fran-bakery --env live --element code,database,files --concurrency 4 globex`,
       );
 
-      await page.getByRole('button', { name: 'Run now' }).click();
+      // Slow downloads: each site's bar is seen under way, drawn at the value its words say.
+      ctx.sandbox.setFaults({ store: { throttleBytesPerSecond: 40_000 } });
+      await expect(runNow).toBeEnabled();
+      await runNow.click();
+      const bars = page.getByRole('progressbar', { name: /^Progress of / });
+      await expect
+        .poll(
+          async () => {
+            for (const v of await bars.evaluateAll((els) => els.map((e) => e.getAttribute('aria-valuenow'))))
+              if (Number(v) >= 5 && Number(v) <= 95) return true;
+            return false;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(true);
+      const drawn = await bars.evaluateAll((els) =>
+        els.map((track) => {
+          const fill = track.querySelector('.progress-fill')!;
+          return {
+            value: Number(track.getAttribute('aria-valuenow') ?? 0),
+            drawn: (fill.getBoundingClientRect().width / track.getBoundingClientRect().width) * 100,
+          };
+        }),
+      );
+      for (const d of drawn) expect(Math.abs(d.drawn - d.value)).toBeLessThan(1.5);
+      await expect(page.locator('.mirror-overall')).toHaveText(/^[\d.]+ (bytes|kB|MB) (so far|of )/);
+      await expectAccessible(page, 'mirror-running');
+      ctx.sandbox.setFaults({});
       const report = page.getByRole('table', { name: 'Mirror report' });
       await expect(report).toBeVisible({ timeout: 60_000 });
       const rows = report.getByRole('row');
       await expect(rows).toHaveCount(5);
       await expect(report.getByText('Downloaded')).toHaveCount(4);
       await expect(page.getByText('4 sites: 4 downloaded, 0 up to date, 0 failed')).toBeVisible();
+      // Each site's bytes on one line, however narrow its column.
+      for (const cell of await report.locator('td.nowrap').all())
+        await expect(cell).toHaveCSS('white-space', 'nowrap');
       // The focus went to the run when it started: the report is in view.
       await expect(page.getByRole('heading', { name: /^Last run/ })).toBeFocused();
       // The toasts (account added, mirror done) are not the screen's.

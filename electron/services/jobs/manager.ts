@@ -37,6 +37,11 @@ export interface JobContext {
   part(key: string, label: string, done: number, total: number | null): void;
   /** Takes a finished part off the list (its bytes stay counted); absent where progress is not kept. */
   dropPart?(key: string): void;
+  /**
+   * The total is learnt as the job goes (a mirror's sites are sized when reached): it is then at least the sizes
+   * known so far, and `final` once no size is still to come (see ProgressTracker.growingTotal).
+   */
+  growingTotal?(final: boolean): void;
   /** A mirror job's sites done so far (shown with its progress); absent where progress is not kept. */
   mirror?(sites: { readonly sitesDone: number; readonly sitesTotal: number }): void;
 }
@@ -474,6 +479,10 @@ export class JobManager {
         },
         dropPart: (key) => {
           tracker.dropPart(key);
+          push.push(undefined);
+        },
+        growingTotal: (final) => {
+          tracker.growingTotal(final);
           push.push(undefined);
         },
         mirror: (sites) => {

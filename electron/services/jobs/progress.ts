@@ -14,6 +14,8 @@ export class ProgressTracker {
   private samples: { t: number; bytes: number }[] = [];
   /** Bytes of parts that were dropped when they ended (a mirror's finished sites): the totals keep them. */
   private retired = { done: 0, total: 0 };
+  /** Set for a job whose total is learnt as it goes (see {@link growingTotal}). */
+  private growing: { final: boolean } | null = null;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -51,6 +53,15 @@ export class ProgressTracker {
     this.parts.delete(key);
   }
 
+  /**
+   * For a job whose sizes are learnt as it goes (a mirror: a site's size is known once it is reached): the total
+   * is then the sizes known so far, a part not sized yet counting what it has done (so: at least that much), and
+   * the time left is told only once `final` says no size is still to come.
+   */
+  growingTotal(final: boolean): void {
+    this.growing = { final };
+  }
+
   private totalDone(): number {
     let n = this.retired.done;
     for (const p of this.parts.values()) n += p.done;
@@ -65,12 +76,16 @@ export class ProgressTracker {
     }));
     const done = this.totalDone();
     const totals = parts.map((p) => p.bytesTotal);
-    const total =
-      totals.length > 0 && totals.every((t) => t !== null)
+    const sized = totals.every((t) => t !== null);
+    const total = this.growing
+      ? parts.reduce((n, p) => n + (p.bytesTotal ?? p.bytesDone), this.retired.total)
+      : totals.length > 0 && sized
         ? totals.reduce<number>((a, b) => a + (b ?? 0), this.retired.total)
         : totals.length === 0 && this.retired.total > 0
           ? this.retired.total
           : null;
+    // A growing total is a lower bound until every size is known: a time left from it would be too short.
+    const final = !this.growing || (this.growing.final && sized);
     let speed: number | null = null;
     if (this.samples.length >= 2) {
       const first = this.samples[0]!;
@@ -78,7 +93,8 @@ export class ProgressTracker {
       const dt = (last.t - first.t) / 1000;
       if (dt > 0.2) speed = Math.max(0, (last.bytes - first.bytes) / dt);
     }
-    const eta = speed && total !== null && speed > 0 ? Math.max(0, Math.round((total - done) / speed)) : null;
+    const eta =
+      speed && total !== null && speed > 0 && final ? Math.max(0, Math.round((total - done) / speed)) : null;
     return {
       phase: this.phase,
       bytesDone: done,

@@ -57,9 +57,10 @@ export interface SchedulerOptions {
  * parses them: a value that starts with a dash is given as `--flag=value`, and such a query after `--`, so
  * nothing a person typed is ever read as a flag.
  */
-export function mirrorArgv(profile: MirrorProfile): string[] {
+export function mirrorArgv(profile: MirrorProfile, options: { readonly demo?: boolean } = {}): string[] {
   const s = profile.selection;
-  const argv = ['mirror'];
+  // The demo's sites are the CLI's own demo sandbox's (`--demo`), before any query that may follow `--`.
+  const argv = ['mirror', ...(options.demo ? ['--demo'] : [])];
   const flag = (name: string, value: string): void => {
     if (value.startsWith('-')) argv.push(`--${name}=${value}`);
     else argv.push(`--${name}`, value);
@@ -90,9 +91,14 @@ export function shellWord(word: string): string {
 /** The command line a person could type in a POSIX shell: `lifeboat mirror --to '/my folder' ...`. */
 export const shellLine = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
 
-/** The `lifeboat mirror ...` command a profile amounts to, for a person to read or paste into a terminal. */
-export const mirrorCommandLine = (profile: MirrorProfile): string =>
-  shellLine(['lifeboat', ...mirrorArgv(profile)]);
+/**
+ * The `lifeboat mirror ...` command a profile amounts to, for a person to read or paste into a terminal; with
+ * `demo`, of the demo's sites (`--demo`).
+ */
+export const mirrorCommandLine = (
+  profile: MirrorProfile,
+  options: { readonly demo?: boolean } = {},
+): string => shellLine(['lifeboat', ...mirrorArgv(profile, options)]);
 
 /**
  * How this installation starts its CLI: the built `cli.js` beside the running bundle (out/main/cli.js, as the

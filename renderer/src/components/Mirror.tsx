@@ -1,11 +1,12 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState, type KeyboardEvent } from 'react';
 import { create } from 'zustand';
-import type { MirrorPreview, SchedulerInstall } from '@shared/api/contract';
+import type { MirrorLastReport, MirrorPreview, SchedulerInstall } from '@shared/api/contract';
 import {
   ELEMENTS,
   type Element,
   type Job,
   type MirrorProfile,
+  type MirrorReport,
   type MirrorSiteReport,
   type SchedulerEntry,
 } from '@shared/models';
@@ -109,14 +110,18 @@ export function fieldsOf(p: MirrorProfile | null, defaultDir: string): MirrorFie
 
 /**
  * The form as the person left it, kept outside the screen: leaving Mirror and coming back finds it as it was.
- * Null until it is first filled from the saved profile.
+ * Null until it is first filled from the saved profile. `touched` once the person has changed anything: before
+ * that, what the form still lacks is said as a hint, not as an error in red.
  */
-export const useMirrorDraft = create<{ readonly fields: MirrorFields | null }>(() => ({ fields: null }));
+export const useMirrorDraft = create<{ readonly fields: MirrorFields | null; readonly touched?: boolean }>(
+  () => ({ fields: null, touched: false }),
+);
 
 /** The Mirror screen: the saved profile loaded first, then the form. */
 export function MirrorView() {
   const saved = useStore((s) => s.mirrorProfile);
   const load = useStore((s) => s.loadMirrorProfile);
+  const loadLastReport = useStore((s) => s.loadMirrorLastReport);
   const settings = useStore((s) => s.settings.data);
   const fields = useMirrorDraft((s) => s.fields);
   const [asked, setAsked] = useState(false);
@@ -124,9 +129,17 @@ export function MirrorView() {
     void load().then(() => setAsked(true));
   }, [load]);
   useEffect(() => {
+    // `lifeboat mirror` (by hand, or the OS scheduler's) sends the app no event: its report is read when the
+    // screen opens and whenever the window comes back to the front.
+    void loadLastReport();
+    const again = (): void => void loadLastReport();
+    window.addEventListener('focus', again);
+    return () => window.removeEventListener('focus', again);
+  }, [loadLastReport]);
+  useEffect(() => {
     // The form starts from the saved profile once it is known, else from the defaults (beside the restores).
     if (fields || !asked || !settings) return;
-    useMirrorDraft.setState({ fields: fieldsOf(saved.data, settings.defaultRestoreDir) });
+    useMirrorDraft.setState({ fields: fieldsOf(saved.data, settings.defaultRestoreDir), touched: false });
   }, [fields, asked, saved.data, settings]);
   return (
     <main className="page mirror-page" aria-labelledby="mirror-title">
@@ -163,16 +176,33 @@ function MirrorForm({ fields: f }: { fields: MirrorFields }) {
   const [scheduling, setScheduling] = useState(false);
   const [busy, setBusy] = useState<'run' | 'save' | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const touched = useMirrorDraft((s) => s.touched ?? false);
   const set =
     <K extends keyof MirrorFields>(key: K) =>
     (value: MirrorFields[K]): void => {
-      useMirrorDraft.setState((s) => ({ fields: { ...(s.fields ?? f), [key]: value } }));
+      useMirrorDraft.setState((s) => ({ fields: { ...(s.fields ?? f), [key]: value }, touched: true }));
       setError(null);
     };
   const profile = profileOf(f);
   const key = JSON.stringify(profile);
   const preview = usePreview(key, () => bridge().mirror.preview(profile));
   const dirty = saved === null || JSON.stringify(profileOf(fieldsOf(saved, ''))) !== key;
+  // What stops a run (and the OS entry), from the newest answer: kept while the next is asked, so the buttons
+  // and their reasons do not blink at every key typed. Undefined until the first answer.
+  const answered = preview.error !== null || preview.value !== null;
+  const [lastAnswer, setLastAnswer] = useState<{ error: string | null; value: MirrorPreview | null }>();
+  // Kept as it arrives (React's "adjusting state while rendering": no effect, no extra paint).
+  if (answered && (lastAnswer?.error !== preview.error || lastAnswer?.value !== preview.value))
+    setLastAnswer({ error: preview.error, value: preview.value });
+  const answer = answered ? { error: preview.error, value: preview.value } : lastAnswer;
+  const blocked = answer === undefined ? 'Checking what it takes…' : blockerOf(answer.error, answer.value);
+  const runBlocked = running ? 'A mirror is running; it can run again once it has finished.' : blocked;
+  const scheduleBlocked =
+    blocked ??
+    (answer?.value && answer.value.demoSites > 0
+      ? 'The demo’s sites are made up afresh each time, so your system’s scheduler does not mirror them: Run now does.'
+      : null);
+  const osHours = f.every ? (numberOf(f.everyHours) ?? 24) : 24;
 
   const organizations = useMemo(
     () => [...new Set((sites?.organizations ?? []).map((o) => o.label))].sort((a, b) => a.localeCompare(b)),
@@ -402,6 +432,7 @@ function MirrorForm({ fields: f }: { fields: MirrorFields }) {
         preview={preview.value ?? preview.last}
         error={preview.error}
         checking={preview.checking}
+        touched={touched}
       />
 
       <fieldset className="stack">
@@ -422,12 +453,25 @@ function MirrorForm({ fields: f }: { fields: MirrorFields }) {
           <span>hours (once saved)</span>
         </div>
         <div className="row wrap">
-          <button type="button" disabled={preview.error !== null} onClick={() => setScheduling(true)}>
+          <button
+            type="button"
+            disabled={scheduleBlocked !== null}
+            {...describedBy(scheduleBlocked !== null ? 'mirror-schedule-why' : null)}
+            onClick={() => setScheduling(true)}
+          >
             Install for when Lifeboat is closed…
           </button>
-          <span className="hint">
-            Your system’s own scheduler runs the command above; you see it before it is installed.
-          </span>
+          {scheduleBlocked !== null ? (
+            <span className="hint" id="mirror-schedule-why">
+              {scheduleBlocked}
+            </span>
+          ) : (
+            <span className="hint">
+              Your system’s own scheduler then runs the same <code>lifeboat mirror</code> command as “The same
+              from a terminal” above, every {osHours} {osHours === 1 ? 'hour' : 'hours'}, also while Lifeboat
+              is closed; you see its whole entry before anything is installed.
+            </span>
+          )}
         </div>
       </fieldset>
 
@@ -444,16 +488,16 @@ function MirrorForm({ fields: f }: { fields: MirrorFields }) {
         <button
           type="button"
           className="primary"
-          disabled={busy !== null || running}
-          {...describedBy(running ? 'mirror-running' : null)}
+          disabled={busy !== null || runBlocked !== null}
+          {...describedBy(runBlocked !== null ? 'mirror-run-why' : null)}
           onClick={() => void runNow()}
         >
           {busy === 'run' ? 'Starting…' : 'Run now'}
         </button>
       </div>
-      {running && (
-        <p className="hint" id="mirror-running">
-          A mirror is running; it can run again once it has finished.
+      {runBlocked !== null && (
+        <p className="hint mirror-why" id="mirror-run-why">
+          {runBlocked}
         </p>
       )}
       {picking && (
@@ -464,22 +508,37 @@ function MirrorForm({ fields: f }: { fields: MirrorFields }) {
   );
 }
 
+/**
+ * Why a mirror of this form cannot run, from the preview's answer (the run's own checks): what the form lacks or
+ * has wrong, no site selected, or a folder the run would refuse; null when it can run.
+ */
+function blockerOf(error: string | null, value: MirrorPreview | null): string | null {
+  if (error !== null) return error;
+  if (!value) return null;
+  if (value.total === 0) return 'No site matches this selection. Change the search, or pick sites by hand.';
+  return value.rootProblem;
+}
+
 /** "42 sites through 2 accounts", the first of them, the free space there and the equivalent command. */
 function MirrorPreviewLine({
   preview,
   error,
   checking,
+  touched,
 }: {
   preview: MirrorPreview | null;
   error: string | null;
   checking: boolean;
+  /** Before the person changed anything, what the form lacks is a hint, not an error. */
+  touched: boolean;
 }) {
+  const problem = touched ? 'error-text' : 'hint';
   return (
     <section className="card mirror-preview" aria-labelledby="mirror-preview-title" aria-busy={checking}>
       <h2 id="mirror-preview-title">What it takes</h2>
       <div aria-live="polite">
         {error ? (
-          <p className="error-text">{error}</p>
+          <p className={problem}>{error}</p>
         ) : !preview ? (
           <p className="hint">Checking…</p>
         ) : preview.total === 0 ? (
@@ -497,6 +556,7 @@ function MirrorPreviewLine({
             )}
           </p>
         )}
+        {!error && preview?.rootProblem && <p className={problem}>{preview.rootProblem}</p>}
       </div>
       {!error && preview && preview.total > 0 && (
         <p className="hint mirror-preview-sites">
@@ -514,13 +574,24 @@ function MirrorPreviewLine({
         <div className="field">
           <span className="hint">The same from a terminal:</span>
           <code className="command">{preview.command}</code>
+          {preview.demoSites > 0 && preview.demoSites < preview.total && (
+            <span className="hint">
+              {preview.demoSites} of these sites are the demo’s: a terminal mirrors them only with --demo, in
+              a command of their own.
+            </span>
+          )}
         </div>
       )}
     </section>
   );
 }
 
-/** Sites picked by hand, from the site list, found as the site list finds them. */
+/**
+ * Sites picked by hand, from the site list, found as the site list finds them. The keyboard stays in the search
+ * box (a combobox over a multi-select listbox, the highlighted row named by aria-activedescendant): the arrows
+ * move the highlight, Enter or Space picks or unpicks the highlighted site, and Space types a space when no row
+ * is highlighted (typing clears the highlight).
+ */
 function PickSitesDialog({
   picked,
   onChange,
@@ -532,6 +603,7 @@ function PickSitesDialog({
 }) {
   const sites = useStore((s) => s.sites.data);
   const [query, setQuery] = useState('');
+  const [active, setActive] = useState(-1);
   const rows = useMemo(() => siteRows(sites?.sites ?? []), [sites]);
   const found = useMemo(
     () => filterSites(rows, query, { framework: '', organization: '', account: '' }),
@@ -540,6 +612,32 @@ function PickSitesDialog({
   const shown = found.slice(0, 100);
   const chosen = new Set(picked);
   const hint = useId();
+  const list = useId();
+  const optionId = (i: number): string => `${list}-option-${i}`;
+  const toggle = (name: string): void =>
+    onChange(chosen.has(name) ? picked.filter((p) => p !== name) : [...picked, name]);
+  useEffect(() => {
+    if (active >= 0)
+      document.getElementById(`${list}-option-${active}`)?.scrollIntoView?.({ block: 'nearest' });
+  }, [active, list]);
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>): void => {
+    const last = shown.length - 1;
+    if (e.key === 'ArrowDown' && last >= 0) {
+      e.preventDefault();
+      setActive((a) => Math.min(a + 1, last));
+    } else if (e.key === 'ArrowUp' && active >= 0) {
+      e.preventDefault();
+      // Above the first row: back to no highlight, where Space types again.
+      setActive((a) => a - 1);
+    } else if ((e.key === 'Enter' || e.key === ' ') && active >= 0 && shown[active]) {
+      e.preventDefault();
+      toggle(shown[active].site.name);
+    } else if (e.key === 'Enter') {
+      // Not the form's submit behind the dialog.
+      e.preventDefault();
+    }
+  };
+  const unpicked = shown.filter((r) => !chosen.has(r.site.name)).map((r) => r.site.name);
   return (
     <Dialog title="Pick sites to mirror" onClose={onClose}>
       <div className="stack">
@@ -548,35 +646,52 @@ function PickSitesDialog({
           <input
             id="mirror-pick-search"
             type="search"
+            role="combobox"
+            aria-expanded="true"
+            aria-controls={list}
+            aria-autocomplete="list"
+            {...(active >= 0 && shown[active] ? { 'aria-activedescendant': optionId(active) } : {})}
             value={query}
             spellCheck={false}
+            autoComplete="off"
             aria-describedby={hint}
-            onChange={(e) => setQuery(e.target.value)}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setActive(-1);
+            }}
+            onKeyDown={onKeyDown}
           />
           <span className="hint" id={hint} aria-live="polite">
             {found.length === shown.length
               ? `${found.length} ${found.length === 1 ? 'site' : 'sites'}`
               : `The first ${shown.length} of ${found.length} sites: type to narrow`}
             {' · '}
-            {picked.length} picked
+            {picked.length} picked · the arrow keys move, Enter or Space picks
           </span>
         </div>
         {!sites && <Loading what="the sites" />}
-        <ul className="pick-list" aria-label="Sites">
-          {shown.map((r) => (
-            <li key={r.key}>
-              <Check
-                checked={chosen.has(r.site.name)}
-                onChange={(on) =>
-                  onChange(on ? [...picked, r.site.name] : picked.filter((p) => p !== r.site.name))
-                }
-              >
-                {r.site.label !== r.site.name ? `${r.site.label} (${r.site.name})` : r.site.name}
-              </Check>
+        <ul className="pick-list" id={list} role="listbox" aria-multiselectable="true" aria-label="Sites">
+          {shown.map((r, i) => (
+            <li
+              key={r.key}
+              id={optionId(i)}
+              role="option"
+              aria-selected={chosen.has(r.site.name)}
+              className={i === active ? 'active' : undefined}
+              onClick={() => {
+                setActive(i);
+                toggle(r.site.name);
+              }}
+            >
+              <span className="pick-box" aria-hidden="true" />
+              {r.site.label !== r.site.name ? `${r.site.label} (${r.site.name})` : r.site.name}
             </li>
           ))}
         </ul>
-        <div className="row end">
+        <div className="row spread">
+          <button type="button" onClick={() => onChange([...picked, ...unpicked])}>
+            Pick all shown
+          </button>
           <button type="button" className="primary" onClick={onClose}>
             Done
           </button>
@@ -736,11 +851,22 @@ function LastRun() {
       if (j.kind === 'mirror' && (!newest || j.createdAt > newest.createdAt)) newest = j;
     return newest;
   });
+  const kept = useStore((s) => s.mirrorLastReport.data);
   const upsert = useStore((s) => s.upsertJob);
   const toast = useStore((s) => s.toast);
   const native = useStore((s) => s.nativeShell);
+  const active = job !== undefined && (job.state === 'running' || job.state === 'queued');
+  // The newest run, whoever ran it: a report the CLI kept (by hand, or the OS scheduler's) after this window's
+  // last job is the last run. The job's own report is kept too (the same run): then the job is shown.
+  const jobEnded = job?.mirror?.report?.finishedAt ?? job?.finishedAt ?? job?.createdAt ?? '';
+  if (
+    kept &&
+    !active &&
+    kept.report.startedAt !== job?.mirror?.report?.startedAt &&
+    (!job || kept.finishedAt > jobEnded)
+  )
+    return <KeptRun kept={kept} />;
   if (!job) return null;
-  const active = job.state === 'running' || job.state === 'queued';
   const cancel = async (): Promise<void> => {
     const r = await bridge().jobs.cancel({ jobId: job.id });
     if (!r.ok) return toast('error', r.error.message);
@@ -779,6 +905,7 @@ function LastRun() {
             total={m?.sitesTotal ?? null}
             text={m ? `${m.sitesDone} of ${m.sitesTotal} sites` : (job.progress.message ?? 'Starting')}
           />
+          <p className="hint mirror-overall">{overallLine(job)}</p>
           {job.progress.parts.length > 0 && (
             <ul className="site-progress" aria-label="Sites being mirrored">
               {job.progress.parts.map((p) => (
@@ -809,12 +936,61 @@ function LastRun() {
         </div>
       )}
       {job.warning && job.state === 'succeeded' && <p className="state state-warning">{job.warning}</p>}
-      {m?.report && <Report job={job} />}
+      {m?.report && <Report report={m.report} omitted={m.omitted ?? 0} file={m.file ?? null} />}
     </section>
   );
 }
 
-/** A labelled bar (role=progressbar) with its words beside it. */
+/**
+ * The whole run in one line: the bytes so far, of at least the sizes known so far (a site is sized when it is
+ * reached, so the total grows until every site has started), the speed, and the time left once it can be told.
+ */
+function overallLine(job: Job): string {
+  const p = job.progress;
+  const parts = [
+    // Nothing sized yet (every site still listing its backups): no total to speak of.
+    !p.bytesTotal
+      ? `${formatBytes(p.bytesDone)} so far`
+      : // The engine tells the time left only once the total is whole (see ProgressTracker.growingTotal).
+        `${formatBytes(p.bytesDone)} of ${p.etaSeconds === null ? 'at least ' : ''}${formatBytes(p.bytesTotal)}`,
+  ];
+  if (p.bytesPerSecond !== null) parts.push(`${formatBytes(p.bytesPerSecond)}/s`);
+  if (p.etaSeconds !== null) parts.push(`about ${duration(p.etaSeconds)} left`);
+  return parts.join(' · ');
+}
+
+/** A run this window has no job of: the report the run kept, saying who ran it. */
+function KeptRun({ kept }: { kept: MirrorLastReport }) {
+  return (
+    <section className="stack mirror-run" aria-labelledby="mirror-run-title">
+      <h2 id="mirror-run-title" tabIndex={-1}>
+        Last run{' '}
+        <span className="hint">
+          started {localDateTime(Date.parse(kept.report.startedAt) / 1000)}
+          {kept.source === 'cli' ? ', run from the command line' : ''}
+        </span>
+      </h2>
+      {kept.source === 'cli' && (
+        <p className="hint">
+          By <code>lifeboat mirror</code>, by hand or by your system’s scheduler, into{' '}
+          <span className="path">{kept.report.root}</span>.
+        </p>
+      )}
+      {kept.report.failedAccounts && kept.report.failedAccounts.length > 0 && (
+        <p className="state state-warning">
+          {kept.report.failedAccounts.map((a) => `${a.account}: ${a.error.message}`).join(' ')}
+        </p>
+      )}
+      <Report report={kept.report} omitted={kept.omitted} file={kept.file} />
+    </section>
+  );
+}
+
+/**
+ * A labelled bar (role=progressbar) with its words beside it. The fill is the value, exactly: no width
+ * transition (a bar caught in one drew "737 kB of 737 kB" at 86%), and a part not sized yet is an empty track
+ * (not a sliding chunk that reads as a value) with its words saying "starting".
+ */
 function Bar({
   label,
   done,
@@ -830,7 +1006,7 @@ function Bar({
   return (
     <div className="progress">
       <div
-        className={`progress-track${pct === null ? ' indeterminate' : ''}`}
+        className="progress-track"
         role="progressbar"
         aria-label={label}
         aria-valuemin={0}
@@ -838,7 +1014,7 @@ function Bar({
         aria-valuetext={text}
         {...(pct !== null ? { 'aria-valuenow': pct } : {})}
       >
-        <div className="progress-fill" style={{ width: pct === null ? '30%' : `${pct}%` }} />
+        <div className="progress-fill" style={{ width: `${pct ?? 0}%` }} />
       </div>
       <div className="progress-text">
         <span>{text}</span>
@@ -847,25 +1023,66 @@ function Bar({
   );
 }
 
-/** The report table: failed sites first (the job keeps them first), each with its bytes, time and error. */
-function Report({ job }: { job: Job }) {
-  const { report, omitted = 0, file } = job.mirror!;
-  const t = report!.totals;
+/** The rows a long report shows before "Show all": every failed site, then this many others. */
+const REPORT_FIRST_ROWS = 10;
+
+/** What a site's row says under its status: why an environment was skipped, and what the run changed. */
+function rowNotes(r: MirrorSiteReport): string[] {
+  const many = r.envs.length > 1;
+  const notes: string[] = [];
+  for (const e of r.envs) {
+    const said = [
+      ...(e.note ? [e.note] : []),
+      ...(e.createdBackup ? ['made a new backup first'] : []),
+      ...(e.pruned.length > 0
+        ? [`removed ${e.pruned.length} older ${e.pruned.length === 1 ? 'set' : 'sets'}`]
+        : []),
+    ];
+    if (said.length > 0) notes.push(`${many ? `${e.env}: ` : ''}${said.join('; ')}`);
+  }
+  return notes;
+}
+
+/**
+ * The report table: failed sites first, each with its bytes, time, error, and why it was skipped or what changed.
+ * A long one shows the failed sites and the first few others until "Show all".
+ */
+function Report({ report, omitted, file }: { report: MirrorReport; omitted: number; file: string | null }) {
+  const [all, setAll] = useState(false);
+  const tableId = useId();
+  const t = report.totals;
   const summary = [
     `${t.downloaded} downloaded`,
     `${t.upToDate} up to date`,
     ...(t.skipped ? [`${t.skipped} skipped`] : []),
     `${t.failed} failed`,
   ].join(', ');
+  // Failed first (a job keeps them first; a kept report is in name order), then the others in name order.
+  const rows = [
+    ...report.sites.filter((r) => r.status === 'failed'),
+    ...report.sites.filter((r) => r.status !== 'failed'),
+  ];
+  const failedRows = rows.filter((r) => r.status === 'failed').length;
+  const firstRows = failedRows + REPORT_FIRST_ROWS;
+  // "Show all" only when it would show more than a couple of rows more.
+  const long = rows.length > firstRows + 2;
+  const shown = long && !all ? rows.slice(0, firstRows) : rows;
+  const pruned = report.sites.reduce((n, r) => n + r.envs.reduce((m, e) => m + e.pruned.length, 0), 0);
+  const made = report.sites.reduce((n, r) => n + r.envs.filter((e) => e.createdBackup).length, 0);
+  const changes = [
+    ...(made > 0 ? [`${made} new ${made === 1 ? 'backup' : 'backups'} made first`] : []),
+    ...(pruned > 0 ? [`${pruned} older ${pruned === 1 ? 'set' : 'sets'} removed`] : []),
+  ];
   return (
     <div className="stack">
       <p className={t.failed > 0 ? 'error-text' : undefined}>
         <strong>
           {t.sites} {t.sites === 1 ? 'site' : 'sites'}: {summary}
         </strong>{' '}
-        · {formatBytes(t.bytes)} downloaded into <span className="path">{report!.root}</span>
+        · {formatBytes(t.bytes)} downloaded into <span className="path">{report.root}</span>
+        {changes.length > 0 && <> · {changes.join(', ')}</>}
       </p>
-      <table className="backups mirror-report" aria-label="Mirror report">
+      <table className="backups mirror-report" id={tableId} aria-label="Mirror report">
         <thead>
           <tr>
             <th scope="col">Site</th>
@@ -877,7 +1094,7 @@ function Report({ job }: { job: Job }) {
           </tr>
         </thead>
         <tbody>
-          {report!.sites.map((r) => (
+          {shown.map((r) => (
             // A site picked by hand that no account sees has no id: its name keys it.
             <tr
               key={r.siteId || `name:${r.site}`}
@@ -889,9 +1106,14 @@ function Report({ job }: { job: Job }) {
               </th>
               <td>
                 <span className={`badge badge-mirror-${r.status}`}>{STATUS[r.status]}</span>
+                {rowNotes(r).map((note) => (
+                  <div key={note} className="hint report-note">
+                    {note}
+                  </div>
+                ))}
               </td>
-              <td>{formatBytes(r.bytes)}</td>
-              <td>{duration(Math.round(r.durationMs / 1000))}</td>
+              <td className="nowrap">{formatBytes(r.bytes)}</td>
+              <td className="nowrap">{duration(Math.round(r.durationMs / 1000))}</td>
               <td>
                 {r.envs
                   .map((e) =>
@@ -904,6 +1126,19 @@ function Report({ job }: { job: Job }) {
           ))}
         </tbody>
       </table>
+      {long && (
+        <div className="row">
+          <button type="button" aria-expanded={all} aria-controls={tableId} onClick={() => setAll(!all)}>
+            {all ? `Show the first ${firstRows} only` : `Show all ${rows.length} sites`}
+          </button>
+          {!all && (
+            <span className="hint">
+              {rows.length - shown.length} more {rows.length - shown.length === 1 ? 'site' : 'sites'}, none of
+              them failed
+            </span>
+          )}
+        </div>
+      )}
       {omitted > 0 && (
         <p className="hint">
           {omitted} more {omitted === 1 ? 'site' : 'sites'}, none of them failed, are in the whole report

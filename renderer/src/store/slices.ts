@@ -217,6 +217,14 @@ export const mirrorSlice: Slice<MirrorSlice> = (set, get) => ({
       true,
     ),
   setMirrorProfile: (profile) => set({ mirrorProfile: { data: profile, loading: false, error: null } }),
+  mirrorLastReport: idle(),
+  loadMirrorLastReport: () =>
+    load(
+      () => get().mirrorLastReport,
+      (mirrorLastReport) => set({ mirrorLastReport }),
+      () => bridge().mirror.lastReport(),
+      true,
+    ),
 });
 
 export const settingsSlice: Slice<SettingsSlice> = (set, get) => ({

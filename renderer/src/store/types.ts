@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { SiteList } from '@shared/api/contract';
+import type { MirrorLastReport, SiteList } from '@shared/api/contract';
 import type {
   Account,
   AppErrorLike,
@@ -100,6 +100,10 @@ export interface MirrorSlice {
   loadMirrorProfile(): Promise<void>;
   /** The profile as saved (here, or in another window: `mirror.changed`). */
   setMirrorProfile(profile: MirrorProfile | null): void;
+  /** The newest kept report of any run, the app's or the CLI's (`lifeboat mirror`, by hand or scheduled). */
+  mirrorLastReport: Loadable<MirrorLastReport | null>;
+  /** Reads it again: the CLI writes no event, so the screen asks when it opens or the window gets the focus. */
+  loadMirrorLastReport(): Promise<void>;
 }
 
 export type View = 'sites' | 'copies' | 'mirror' | 'jobs' | 'settings' | 'accounts';

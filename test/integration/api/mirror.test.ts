@@ -1,9 +1,12 @@
 // The mirror through the contract (issue 11 §2), as the app's Mirror screen reaches it: every request validated
-// with a message that says what to fix, the preview's sites being the run's, the run as a job with its report kept
-// on the job (also for another process reading the journal), the saved profile, the OS scheduler entry previewed
-// then installed exactly, and the timer while the app runs. Real sandbox on 127.0.0.1, real files.
+// with a message that says what to fix (a sentence, no field name), the preview's sites being the run's and the
+// folder checked by the run's own rule, the run as a job with its report kept on the job (also for another process
+// reading the journal) and in the data folder beside the CLI's, the newest kept report whoever ran it, the job's
+// bytes (a total learnt as it goes, the time left only once it is whole), the saved profile, the OS scheduler entry
+// previewed then installed exactly (refused for the demo's sites, whose command has --demo), and the timer while
+// the app runs. Real sandbox on 127.0.0.1, real files.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,9 +15,10 @@ import type { Sandbox } from '../../../electron/sandbox';
 import { createEngine, type Engine, type EngineOptions } from '../../../electron/services/engine';
 import type { TickOutcome, TimerClock } from '../../../electron/services/jobs/mirror-timer';
 import { MIRROR_MANIFEST, MirrorManifestSchema } from '../../../electron/services/mirror/layout';
+import { saveMirrorReport } from '../../../electron/services/mirror/reports';
 import { mirrorCommandLine } from '../../../electron/services/mirror/scheduler';
 import type { AppApi } from '../../../shared/api/contract';
-import type { Job, MirrorProfile } from '../../../shared/models';
+import type { Job, MirrorProfile, MirrorReport, MirrorSiteReport } from '../../../shared/models';
 import { MemorySecrets } from '../../helpers/memory-secrets';
 import { DANA, FAST_RETRY, FRAN, testSandbox } from '../../helpers/sandbox';
 import { fastTransfer } from '../../helpers/transfer';
@@ -84,32 +88,48 @@ const refused = async (answer: Promise<{ ok: boolean }>): Promise<string> => {
 describe('mirror requests are validated, each with a message that says what to fix', () => {
   it('refuses a relative folder, a concurrency out of 1..16, a bad environment, keep 0, and an empty selection', async () => {
     const { api } = await app();
-    expect(await refused(api.mirror.preview({ ...profile(), root: 'mirror' }))).toMatch(
-      /^root: .*absolute path/,
+    // Each said as a sentence a person reads on the Mirror screen: no field name ("root: ...") before it.
+    expect(await refused(api.mirror.preview({ ...profile(), root: 'mirror' }))).toBe(
+      'The mirror’s folder is an absolute path, such as /home/you/Mirror.',
+    );
+    expect(await refused(api.mirror.preview({ ...profile(), root: '  ' }))).toBe(
+      'Choose a folder for the mirror.',
     );
     expect(await refused(api.mirror.run({ ...profile(), concurrency: 17 }))).toBe(
-      'concurrency: Work on at most 16 sites at a time.',
+      'Work on at most 16 sites at a time.',
     );
     expect(await refused(api.mirror.run({ ...profile(), concurrency: 0 }))).toBe(
-      'concurrency: Work on at least 1 site at a time.',
+      'Work on at least 1 site at a time.',
+    );
+    // Not a number at all (what a number field can send): a sentence too, not zod's "expected number".
+    expect(await refused(api.mirror.preview({ ...profile(), concurrency: Number.NaN }))).toBe(
+      'Sites at once is a whole number.',
+    );
+    expect(await refused(api.mirror.preview({ ...profile(), keep: Number.POSITIVE_INFINITY }))).toBe(
+      'Keep a whole number of backup sets.',
     );
     expect(await refused(api.mirror.saveProfile({ ...profile(), envs: ['Live!'] }))).toMatch(
-      /^envs\.0: An environment id/,
+      /^An environment id is lowercase/,
     );
     expect(await refused(api.mirror.saveProfile({ ...profile(), envs: [] }))).toBe(
-      'envs: Choose at least one environment (e.g. live).',
+      'Choose at least one environment (e.g. live).',
     );
     expect(await refused(api.mirror.schedulePreview({ ...profile(), keep: 0 }))).toBe(
-      'keep: Keep at least 1 backup set per environment.',
+      'Keep at least 1 backup set per environment.',
     );
     expect(await refused(api.mirror.preview({ ...profile(), elements: [] }))).toBe(
-      'elements: Choose at least one of code, database and files.',
+      'Choose at least one of code, database and files.',
     );
     expect(
       await refused(api.mirror.run({ ...profile(), selection: { queries: [], sites: [], org: '  ' } })),
-    ).toMatch(/^selection: Say which sites to mirror/);
+    ).toMatch(/^Say which sites to mirror/);
+    expect(
+      await refused(
+        api.mirror.preview({ ...profile(), selection: { queries: [], sites: ['x'.repeat(201)] } }),
+      ),
+    ).toBe('A site picked by hand is named in at most 200 characters.');
     expect(await refused(api.mirror.scheduleInstall({ ...profile(), everyHours: 0 }))).toBe(
-      'everyHours: Run at most every hour.',
+      'Run at most every hour.',
     );
     // Nothing was written by a refused request.
     expect(existsSync(join(work, 'home'))).toBe(false);
@@ -130,6 +150,32 @@ describe('the mirror’s folder', () => {
     expect((await engine.jobs.list()).filter((j) => j.kind === 'mirror')).toEqual([]);
     expect(await api.mirror.profile()).toEqual({ ok: true, value: null });
     expect(existsSync(join(work, 'home'))).toBe(false);
+  });
+
+  it('is checked by the preview with the run’s own rule, without writing: a file, somebody else’s folder, the data folder', async () => {
+    const { api } = await app();
+    const problemOf = async (root: string): Promise<string | null> => {
+      const r = await api.mirror.preview(profile({ root }));
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.rootProblem;
+    };
+    const file = join(work, 'a-file');
+    await writeFile(file, 'x');
+    expect(await problemOf(file)).toBe(`${file} is a file, not a folder to mirror into.`);
+    // What the run says of it, word for word.
+    const run = await api.mirror.run(profile({ root: file }));
+    expect(run.ok ? null : run.error.message).toBe(await problemOf(file));
+    const foreign = join(work, 'foreign');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'notes.txt'), 'mine');
+    expect(await problemOf(foreign)).toMatch(/^.* is not empty and is not a Lifeboat mirror/);
+    expect(await problemOf(join(work, 'data', 'mirror'))).toMatch(/is inside Lifeboat's own data folder/);
+    // A folder still to be made, or an empty one: no problem, and nothing made by asking.
+    expect(await problemOf(join(work, 'new', 'mirror'))).toBeNull();
+    expect(existsSync(join(work, 'new'))).toBe(false);
+    await mkdir(join(work, 'empty'));
+    expect(await problemOf(join(work, 'empty'))).toBeNull();
+    expect(await readdir(join(work, 'empty'))).toEqual([]);
   });
 });
 
@@ -163,8 +209,18 @@ describe('mirror.preview and mirror.run', () => {
       ['acme-blog', DANA, 'downloaded'],
       ['fran-bakery', FRAN, 'downloaded'],
     ]);
-    // The whole report is a file in the data folder too.
-    expect(JSON.parse(await readFile(kept.file!, 'utf8'))).toEqual(kept.report);
+    // The whole report is a file in the data folder too, kept as the CLI keeps its own: the app's.
+    expect(JSON.parse(await readFile(kept.file!, 'utf8'))).toEqual({ source: 'app', report: kept.report });
+    expect(await api.mirror.lastReport()).toEqual({
+      ok: true,
+      value: {
+        report: kept.report,
+        source: 'app',
+        finishedAt: kept.report!.finishedAt,
+        omitted: 0,
+        file: kept.file,
+      },
+    });
     // Each site's set is complete on disk, with its manifest.
     for (const site of ['acme-blog', 'fran-bakery']) {
       const sets = await readdir(join(p.root, site, 'live'));
@@ -202,6 +258,144 @@ describe('mirror.preview and mirror.run', () => {
     const typo = await api.mirror.preview(profile({ selection: { queries: [], sites: ['acme-blgo'] } }));
     expect(typo.ok ? null : typo.error.message).toMatch(/acme-blog/);
     expect((await engine.jobs.list()).filter((j) => j.kind === 'mirror')).toEqual([]);
+  });
+});
+
+/** A report as a run writes it, of these rows. */
+function reportOf(rows: MirrorSiteReport[], at = new Date()): MirrorReport {
+  const count = (st: MirrorSiteReport['status']) => rows.filter((r) => r.status === st).length;
+  return {
+    root: '/srv/mirror',
+    startedAt: at.toISOString(),
+    finishedAt: at.toISOString(),
+    shard: null,
+    sites: rows,
+    totals: {
+      sites: rows.length,
+      downloaded: count('downloaded'),
+      upToDate: count('up-to-date'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      bytes: 0,
+    },
+  };
+}
+const siteRow = (site: string, status: MirrorSiteReport['status'] = 'up-to-date'): MirrorSiteReport => ({
+  site,
+  siteId: `id-${site}`,
+  account: DANA,
+  status,
+  bytes: 0,
+  durationMs: 10,
+  envs: [],
+  ...(status === 'failed' ? { error: { code: 'server', message: 'Pantheon answered 500.' } } : {}),
+});
+
+describe('mirror.lastReport: the newest run, the app’s or the CLI’s', () => {
+  it('is null before any run, then the newest kept report with who ran it, its rows bounded as a job’s', async () => {
+    const { engine, api } = await app();
+    expect(await api.mirror.lastReport()).toEqual({ ok: true, value: null });
+    const started = await api.mirror.run(profile());
+    if (!started.ok) throw new Error(started.error.message);
+    const job = await engine.jobs.wait(started.value.id);
+    const mine = await api.mirror.lastReport();
+    expect(mine.ok && mine.value?.source).toBe('app');
+    expect(mine.ok && mine.value?.report).toEqual(job.mirror!.report);
+
+    // `lifeboat mirror` from cron an hour later, of 250 sites with one failed: the newest, said to be the CLI's.
+    const rows = Array.from({ length: 250 }, (_, i) => siteRow(`site-${String(i).padStart(3, '0')}`));
+    rows[240] = siteRow('site-240', 'failed');
+    const later = new Date(Date.now() + 3_600_000);
+    const file = await saveMirrorReport(join(work, 'data'), reportOf(rows, later), 'cli');
+    const cli = await api.mirror.lastReport();
+    if (!cli.ok || !cli.value) throw new Error('no report');
+    expect(cli.value.source).toBe('cli');
+    expect(cli.value.finishedAt).toBe(later.toISOString());
+    expect(cli.value.file).toBe(file);
+    // The failed site first, then the others, up to the bound; the totals count them all.
+    expect(cli.value.report.sites).toHaveLength(200);
+    expect(cli.value.report.sites[0]!.site).toBe('site-240');
+    expect(cli.value.omitted).toBe(50);
+    expect(cli.value.report.totals.sites).toBe(250);
+  });
+});
+
+describe('a mirror job’s bytes', () => {
+  it('has a total of at least the sizes known so far, and a time left only once every site is sized', async () => {
+    const { engine, api } = await app();
+    // Four sites, one download at a time, slowly: the last ones are not started, so not sized, while the first
+    // downloads (and, if the run works on a second one meanwhile, that one waits its turn, sized already).
+    sandbox.setFaults({ store: { throttleBytesPerSecond: 16_000 } });
+    const p = profile({
+      selection: { queries: [], sites: ['acme-blog', 'fran-bakery', 'globex-docs', 'globex-www'] },
+      concurrency: 1,
+    });
+    const started = await api.mirror.run(p);
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.value.id;
+    const early = await until(
+      'the sites started all sized, others still to start, at a known speed',
+      async () => {
+        const j = await engine.jobs.get(id);
+        const parts = j.progress.parts;
+        const sized = parts.length > 0 && parts.every((x) => x.bytesTotal !== null);
+        return j.mirror?.sitesDone === 0 && parts.length < 4 && sized && j.progress.bytesPerSecond ? j : null;
+      },
+      30_000,
+      20,
+    );
+    // The sizes known (and no more): a lower bound of the whole, from which no time left is told.
+    const known = early.progress.parts.reduce((n, x) => n + (x.bytesTotal ?? x.bytesDone), 0);
+    expect(early.progress.bytesTotal).toBe(known);
+    expect(early.progress.bytesDone).toBeLessThanOrEqual(known);
+    expect(early.progress.etaSeconds).toBeNull();
+    // Once the third has started and is sized, the total is whole: the time left is told.
+    const late = await until(
+      'every site sized',
+      async () => {
+        const j = await engine.jobs.get(id);
+        return j.progress.etaSeconds !== null ? j : null;
+      },
+      60_000,
+      20,
+    );
+    expect(late.mirror!.sitesDone).toBeGreaterThanOrEqual(1);
+    expect(late.progress.bytesTotal).toBeGreaterThan(known);
+    sandbox.setFaults({});
+    expect((await engine.jobs.wait(id)).state).toBe('succeeded');
+  });
+});
+
+describe('the demo’s sites', () => {
+  it('have --demo in the terminal’s command, and get no OS scheduler entry (refused, saying why)', async () => {
+    const engine = createEngine({
+      dataDir: join(work, 'demo-data'),
+      secrets: new MemorySecrets(),
+      retry: FAST_RETRY,
+      transfer: fastTransfer(),
+      scheduler: { platform: 'linux', home: join(work, 'home') },
+      demo: async () => ({
+        apiUrl: sandbox.apiUrl,
+        tokens: Object.fromEntries(
+          [DANA, FRAN].map((who) => [who, sandbox.accounts.find((a) => a.email === who)!.machineToken]),
+        ),
+      }),
+    });
+    engines.push(engine);
+    const api = createApi(engine);
+    const demo = await api.accounts.startDemo();
+    if (!demo.ok) throw new Error(demo.error.message);
+    const p = profile();
+    const preview = await api.mirror.preview(p);
+    if (!preview.ok) throw new Error(preview.error.message);
+    expect(preview.value.demoSites).toBe(2);
+    expect(preview.value.command).toBe(mirrorCommandLine(p, { demo: true }));
+    expect(preview.value.command).toMatch(/^lifeboat mirror --demo --to /);
+    for (const answer of [api.mirror.schedulePreview(p), api.mirror.scheduleInstall(p)])
+      expect(await refused(answer)).toMatch(
+        /^2 of these sites are the demo’s: the demo is made up afresh each time, so your system’s scheduler does not mirror it\./,
+      );
+    expect(existsSync(join(work, 'home'))).toBe(false);
   });
 });
 
