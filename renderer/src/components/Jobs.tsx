@@ -175,6 +175,7 @@ export function JobsView() {
                 progress={job.progress}
                 label={`Progress of ${job.title}`}
                 steps={countsSteps(job.kind)}
+                atLeast={job.kind === 'mirror'}
               />
             )}
             {job.state === 'succeeded' && job.outputPath && <p className="path">{job.outputPath}</p>}

@@ -11,10 +11,13 @@ export function ProgressBar({
   progress,
   label,
   steps = false,
+  atLeast = false,
 }: {
   progress: JobProgress;
   label: string;
   steps?: boolean;
+  /** The total grows as the work is found (a mirror learns each set's size as it reaches it): no percentage. */
+  atLeast?: boolean;
 }) {
   // Several workflows (one per element restored) each count their own steps: the bar follows the one running.
   const current = steps
@@ -24,7 +27,7 @@ export function ProgressBar({
   const [done, total] = current
     ? [current.bytesDone, current.bytesTotal]
     : [progress.bytesDone, progress.bytesTotal];
-  const pct = total ? Math.min(100, Math.floor((done / total) * 100)) : null;
+  const pct = total && !atLeast ? Math.min(100, Math.floor((done / total) * 100)) : null;
   const transfer = !steps && (progress.phase === 'downloading' || progress.phase === 'importing');
   return (
     <div className="progress">
@@ -62,7 +65,8 @@ export function ProgressBar({
           {pct !== null && <span>{pct}%</span>}
           {transfer && progress.bytesTotal !== null && (
             <span>
-              {formatBytes(progress.bytesDone)} of {formatBytes(progress.bytesTotal)}
+              {formatBytes(progress.bytesDone)} of {atLeast ? 'at least ' : ''}
+              {formatBytes(progress.bytesTotal)}
             </span>
           )}
           {progress.phase === 'creating-backup' && progress.bytesTotal !== null && (

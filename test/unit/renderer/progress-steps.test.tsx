@@ -68,3 +68,28 @@ describe('a restore on Pantheon in the jobs panel', () => {
     expect(again.disabled).toBe(false);
   });
 });
+
+describe('a mirror in the jobs panel', () => {
+  it('says its total is a lower bound and shows no percentage that could run backwards', () => {
+    const mirror: Job = {
+      ...running,
+      id: 'm1',
+      kind: 'mirror',
+      title: 'Mirror 12 sites into /srv/mirror',
+      progress: {
+        phase: 'downloading',
+        bytesDone: 3_000_000,
+        bytesTotal: 4_000_000,
+        bytesPerSecond: 1_000_000,
+        etaSeconds: null,
+        parts: [],
+      },
+    };
+    useStore.setState({ jobs: { [mirror.id]: mirror } });
+    render(<JobsView />);
+    const job = screen.getByRole('listitem', { name: mirror.title });
+    expect(job.textContent).toMatch(/3(\.0)? MB of at least 4(\.0)? MB/);
+    expect(job.textContent).not.toContain('75%');
+    expect(within(job).getByRole('progressbar').getAttribute('aria-valuenow')).toBeNull();
+  });
+});
