@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, mkdir, open, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LifeboatError } from '../errors';
 import { readSmallFile } from '../fs-util';
@@ -167,16 +167,92 @@ export async function ensureMirrorRoot(root: string): Promise<void> {
 /**
  * The rule of {@link ensureMirrorRoot}, checked without writing anything (so a run can refuse a wrong folder once,
  * before it connects): `root` is a folder with the mark, an empty folder, or not there yet with no file in the
- * way of making it. Refused as `conflict`, naming the path to move or choose instead.
+ * way of making it. Refused as `conflict`, naming the path to move or choose instead, or as `not-found` when
+ * the root or a folder above it is a link to nothing (a disk not mounted), naming the link and where it leads.
  */
 export async function checkMirrorRoot(root: string): Promise<void> {
-  const file = await fileInTheWay(root);
-  if (file !== null) throw fileInTheWayError(root, file);
+  const found = await whatIsAt(root);
+  if (found.kind !== 'folder') {
+    if (found.kind !== 'missing') throw notAFolderError(root, found);
+    return;
+  }
   const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return null;
     throw e;
   });
   if (names !== null) refuseForeignFolder(root, names);
+}
+
+/** What is at a mirror's root (see {@link whatIsAt}). */
+type PathState =
+  | { readonly kind: 'folder' }
+  /** The root is not there; `missing` are the folders to make, outermost first, in an existing folder. */
+  | { readonly kind: 'missing'; readonly missing: readonly string[] }
+  | { readonly kind: 'file'; readonly path: string }
+  /** A link (the root or a folder above it) to nothing: an unmounted disk, typically. */
+  | { readonly kind: 'dangling'; readonly path: string; readonly target: string; readonly loop: boolean };
+
+/**
+ * What is at a mirror's root, or at the deepest path above it that is there: a folder (the root, or one the root
+ * is to be made in), a file in the way, or a link to nothing. Walked one level at a time with lstat, up to the
+ * file system's root: bounded by the path's depth, whatever the file system answers (Node's recursive mkdir loops
+ * for ever below /proc, where mkdir says ENOENT of a folder that is there).
+ */
+async function whatIsAt(root: string): Promise<PathState> {
+  const missing: string[] = [];
+  for (let p = root; ; p = dirname(p)) {
+    const st = await lstat(p).catch(() => null);
+    // Not there (or not reachable: a file above it, no permission): the folder above is looked at.
+    if (!st) {
+      if (dirname(p) === p) return { kind: 'missing', missing };
+      missing.unshift(p);
+      continue;
+    }
+    let target = st;
+    if (st.isSymbolicLink()) {
+      // The root, or a folder above it, may be a link to a folder (a person's choice): followed here only to see
+      // what it leads to. A link to nothing is never made real (the mirror would fill the disk under the mount).
+      const followed = await stat(p).catch((e: NodeJS.ErrnoException) => e);
+      if (followed instanceof Error) {
+        if (followed.code !== 'ENOENT' && followed.code !== 'ELOOP' && followed.code !== 'ENOTDIR')
+          throw followed;
+        return { kind: 'dangling', path: p, target: await linkEnd(p), loop: followed.code === 'ELOOP' };
+      }
+      target = followed;
+    }
+    if (!target.isDirectory()) return { kind: 'file', path: p };
+    return p === root ? { kind: 'folder' } : { kind: 'missing', missing };
+  }
+}
+
+/** Where a link leads, through links to links (as many as the kernel follows): the path that is not there. */
+async function linkEnd(link: string): Promise<string> {
+  let p = link;
+  for (let hops = 0; hops < 40; hops++) {
+    const next = await readlink(p).catch(() => null);
+    if (next === null) break;
+    p = resolve(dirname(p), next);
+  }
+  return p;
+}
+
+/**
+ * Why the root cannot be a folder to mirror into. A link to nothing is `not-found` (not `io`): nothing failed
+ * to read or write, the place the person named is not there (a disk not mounted); its exit code (4) lets a
+ * scheduled run tell it from a failing one, and the fix is the person's (mount it, or change the link).
+ */
+function notAFolderError(
+  root: string,
+  found: Extract<PathState, { kind: 'file' } | { kind: 'dangling' }>,
+): LifeboatError {
+  if (found.kind === 'file') return fileInTheWayError(root, found.path);
+  const where = found.path === root ? '' : ` (the mirror's folder ${root} is inside it)`;
+  return new LifeboatError(
+    'not-found',
+    found.loop
+      ? `${found.path} is a link that leads round in a loop (to ${found.target})${where}: fix the link, or choose another folder.`
+      : `${found.path} is a link to ${found.target}, which does not exist${where}: is the disk mounted? Mount it, or choose another folder.`,
+  );
 }
 
 /** The file in the way of the root may be the root or a folder above it: the message names the one to move. */
@@ -198,12 +274,15 @@ function refuseForeignFolder(root: string, names: readonly string[]): void {
 }
 
 async function ensureRoot(root: string): Promise<void> {
-  const notAFolder = async (e: NodeJS.ErrnoException): Promise<never> => {
-    if (e.code !== 'EEXIST' && e.code !== 'ENOTDIR') throw e;
-    throw fileInTheWayError(root, (await fileInTheWay(root)) ?? root);
-  };
-  await makeFolders(root).catch(notAFolder);
-  const names = await readdir(root).catch(notAFolder);
+  const found = await whatIsAt(root);
+  if (found.kind === 'file' || found.kind === 'dangling') throw notAFolderError(root, found);
+  if (found.kind === 'missing') await makeFolders(root, found.missing);
+  const names = await readdir(root).catch(async (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOTDIR' && e.code !== 'ENOENT') throw e;
+    // Changed since it was looked at (a run at once, a disk unmounted): said as what it is now.
+    const now = await whatIsAt(root);
+    throw now.kind === 'file' || now.kind === 'dangling' ? notAFolderError(root, now) : e;
+  });
   // Empty, or marked: anything of Lifeboat's in a root is written after its mark, so this holds for runs at once.
   refuseForeignFolder(root, names);
   if (!names.includes(MIRROR_ROOT_MARK)) {
@@ -222,34 +301,23 @@ async function ensureRoot(root: string): Promise<void> {
 }
 
 /**
- * `mkdir -p`. Node's recursive mkdir reports some failures (a read-only file system) as ENOENT; the folders are
- * then made one at a time, so the error says the real cause.
+ * `mkdir -p` of the folders {@link whatIsAt} found missing, one level at a time (never Node's recursive mkdir,
+ * which loops for ever where mkdir says ENOENT of a folder that is there, as below /proc). One made by a run at
+ * once is taken; a folder that refuses new folders is said.
  */
-async function makeFolders(path: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true });
-    return;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const missing: string[] = [];
-  for (let p = path; !(await stat(p).catch(() => null)) && dirname(p) !== p; p = dirname(p))
-    missing.unshift(p);
+async function makeFolders(root: string, missing: readonly string[]): Promise<void> {
   for (const p of missing)
     await mkdir(p).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
+      if (e.code === 'EEXIST') return;
+      if (e.code === 'ENOENT')
+        throw new LifeboatError(
+          'io',
+          `The mirror's folder ${root} cannot be made: ${dirname(p)} takes no new folders (a system folder, or it just went away). Choose another folder.`,
+          undefined,
+          { cause: e },
+        );
+      throw e;
     });
-}
-
-/** The deepest existing path at or above `path` when it is not a folder (links followed), else null. */
-async function fileInTheWay(path: string): Promise<string | null> {
-  for (let p = path; ;) {
-    const st = await stat(p).catch(() => null);
-    if (st) return st.isDirectory() ? null : p;
-    const up = dirname(p);
-    if (up === p) return null;
-    p = up;
-  }
 }
 
 /**
@@ -261,7 +329,12 @@ export async function requireMirrorRoot(root: string): Promise<void> {
   // The root is the folder the person named: a link to a folder is taken there (and only there).
   const dir =
     st && (st.isDirectory() || (st.isSymbolicLink() && (await stat(root).catch(() => null))?.isDirectory()));
-  if (!dir) throw new LifeboatError('not-found', `There is no folder ${root}.`);
+  if (!dir) {
+    // A link to nothing (an unmounted disk) is said as such, not as a folder that was never made.
+    const found = await whatIsAt(root);
+    if (found.kind === 'dangling') throw notAFolderError(root, found);
+    throw new LifeboatError('not-found', `There is no folder ${root}.`);
+  }
   const mark = await lstat(join(root, MIRROR_ROOT_MARK)).catch(() => null);
   if (!mark?.isFile())
     throw new LifeboatError(

@@ -5,6 +5,8 @@ import { ELEMENTS, type BackupArchive, type BackupSet, type Element, type Enviro
 import { createBackupAndWait } from '../backups/create-backup';
 import { LifeboatError } from '../errors';
 import { fetchArchive } from '../restore/fetch';
+import type { PantheonClient } from '../pantheon/client';
+import { DEFAULT_TRANSFER, discardPart, urlExpiry, type TransferPolicy } from '../transfer/download';
 import { acquireLock } from '../restore/lock';
 import { archiveLabel, pickBackupSet } from '../restore/plan';
 import { VERSION } from '../version';
@@ -31,6 +33,7 @@ import {
   type PendingArchive,
 } from './local';
 import { pruneSets } from './retention';
+import { verifyArchive } from './verify';
 import type { MirrorEnvRequest, MirrorEnvResult } from './types';
 
 /** A site's name as a folder name: Pantheon's are lowercase letters, digits and dashes; this refuses any path. */
@@ -234,8 +237,13 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
     };
   };
 
-  // 3. Already complete: sizes checked (cheap), nothing downloaded and no link asked for. `mirror verify` rehashes.
-  if (mine?.complete && (await upToDate(dir, mine.complete, archives)))
+  // 3. With `verify`, the archives kept from before are re-read first (a size that matches says nothing of a
+  // flipped bit): those that do not match their manifest are fetched again below.
+  const earlier = [...(mine?.complete?.archives ?? []), ...(mine?.partial?.archives ?? [])];
+  const damaged = req.verify ? await damagedArchives(dir, earlier, signal) : new Map<string, string>();
+
+  // 4. Already complete: sizes checked (cheap), nothing downloaded and no link asked for. `mirror verify` rehashes.
+  if (mine?.complete && damaged.size === 0 && (await upToDate(dir, mine.complete, archives)))
     return finish('up-to-date', { bytes: 0, resumedBytes: 0 });
 
   await mkdir(dir).catch((e: NodeJS.ErrnoException) => {
@@ -243,9 +251,19 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
   });
   if (!isRealDir(await lstat(dir))) throw inTheWay(dir);
   // Archives verified earlier (in either manifest) and still there at their size are kept without a download.
-  const earlier = [...(mine?.complete?.archives ?? []), ...(mine?.partial?.archives ?? [])];
   const verified: MirroredArchive[] = [];
   const todo: BackupArchive[] = [];
+  /**
+   * A damaged archive (found by `verify`: a recorded name, a regular file, both checked by lstat) is deleted with
+   * any `.part` of it, so it is downloaded again whole, never resumed from its bad bytes.
+   */
+  const discardDamaged = async (filename: string, element: Element, why: string): Promise<void> => {
+    await unlink(join(dir, filename)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await discardPart(join(dir, partNameOf(filename)));
+    notes.push(`The ${element} archive was damaged (${why}) and was downloaded again.`);
+  };
   for (const a of archives) {
     const path = join(dir, a.filename);
     const st = await lstat(path).catch(() => null);
@@ -253,18 +271,34 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
     const part = await lstat(join(dir, partNameOf(a.filename))).catch(() => null);
     if (part && !part.isFile()) throw inTheWay(join(dir, partNameOf(a.filename)));
     const record = earlier.find((r) => sameArchive(r, a));
-    if (st && st.size === a.size && record) verified.push(record);
+    const bad = st ? damaged.get(a.filename) : undefined;
+    if (st && st.size === a.size && record && bad === undefined) verified.push(record);
     else {
       // A file of the archive's name at another size is one of this set's own, cut short or replaced: fetched again.
-      if (st && st.size !== a.size) await unlink(path);
+      if (bad !== undefined) await discardDamaged(a.filename, a.element, bad);
+      else if (st && st.size !== a.size) await unlink(path);
       todo.push(a);
     }
   }
-  // Archives of elements not asked for this time stay recorded while they are there.
+  // Archives of elements not asked for this time stay recorded while they are there; a damaged one is fetched
+  // again while the catalog still lists it finished, else kept as it is (`mirror verify` goes on reporting it).
   for (const r of earlier) {
     if (elements.includes(r.element) || verified.some((v) => v.element === r.element)) continue;
+    if (todo.some((t) => t.element === r.element)) continue;
     const st = await lstat(join(dir, r.filename)).catch(() => null);
-    if (st?.isFile() && st.size === r.size) verified.push(r);
+    if (!st?.isFile() || st.size !== r.size) continue;
+    const bad = damaged.get(r.filename);
+    const listed = set.archives[r.element];
+    if (bad !== undefined && listed?.finished && sameArchive(r, listed)) {
+      await discardDamaged(r.filename, r.element, bad);
+      todo.push(listed);
+    } else {
+      if (bad !== undefined)
+        notes.push(
+          `The ${r.element} archive is damaged (${bad}) and was not downloaded again: the catalog no longer lists it.`,
+        );
+      verified.push(r);
+    }
   }
 
   const startedAt = mine?.partial?.startedAt ?? new Date().toISOString();
@@ -302,11 +336,12 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
     return writeManifestFile(dir, MIRROR_PARTIAL, partial);
   };
 
-  // 4. The partial manifest first (retention may remove the `.part` files only of archives a manifest names);
+  // 5. The partial manifest first (retention may remove the `.part` files only of archives a manifest names);
   // a complete set being changed is partial until it is complete again.
   await writePartial(todo);
   if (mine?.complete) await rm(join(dir, MIRROR_MANIFEST), { force: true });
-  const total = archives.reduce((n, a) => n + a.size, 0);
+  const counted = [...archives, ...todo.filter((t) => !elements.includes(t.element))];
+  const total = counted.reduce((n, a) => n + a.size, 0);
   let doneBytes = verified.filter((v) => elements.includes(v.element)).reduce((n, v) => n + v.size, 0);
   req.onProgress?.(doneBytes, total);
   let bytes = 0;
@@ -316,30 +351,40 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
     const path = join(dir, a.filename);
     await unrecordedToPart(path, join(dir, partNameOf(a.filename)));
     const label = `${archiveLabel(a.element)} of ${site.name}.${env}`;
-    const fetched = await fetchArchive<ArchiveDigest>({
-      client,
-      site,
-      env,
-      archive: a,
-      finalPath: path,
-      ...(req.transfer ? { transfer: req.transfer } : {}),
-      ...(signal ? { signal } : {}),
-      onProgress: (done) => req.onProgress?.(doneBytes + done, total),
-      consume: async (reader) => {
-        const d = await digestArchive(reader);
-        if (d.gzipError)
-          throw new LifeboatError(
-            'integrity',
-            `${label} is damaged (${d.gzipError.message}); it was discarded and is downloaded again next time.`,
-          );
-        if (d.size !== a.size)
-          throw new LifeboatError(
-            'integrity',
-            `${label} is ${d.size} bytes, not the ${a.size} the catalog lists; it was discarded and is downloaded again next time.`,
-          );
-        return d;
-      },
-    });
+    // A turn among the run's downloads, held for this fetch only (the fsync and manifest below do not need one).
+    // The signed URL is asked for before the wait, so that API call too overlaps the others' downloads.
+    const early = req.slot ? await client.archiveUrl(site, env, a.folder, a.element, signal) : null;
+    const release = req.slot ? await req.slot() : null;
+    let fetched;
+    try {
+      if (signal?.aborted) throw cancelled();
+      fetched = await fetchArchive<ArchiveDigest>({
+        client: early ? withSignedUrl(client, a, early, req.transfer ?? DEFAULT_TRANSFER) : client,
+        site,
+        env,
+        archive: a,
+        finalPath: path,
+        ...(req.transfer ? { transfer: req.transfer } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress: (done) => req.onProgress?.(doneBytes + done, total),
+        consume: async (reader) => {
+          const d = await digestArchive(reader);
+          if (d.gzipError)
+            throw new LifeboatError(
+              'integrity',
+              `${label} is damaged (${d.gzipError.message}); it was discarded and is downloaded again next time.`,
+            );
+          if (d.size !== a.size)
+            throw new LifeboatError(
+              'integrity',
+              `${label} is ${d.size} bytes, not the ${a.size} the catalog lists; it was discarded and is downloaded again next time.`,
+            );
+          return d;
+        },
+      });
+    } finally {
+      release?.();
+    }
     const digest = fetched.result;
     // The storage's MD5 as it named it: the download checked every byte on disk against the storage's hashes of
     // this object (its CRC32C, else this MD5) or failed, so the MD5 is that of these bytes without hashing them a
@@ -362,7 +407,7 @@ async function mirrorLocked(req: MirrorEnvRequest, ctx: Context): Promise<Mirror
     await writePartial(todo.slice(i + 1));
   }
 
-  // 5. Complete: the manifest written whole, then the partial one removed.
+  // 6. Complete: the manifest written whole, then the partial one removed.
   await writeManifestFile(dir, MIRROR_MANIFEST, MirrorManifestSchema.parse(manifestOf(true)));
   await rm(join(dir, MIRROR_PARTIAL), { force: true });
   return finish(todo.length > 0 || !mine?.complete ? 'downloaded' : 'up-to-date', { bytes, resumedBytes });
@@ -383,6 +428,31 @@ async function unrecordedToPart(path: string, partPath: string): Promise<void> {
   await rename(path, partPath);
 }
 
+/**
+ * The client with one archive's signed URL already asked for: its first request for that archive's link gets it,
+ * unless it expires too soon to use (a long wait for a turn), as the download would replace it; any later request
+ * (a link that expired during the download) asks Pantheon. A child object, so it is the client in all else.
+ */
+function withSignedUrl(
+  client: PantheonClient,
+  archive: BackupArchive,
+  url: string,
+  policy: TransferPolicy,
+): PantheonClient {
+  let early: string | null = url;
+  const child = Object.create(client) as PantheonClient;
+  child.archiveUrl = (site, env, folder, element, signal) => {
+    const given = early;
+    early = null;
+    const expiry = given === null ? null : urlExpiry(given);
+    const fresh = expiry === null || expiry - Date.now() >= policy.refreshBeforeExpiryMs;
+    if (given !== null && fresh && folder === archive.folder && element === archive.element)
+      return Promise.resolve(given);
+    return client.archiveUrl(site, env, folder, element, signal);
+  };
+  return child;
+}
+
 /** Flushes a file's bytes to the disk (O_NOFOLLOW: only the archive just renamed there is opened). */
 async function syncData(path: string): Promise<void> {
   const fh = await open(path, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
@@ -391,6 +461,29 @@ async function syncData(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The recorded archives (first record of a name wins, as the set's keep rule takes them) that are there as plain
+ * files of their size but do not read as recorded (sha256, gzip stream), by name, with what was wrong. Missing or
+ * cut ones are left out: those are fetched again anyway.
+ */
+async function damagedArchives(
+  dir: string,
+  records: readonly MirroredArchive[],
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const damaged = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (seen.has(r.filename)) continue;
+    seen.add(r.filename);
+    const st = await lstat(join(dir, r.filename)).catch(() => null);
+    if (!st?.isFile() || st.size !== r.size) continue;
+    const check = await verifyArchive(dir, r, signal);
+    if (check.status !== 'ok') damaged.set(r.filename, check.status);
+  }
+  return damaged;
 }
 
 /** A manifest's record is of this catalog archive: same key, name and size. */

@@ -14,10 +14,18 @@ import { mirrorEnvironment } from './mirror-env';
 import { inShard, type UnknownSite } from './select';
 import type { MirrorRunOptions, MirrorTarget } from './types';
 
-/** Sites worked on at once unless the run says otherwise. */
+/** Archives downloading at once unless the run says otherwise. */
 export const DEFAULT_CONCURRENCY = 4;
-/** The most sites worked on at once (the app's limit too): more only queues up against Pantheon's rate limit. */
+/**
+ * The most archives downloading at once (the app's limit too): more only queues up against Pantheon's rate limit
+ * and the link.
+ */
 export const MAX_CONCURRENCY = 16;
+/**
+ * Sites worked on per download slot. A site spends much of its time on API calls (its environments, catalogs),
+ * checks and fsyncs, when it downloads nothing: twice as many sites as slots keep the slots busy meanwhile.
+ */
+export const SITES_PER_SLOT = 2;
 
 /** What a run reports beside its targets' rows: what the selection could not reach. */
 export interface MirrorRunExtras {
@@ -89,6 +97,7 @@ function withListedEnvironments(
 async function mirrorSite(
   target: MirrorTarget,
   opts: MirrorRunOptions,
+  slot: () => Promise<() => void>,
   listed: (environments: readonly string[]) => void,
 ): Promise<MirrorSiteReport> {
   const { site, account } = target;
@@ -169,6 +178,8 @@ async function mirrorSite(
         ...(opts.transfer ? { transfer: opts.transfer } : {}),
         ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.verify ? { verify: true } : {}),
+        slot,
         onProgress: (done, total) => {
           lastDone = done;
           lastTotal = total;
@@ -191,8 +202,10 @@ async function mirrorSite(
 }
 
 /**
- * Mirrors many sites into `opts.root`: `concurrency` sites at once (default 4), each site's environments in
- * turn. With `opts.shard`, only the targets of that shard (see {@link inShard}). A failing site or environment
+ * Mirrors many sites into `opts.root`: at most `concurrency` archives downloading at once (default 4), across the
+ * run, while up to {@link SITES_PER_SLOT} times as many sites are worked on, each site's environments in turn: the
+ * API calls, checks and fsyncs of some overlap the downloads of others, and the bound on what the link and the
+ * disk take stays `concurrency`. With `opts.shard`, only the targets of that shard (see {@link inShard}). A failing site or environment
  * is a row of the report with its error's code and message; the others go on. When `opts.signal` aborts, the
  * sites not yet started are not started and their rows say cancelled (those under way stop at their next
  * check and say so too). The rows are in site-name order.
@@ -224,6 +237,7 @@ export async function runMirror(
   // each site's failure. Nothing is written here (mirrorEnvironment makes the root when it has a set to write).
   if (mine.length > 0) await checkMirrorRoot(opts.root);
   const rows: MirrorSiteReport[] = new Array<MirrorSiteReport>(mine.length);
+  const slot = semaphore(concurrency, opts.signal);
   // The environments each site has (sites that listed them), to tell a mistyped --env from a normal skip.
   const environmentsOf: (readonly string[])[] = [];
   let next = 0;
@@ -246,7 +260,7 @@ export async function runMirror(
       } else {
         opts.onSite?.({ type: 'start', site: target.site.name });
         try {
-          report = await mirrorSite(target, opts, (envs) => environmentsOf.push(envs));
+          report = await mirrorSite(target, opts, slot, (envs) => environmentsOf.push(envs));
         } catch (e) {
           // mirrorSite catches what it calls; this is the net for anything else, still one site's row.
           report = {
@@ -265,7 +279,7 @@ export async function runMirror(
       opts.onSite?.({ type: 'end', report });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, mine.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(SITES_PER_SLOT * concurrency, mine.length) }, worker));
   refuseEnvsNoSiteHas(opts.envs, environmentsOf, rows, opts.signal);
   const unknown = (opts.unknownSites ?? [])
     .filter((u) => !shard || inShard(u.name, shard.index, shard.count))
@@ -301,6 +315,49 @@ export async function runMirror(
       bytes: rows.reduce((n, r) => n + r.bytes, 0),
     },
   };
+}
+
+/**
+ * `size` turns, taken in the order they are asked for; each taker gets its release (idempotent). A wait ends as
+ * `cancelled` when `signal` aborts, so a cancelled run does not sit in the queue.
+ */
+function semaphore(size: number, signal: AbortSignal | undefined): () => Promise<() => void> {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  const once = (): (() => void) => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      release();
+    };
+  };
+  return () =>
+    new Promise((resolve, reject) => {
+      if (free > 0) {
+        free--;
+        return resolve(once());
+      }
+      const cancelled = (): LifeboatError =>
+        new LifeboatError('cancelled', 'Cancelled while waiting to download.');
+      if (signal?.aborted) return reject(cancelled());
+      const onAbort = (): void => {
+        const i = waiting.indexOf(turn);
+        if (i >= 0) waiting.splice(i, 1);
+        reject(cancelled());
+      };
+      const turn = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(once());
+      };
+      waiting.push(turn);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
 }
 
 /** How many environments the refusal of a mistyped --env names. */

@@ -34,6 +34,17 @@ export interface MirrorEnvRequest {
   readonly onProgress?: (done: number, total: number) => void;
   /** Clock (ms), for retention by age in tests. */
   readonly now?: () => number;
+  /**
+   * Re-read every archive kept from before (sha256 and gzip stream, as `mirror verify` does) before the set counts
+   * as up to date or they count as done: one that does not match its manifest is deleted and downloaded again in
+   * full. Off by default: a rerun then checks sizes only, which costs no read of the archives.
+   */
+  readonly verify?: boolean;
+  /**
+   * Waits for a turn to download (the run's bound on downloads at once) and gives back its release; held around
+   * each archive's fetch only, so API calls, verification and fsyncs do not hold one. Absent: no bound.
+   */
+  readonly slot?: () => Promise<() => void>;
 }
 
 /** What mirroring one environment did (its report row); a failure is thrown as a LifeboatError instead. */
@@ -55,8 +66,13 @@ export interface MirrorRunOptions {
   readonly freshWithinSeconds?: number;
   readonly keepForDays?: number;
   readonly retention?: Retention;
-  /** Sites worked on at once (default 4). */
+  /**
+   * Archives downloading at once, across the run (default 4); twice as many sites are worked on at once, so their
+   * API calls (environments listings, catalogs, backups made), checks and fsyncs overlap the others' downloads.
+   */
   readonly concurrency?: number;
+  /** Re-read every kept archive and download again one that is damaged (see {@link MirrorEnvRequest.verify}). */
+  readonly verify?: boolean;
   readonly shard?: { readonly index: number; readonly count: number } | null;
   readonly transfer?: TransferPolicy;
   readonly pollMs?: number;

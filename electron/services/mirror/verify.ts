@@ -101,8 +101,15 @@ export async function verifySet(path: string, signal?: AbortSignal): Promise<Mir
   };
 }
 
-/** One archive against its record: there, its size, its sha256, its gzip stream, in that order. */
-async function verifyArchive(dir: string, a: MirroredArchive, signal?: AbortSignal): Promise<ArchiveCheck> {
+/**
+ * One archive against its record: there (a plain file, no link followed), its size, its sha256, its gzip stream,
+ * in that order. Also what a mirror run with `verify` checks each kept archive with.
+ */
+export async function verifyArchive(
+  dir: string,
+  a: MirroredArchive,
+  signal?: AbortSignal,
+): Promise<ArchiveCheck> {
   const path = join(dir, a.filename);
   let fh;
   try {

@@ -1,4 +1,6 @@
+import { channel } from 'node:diagnostics_channel';
 import { readdir, readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MirrorReport, MirrorSiteReport } from '@shared/models';
@@ -211,21 +213,67 @@ describe('runMirror over the demo sandbox', () => {
     const all = await targets();
     const before = sandbox.requests.length;
     const ac = new AbortController();
+    let first: string | null = null;
     const report = await run(all, {
       concurrency: 1,
       signal: ac.signal,
       onSite: (e) => {
-        if (e.type === 'end') ac.abort();
+        if (e.type !== 'end' || first !== null) return;
+        first = e.report.site;
+        ac.abort();
       },
     });
-    const [done, ...rest] = report.sites;
-    expect(done!.error).toBeUndefined();
-    expect(rest.length).toBe(all.length - 1);
-    for (const r of rest)
-      expect(r).toMatchObject({ status: 'failed', error: { code: 'cancelled' }, envs: [] });
-    // Not started: nothing was asked about them.
+    expect(report.sites.map((s) => s.site)).toEqual(all.map((t) => t.site.name).sort());
+    const rows = byName(report);
+    expect(rows[first!]!.error).toBeUndefined();
+    // With one download at once, two sites are worked on: the other one under way stops and says cancelled
+    // (or had finished in the meantime).
+    const underWay = report.sites.filter((r) => r.site !== first && r.envs.length > 0);
+    expect(underWay.length).toBeLessThanOrEqual(1);
+    for (const r of underWay)
+      expect(r.status === 'failed' ? r.error?.code : r.status).toMatch(/^(cancelled|downloaded|skipped)$/);
+    const rest = report.sites.filter((r) => r.site !== first && r.envs.length === 0);
+    expect(rest.length).toBeGreaterThanOrEqual(all.length - 2);
+    for (const r of rest) expect(r).toMatchObject({ status: 'failed', error: { code: 'cancelled' } });
+    // Not started: nothing was asked about them (a frozen site asks nothing anyway).
     for (const r of rest)
       expect(sandbox.requests.slice(before).filter((q) => q.path.includes(r.siteId))).toEqual([]);
-    expect(report.totals.failed).toBe(all.length - 1);
+    expect(report.totals.failed).toBe(rest.length + underWay.filter((r) => r.status === 'failed').length);
+  });
+
+  it('concurrency bounds the downloads at once, while more sites are worked on: their API calls overlap the downloads', async () => {
+    const all = await targets({ queries: ['acme-blog', 'globex'] });
+    const nameOf = new Map(all.map((t) => [t.site.id, t.site.name]));
+    // Slow downloads, so each is long beside the API calls around it.
+    sandbox.setFaults({ store: { throttleBytesPerSecond: 256 * 1024 } });
+    let downloading = new Map<object, string>();
+    let most = 0;
+    /** API requests about one site that began while another site's archive was downloading. */
+    const overlapping: string[] = [];
+    const seen = (message: unknown): void => {
+      const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+      const path = new URL(request.url ?? '/', 'http://sandbox').pathname;
+      if (path.startsWith('/store/')) {
+        const site = all.find((t) => path.includes(`/${t.site.name}_`))?.site.name ?? path;
+        downloading.set(response, site);
+        most = Math.max(most, downloading.size);
+        response.once('close', () => downloading.delete(response));
+        return;
+      }
+      const site = nameOf.get(/^\/api\/sites\/([^/]+)\//.exec(path)?.[1] ?? '');
+      if (site && [...downloading.values()].some((other) => other !== site)) overlapping.push(site);
+    };
+    channel('http.server.request.start').subscribe(seen);
+    let report: MirrorReport;
+    try {
+      report = await run(all, { concurrency: 1 });
+    } finally {
+      channel('http.server.request.start').unsubscribe(seen);
+      downloading = new Map();
+    }
+    expect(report.totals).toMatchObject({ failed: 0, downloaded: 4 });
+    expect(report.sites.map((s) => s.site)).toEqual(all.map((t) => t.site.name).sort());
+    expect(most).toBe(1);
+    expect(overlapping.length).toBeGreaterThan(0);
   });
 });
