@@ -8,6 +8,7 @@ import { MIRROR_MANIFEST, MIRROR_PARTIAL, type MirrorManifest } from '../../elec
 import { mirrorEnvironment } from '../../electron/services/mirror/mirror-env';
 import type { MirrorEnvRequest, MirrorEnvResult } from '../../electron/services/mirror/types';
 import type { PantheonClient } from '../../electron/services/pantheon/client';
+import { LifeboatError } from '../../electron/services/errors';
 import { clientFor, DANA, testSandbox } from './sandbox';
 import { fastTransfer } from './transfer';
 
@@ -127,3 +128,15 @@ export async function copySet(
   } else await writeFile(join(dir, MIRROR_MANIFEST), JSON.stringify(next));
   return dir;
 }
+
+/** The LifeboatError a promise rejects with; fails the test when it resolves, or rejects with anything else. */
+export const failure = (p: Promise<unknown>): Promise<LifeboatError> =>
+  p.then(
+    (r) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
+    },
+    (e: unknown) => {
+      if (!(e instanceof LifeboatError)) throw e;
+      return e;
+    },
+  );

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
 import { createBackupAndWait } from '../../../electron/services/backups/create-backup';
-import { LifeboatError } from '../../../electron/services/errors';
 import {
   MIRROR_ENV_LOCK,
   MIRROR_MANIFEST,
@@ -23,6 +22,7 @@ import {
   storeRequests,
   tempMirrorRoot,
   urlRequests,
+  failure,
 } from '../../helpers/mirror';
 import { fastTransfer } from '../../helpers/transfer';
 
@@ -40,17 +40,6 @@ beforeEach(async () => {
   root = t.root;
   return t.cleanup;
 });
-
-const failure = (p: Promise<unknown>): Promise<LifeboatError> =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => {
-      if (!(e instanceof LifeboatError)) throw e;
-      return e;
-    },
-  );
 
 /** The newest finished set of an environment with every element, as the catalog lists it now. */
 async function newestSet(siteName: string, env: string) {

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Element } from '../../../shared/models';
-import { LifeboatError } from '../../../electron/services/errors';
 import { MIRROR_MANIFEST } from '../../../electron/services/mirror/layout';
 import { openMirrorSet } from '../../../electron/services/mirror/offline';
 import {
@@ -23,7 +22,7 @@ import {
 } from '../../../electron/services/restore/plan';
 import { runRestore, type RestoreContext } from '../../../electron/services/restore/restore';
 import { symlinkChain } from '../../helpers/hostile-tar';
-import { copySet, flipByte, sha256Of } from '../../helpers/mirror';
+import { copySet, flipByte, sha256Of, failure } from '../../helpers/mirror';
 import {
   archivePath,
   copyMirror,
@@ -75,17 +74,6 @@ async function restoreFrom(
     ctx,
   );
 }
-
-const failure = (p: Promise<unknown>): Promise<LifeboatError> =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => {
-      if (!(e instanceof LifeboatError)) throw e;
-      return e;
-    },
-  );
 
 /** Every file of the set folder with its sha256: the mirror as it is. */
 async function snapshot(setDir: string): Promise<Record<string, string>> {

@@ -46,6 +46,7 @@ import {
   storeRequests,
   tempMirrorRoot,
   urlRequests,
+  failure,
 } from '../../helpers/mirror';
 import { clientFor, DANA } from '../../helpers/sandbox';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
@@ -80,17 +81,6 @@ beforeEach(async () => {
   await mkdir(outside);
   return t.cleanup;
 });
-
-const failure = (p: Promise<unknown>): Promise<LifeboatError> =>
-  p.then(
-    (r) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-    },
-    (e: unknown) => {
-      if (!(e instanceof LifeboatError)) throw e;
-      return e;
-    },
-  );
 
 /** The newest set of acme-blog's live environment with every element, as the catalog lists it. */
 async function newestSet(): Promise<BackupSet> {

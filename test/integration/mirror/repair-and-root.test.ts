@@ -2,7 +2,6 @@ import { mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../../electron/sandbox';
-import { LifeboatError } from '../../../electron/services/errors';
 import { MIRROR_MANIFEST, MIRROR_PARTIAL } from '../../../electron/services/mirror/layout';
 import { checkMirrorRoot } from '../../../electron/services/mirror/local';
 import { verifyMirror } from '../../../electron/services/mirror/verify';
@@ -15,6 +14,7 @@ import {
   sha256Of,
   storeRequests,
   tempMirrorRoot,
+  failure,
 } from '../../helpers/mirror';
 
 let sandbox: Sandbox;
@@ -31,17 +31,6 @@ beforeEach(async () => {
   root = t.root;
   return t.cleanup;
 });
-
-const failure = (p: Promise<unknown>): Promise<LifeboatError> =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => {
-      if (!(e instanceof LifeboatError)) throw e;
-      return e;
-    },
-  );
 
 describe('a rerun with verify repairs a damaged archive of a complete set', () => {
   it('without verify a flipped byte passes (sizes only); with verify it is deleted, downloaded again whole, and the mirror verifies', async () => {
