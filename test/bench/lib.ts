@@ -5,7 +5,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -222,6 +222,24 @@ export function row(
     target: target === null ? 'reference' : `${higherIsBetter ? '≥' : '≤'} ${target}`,
     ok: target === null || (higherIsBetter ? ratio >= target : ratio <= target),
   });
+}
+
+/**
+ * Prints the results table (columns as wide as their longest cell, so every row reads across) and saves it with
+ * `results` to `.cache/bench/<name>.json`.
+ */
+export async function printAndSave(name: string, results: Record<string, unknown>): Promise<void> {
+  const head = ['measurement', 'lifeboat', 'baseline', 'ratio', 'target'];
+  const cells = rows.map((r) => [r.what, r.lifeboat, r.baseline, r.ratio, r.target]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
+  process.stdout.write(`\n${line(head)}  ok\n`);
+  for (const [i, r] of rows.entries()) process.stdout.write(`${line(cells[i]!)}  ${r.ok ? 'yes' : 'NO'}\n`);
+  await mkdir(join(ROOT, '.cache', 'bench'), { recursive: true });
+  await writeFile(
+    join(ROOT, '.cache', 'bench', `${name}.json`),
+    JSON.stringify({ ...results, rows }, null, 2),
+  );
 }
 
 export const lb = (s: Sbx, args: string): string =>

@@ -10,13 +10,24 @@
  * Sizes: BENCH_MIRROR_SITES (2000), BENCH_MIRROR_LARGE_SITES (100) × BENCH_MIRROR_LARGE_KIB (2048 KiB per archive).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MirrorReport } from '../../shared/models';
 import { PantheonClient } from '../../electron/services/pantheon/client';
-import { ADMIN_HEADERS, CLI, measure, q, ROOT, row, rows, sandbox, type Measured, type Sbx } from './lib';
+import {
+  ADMIN_HEADERS,
+  CLI,
+  measure,
+  printAndSave,
+  q,
+  row,
+  rows,
+  sandbox,
+  type Measured,
+  type Sbx,
+} from './lib';
 
 const SITES = Number(process.env.BENCH_MIRROR_SITES ?? 2000);
 const LARGE_SITES = Number(process.env.BENCH_MIRROR_LARGE_SITES ?? 100);
@@ -359,20 +370,7 @@ async function main(): Promise<void> {
       ok: large.peakMiB < 250,
     });
   }
-  const head = ['measurement', 'lifeboat', 'baseline', 'ratio', 'target'];
-  const cells = rows.map((r) => [r.what, r.lifeboat, r.baseline, r.ratio, r.target]);
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
-  process.stdout.write(`\n${line(head)}  ok\n`);
-  for (const r of rows)
-    process.stdout.write(
-      `${line([r.what, r.lifeboat, r.baseline, r.ratio, r.target])}  ${r.ok ? 'yes' : 'NO'}\n`,
-    );
-  await mkdir(join(ROOT, '.cache', 'bench'), { recursive: true });
-  await writeFile(
-    join(ROOT, '.cache', 'bench', 'mirror.json'),
-    JSON.stringify({ ...results, rows }, null, 2),
-  );
+  await printAndSave('mirror', results);
 }
 
 await main();

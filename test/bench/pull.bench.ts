@@ -8,7 +8,7 @@
  *
  * Results go to stdout as a table and to .cache/bench/pull.json.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventLoopBench } from './event-loop';
@@ -24,8 +24,8 @@ import {
   MB,
   measure,
   q,
+  printAndSave,
   rerunInThrowawayKeyring,
-  ROOT,
   row,
   rows,
   run,
@@ -180,18 +180,7 @@ async function main(): Promise<void> {
     ok: peaks.every((p) => p < 200) && (peaks.length < 2 || Math.abs(peaks[1]! / peaks[0]! - 1) <= 0.1),
   });
 
-  // Columns as wide as their longest cell, so every row reads across.
-  const head = ['measurement', 'lifeboat', 'baseline', 'ratio', 'target'];
-  const cells = rows.map((r) => [r.what, r.lifeboat, r.baseline, r.ratio, r.target]);
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
-  process.stdout.write(`\n${line(head)}  ok\n`);
-  for (const r of rows)
-    process.stdout.write(
-      `${line([r.what, r.lifeboat, r.baseline, r.ratio, r.target])}  ${r.ok ? 'yes' : 'NO'}\n`,
-    );
-  await mkdir(join(ROOT, '.cache', 'bench'), { recursive: true });
-  await writeFile(join(ROOT, '.cache', 'bench', 'pull.json'), JSON.stringify({ ...results, rows }, null, 2));
+  await printAndSave('pull', results);
 }
 
 await main();
