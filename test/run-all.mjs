@@ -14,6 +14,9 @@ rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const skippedNotes = [];
+// Every failing test by name with the first line of its error, repeated in the summary: CI shows only the
+// end of the output, so a failure far above must still be named there.
+const failedNotes = [];
 const started = Date.now();
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -46,6 +49,7 @@ for (const [name, args] of [
   const ok = run(process.execPath, args) === 0;
   totals[ok ? 'passed' : 'failed']++;
   process.stdout.write(ok ? `${name}: ok\n` : `${name}: FAILED\n`);
+  if (!ok) failedNotes.push(`${name} (its output is above)`);
 }
 
 // 2. Vitest (unit + integration), inside a private D-Bus session with an unlocked keyring when available.
@@ -92,6 +96,7 @@ if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts')
   section('build');
   const built = run('npm', ['run', '--silent', 'build']) === 0;
   totals[built ? 'passed' : 'failed']++;
+  if (!built) failedNotes.push('build (its output is above)');
   if (built) {
     section('playwright: end-to-end');
     const pwJson = join(results, 'playwright.json');
@@ -102,10 +107,20 @@ if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts')
   }
 }
 
+/** The first non-empty line of an error message, without terminal colours, bounded for the summary. */
+function firstLine(message) {
+  const line = String(message ?? '')
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .find((l) => l.trim());
+  return line ? line.trim().slice(0, 300) : '(no message)';
+}
+
 function collectVitest(file) {
   if (!existsSync(file)) {
     process.stdout.write('vitest wrote no results: counting the suite as failed.\n');
     totals.failed++;
+    failedNotes.push('vitest: wrote no results');
     return;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
@@ -114,10 +129,15 @@ function collectVitest(file) {
   totals.skipped += r.numPendingTests + r.numTodoTests;
   // A suite that fails to load has no tests to count: count the file itself.
   for (const f of r.testResults) {
-    if (f.status === 'failed' && f.assertionResults.length === 0) totals.failed++;
+    const file = f.name.replace(`${root}/`, '');
+    if (f.status === 'failed' && f.assertionResults.length === 0) {
+      totals.failed++;
+      failedNotes.push(`${file}: did not load: ${firstLine(f.message)}`);
+    }
     for (const t of f.assertionResults) {
-      if (t.status === 'skipped' || t.status === 'pending')
-        skippedNotes.push(`${f.name.replace(`${root}/`, '')}: ${t.fullName}`);
+      if (t.status === 'failed')
+        failedNotes.push(`${file}: ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      if (t.status === 'skipped' || t.status === 'pending') skippedNotes.push(`${file}: ${t.fullName}`);
     }
   }
 }
@@ -126,6 +146,7 @@ function collectPlaywright(file) {
   if (!existsSync(file)) {
     process.stdout.write('playwright wrote no results: counting the suite as failed.\n');
     totals.failed++;
+    failedNotes.push('playwright: wrote no results');
     return;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
@@ -135,6 +156,10 @@ function collectPlaywright(file) {
   const walk = (suite) => {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
+        if (t.status === 'unexpected') {
+          const error = t.results?.at(-1)?.error?.message;
+          failedNotes.push(`${spec.file}: ${spec.title}: ${firstLine(error)}`);
+        }
         if (t.status === 'skipped') {
           const note = (t.annotations ?? []).find((a) => a.type === 'skip')?.description;
           skippedNotes.push(`${spec.file}: ${spec.title}${note ? ` (${note})` : ''}`);
@@ -164,10 +189,22 @@ else if (treeAfter === treeBefore) {
 }
 
 section('summary');
-if (skippedNotes.length)
-  process.stdout.write(
-    `Skipped (each test prints its reason above):\n${skippedNotes.map((n) => `  - ${n}`).join('\n')}\n`,
+// Skips that share a reason are listed once with their count, so the failures below stay in CI's view.
+if (skippedNotes.length) {
+  const byReason = new Map();
+  for (const n of skippedNotes) {
+    const m = /^(.*?) \((.*)\)$/.exec(n);
+    const key = m ? `${m[2]}` : n;
+    byReason.set(key, [...(byReason.get(key) ?? []), m ? m[1] : n]);
+  }
+  const lines = [...byReason].map(([reason, tests]) =>
+    tests.length === 1
+      ? `  - ${tests[0]}${tests[0] === reason ? '' : ` (${reason})`}`
+      : `  - ${tests.length} tests: ${reason}`,
   );
+  process.stdout.write(`Skipped (each test prints its reason above):\n${lines.join('\n')}\n`);
+}
+if (failedNotes.length) process.stdout.write(`Failed:\n${failedNotes.map((n) => `  - ${n}`).join('\n')}\n`);
 process.stdout.write(`Took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
 process.exit(totals.failed > 0 ? 1 : 0);
