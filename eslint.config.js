@@ -47,6 +47,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // A file URL's pathname is not a path: it keeps %20 for a space and %C3%A9 for é, and on Windows reads
+      // /C:/… with a leading slash. fileURLToPath decodes both.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[property.name='pathname'][object.type='NewExpression'][object.callee.name='URL']:has(MetaProperty)",
+          message:
+            'Use fileURLToPath(url) from node:url: a URL pathname breaks on spaces, non-ASCII names and Windows drives.',
+        },
+      ],
     },
   },
   {

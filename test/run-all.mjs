@@ -110,6 +110,7 @@ if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts')
 /** The first non-empty line of an error message, without terminal colours, bounded for the summary. */
 function firstLine(message) {
   const line = String(message ?? '')
+    // eslint-disable-next-line no-control-regex -- terminal colour codes start with ESC
     .replace(/\u001b\[[0-9;]*m/g, '')
     .split('\n')
     .find((l) => l.trim());

@@ -34,7 +34,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}".\n`);
   process.exit(2);
 }
-const here = dirname(new URL(import.meta.url).pathname);
+// fileURLToPath, not URL.pathname: the pathname keeps %20 for spaces and a leading / before a Windows drive letter.
+const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = values['renderer-dir'] ?? join(here, '..', 'renderer');
 // Built, the engine is out/main/engine.js beside this file; from source (`node --import tsx`), its .ts, which the
 // child loads with the same --import, inherited through execArgv.

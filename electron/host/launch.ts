@@ -4,9 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { electronBinary } from './electron-binary';
 
-const here = dirname(new URL(import.meta.url).pathname);
+// fileURLToPath, not URL.pathname: the pathname keeps %20 for spaces and a leading / before a Windows drive letter.
+const here = dirname(fileURLToPath(import.meta.url));
 
 const electron = electronBinary();
 if (electron) {
