@@ -8,11 +8,14 @@ export default defineConfig({
   main: {
     resolve: { alias },
     build: {
-      // Pure-JS dependencies are bundled: got is ESM-only (bundling keeps it loadable however Electron resolves
+      // electron-vite leaves `dependencies` external and bundles the rest. So got, zod, simple-git, tar and
+      // picomatch are devDependencies: got is ESM-only (bundling keeps it loadable however Electron resolves
       // packages), and one chunk loads far faster than hundreds of module files (the CLI's start went from 0.30 to
-      // 0.18 s, most of it resolving and compiling zod's and got's modules). Native ones (keytar, @node-rs/crc32)
-      // and ws (optional native add-ons it probes with require) stay external.
-      externalizeDeps: { exclude: ['got', 'zod', 'simple-git', 'tar', 'picomatch'] },
+      // 0.18 s, most of it resolving and compiling zod's and got's modules). The runtime `dependencies` (what the
+      // npm package and the app install) are the native ones (keytar, @node-rs/crc32), trash and yaml. ws is
+      // only the browser host's (a checkout's `npm run start:web`), a devDependency kept external here for the
+      // optional native add-ons it probes with require.
+      externalizeDeps: { include: ['ws'] },
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
