@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,7 +19,10 @@ const skippedNotes = [];
 const failedNotes = [];
 const started = Date.now();
 
-const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+// POSIX shells only: Windows has no `command -v` (and nothing this looks for).
+const has = (cmd) =>
+  process.platform !== 'win32' &&
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 /** What git sees in the working tree (changed tracked files, new untracked ones), or null outside a checkout. */
 const treeState = () => {
@@ -55,8 +58,9 @@ for (const [name, args] of [
 // 2. Vitest (unit + integration), inside a private D-Bus session with an unlocked keyring when available.
 section('vitest: unit and integration');
 const vitestJson = join(results, 'vitest.json');
+// macOS and Windows have their keychains (Keychain, Credential Manager) in the person's session: nothing to start.
 const keyring = process.platform === 'linux' && has('dbus-run-session') && has('gnome-keyring-daemon');
-if (!keyring)
+if (process.platform === 'linux' && !keyring)
   process.stdout.write(
     'No dbus-run-session/gnome-keyring-daemon: keychain tests will be skipped (see their reasons).\n',
   );
@@ -89,18 +93,25 @@ collectVitest(vitestJson);
 // 3. End-to-end (Playwright) when the suite exists: build first, then Chromium against the browser host.
 const e2eDir = join(root, 'test', 'e2e');
 if (existsSync(e2eDir) && readdirSync(e2eDir).some((f) => f.endsWith('.spec.ts'))) {
-  if (!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH)
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!existsSync(chromium))
     process.stdout.write(
-      "No Chromium at /usr/bin/chromium: install Debian's chromium (or set CHROMIUM_PATH).\n",
+      `No Chromium at ${chromium}: install Debian's chromium, or set CHROMIUM_PATH (to Playwright's own after` +
+        ` \`npx playwright install chromium\`: node -p "require('playwright-core').chromium.executablePath()").\n`,
     );
   section('build');
-  const built = run('npm', ['run', '--silent', 'build']) === 0;
+  // Through npm's own script when `npm test` started this: on Windows `npm` is a .cmd file, which spawnSync cannot
+  // start without a shell.
+  const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+  const built = run(npm[0], [...npm.slice(1), 'run', '--silent', 'build']) === 0;
   totals[built ? 'passed' : 'failed']++;
   if (!built) failedNotes.push('build (its output is above)');
   if (built) {
     section('playwright: end-to-end');
     const pwJson = join(results, 'playwright.json');
-    runWithKeyring([bin('@playwright/test', 'cli.js'), 'test', '--reporter=list,json'], {
+    // On CI, a failing test keeps its trace (screenshots, DOM, network) in test-results/ for the workflow to upload.
+    const trace = process.env.CI ? ['--trace=retain-on-failure'] : [];
+    runWithKeyring([bin('@playwright/test', 'cli.js'), 'test', '--reporter=list,json', ...trace], {
       PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
     });
     collectPlaywright(pwJson);
@@ -130,7 +141,8 @@ function collectVitest(file) {
   totals.skipped += r.numPendingTests + r.numTodoTests;
   // A suite that fails to load has no tests to count: count the file itself.
   for (const f of r.testResults) {
-    const file = f.name.replace(`${root}/`, '');
+    // Vitest names files with forward slashes on every system; the summary does too.
+    const file = relative(root, f.name).split(sep).join('/');
     if (f.status === 'failed' && f.assertionResults.length === 0) {
       totals.failed++;
       failedNotes.push(`${file}: did not load: ${firstLine(f.message)}`);

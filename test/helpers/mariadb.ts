@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A throwaway MariaDB server on loopback, as TOOLCHAIN.md describes: no systemd, its own data folder. */
+/** A throwaway MariaDB server on loopback (docs/toolchain.md): no systemd, its own data folder. */
 export interface TestMariaDb {
   readonly socket: string;
   readonly port: number;
@@ -25,6 +25,9 @@ export interface TestMariaDb {
 
 /** Why MariaDB cannot run here, or null when it can. */
 export async function mariadbUnavailable(): Promise<string | null> {
+  // startMariaDb drives the Unix server: a socket file, the Unix mariadb-install-db options, `sh` to find it.
+  if (process.platform === 'win32')
+    return 'the throwaway test server is started the Unix way (a socket file, mariadb-install-db), not on Windows';
   for (const bin of ['mariadbd', 'mariadb-install-db', 'mariadb']) {
     try {
       await run('sh', ['-c', `command -v ${bin}`]);
