@@ -1,5 +1,5 @@
 // Restore workflows, the SFTP diffstat and the automatic backup schedule, over plain HTTP in both sandbox modes
-// (docs/pantheon-api.md §6, §7, §9).
+// (docs/pantheon-api.md §3, §6, §7).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedByName, type Sandbox } from '../../../electron/sandbox';
 import { DANA, FRAN, SANDBOX_MODES, testSandbox, wireLogin, type WireSession } from '../../helpers/sandbox';

@@ -39,5 +39,13 @@ describe('lint rules', () => {
         'renderer/src/x.ts',
       ),
     ).toContain('no-restricted-imports');
+    for (const code of [
+      "import { ipcRenderer } from 'electron';\nexport default ipcRenderer;\n",
+      "import { openEngine } from '../../electron/services/engine';\nexport default openEngine;\n",
+    ])
+      expect(await rulesHit(code, 'renderer/src/x.ts')).toContain('no-restricted-imports');
+    expect(
+      await rulesHit("import { ok } from '@shared/result';\nexport default ok;\n", 'renderer/src/x.ts'),
+    ).toEqual([]);
   }, 30_000);
 });
