@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MirrorProfile, SchedulerEntry } from '@shared/models';
 import { LifeboatError } from '../errors';
@@ -102,9 +102,8 @@ export const mirrorCommandLine = (
 
 /**
  * How this installation starts its CLI: the built `cli.js` beside the running bundle (out/main/cli.js, as the
- * app ships it; from source, the checkout's out/main/cli.js), run by this process's Node. Under Electron the
- * binary is not Node: a `node` on PATH is used when there is one, else Electron itself as Node. `dataDir` is
- * the engine's: passed on as LIFEBOAT_DATA_DIR when it is not the default one.
+ * app ships it; from source, the checkout's out/main/cli.js), run by this process's Node, or by Electron as Node.
+ * `dataDir` is the engine's: passed on as LIFEBOAT_DATA_DIR when it is not the default one.
  */
 export function lifeboatCli(dataDir: string, env: NodeJS.ProcessEnv = process.env): CliCommand {
   const script = findCliScript();
@@ -112,10 +111,22 @@ export function lifeboatCli(dataDir: string, env: NodeJS.ProcessEnv = process.en
   const extra: Record<string, string> = {};
   if (resolve(dataDir) !== resolve(defaultDataDir({ ...env, LIFEBOAT_DATA_DIR: '' })))
     extra.LIFEBOAT_DATA_DIR = dataDir;
-  if (!process.versions.electron) return { program: process.execPath, args: [script], env: extra };
-  const node = onPath(process.platform === 'win32' ? 'node.exe' : 'node', env);
-  if (node) return { program: node, args: [script], env: extra };
-  return { program: process.execPath, args: [script], env: { ...extra, ELECTRON_RUN_AS_NODE: '1' } };
+  return cliCommandFor(script, extra, process.execPath, Boolean(process.versions.electron));
+}
+
+/**
+ * Under Electron the binary is not Node: it runs the CLI as Node with ELECTRON_RUN_AS_NODE. Never a `node`
+ * found on PATH: in the installed app the CLI and its packages live in app.asar, which only Electron reads, and
+ * a PATH node may be of any version.
+ */
+export function cliCommandFor(
+  script: string,
+  env: Record<string, string>,
+  execPath: string,
+  underElectron: boolean,
+): CliCommand {
+  if (!underElectron) return { program: execPath, args: [script], env };
+  return { program: execPath, args: [script], env: { ...env, ELECTRON_RUN_AS_NODE: '1' } };
 }
 
 /** The first `cli.js` (or `out/main/cli.js`) found from this module's folder upwards; the checkout's as a guess. */
@@ -129,14 +140,6 @@ function findCliScript(): string {
     dir = up;
   }
   return join(process.cwd(), 'out', 'main', 'cli.js');
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    if (existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
 }
 
 /** The platform's scheduler kind. */

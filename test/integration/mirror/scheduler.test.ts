@@ -16,6 +16,7 @@ import { resolve as resolveCommand } from '../../../electron/cli/registry';
 import { mirror as mirrorCommand } from '../../../electron/cli/commands/mirror';
 import {
   installScheduler,
+  cliCommandFor,
   lifeboatCli,
   mirrorArgv,
   mirrorCommandLine,
@@ -528,5 +529,20 @@ describe('the CLI the entry runs', () => {
       lifeboatCli(join(home, '.config', 'Lifeboat'), { HOME: home, XDG_CONFIG_HOME: join(home, '.config') })
         .env,
     ).toEqual({});
+  });
+
+  it('under Electron is Electron itself run as Node, never a node found on PATH (the installed CLI is in app.asar)', () => {
+    const app = '/opt/Lifeboat/lifeboat';
+    const script = '/opt/Lifeboat/resources/app.asar/out/main/cli.js';
+    expect(cliCommandFor(script, {}, app, true)).toEqual({
+      program: app,
+      args: [script],
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    });
+    expect(cliCommandFor(script, { LIFEBOAT_DATA_DIR: '/d' }, '/usr/bin/node', false)).toEqual({
+      program: '/usr/bin/node',
+      args: [script],
+      env: { LIFEBOAT_DATA_DIR: '/d' },
+    });
   });
 });
