@@ -19,7 +19,9 @@ if (checkout) {
   }
 }
 if (tsx) {
-  tsx.register();
+  // The checkout's tsconfig (its @shared/* paths), wherever the command is run from: tsx would read the
+  // current folder's.
+  tsx.register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
   await import(source);
 } else if (existsSync(fileURLToPath(built))) {
   await import(built.href);

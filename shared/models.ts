@@ -261,6 +261,11 @@ export interface DatabaseSettings {
   readonly port: number;
   /** A Unix socket path; used instead of host and port when set. */
   readonly socket: string | null;
+  /**
+   * Windows only: a named pipe (`\\.\pipe\MySQL`, or `MySQL`), used instead of the socket, host and port when set.
+   * null in settings saved before it existed.
+   */
+  readonly pipe: string | null;
   readonly user: string;
   readonly hasPassword: boolean;
 }
@@ -280,6 +285,15 @@ export interface Settings {
   readonly editorCommand: string | null;
   /** How "Open terminal" opens a terminal in a copy's folder, likewise; null: the system's terminal. */
   readonly terminalCommand: string | null;
+  /** Where git and the database client are, when set by hand (Settings → Tools). */
+  readonly tools: ToolPaths;
+}
+
+/** Paths of the programs Lifeboat runs, set by hand; null: Lifeboat looks on PATH and in the usual places. */
+export interface ToolPaths {
+  readonly git: string | null;
+  /** The `mariadb` or `mysql` command-line client. */
+  readonly mysqlClient: string | null;
 }
 
 /** One entry of an archive's tree. */
@@ -540,4 +554,23 @@ export interface SchedulerEntry {
   /** The CLI command line the entry runs. */
   readonly commandLine: string;
   readonly installed: boolean;
+}
+
+/** Where the desktop app's own update stands (electron-updater against the GitHub releases). */
+export type UpdateStatus =
+  'unavailable' | 'idle' | 'checking' | 'available' | 'downloading' | 'ready' | 'error' | 'up-to-date';
+
+/** The desktop app's update as the renderer shows it: the notice when one is ready, the Settings row always. */
+export interface UpdateState {
+  readonly status: UpdateStatus;
+  /** The version running now. */
+  readonly current: string;
+  /** The newer version found (available, downloading, ready). */
+  readonly version?: string;
+  /** How much of it is downloaded, 0 to 100 (downloading). */
+  readonly percent?: number;
+  /** In words for a person: why updates are off, what the last check found, what went wrong. */
+  readonly reason?: string;
+  /** A restart was asked for while jobs ran: Lifeboat restarts to update once none is running. */
+  readonly restartPending?: boolean;
 }

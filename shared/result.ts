@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'keychain-unavailable',
   'workflow-failed',
   'database',
+  /** git or the database client is not installed, not found, or the path set for it does not run. */
+  'missing-tool',
   'hostile-archive',
   'io',
   'internal',

@@ -10,6 +10,8 @@ import { VERSION } from '../services/version';
 import { backupNameOfFolder } from '@shared/dates';
 import { pantheonRestoreWhat } from '../services/jobs/plans';
 import { downloadTitle } from '../services/jobs/titles';
+import { toolsFound } from '../services/tools/tools';
+import { updatesElsewhere } from './updates';
 
 /** Runs a contract method: validates the request, calls the engine, turns every failure into a Result. */
 async function handle<K extends keyof typeof schemas, T>(
@@ -191,6 +193,11 @@ export function createApi(engine: Engine): AppApi {
         handle('databasePassword', req, (r) => settings.setDatabasePassword(r.password)),
       testDatabase: (req) => handle('databaseTest', req, (r) => engine.testDatabase(r)),
     },
+    tools: {
+      find: (req) => handle('toolsFind', req, (r) => toolsFound({ again: r?.again ?? false })),
+    },
+    // Only the packaged desktop app updates itself; it replaces this domain with its updater.
+    app: updatesElsewhere(VERSION),
     system: {
       info: () =>
         run(async () => ({

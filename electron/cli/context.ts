@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Element, Environment, Job, Site, Workflow } from '@shared/models';
 import { parseElement, parseElementList } from '@shared/elements';
 import { parseDbUrl, withPasswordFromEnv } from '../services/database/mysql';
@@ -6,6 +7,9 @@ import { ProgressTracker, throttle } from '../services/jobs/progress';
 import type { PantheonClient } from '../services/pantheon/client';
 import { resolveApiUrl } from '../services/pantheon/config';
 import type { RestoreContext } from '../services/restore/restore';
+import { savedToolPaths } from '../services/settings/settings';
+import type { ToolName, ToolSetting } from '../services/tools/find-tool';
+import { configureTools } from '../services/tools/tools';
 import { runAsJob } from './jobs';
 import { inertJson, printable, printableLines, progressWriter, type PhaseLabels } from './output';
 import { UsageError, type CommandSpec, type Values } from './registry';
@@ -105,6 +109,28 @@ export function runContext(
       );
     }
   }
+  // The tools this run uses: --git / --mysql-client, else LIFEBOAT_GIT / LIFEBOAT_MYSQL_CLIENT, else Settings → Tools
+  // (the app's settings in the shared data folder), else looked for.
+  const given: Partial<Record<ToolName, ToolSetting>> = {};
+  for (const [tool, flag, variable] of [
+    ['git', 'git', 'LIFEBOAT_GIT'],
+    ['mysql-client', 'mysql-client', 'LIFEBOAT_MYSQL_CLIENT'],
+  ] as const) {
+    const fromFlag = values[flag] as string | undefined;
+    if (fromFlag !== undefined && fromFlag.trim() === '')
+      throw new UsageError(
+        `--${flag} needs the path of the program, for example --${flag} /usr/bin/${tool === 'git' ? 'git' : 'mariadb'}.`,
+      );
+    const value = fromFlag ?? (io.env[variable]?.trim() || undefined);
+    // A relative path is the current folder's, as for --to; a bare name is left as given, for the lookup to
+    // refuse (it must never run ./git from whatever folder the command was started in).
+    if (value !== undefined)
+      given[tool] = {
+        path: /[\\/]/.test(value) ? resolvePath(value) : value,
+        name: fromFlag !== undefined ? `--${flag}` : variable,
+      };
+  }
+  configureTools({ saved: () => savedToolPaths(dataDir(io.env)), given });
   const global: GlobalOptions = {
     ...(values['api-url'] ? { apiUrl: values['api-url'] as string } : {}),
     ...(values['machine-token'] ? { machineToken: values['machine-token'] as string } : {}),

@@ -13,6 +13,8 @@ export const EXIT = {
   diskFull: 8,
   refused: 9,
   database: 10,
+  /** git or the database client is not there, or the path given for it does not run. */
+  missingTool: 11,
   cancelled: 130,
 } as const;
 
@@ -46,6 +48,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.refused;
     case 'database':
       return EXIT.database;
+    case 'missing-tool':
+      return EXIT.missingTool;
     case 'cancelled':
       return EXIT.cancelled;
     default:

@@ -75,6 +75,18 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   demo: { type: 'boolean', description: 'use the built-in demo sandbox (every demo account, as the app)' },
   account: { type: 'string', value: 'EMAIL', description: 'use only this saved (or demo) account' },
+  git: {
+    type: 'string',
+    value: 'PATH',
+    description:
+      'the git program to run (default: Settings → Tools, else found on PATH and in the usual places; or LIFEBOAT_GIT)',
+  },
+  'mysql-client': {
+    type: 'string',
+    value: 'PATH',
+    description:
+      'the mariadb or mysql client to run, likewise (default: Settings → Tools, PATH, the usual places; or LIFEBOAT_MYSQL_CLIENT)',
+  },
   json: { type: 'boolean', description: 'machine-readable output on stdout (see the README for each shape)' },
   help: { type: 'boolean', short: 'h', description: 'describe the command, its flags and examples' },
   version: { type: 'boolean', description: 'print the version' },
@@ -486,11 +498,17 @@ Secrets stay out of the command line (where \`ps\` shows them to every user) whe
   TERMINUS_MACHINE_TOKEN  the machine token (or save it once: lifeboat auth login, which reads it from stdin)
   LIFEBOAT_DB_PASSWORD    the database password for --db-import (or MYSQL_PWD); leave it out of the URL
 
+git (to restore code) and the mariadb or mysql client (to import databases) are looked for on PATH,
+then where installers put them (Homebrew, DBngin, MAMP, Git for Windows, MariaDB and MySQL Server under
+Program Files, /usr/bin). --git PATH and --mysql-client PATH (or LIFEBOAT_GIT and LIFEBOAT_MYSQL_CLIENT,
+or the app's Settings → Tools) name them instead. Downloading files needs neither.
+
 Dates are shown in the local time zone (TZ) with their offset. With --json, the shared models keep times as
 seconds since the epoch (UTC); the CLI's own outputs (backups get, backups info, jobs) give ISO-8601 UTC.
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 auth, 4 not found, 5 network, 6 integrity, 7 conflict,
-            8 disk full, 9 refused (frozen, forbidden, workflow failed), 10 database, 130 cancelled.
+            8 disk full, 9 refused (frozen, forbidden, workflow failed), 10 database, 11 missing tool (git or
+            the database client), 130 cancelled.
 `;
 }
 

@@ -2,7 +2,7 @@ import type { AppEventName, AppEvents } from '@shared/api/events';
 import type { RequestOf } from '@shared/api/schemas';
 import type { ArchiveEntryInfo, Element, Job, LocalSetupPlan, LocalSetupResult } from '@shared/models';
 import { listTarGz } from './archive/extract';
-import { connectionName, serverVersion, type DbConnection } from './database/mysql';
+import { connectionName, serverOf, serverVersion, type DbConnection } from './database/mysql';
 import type {
   DatabaseTest,
   MirrorLastReport,
@@ -40,9 +40,10 @@ import {
 } from './jobs/plans';
 import { PantheonClient, type SessionCache } from './pantheon/client';
 import { PANTHEON_API_URL } from './pantheon/config';
+import { mayBeAtOrInside } from './paths/path-rules';
 import type { RetryPolicy } from './pantheon/http';
 import type { RestorePreview } from '@shared/models';
-import { basename, isAbsolute, relative, resolve as resolvePath } from 'node:path';
+import { basename, resolve as resolvePath } from 'node:path';
 import { createBackupAndWait } from './backups/create-backup';
 import { restoreOnPantheon } from './backups/restore-on-pantheon';
 import { downloadArchive } from './restore/download-archive';
@@ -218,12 +219,7 @@ export function createEngine(options: EngineOptions): Engine {
   const settingsServer = async (): Promise<JournaledConnection | null> => {
     const s = await settings.get();
     if (!s.database) return null;
-    return journaledConnection({
-      user: s.database.user,
-      ...(s.database.socket
-        ? { socket: s.database.socket }
-        : { host: s.database.host, port: s.database.port }),
-    });
+    return journaledConnection({ user: s.database.user, ...serverOf(s.database) });
   };
 
   const connection = async (): Promise<DbConnection> => {
@@ -546,8 +542,8 @@ export function createEngine(options: EngineOptions): Engine {
    * archives, and removing the data folder would take the mirror with it.
    */
   const refuseDataFolder = (root: string): void => {
-    const inside = relative(resolvePath(options.dataDir), resolvePath(root));
-    if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
+    // Folding case (and on macOS normalization): a refusal, so a doubt refuses.
+    if (mayBeAtOrInside(resolvePath(options.dataDir), resolvePath(root)))
       throw new LifeboatError(
         'invalid-request',
         `${root} is inside Lifeboat's own data folder (${options.dataDir}). Choose a folder outside it for the mirror.`,
@@ -932,7 +928,7 @@ export function createEngine(options: EngineOptions): Engine {
       const password = req.password ? req.password : await settings.databasePassword();
       const conn: DbConnection = {
         user: req.user,
-        ...(req.socket ? { socket: req.socket } : { host: req.host, port: req.port }),
+        ...serverOf(req),
         ...(password ? { password } : {}),
       };
       return { version: await serverVersion(conn), server: connectionName(conn) };

@@ -16,9 +16,10 @@ import type {
   Settings,
   Site,
   UncommittedChanges,
+  UpdateState,
   Workflow,
 } from '../models';
-import type { Result } from '../result';
+import type { AppError, Result } from '../result';
 import type { AppEventName, AppEvents } from './events';
 import type { RequestOf } from './schemas';
 
@@ -42,6 +43,25 @@ export interface DatabaseTest {
   readonly version: string;
   /** Where it connected, for a person: `root@/run/mysqld/mysqld.sock`, `root@127.0.0.1:3306`. */
   readonly server: string;
+}
+
+/** One tool as the engine finds it: where and which version, or the error that says what to do. */
+export interface ToolStatus {
+  readonly found: {
+    readonly path: string;
+    /** The first line of its `--version`. */
+    readonly version: string;
+    /** Set by hand (Settings → Tools, or the CLI option), on PATH, or in one of the system's usual places. */
+    readonly via: 'setting' | 'path' | 'usual-place';
+  } | null;
+  /** Why it cannot be used (a `missing-tool` error: what, where Lifeboat looked, how to install it). */
+  readonly error: AppError | null;
+}
+
+/** git and the MySQL/MariaDB client, as Settings → Tools shows them. */
+export interface ToolsFound {
+  readonly git: ToolStatus;
+  readonly mysqlClient: ToolStatus;
 }
 
 /** Facts about the running engine. */
@@ -244,6 +264,24 @@ export interface AppApi {
      */
     testDatabase(req: RequestOf<'databaseTest'>): Promise<Result<DatabaseTest>>;
   };
+  readonly tools: {
+    /**
+     * Where git and the database client are (the paths in Settings → Tools, else PATH and the usual places), each
+     * run once to read its version; `again` forgets what was found before (after installing one).
+     */
+    find(req?: RequestOf<'toolsFind'>): Promise<Result<ToolsFound>>;
+  };
+  readonly app: {
+    /** Where the desktop app's own update stands; `unavailable` (with the reason) outside a packaged desktop app. */
+    updateState(): Promise<Result<UpdateState>>;
+    /** Looks for an update now (one found downloads in the background); answers what the check found. */
+    checkForUpdates(): Promise<Result<UpdateState>>;
+    /**
+     * Quits and installs the downloaded update. Refused (`conflict`, saying which) while jobs run, since quitting
+     * would stop them; `when: 'when-idle'` restarts as soon as none runs instead, `cancel` takes that back.
+     */
+    restartToUpdate(req?: RequestOf<'restartToUpdate'>): Promise<Result<UpdateState>>;
+  };
   readonly system: {
     info(): Promise<Result<SystemInfo>>;
     /** Reveals a file or folder in the file manager (desktop only). */
@@ -299,6 +337,10 @@ export const API_METHODS = [
   'settings.update',
   'settings.setDatabasePassword',
   'settings.testDatabase',
+  'tools.find',
+  'app.updateState',
+  'app.checkForUpdates',
+  'app.restartToUpdate',
   'system.info',
   'system.showInFolder',
   'system.pickFolder',

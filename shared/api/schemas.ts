@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_COLOURS } from '../models';
+import { namedPipeProblem } from '../named-pipe';
 
 /** Request schemas for every contract method that takes a request; main, host and CLI validate against these. */
 const siteRef = z.string().trim().min(1, 'A site name or id is required.').max(200);
@@ -73,6 +74,21 @@ const mirrorSelection = z
   );
 
 /** A mirror as the app sets it up and the scheduled CLI command runs it (MirrorProfile). */
+/**
+ * A Windows named pipe to the database server (see named-pipe.ts), or null; optional, so a form or a script
+ * that predates it still validates.
+ */
+const namedPipe = z
+  .string()
+  .trim()
+  .max(300)
+  .nullable()
+  .optional()
+  .superRefine((v, ctx) => {
+    const why = v ? namedPipeProblem(v) : null;
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+
 const mirrorProfile = z.object({
   selection: mirrorSelection,
   root: z
@@ -253,6 +269,7 @@ export const schemas = {
         host: z.string().trim().min(1).max(255),
         port: z.number().int().min(1).max(65535),
         socket: z.string().trim().max(4096).nullable(),
+        pipe: namedPipe,
         user: z.string().trim().min(1).max(80),
       })
       .nullable()
@@ -261,16 +278,31 @@ export const schemas = {
     favourites: z.array(z.string().max(100)).max(5000).optional(),
     editorCommand: z.string().trim().min(1).max(1000).nullable().optional(),
     terminalCommand: z.string().trim().min(1).max(1000).nullable().optional(),
+    /** Paths of git and the database client; null (or left out) for each: looked for. */
+    tools: z
+      .object({
+        git: z.string().trim().min(1).max(4096).nullable().optional(),
+        mysqlClient: z.string().trim().min(1).max(4096).nullable().optional(),
+      })
+      .optional(),
   }),
+  /** Look for the tools again, forgetting what was found (after installing one). */
+  toolsFind: z.object({ again: z.boolean().optional() }).optional(),
   databasePassword: z.object({ password: z.string().max(1024) }),
   /** The database connection as the Settings form has it, saved or not; no password: the keychain's. */
   databaseTest: z.object({
     host: z.string().trim().min(1, 'Give the server’s host, e.g. 127.0.0.1.').max(255),
     port: z.number().int().min(1, 'A port from 1 to 65535.').max(65535, 'A port from 1 to 65535.'),
     socket: z.string().trim().max(4096).nullable(),
+    pipe: namedPipe,
     user: z.string().trim().min(1, 'Give the user to connect as.').max(80),
     password: z.string().max(1024).optional(),
   }),
+  /**
+   * Restart to install a downloaded update: `now` (refused while jobs run), `when-idle` (as soon as none runs), or
+   * `cancel` a restart asked for `when-idle`.
+   */
+  restartToUpdate: z.object({ when: z.enum(['now', 'when-idle', 'cancel']).optional() }).optional(),
   /** One finished job to clear, or none: every finished job. */
   jobsClear: z.object({ jobId: z.string().uuid() }).optional(),
   path: z.object({ path: z.string().min(1).max(4096) }),

@@ -63,14 +63,15 @@ export const copiesSetup: CommandSpec = {
     'db-server': {
       type: 'string',
       value: 'URL',
-      description: 'the server the database was imported into, as mysql://user@host:port (default: Settings)',
+      description:
+        'the server the database was imported into, as mysql://user@host:port, ?socket=/path, or ?pipe=NAME on Windows (default: Settings)',
     },
     'dry-run': {
       type: 'boolean',
       description: 'print the plan: every write, note and conflict; change nothing',
     },
   },
-  globals: ['json'],
+  globals: ['json', 'mysql-client'],
   examples: [
     'lifeboat copies setup ~/Sites/acme-blog-live --dry-run',
     'lifeboat copies setup ./acme-blog-live --ddev',

@@ -6,8 +6,9 @@ import type { LocalCopy } from '@shared/models';
 import { canonicalPath } from '../../services/copies/files';
 import { CopyRegistry } from '../../services/copies/registry';
 import { accountForUpdate, assertUpdatable, updateRequestOf } from '../../services/copies/update';
-import type { DbConnection } from '../../services/database/mysql';
+import { serverOf, type DbConnection } from '../../services/database/mysql';
 import { LifeboatError } from '../../services/errors';
+import { samePath } from '../../services/paths/path-rules';
 import type { PantheonClient } from '../../services/pantheon/client';
 import { KeytarSecretStore } from '../../services/secrets/keytar-store';
 import { SettingsService } from '../../services/settings/settings';
@@ -62,7 +63,8 @@ export async function copyAt(copies: readonly LocalCopy[], typed: string): Promi
   // Copies are kept by their parent's real path (canonicalPath): a path typed through a link finds them too,
   // even once the folder is gone.
   const canonical = await canonicalPath(want);
-  const exact = copies.find((c) => c.path === want || c.path === canonical);
+  // As this system compares paths: without case on Windows, where `C:\Sites\acme` is `c:\sites\Acme`.
+  const exact = copies.find((c) => samePath(c.path, want) || samePath(c.path, canonical));
   if (exact) return exact;
   const real = await realpath(want).catch(() => null);
   if (real) {
@@ -226,7 +228,7 @@ async function settingsServer(ctx: RunContext): Promise<DbConnection> {
     env.LIFEBOAT_DB_PASSWORD || env.MYSQL_PWD || (await settings.databasePassword().catch(() => null));
   return {
     user: s.database.user,
-    ...(s.database.socket ? { socket: s.database.socket } : { host: s.database.host, port: s.database.port }),
+    ...serverOf(s.database),
     ...(password ? { password } : {}),
   };
 }
@@ -277,7 +279,7 @@ export const copiesUpdate: CommandSpec = {
     },
     'dry-run': { type: 'boolean', description: 'print every write and conflict; download nothing' },
   },
-  globals: ['json', 'api-url', 'machine-token', 'demo', 'account'],
+  globals: ['json', 'api-url', 'machine-token', 'demo', 'account', 'git', 'mysql-client'],
   examples: [
     'lifeboat copies update ~/Sites/acme-blog-live',
     'lifeboat copies update ./acme-blog-live --dry-run',

@@ -10,6 +10,7 @@ import { restoreAndRegister } from '../../services/copies/register';
 import { updateRequestOf, type UpdatableCopy } from '../../services/copies/update';
 import type { PantheonClient } from '../../services/pantheon/client';
 import { LifeboatError } from '../../services/errors';
+import { samePath } from '../../services/paths/path-rules';
 import { formatBytes } from '../../services/transfer/disk';
 import { EXIT, exitCodeFor } from '../exit-codes';
 import { asJob, dbFromUrl, elementsOf, positiveInt, siteEnv, siteWithEnv, type RunContext } from '../context';
@@ -204,8 +205,8 @@ async function copyIn(
   accountId: string | null,
 ): Promise<UpdatableCopy | null> {
   const canonical = await canonicalPath(path);
-  const registered = (await new CopyRegistry({ dataDir: dataDir(ctx.io.env) }).list()).find(
-    (c) => c.path === canonical,
+  const registered = (await new CopyRegistry({ dataDir: dataDir(ctx.io.env) }).list()).find((c) =>
+    samePath(c.path, canonical),
   );
   if (registered) return registered;
   const record = (await readRecordIn(canonical)) as RestoreRecord | null;
@@ -272,7 +273,7 @@ export const pull: CommandSpec = {
       type: 'string',
       value: 'URL',
       description:
-        'import the database: mysql://user@host:port/db or mysql://user@localhost/db?socket=/path (password in LIFEBOAT_DB_PASSWORD)',
+        'import the database: mysql://user@host:port/db, mysql://user@localhost/db?socket=/path, or on Windows a named pipe mysql://user@localhost/db?pipe=MySQL (password in LIFEBOAT_DB_PASSWORD)',
     },
     'replace-db': { type: 'boolean', with: 'db-import', description: 'replace that database if it exists' },
     include: {

@@ -9,7 +9,10 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { LifeboatError } from '../errors';
+import { namedPipeProblem, pipeName, pipePath } from '@shared/named-pipe';
 import { redact } from '../log/redact';
+import { pickEnvironment, probeEnvironment, START_VARIABLES } from '../tools/environment';
+import { locateTool } from '../tools/tools';
 import { dumpGuard, versionNumber, type DumpGuardOptions, type DumpGuardReport } from './dump-guard';
 import { OneConnectionNeeded, Router } from './router';
 import { SpoolBudget, SpoolQueue } from './spool';
@@ -20,15 +23,20 @@ export interface DbConnection {
   readonly host?: string;
   readonly port?: number;
   readonly socket?: string;
+  /** Windows: a named pipe (`\\.\pipe\MySQL` or `MySQL`), used instead of the socket, host and port. */
+  readonly pipe?: string;
   readonly user: string;
   readonly password?: string;
-  /** The client program; found on PATH (`mariadb`, then `mysql`) when absent. */
+  /**
+   * The client program; when absent, the one tool lookup finds it (Settings → Tools or --mysql-client, PATH, the
+   * usual places; `mariadb` before `mysql` in each).
+   */
   readonly client?: string;
 }
 
 /**
- * Parses `mysql://user:password@host:port/database` (or `mariadb://…`, `?socket=/path` for a Unix socket)
- * into a connection and an optional database name.
+ * Parses `mysql://user:password@host:port/database` (or `mariadb://…`, `?socket=/path` for a Unix socket,
+ * `?pipe=MySQL` for a named pipe on Windows) into a connection and an optional database name.
  */
 export function parseDbUrl(url: string): { connection: DbConnection; database: string | null } {
   let u: URL;
@@ -47,13 +55,23 @@ export function parseDbUrl(url: string): { connection: DbConnection; database: s
     );
   }
   const socket = u.searchParams.get('socket') ?? undefined;
+  const pipe = u.searchParams.get('pipe') ?? undefined;
+  if (pipe !== undefined) {
+    const why = namedPipeProblem(pipe);
+    if (why) throw new LifeboatError('invalid-request', why);
+  }
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || null;
   if (database !== null) assertDatabaseName(database);
   return {
     connection: {
       user: decodeURIComponent(u.username) || 'root',
       ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      ...(socket ? { socket } : { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 3306 }),
+      ...serverOf({
+        host: u.hostname || '127.0.0.1',
+        port: u.port ? Number(u.port) : 3306,
+        socket: socket ?? null,
+        pipe: pipe ?? null,
+      }),
     },
     database,
   };
@@ -89,13 +107,20 @@ export function withPasswordFromEnv(conn: DbConnection, env: NodeJS.ProcessEnv =
 }
 
 /**
- * What the database client may see of Lifeboat's environment: enough to start and to read the user's own
- * option files, never the machine token or another secret of the parent (the client is handed untrusted input).
+ * What the database client may see of Lifeboat's environment: enough to start (on Windows SystemRoot, without
+ * which Winsock cannot load: error 10106) and to read the user's own option files, never the machine token or
+ * another secret of the parent (the client is handed untrusted input). Names as Windows spells them (`Path`,
+ * `SystemRoot`, `windir`) count there: the rule is tools/environment.ts's.
  */
-export function clientEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keep =
-    /^(PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|LC_[A-Z]+|MYSQL_HOME|MARIADB_HOME)$/;
-  return Object.fromEntries(Object.entries(env).filter(([k]) => keep.test(k)));
+export function clientEnvironment(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): NodeJS.ProcessEnv {
+  return pickEnvironment(
+    env,
+    [...START_VARIABLES, 'HOME', 'USERPROFILE', 'USER', 'LOGNAME', 'MYSQL_HOME', 'MARIADB_HOME'],
+    platform,
+  );
 }
 
 /** Database names Lifeboat creates or replaces: letters, digits, `_` and `$`, at most 64. */
@@ -111,23 +136,13 @@ export function assertDatabaseName(name: string): void {
 /** The default database name of a restore (one rule, shared with the app's dialog). */
 export { defaultDatabaseName } from '@shared/names';
 
-let foundClient: string | null = null;
-
-async function clientProgram(conn: DbConnection): Promise<string> {
+/**
+ * The client program: the connection's own, else the one found where it lives (see tools/); a `missing-tool`
+ * error that says how to install one when there is none. Every database step of Lifeboat runs this.
+ */
+export async function clientProgram(conn: DbConnection): Promise<string> {
   if (conn.client) return conn.client;
-  if (foundClient) return foundClient;
-  for (const name of ['mariadb', 'mysql']) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const p = spawn(name, ['--version'], { stdio: 'ignore' });
-      p.once('error', () => resolve(false));
-      p.once('exit', (code) => resolve(code === 0));
-    });
-    if (ok) return (foundClient = name);
-  }
-  throw new LifeboatError(
-    'not-found',
-    'Neither the mariadb nor the mysql command-line client is installed; install one to import databases.',
-  );
+  return (await locateTool('mysql-client')).path;
 }
 
 const helpTexts = new Map<string, Promise<string>>();
@@ -138,7 +153,12 @@ async function clientOptions(program: string): Promise<ReadonlySet<string>> {
   if (!help) {
     help = new Promise<string>((resolve) => {
       let out = '';
-      const p = spawn(program, ['--no-defaults', '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // The environment of the --version probe: the client has not been asked for anything needing more.
+      const p = spawn(program, ['--no-defaults', '--help'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: probeEnvironment(),
+        windowsHide: true,
+      });
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.once('error', () => resolve(''));
       p.once('close', () => resolve(out));
@@ -176,10 +196,53 @@ function clientArgs(conn: DbConnection, safety: readonly string[], database?: st
     '--skip-column-names',
     ...safety,
   ];
-  if (conn.socket) args.push('--protocol=SOCKET', `--socket=${conn.socket}`);
-  else args.push('--protocol=TCP', `--host=${conn.host ?? '127.0.0.1'}`, `--port=${conn.port ?? 3306}`);
+  args.push(...connectionArgs(conn));
   if (database) args.push(`--database=${database}`);
   return args;
+}
+
+/**
+ * Where a connection as Settings (or a test of its values, or a URL) gives it goes: the named pipe when one is
+ * set (Windows), else the socket, else the host and port.
+ */
+export function serverOf(db: {
+  readonly host: string;
+  readonly port: number;
+  readonly socket: string | null;
+  readonly pipe?: string | null;
+}): Pick<DbConnection, 'host' | 'port' | 'socket' | 'pipe'> {
+  if (db.pipe) return { pipe: db.pipe };
+  if (db.socket) return { socket: db.socket };
+  return { host: db.host, port: db.port };
+}
+
+/**
+ * Refuses a connection this system cannot make, before a client is looked for or run: a named pipe anywhere but
+ * on Windows, or a pipe that is not one (see @shared/named-pipe).
+ */
+export function assertConnectable(conn: DbConnection, platform: NodeJS.Platform = process.platform): void {
+  if (conn.pipe === undefined) return;
+  if (platform !== 'win32')
+    throw new LifeboatError(
+      'invalid-request',
+      `A named pipe (${conn.pipe}) connects to a database server on Windows only; on this system give the server's host and port, or its socket.`,
+    );
+  const why = namedPipeProblem(conn.pipe);
+  if (why) throw new LifeboatError('invalid-request', why);
+}
+
+/**
+ * The client's options for where it connects, the same for every client Lifeboat runs (imports, checks, a local
+ * site's setup). A named pipe is `--protocol=PIPE --host=. --socket=NAME`: both clients (libmysqlclient,
+ * MariaDB Connector/C) open `\\<host>\pipe\<socket>`, so `--socket` takes the name alone, and `--host=.` keeps
+ * a `host` from the person's option files from sending it to another computer. Only Windows has named pipes:
+ * elsewhere one is refused here, with a message, rather than by the client.
+ */
+export function connectionArgs(conn: DbConnection, platform: NodeJS.Platform = process.platform): string[] {
+  assertConnectable(conn, platform);
+  if (conn.pipe !== undefined) return ['--protocol=PIPE', '--host=.', `--socket=${pipeName(conn.pipe)}`];
+  if (conn.socket) return ['--protocol=SOCKET', `--socket=${conn.socket}`];
+  return ['--protocol=TCP', `--host=${conn.host ?? '127.0.0.1'}`, `--port=${conn.port ?? 3306}`];
 }
 
 /** How much of the client's output an import keeps (for messages; a dump's output is not otherwise read). */
@@ -201,6 +264,7 @@ async function runClient(
     secrets?: readonly string[];
   },
 ): Promise<string> {
+  assertConnectable(conn);
   const program = await clientProgram(conn);
   const secrets = [conn.password, ...(options.secrets ?? [])];
   // The password travels in the environment, never in argv where `ps` would show it.
@@ -677,6 +741,7 @@ interface ImportLock {
  * and the server frees the lock.
  */
 async function holdImportLock(conn: DbConnection, id: string): Promise<ImportLock> {
+  assertConnectable(conn);
   const program = await clientProgram(conn);
   const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
   // --unbuffered: the client prints the lock's answer at once, not when it exits.
@@ -1217,9 +1282,9 @@ export async function databaseExists(connection: DbConnection, database: string)
   return out.trim() !== '';
 }
 
-/** `root@/run/mysqld/mysqld.sock`, `root@127.0.0.1:3306`: where a connection goes, for a person. */
+/** `root@/run/mysqld/mysqld.sock`, `root@127.0.0.1:3306`, `root@\\.\pipe\MySQL`: where a connection goes, for a person. */
 export const connectionName = (conn: DbConnection): string =>
-  `${conn.user}@${conn.socket ?? `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`}`;
+  `${conn.user}@${conn.pipe !== undefined ? pipePath(conn.pipe) : (conn.socket ?? `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`)}`;
 
 /**
  * Connects and asks the server what it is (`SELECT VERSION()`): the Settings' Test. A failure is one error that
@@ -1257,19 +1322,25 @@ export function connectionError(
       .find((l) => /ERROR/.test(l)) ?? e.detail.trim().split('\n')[0]!;
   const code = Number(/ERROR (\d+)/.exec(line)?.[1] ?? NaN);
   const said = line.replace(/^ERROR \d+ \([0-9A-Z]+\)(?: at line \d+)?: /, '');
-  const where = conn.socket
-    ? `the socket ${conn.socket}`
-    : `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`;
+  const where =
+    conn.pipe !== undefined
+      ? `the named pipe ${pipePath(conn.pipe)}`
+      : conn.socket
+        ? `the socket ${conn.socket}`
+        : `${conn.host ?? '127.0.0.1'}:${conn.port ?? 3306}`;
   const password = conn.password ? 'the password given' : noPassword;
+  // 2016–2018: the client could not open, wait for or set up the named pipe (CR_NAMEDPIPE*_ERROR).
   const message =
-    code === 2002 || code === 2003
-      ? `No database server answers on ${where}. Check that MySQL or MariaDB is running and that ${
-          conn.socket ? 'this is its socket' : 'this is its host and port'
-        }.`
-      : code === 2005
-        ? `There is no host named ${conn.host ?? '127.0.0.1'}. Check the host.`
-        : code === 1045 || code === 1698
-          ? `The database server on ${where} refused the user ${conn.user} with ${password}. Check the user and password.`
-          : `The database server on ${where} refused the connection: ${said}`;
+    code === 2016 || code === 2017 || code === 2018
+      ? `No database server answers on ${where}. Check that MySQL or MariaDB is running with named pipes on (named_pipe=ON in its my.ini) and that this is its pipe's name (its socket setting; MySQL by default).`
+      : code === 2002 || code === 2003
+        ? `No database server answers on ${where}. Check that MySQL or MariaDB is running and that ${
+            conn.socket ? 'this is its socket' : 'this is its host and port'
+          }.`
+        : code === 2005
+          ? `There is no host named ${conn.host ?? '127.0.0.1'}. Check the host.`
+          : code === 1045 || code === 1698
+            ? `The database server on ${where} refused the user ${conn.user} with ${password}. Check the user and password.`
+            : `The database server on ${where} refused the connection: ${said}`;
   return new LifeboatError('database', message, line);
 }

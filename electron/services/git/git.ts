@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { devNull, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
@@ -5,6 +6,9 @@ import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { safePathInside } from '../archive/safe-path';
 import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
+import { pickEnvironment, START_VARIABLES } from '../tools/environment';
+import { brokenToolError, missingToolError, type FoundTool } from '../tools/find-tool';
+import { knownTool, locateTool } from '../tools/tools';
 
 /*
  * Git on untrusted repositories. A code archive is a whole repository: its `.git/config`, hooks and
@@ -60,29 +64,10 @@ function safetyConfig(): string[] {
 const UNTRUSTED_CONFIG = ['diff.ignoreSubmodules=all', 'status.submoduleSummary=false'];
 
 /**
- * What of Lifeboat's environment every git it runs gets: where programs are, the locale, the temp folder, and
- * what Windows needs to start a process. Nothing else reaches git or what git starts: not the Terminus machine
- * token, not Lifeboat's own settings, not MYSQL_PWD (and simple-git strips every GIT_* not asked for).
- */
-const ENV_FOR_GIT = new Set([
-  'PATH',
-  'PATHEXT',
-  'SYSTEMROOT',
-  'WINDIR',
-  'COMSPEC',
-  'TEMP',
-  'TMP',
-  'TMPDIR',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-]);
-
-/**
  * On top for git in the user's own clone, whose config and filters are theirs and apply: where their home
  * and config are (their global config, git-lfs), and what such a filter may need to reach its server.
  */
-const ENV_FOR_USER_GIT = new Set([
+const ENV_FOR_USER_GIT = [
   'HOME',
   'USERPROFILE',
   'HOMEDRIVE',
@@ -102,18 +87,21 @@ const ENV_FOR_USER_GIT = new Set([
   'HTTPS_PROXY',
   'NO_PROXY',
   'ALL_PROXY',
-]);
+  // Spelt in lower case as often (curl reads both); names are exact outside Windows.
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+];
 
-/** The environment for a git Lifeboat runs, taken from its own by name (case-insensitively, as on Windows). */
+/**
+ * What of Lifeboat's environment every git it runs gets: where programs are, the locale, the temp folder, and
+ * what Windows needs to start a process (START_VARIABLES, compared case-insensitively on Windows). Nothing else
+ * reaches git or what git starts: not the Terminus machine token, not Lifeboat's own settings, not MYSQL_PWD (and
+ * simple-git strips every GIT_* not asked for).
+ */
 function gitEnvironment(forUserClone: boolean): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    const key = k.toUpperCase();
-    if (v === undefined) continue;
-    if (ENV_FOR_GIT.has(key) || key.startsWith('LC_') || (forUserClone && ENV_FOR_USER_GIT.has(key)))
-      env[k] = v;
-  }
-  return env;
+  return pickEnvironment(process.env, [...START_VARIABLES, ...(forUserClone ? ENV_FOR_USER_GIT : [])]);
 }
 
 /** simple-git refuses the safety settings above unless told they are wanted (they make git safer here). */
@@ -126,20 +114,38 @@ const SAFETY_UNSAFE: SimpleGitOptions['unsafe'] = {
 };
 
 /**
+ * The git program, found where it lives (tools/: the path in Settings → Tools or --git, PATH, the usual places);
+ * a `missing-tool` error that says how to install it when there is none.
+ */
+async function gitProgram(): Promise<string> {
+  return (await locateTool('git')).path;
+}
+
+/**
  * simple-git for a user's own repository: v4 strips GIT_* variables from the environment of every git it
  * runs (so a user's GIT_DIR cannot redirect Lifeboat) and refuses config writes; git never prompts; hooks,
  * fsmonitor, pager, network transports and auto gc are off (see above); the environment is the user's part
  * of Lifeboat's ({@link gitEnvironment}). The repository's config is the user's and applies.
+ *
+ * It runs the git last found ({@link userGit} looks it up first); before any lookup, `git` on PATH.
  */
-export function gitAt(dir: string, signal?: AbortSignal): SimpleGit {
+export function gitAt(dir: string, signal?: AbortSignal, binary = knownTool('git') ?? 'git'): SimpleGit {
   return simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: 2,
     trimmed: true,
     ...(signal ? { abort: signal } : {}),
+    binary,
     config: safetyConfig(),
-    unsafe: SAFETY_UNSAFE,
+    // The binary is the path found or set by the person (C:\Program Files\... has spaces simple-git would refuse);
+    // it is started without a shell.
+    unsafe: { ...SAFETY_UNSAFE, allowUnsafeCustomBinary: true },
   }).env(gitEnvironment(true));
+}
+
+/** {@link gitAt} with git looked up first: a `missing-tool` error when there is none. */
+async function userGit(dir: string, signal?: AbortSignal): Promise<SimpleGit> {
+  return gitAt(dir, signal, await gitProgram());
 }
 
 /** Where a repository's git directory and working tree are, after neutraliseRepository checked them. */
@@ -154,10 +160,11 @@ export interface GitLayout {
  * no system or global config, at an explicit git directory so git never looks further up for one. Its
  * environment has no home either ({@link gitEnvironment}): nothing of the user's is read.
  */
-function untrustedGit(
+async function untrustedGit(
   where: { readonly baseDir: string; readonly layout: GitLayout | null },
   signal?: AbortSignal,
-): { git: SimpleGit; args: string[] } {
+): Promise<{ git: SimpleGit; args: string[] }> {
+  const binary = await gitProgram();
   const env = gitEnvironment(false);
   env.GIT_CONFIG_NOSYSTEM = '1';
   env.GIT_CONFIG_GLOBAL = NOWHERE;
@@ -166,9 +173,10 @@ function untrustedGit(
     maxConcurrentProcesses: 2,
     trimmed: true,
     ...(signal ? { abort: signal } : {}),
+    binary,
     config: [...safetyConfig(), ...UNTRUSTED_CONFIG],
     allowEnvironment: ['GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL'],
-    unsafe: { ...SAFETY_UNSAFE, allowUnsafeConfigPaths: true },
+    unsafe: { ...SAFETY_UNSAFE, allowUnsafeConfigPaths: true, allowUnsafeCustomBinary: true },
   }).env(env);
   const args = where.layout
     ? [
@@ -179,13 +187,12 @@ function untrustedGit(
   return { git, args };
 }
 
-/** True when the error says the git program itself could not be started. */
+/** True when the error says the git program itself could not be started (gone since it was found). */
 const isGitMissing = (e: unknown): boolean =>
-  /\bspawn\s+\S*git\S*\s+ENOENT\b/i.test(e instanceof Error ? e.message : String(e));
+  /\bspawn\b[^\n]*git[^\n]*\bENOENT\b/i.test(e instanceof Error ? e.message : String(e));
 
-/** The error for a machine without git. */
-export const gitMissingError = (): LifeboatError =>
-  new LifeboatError('not-found', 'git is not installed (or not on PATH); install git to restore code.');
+/** The error for a machine without git: what is missing, where Lifeboat looked, how to install it. */
+export const gitMissingError = (): LifeboatError => missingToolError('git');
 
 /** Maps a git failure to a LifeboatError worded for a person. */
 function gitError(e: unknown, what: string): LifeboatError {
@@ -751,7 +758,7 @@ export async function chooseRef(
 ): Promise<ChosenRef> {
   try {
     const layout = await neutraliseRepository(repo);
-    const { git, args } = untrustedGit({ baseDir: repo, layout }, signal);
+    const { git, args } = await untrustedGit({ baseDir: repo, layout }, signal);
     const tags = (await git.raw([...args, 'tag', '--list'])).split('\n').filter(Boolean);
     const branches = (
       await git.raw([...args, 'for-each-ref', '--format=%(refname)', 'refs/heads', 'refs/remotes'])
@@ -812,18 +819,71 @@ export async function validateBranchName(name: string): Promise<void> {
     );
   }
   if (validBranchNames.has(name)) return;
-  try {
-    // Outside any repository (the null device as the git directory): the name alone is checked.
-    const { git } = untrustedGit({ baseDir: tmpdir(), layout: null });
-    await git.raw([`--git-dir=${NOWHERE}`, 'check-ref-format', '--branch', name]);
+  const found = await locateTool('git');
+  const ran = await runGitPlain(found, [`--git-dir=${NOWHERE}`, 'check-ref-format', '--branch', name]);
+  if (ran.kind === 'ok') {
     remember(validBranchNames, name);
-  } catch (e) {
-    if (isGitMissing(e)) throw gitMissingError();
+    return;
+  }
+  if (ran.kind === 'missing') throw gitMissingError();
+  // Git's own refusal of the name, and only that, is the name's fault: `--branch` dies with exit 128 and one
+  // `fatal: '<name>' is not a valid branch name` line (the word may be translated, the quoted name is not);
+  // plain check-ref-format exits 1 and says nothing. Anything else is git itself failing: a signal, another
+  // exit code, another message.
+  const lines = ran.stderr.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const refused =
+    ran.kind === 'exit' &&
+    ((ran.code === 1 && lines.length === 0) ||
+      (ran.code === 128 &&
+        lines.length === 1 &&
+        lines[0]!.startsWith('fatal: ') &&
+        lines[0]!.includes(`'${name}'`)));
+  if (refused)
     throw new LifeboatError(
       'invalid-request',
       `"${name}" is not a valid branch name (git refuses names with spaces, "..", "~", "^", ":", "?", "*", "[", a trailing "/" or ".lock").`,
     );
-  }
+  const how =
+    ran.kind === 'signal'
+      ? `signal ${ran.signal}`
+      : ran.kind === 'error'
+        ? ran.message
+        : `exit code ${ran.code}`;
+  throw brokenToolError(found, 'checking a branch name', how, lines[0] ?? '');
+}
+
+/** How a git run without simple-git ended (simple-git hides a silent non-zero exit and the signal). */
+type PlainRun =
+  | { readonly kind: 'ok'; readonly stdout: string; readonly stderr: string }
+  | { readonly kind: 'exit'; readonly code: number; readonly stderr: string }
+  | { readonly kind: 'signal'; readonly signal: string; readonly stderr: string }
+  | { readonly kind: 'missing'; readonly stderr: string }
+  | { readonly kind: 'error'; readonly message: string; readonly stderr: string };
+
+/**
+ * Runs the git found with `args` outside any repository, as {@link untrustedGit} would (its `-c` safety settings,
+ * no system or global config, the minimal environment), started without a shell; says how it ended.
+ */
+function runGitPlain(found: FoundTool, args: readonly string[]): Promise<PlainRun> {
+  const env = { ...gitEnvironment(false), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: NOWHERE };
+  const config = [...safetyConfig(), ...UNTRUSTED_CONFIG].flatMap((c) => ['-c', c]);
+  return new Promise((done) => {
+    execFile(
+      found.path,
+      [...config, ...args],
+      { cwd: tmpdir(), env, windowsHide: true, timeout: 30_000, maxBuffer: 1 << 20 },
+      (e, stdout, stderr) => {
+        const err = String(stderr);
+        if (!e) return done({ kind: 'ok', stdout: String(stdout), stderr: err });
+        const code = (e as NodeJS.ErrnoException).code as unknown;
+        if (code === 'ENOENT') return done({ kind: 'missing', stderr: err });
+        if (e.killed) return done({ kind: 'error', message: 'no answer within 30 s', stderr: err });
+        if (e.signal) return done({ kind: 'signal', signal: e.signal, stderr: err });
+        if (typeof code === 'number') return done({ kind: 'exit', code, stderr: err });
+        done({ kind: 'error', message: typeof code === 'string' ? code : e.message, stderr: err });
+      },
+    );
+  });
 }
 
 /** True if `branch` exists in `git`'s repository. */
@@ -836,7 +896,7 @@ async function hasBranch(git: SimpleGit, args: readonly string[], branch: string
 /** True if `branch` exists in the (user's) repository. */
 export async function branchExists(repo: string, branch: string): Promise<boolean> {
   try {
-    return await hasBranch(gitAt(repo), [], branch);
+    return await hasBranch(await userGit(repo), [], branch);
   } catch (e) {
     throw gitError(e, `reading the branches of ${repo}`);
   }
@@ -855,7 +915,7 @@ export async function createBranch(
   await validateBranchName(branch);
   try {
     const layout = await neutraliseRepository(repo);
-    const { git, args } = untrustedGit({ baseDir: repo, layout }, options.signal);
+    const { git, args } = await untrustedGit({ baseDir: repo, layout }, options.signal);
     if (await hasBranch(git, args, branch)) {
       throw new LifeboatError(
         'conflict',
@@ -875,7 +935,7 @@ export async function createBranch(
 /** Uncommitted changes of a (user's) working tree (porcelain lines), empty when clean. */
 export async function uncommittedChanges(repo: string): Promise<string[]> {
   try {
-    return (await gitAt(repo).raw(['status', '--porcelain'])).split('\n').filter(Boolean);
+    return (await (await userGit(repo)).raw(['status', '--porcelain'])).split('\n').filter(Boolean);
   } catch (e) {
     throw gitError(e, `reading the status of ${repo}`);
   }
@@ -898,7 +958,7 @@ export async function importIntoClone(options: {
 }): Promise<void> {
   const { clone, branch, chosen } = options;
   const remote = options.remoteName ?? 'lifeboat';
-  const git = gitAt(clone, options.signal);
+  const git = await userGit(clone, options.signal);
   try {
     const top = (await git.raw(['rev-parse', '--show-toplevel'])).trim();
     if (!top) throw new Error('not a work tree');
@@ -990,7 +1050,7 @@ export async function cloneBare(bare: string, into: string, signal?: AbortSignal
   try {
     const layout = await neutraliseRepository(bare);
     const target = resolve(into);
-    const { git } = untrustedGit({ baseDir: dirname(target), layout: null }, signal);
+    const { git } = await untrustedGit({ baseDir: dirname(target), layout: null }, signal);
     await git.raw([
       'clone',
       '--quiet',
@@ -1025,7 +1085,7 @@ export async function linksOfCommit(
 ): Promise<{ readonly path: string; readonly target: string }[]> {
   try {
     const layout = await neutraliseRepository(repo);
-    const { git, args } = untrustedGit({ baseDir: repo, layout }, signal);
+    const { git, args } = await untrustedGit({ baseDir: repo, layout }, signal);
     const listing = await git.raw([...args, 'ls-tree', '-r', '-z', '--full-tree', commit]);
     const links: { path: string; target: string }[] = [];
     for (const line of listing.split('\0')) {
@@ -1044,7 +1104,7 @@ export async function linksOfCommit(
 export async function headOf(
   repo: string,
 ): Promise<{ readonly branch: string | null; readonly commit: string }> {
-  const git = gitAt(repo);
+  const git = await userGit(repo);
   try {
     const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
     const commit = (await git.raw(['rev-parse', '--verify', 'HEAD'])).trim();
@@ -1057,7 +1117,9 @@ export async function headOf(
 /** Every remote-tracking ref and tag of a (user's) repository: what a fetch into it may add. */
 export async function fetchedRefs(repo: string): Promise<string[]> {
   try {
-    return (await gitAt(repo).raw(['for-each-ref', '--format=%(refname)', 'refs/remotes', 'refs/tags']))
+    return (
+      await (await userGit(repo)).raw(['for-each-ref', '--format=%(refname)', 'refs/remotes', 'refs/tags'])
+    )
       .split('\n')
       .filter(Boolean);
   } catch (e) {
@@ -1089,7 +1151,7 @@ export async function undoCheckout(
   },
   options: { readonly staleIndexLock?: boolean } = {},
 ): Promise<void> {
-  const git = gitAt(repo);
+  const git = await userGit(repo);
   try {
     if (options.staleIndexLock) {
       const lock = await safePathInside(repo, '.git/index.lock').catch(() => null);
@@ -1152,7 +1214,7 @@ export async function changedPaths(
   repo: string,
 ): Promise<{ readonly untracked: boolean; readonly path: string }[]> {
   try {
-    const tokens = (await gitAt(repo).raw(['status', '--porcelain=v2', '-z'])).split('\0');
+    const tokens = (await (await userGit(repo)).raw(['status', '--porcelain=v2', '-z'])).split('\0');
     const out: { untracked: boolean; path: string }[] = [];
     // Fields before the path: ordinary 8, renamed or copied 9 (then the path it came from), unmerged 10.
     const fields: Readonly<Record<string, number>> = { '1': 8, '2': 9, u: 10 };

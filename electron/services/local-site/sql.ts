@@ -2,7 +2,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { LifeboatError } from '../errors';
 import { redact } from '../log/redact';
-import { clientEnvironment, clientSafetyArgs, type DbConnection } from '../database/mysql';
+import {
+  clientEnvironment,
+  clientProgram,
+  clientSafetyArgs,
+  connectionArgs,
+  type DbConnection,
+} from '../database/mysql';
 
 /**
  * One long-lived database client session (the `mariadb` or `mysql` program, as every database step of Lifeboat
@@ -11,29 +17,6 @@ import { clientEnvironment, clientSafetyArgs, type DbConnection } from '../datab
  * value it writes is a hexadecimal literal, so no byte of a database value is ever parsed as SQL or lost to the
  * client's escaping.
  */
-
-let found: Promise<string> | null = null;
-
-/** The client program: the connection's, else `mariadb`, else `mysql` on PATH. */
-async function program(conn: DbConnection): Promise<string> {
-  if (conn.client) return conn.client;
-  found ??= (async () => {
-    for (const name of ['mariadb', 'mysql']) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const p = spawn(name, ['--version'], { stdio: 'ignore' });
-        p.once('error', () => resolve(false));
-        p.once('exit', (code) => resolve(code === 0));
-      });
-      if (ok) return name;
-    }
-    found = null;
-    throw new LifeboatError(
-      'not-found',
-      'Neither the mariadb nor the mysql command-line client is installed; install one to set up a copy.',
-    );
-  })();
-  return found;
-}
 
 /** A backtick-quoted identifier (any name the server gave, a backtick doubled). */
 export const ident = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
@@ -103,7 +86,7 @@ export class SqlSession {
     options: { readonly signal?: AbortSignal; readonly secrets?: readonly string[] } = {},
   ): Promise<SqlSession> {
     const signal = options.signal;
-    const prog = await program(conn);
+    const prog = await clientProgram(conn);
     const args = [
       `--user=${conn.user}`,
       '--default-character-set=utf8mb4',
@@ -113,8 +96,7 @@ export class SqlSession {
       '--quick',
       ...(await clientSafetyArgs(prog)),
     ];
-    if (conn.socket) args.push('--protocol=SOCKET', `--socket=${conn.socket}`);
-    else args.push('--protocol=TCP', `--host=${conn.host ?? '127.0.0.1'}`, `--port=${conn.port ?? 3306}`);
+    args.push(...connectionArgs(conn));
     if (database) args.push(`--database=${database}`);
     const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
     const child = spawn(prog, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });

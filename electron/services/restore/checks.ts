@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RestoreConflict } from '@shared/models';
@@ -9,13 +8,8 @@ import { exists } from '../fs-util';
 import { assertNotFrozen } from '../pantheon/client';
 import { backupNameOfFolder } from '@shared/dates';
 import { pathSelection } from '../archive/globs';
-import {
-  branchExists,
-  changedPaths,
-  gitMissingError,
-  uncommittedChanges,
-  validateBranchName,
-} from '../git/git';
+import { branchExists, changedPaths, uncommittedChanges, validateBranchName } from '../git/git';
+import { locateTool } from '../tools/tools';
 import { MIRROR_ROOT_MARK } from '../mirror/layout';
 import { DISK_MARGIN } from '../transfer/disk';
 import { lockHolder, busy } from './lock';
@@ -234,22 +228,20 @@ export async function cloneState(repo: string): Promise<CloneState> {
   }
 }
 
-let gitChecked: Promise<string | null> | null = null;
-/** Why git cannot run here (not installed, not on PATH), or null. */
-export function gitMissing(): Promise<string | null> {
-  gitChecked ??= new Promise((resolve) =>
-    execFile('git', ['--version'], (e) =>
-      resolve(
-        e
-          ? (e as NodeJS.ErrnoException).code === 'ENOENT'
-            ? gitMissingError().message
-            : `git does not run: ${e.message}`
-          : null,
-      ),
-    ),
-  );
-  return gitChecked;
+/** Why git cannot be used here (a `missing-tool` error: not found, or the path set for it does not run), or null. */
+export async function gitMissing(): Promise<LifeboatError | null> {
+  try {
+    await locateTool('git');
+    return null;
+  } catch (e) {
+    if (e instanceof LifeboatError && e.code === 'missing-tool') return e;
+    throw e;
+  }
 }
+
+/** True for the error of a tool that is not there (said once, as a `tool` conflict). */
+const isMissingTool = (e: unknown): e is LifeboatError =>
+  e instanceof LifeboatError && e.code === 'missing-tool';
 
 /**
  * Every reason a planned restore must not start, found without writing anything. The preview lists them and
@@ -318,15 +310,17 @@ export async function findConflicts(
       `${mirror === plan.targetDir || mirror === path ? `${mirror} is a Lifeboat mirror` : `${plan.targetDir} is inside the Lifeboat mirror at ${mirror}`}: a restore there would mix a working copy with the mirror's backups. Restore somewhere else (a folder outside ${mirror}).`,
     );
 
-  if (hasCode || request.intoRepo) {
-    const missing = await gitMissing();
-    if (missing) add('tool', 'not-found', missing);
-  }
+  // Only a restore of code needs git: files and database archives are downloaded and unpacked without it.
+  const missingGit = hasCode || request.intoRepo ? await gitMissing() : null;
+  if (missingGit) add('tool', 'missing-tool', missingGit.message);
   if (branch) {
     try {
       await validateBranchName(branch);
     } catch (e) {
-      add('branch', 'invalid-request', (e as Error).message);
+      // Without git the name cannot be checked: that is the tool conflict above, not a bad name.
+      if (isMissingTool(e)) {
+        if (!missingGit) add('tool', 'missing-tool', e.message);
+      } else add('branch', 'invalid-request', (e as Error).message);
     }
   }
 
@@ -375,7 +369,8 @@ export async function findConflicts(
       );
     }
     const filesRel = plan.filesPaths[0] ?? null;
-    if (settled && hasCode && branch) {
+    // Without git the copy's tree cannot be read: the tool conflict says so, not "not a working tree".
+    if (settled && hasCode && branch && !missingGit) {
       const changes = await codeChanges(path, filesRel);
       if (changes === null)
         add(
@@ -442,7 +437,7 @@ export async function findConflicts(
     }
   }
 
-  if (request.intoRepo && branch) {
+  if (request.intoRepo && branch && !missingGit) {
     const state = await cloneState(request.intoRepo);
     if (state.state === 'not-a-work-tree')
       add(
@@ -491,13 +486,16 @@ export async function findConflicts(
       } catch (e) {
         // The server's own words, said once ("No database server answers on ..."), not wrapped in another message.
         const why = connectionError(request.database.connection, e, 'no password');
-        add(
-          'database',
-          why instanceof LifeboatError && why.code !== 'database' ? why.code : 'database',
-          why !== e && why instanceof Error
-            ? why.message
-            : `Could not reach the database server: ${(e as Error).message}`,
-        );
+        // No client to reach it with is the tool's conflict, in its own words (what to install, where to set it).
+        if (isMissingTool(why)) add('tool', 'missing-tool', why.message);
+        else
+          add(
+            'database',
+            why instanceof LifeboatError && why.code !== 'database' ? why.code : 'database',
+            why !== e && why instanceof Error
+              ? why.message
+              : `Could not reach the database server: ${(e as Error).message}`,
+          );
       }
     }
   }

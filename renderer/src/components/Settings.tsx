@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
 import { create } from 'zustand';
-import type { DatabaseTest } from '@shared/api/contract';
+import type { DatabaseTest, ToolsFound, ToolStatus } from '@shared/api/contract';
 import type { Settings, Theme } from '@shared/models';
 import { bridge } from '../bridge';
 import { useStore } from '../store';
 import { Check, describedBy, ErrorState, Loading } from './common';
 import { FolderField } from './dialogs';
+import { UpdatesSection } from './Updates';
 
-/** Settings: default restore folder, parallel downloads, the local database, theme. */
+/** Settings: default restore folder, parallel downloads, the local database, theme, where git and the client are. */
 export function SettingsView() {
   const settings = useStore((s) => s.settings);
   const loadSettings = useStore((s) => s.loadSettings);
@@ -26,10 +27,14 @@ interface SettingsFields {
   readonly host: string;
   readonly port: number;
   readonly socket: string;
+  readonly pipe: string;
   readonly user: string;
   readonly password: string;
   readonly editor: string;
   readonly terminal: string;
+  /** Paths of git and the database client; empty: Lifeboat looks for them. */
+  readonly git: string;
+  readonly mysqlClient: string;
 }
 
 const fieldsOf = (s: Settings): SettingsFields => ({
@@ -40,10 +45,13 @@ const fieldsOf = (s: Settings): SettingsFields => ({
   host: s.database?.host ?? '127.0.0.1',
   port: s.database?.port ?? 3306,
   socket: s.database?.socket ?? '',
+  pipe: s.database?.pipe ?? '',
   user: s.database?.user ?? 'root',
   password: '',
   editor: s.editorCommand ?? '',
   terminal: s.terminalCommand ?? '',
+  git: s.tools.git ?? '',
+  mysqlClient: s.tools.mysqlClient ?? '',
 });
 
 /**
@@ -52,7 +60,34 @@ const fieldsOf = (s: Settings): SettingsFields => ({
  */
 export const useSettingsDraft = create<{ readonly draft: Partial<SettingsFields> }>(() => ({ draft: {} }));
 
-const DB_FIELDS: readonly (keyof SettingsFields)[] = ['useDb', 'host', 'port', 'socket', 'user', 'password'];
+const DB_FIELDS: readonly (keyof SettingsFields)[] = [
+  'useDb',
+  'host',
+  'port',
+  'socket',
+  'pipe',
+  'user',
+  'password',
+];
+
+/**
+ * The engine's platform (SystemInfo), for the database fields only one system has: a named pipe on Windows, a
+ * Unix socket elsewhere. null until it answers.
+ */
+function useEnginePlatform(): string | null {
+  const [platform, setPlatform] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    bridge()
+      .system.info()
+      .then((r) => live && r.ok && setPlatform(r.value.platform))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return platform;
+}
 
 /** The theme as the window shows it: "system" follows the OS setting (as App.tsx applies it). */
 function showTheme(theme: Theme): void {
@@ -86,7 +121,28 @@ function SettingsForm({ initial }: { initial: Settings }) {
     k === 'password' ? f.password !== '' : f[k] !== saved[k],
   );
   const dirty = changed.length > 0;
-  const { dir, parallel, theme, useDb, host, port, socket, user, password, editor, terminal } = f;
+  // Where the engine finds git and the client now (with the saved paths): null while it looks.
+  const [tools, setTools] = useState<ToolsFound | { readonly failed: string } | null>(null);
+  const askTools = async (again: boolean): Promise<ToolsFound | { readonly failed: string }> => {
+    const r = await bridge().tools.find(again ? { again } : undefined);
+    return r.ok ? r.value : { failed: r.error.message };
+  };
+  const findTools = async (again = false): Promise<void> => {
+    setTools(null);
+    setTools(await askTools(again));
+  };
+  useEffect(() => {
+    let live = true;
+    void askTools(false).then((t) => live && setTools(t));
+    return () => {
+      live = false;
+    };
+  }, []);
+  const { dir, parallel, theme, useDb, host, port, socket, pipe, user, password, editor, terminal } = f;
+  const platform = useEnginePlatform();
+  // A value already there is always shown, so it can be seen and cleared on any system.
+  const showPipe = platform === 'win32' || pipe !== '';
+  const showSocket = platform !== 'win32' || socket !== '';
 
   // The theme previews as it is chosen; leaving the page shows the saved one again (the choice stays in the draft).
   useEffect(() => {
@@ -106,6 +162,7 @@ function SettingsForm({ initial }: { initial: Settings }) {
       host,
       port,
       socket: socket.trim() || null,
+      pipe: pipe.trim() || null,
       user,
       ...(password ? { password } : {}),
     });
@@ -119,10 +176,11 @@ function SettingsForm({ initial }: { initial: Settings }) {
       defaultRestoreDir: dir,
       parallelDownloads: parallel,
       theme,
-      database: useDb ? { host, port, socket: socket.trim() || null, user } : null,
+      database: useDb ? { host, port, socket: socket.trim() || null, pipe: pipe.trim() || null, user } : null,
       // Empty: the first one found on this computer.
       editorCommand: editor.trim() || null,
       terminalCommand: terminal.trim() || null,
+      tools: { git: f.git.trim() || null, mysqlClient: f.mysqlClient.trim() || null },
     });
     if (!r.ok) return setError(r.error.message);
     let s = r.value;
@@ -134,6 +192,8 @@ function SettingsForm({ initial }: { initial: Settings }) {
     useSettingsDraft.setState({ draft: {} });
     setSettings(s);
     toast('success', 'Settings saved.');
+    // The engine looks again with the paths saved.
+    void findTools();
   };
   return (
     <main className="page" aria-labelledby="settings-title">
@@ -227,16 +287,36 @@ function SettingsForm({ initial }: { initial: Settings }) {
                   onChange={(e) => set('port')(Number(e.target.value))}
                 />
               </div>
-              <div className="field">
-                <label htmlFor="db-socket">Or a socket (optional)</label>
-                <input
-                  id="db-socket"
-                  type="text"
-                  value={socket}
-                  onChange={(e) => set('socket')(e.target.value)}
-                  placeholder="/run/mysqld/mysqld.sock"
-                />
-              </div>
+              {showSocket && (
+                <div className="field">
+                  <label htmlFor="db-socket">Or a socket (optional)</label>
+                  <input
+                    id="db-socket"
+                    type="text"
+                    value={socket}
+                    onChange={(e) => set('socket')(e.target.value)}
+                    placeholder="/run/mysqld/mysqld.sock"
+                  />
+                </div>
+              )}
+              {showPipe && (
+                <div className="field">
+                  <label htmlFor="db-pipe">Or a named pipe (optional)</label>
+                  <input
+                    id="db-pipe"
+                    type="text"
+                    value={pipe}
+                    onChange={(e) => set('pipe')(e.target.value)}
+                    placeholder="\\.\pipe\MySQL"
+                    spellCheck={false}
+                    aria-describedby="db-pipe-hint"
+                  />
+                  <p id="db-pipe-hint" className="hint">
+                    Used instead of the host and port when set: the server’s pipe (its socket setting, MySQL
+                    by default), as \\.\pipe\NAME or NAME alone. The server needs named_pipe=ON.
+                  </p>
+                </div>
+              )}
               <div className="field">
                 <label htmlFor="db-user">User</label>
                 <input id="db-user" type="text" value={user} onChange={(e) => set('user')(e.target.value)} />
@@ -287,6 +367,45 @@ function SettingsForm({ initial }: { initial: Settings }) {
             </div>
           )}
         </fieldset>
+        <fieldset>
+          <legend>Tools</legend>
+          <p className="hint" id="settings-tools-hint">
+            git restores code and the mariadb or mysql client imports databases; downloading files needs
+            neither. Lifeboat looks for them on PATH and where their installers put them (Homebrew, DBngin,
+            MAMP, Git for Windows, MariaDB and MySQL Server under Program Files, /usr/bin). Give a path only
+            to use another one.
+          </p>
+          <div className="grid-2">
+            <ToolField
+              id="settings-git"
+              label="git"
+              value={f.git}
+              onChange={set('git')}
+              placeholder={tools && 'git' in tools && tools.git.found ? tools.git.found.path : '/usr/bin/git'}
+              status={tools === null ? null : 'failed' in tools ? tools.failed : tools.git}
+              saved={saved.git}
+            />
+            <ToolField
+              id="settings-mysql-client"
+              label="Database client (mariadb or mysql)"
+              value={f.mysqlClient}
+              onChange={set('mysqlClient')}
+              placeholder={
+                tools && 'git' in tools && tools.mysqlClient.found
+                  ? tools.mysqlClient.found.path
+                  : '/usr/bin/mariadb'
+              }
+              status={tools === null ? null : 'failed' in tools ? tools.failed : tools.mysqlClient}
+              saved={saved.mysqlClient}
+            />
+          </div>
+          <div className="row">
+            <button type="button" onClick={() => void findTools(true)} disabled={tools === null}>
+              Look again
+            </button>
+            <span className="hint">After installing one, or to check the paths saved.</span>
+          </div>
+        </fieldset>
         {error && <ErrorState error={{ message: error }} />}
         <div className="row end">
           {dirty && (
@@ -299,6 +418,60 @@ function SettingsForm({ initial }: { initial: Settings }) {
           </button>
         </div>
       </form>
+      <UpdatesSection />
     </main>
+  );
+}
+
+/** What a tool's lookup found, in words: where, which version and how; or why it cannot be used. */
+function toolWords(status: ToolStatus): string {
+  if (!status.found) return status.error?.message ?? 'Not found.';
+  const how =
+    status.found.via === 'setting'
+      ? 'the path saved here'
+      : status.found.via === 'path'
+        ? 'found on PATH'
+        : 'found where its installer puts it';
+  return `Using ${status.found.path} (${status.found.version}), ${how}.`;
+}
+
+/** One tool's path field, with what the engine found for the saved settings under it. */
+function ToolField({
+  id,
+  label,
+  value,
+  onChange,
+  placeholder,
+  status,
+  saved,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  placeholder: string;
+  /** null while looking; a string when the lookup itself failed. */
+  status: ToolStatus | string | null;
+  /** The path saved (what `status` is about). */
+  saved: string;
+}) {
+  const missing = typeof status === 'string' || (status !== null && !status.found);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        spellCheck={false}
+        aria-describedby={`${id}-status settings-tools-hint`}
+        aria-invalid={missing && saved !== '' && value === saved ? true : undefined}
+      />
+      <div id={`${id}-status`} className={missing ? 'state state-error' : 'hint'} role="status">
+        {status === null ? 'Looking…' : typeof status === 'string' ? status : toolWords(status)}
+      </div>
+    </div>
   );
 }

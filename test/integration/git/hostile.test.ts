@@ -335,7 +335,8 @@ process.stdout.write(JSON.stringify(out));
       (done, fail) => {
         const child = spawn(process.execPath, ['--import', 'tsx', script], {
           cwd: ROOT,
-          env: { ...process.env, PATH: emptyBin },
+          // Only PATH: /usr/bin, one of Linux's usual places, has git on this machine.
+          env: { ...process.env, PATH: emptyBin, LIFEBOAT_TOOL_SEARCH: 'path' },
         });
         let stdout = '';
         let stderr = '';
@@ -350,8 +351,13 @@ process.stdout.write(JSON.stringify(out));
     for (const name of Object.keys(out)) {
       expect({ name, ...out[name] }).toEqual({
         name,
-        code: 'not-found',
-        message: 'git is not installed (or not on PATH); install git to restore code.',
+        code: 'missing-tool',
+        message: expect.stringMatching(
+          // Each system's own install hint.
+          new RegExp(
+            `^git was not found: it is needed to restore code\\. .*${{ darwin: 'brew install git', win32: 'Git for Windows' }[process.platform as string] ?? 'apt install git'}`,
+          ),
+        ),
       });
     }
     expect(Object.keys(out)).toHaveLength(7);

@@ -163,6 +163,17 @@ const fake = {
       ])
     ),
   },
+  // Settings → Tools asks where git and the client are.
+  tools: {
+    find: async () =>
+      ok({
+        git: { found: { path: '/usr/bin/git', version: 'git version 2.47.1', via: 'path' }, error: null },
+        mysqlClient: {
+          found: { path: '/usr/bin/mariadb', version: 'mariadb from 11.4.4-MariaDB', via: 'path' },
+          error: null,
+        },
+      }),
+  },
   settings: {
     update: async (req: Partial<Settings>) => {
       calls.push({ method: 'settings.update', req });
@@ -198,6 +209,7 @@ beforeEach(() => {
     favourites: [],
     editorCommand: null,
     terminalCommand: null,
+    tools: { git: null, mysqlClient: null },
   };
   useStore.setState(initial, true);
 });
