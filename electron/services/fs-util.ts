@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { constants, type BigIntStats } from 'node:fs';
+import { lstat, open, rm, stat } from 'node:fs/promises';
 
 /** True if something exists at `path`. */
 export async function exists(path: string): Promise<boolean> {
@@ -40,6 +40,17 @@ export async function readSmallFile(
   failed: (e: unknown) => null = () => null,
 ): Promise<string | null> {
   let fh;
+  // Windows has no O_NOFOLLOW (opening a link opens its target): there the path is looked at first (lstat), and
+  // the file opened must be the one looked at, so a link swapped in between is refused too.
+  let looked: BigIntStats | null = null;
+  if (constants.O_NOFOLLOW === undefined) {
+    try {
+      looked = await lstat(path, { bigint: true });
+    } catch (e) {
+      return failed(e);
+    }
+    if (!looked.isFile()) return null;
+  }
   try {
     // O_NOFOLLOW fails on a symlink; O_NONBLOCK lets a FIFO without a writer open at once (then refused).
     fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
@@ -47,16 +58,17 @@ export async function readSmallFile(
     return failed(e);
   }
   try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size > limit) return null;
+    const st = await fh.stat({ bigint: true });
+    if (looked && (st.ino !== looked.ino || st.dev !== looked.dev)) return null;
+    if (!st.isFile() || Number(st.size) > limit) return null;
     // One byte more than its size: a file that grows while it is read is not read whole, and is refused.
-    const buf = Buffer.alloc(st.size + 1);
+    const buf = Buffer.alloc(Number(st.size) + 1);
     let got = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
       if (bytesRead === 0) break;
       got += bytesRead;
-      if (got > st.size) return null;
+      if (got > Number(st.size)) return null;
     }
     return buf.subarray(0, got).toString('utf8');
   } catch (e) {

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
 import { LifeboatError } from '../errors';
 import { DISK_MARGIN, formatBytes, statfsFreeSpace, type FreeSpaceProbe } from '../transfer/disk';
+import { entryNameProblem, foldName, namesFold } from '../paths/path-rules';
 import { pathSelection } from './globs';
 import { assertNoEscapingLinks, pathParts, TreeLinks } from './safe-path';
 
@@ -19,6 +20,8 @@ export interface ExtractOptions {
   readonly onEntry?: (path: string, size: number) => void;
   /** Free space at a path, checked as the extraction grows (default: statfs). */
   readonly freeSpace?: FreeSpaceProbe;
+  /** Whose name rules the entries must meet (default: this system's; tests give another). */
+  readonly platform?: NodeJS.Platform;
 }
 
 /**
@@ -164,14 +167,15 @@ export async function extractTarGz(
   dest: string,
   options: ExtractOptions,
 ): Promise<ExtractResult> {
-  const selection = pathSelection(options.include, options.exclude);
+  const platform = options.platform ?? process.platform;
+  const selection = pathSelection(options.include, options.exclude, platform);
   const filtering = (options.include?.length ?? 0) + (options.exclude?.length ?? 0) > 0;
   let fatal: LifeboatError | null = null;
   let entries = 0;
   let bytes = 0;
   let linked = false;
   const destRoot = resolve(dest);
-  const links = new TreeLinks();
+  const links = new TreeLinks(namesFold(platform) ? foldName : undefined);
   const guard = new SpaceGuard(options.freeSpace ?? statfsFreeSpace, destRoot, options.label);
   const refuse = (reason: string): false => {
     fail(
@@ -212,6 +216,16 @@ export async function extractTarGz(
         );
       }
       if (!selection.keeps(path)) return false;
+      // After the selection: a name left out by include/exclude is no obstacle.
+      const badName = entryNameProblem(path.replace(/\\/g, '/'), platform);
+      if (badName) {
+        return fail(
+          new LifeboatError(
+            'io',
+            `${options.label} holds ${shown(path)}, which cannot be extracted on this system: ${badName}. Nothing from it was put in place; leave that path out (exclude) or restore on macOS or Linux.`,
+          ),
+        );
+      }
       const key = pathParts(path).join('/');
       if (key !== '') {
         const through = links.linkOnPath(key);
@@ -269,7 +283,7 @@ export async function extractTarGz(
     await writesSettled(unpack);
     if (options.signal?.aborted)
       throw new LifeboatError('cancelled', `Extracting ${options.label} was cancelled.`);
-    throw fatal ?? tarError(e, options.label, destRoot);
+    throw fatal ?? tarError(e, options.label, destRoot, platform);
   }
   await fed;
   if (fatal) throw fatal;
@@ -304,9 +318,14 @@ async function writesSettled(unpack: tar.Unpack): Promise<void> {
 }
 
 /** A failure from gunzip or node-tar as the engine's error, naming the archive (and the entry, when known). */
-export function tarError(e: unknown, label: string, dest: string): unknown {
+export function tarError(
+  e: unknown,
+  label: string,
+  dest: string,
+  platform: NodeJS.Platform = process.platform,
+): unknown {
   if (e instanceof LifeboatError) return e;
-  const err = e as NodeJS.ErrnoException & { tarCode?: string; entry?: { path?: string } };
+  const err = e as NodeJS.ErrnoException & { tarCode?: string; entry?: { path?: string; type?: string } };
   const entry = err.entry?.path;
   const what = entry ? shown(entry) : 'an entry';
   const message = String(err.message ?? e);
@@ -326,6 +345,21 @@ export function tarError(e: unknown, label: string, dest: string): unknown {
       { cause: e },
     );
   }
+  if (err.code === 'EPERM' && platform === 'win32' && err.entry?.type === 'SymbolicLink') {
+    return new LifeboatError(
+      'io',
+      `Could not make the symbolic link ${what} of ${label} in ${dest}: Windows lets only an administrator, or an account with Developer Mode on (Settings > System > For developers), make symbolic links. Turn Developer Mode on and try again. Nothing from it was put in place.`,
+      message,
+      { cause: e },
+    );
+  }
+  // The system's own refusals first: their messages name the call ("symlink"), which is no sign of a hostile
+  // entry (a USB disk formatted exFAT refuses every link).
+  if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' || err.code === 'EIO') {
+    return new LifeboatError('io', `Could not write ${what} of ${label} into ${dest}: ${message}.`, message, {
+      cause: e,
+    });
+  }
   if (
     err.code === 'TAR_SYMLINK_ERROR' ||
     err.code === 'ELOOP' ||
@@ -337,11 +371,6 @@ export function tarError(e: unknown, label: string, dest: string): unknown {
       message,
       { cause: e },
     );
-  }
-  if (err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' || err.code === 'EIO') {
-    return new LifeboatError('io', `Could not write ${what} of ${label} into ${dest}: ${message}.`, message, {
-      cause: e,
-    });
   }
   if (
     err.code === 'Z_DATA_ERROR' ||

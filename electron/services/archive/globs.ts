@@ -9,8 +9,13 @@ export interface PathPatterns {
 
 type Matcher = (path: string) => boolean;
 
-/** A pattern without the spaces around it and its leading `./`. */
-const normalized = (p: string): string => p.trim().replace(/^(?:\.\/)+/, '');
+/**
+ * A pattern without the spaces around it and its leading `./`. On Windows a backslash is a separator there as in
+ * any path a person types (`files_live\2024\`), and picomatch reads it so too; archive paths use `/`, so the
+ * pattern is written with `/` before anything else reads it. Elsewhere a backslash escapes, as in the shell.
+ */
+const normalized = (p: string, platform: NodeJS.Platform): string =>
+  (platform === 'win32' ? p.replace(/\\/g, '/') : p).trim().replace(/^(?:\.\/)+/, '');
 
 /**
  * `[!…]` is "none of" in the shell, gitignore and tar; picomatch reads it as a class that contains `!` (so
@@ -25,15 +30,15 @@ const expand = (pattern: string): string[] => {
   return p.endsWith('/') ? [p.slice(0, -1), `${p}**`] : [p, `${p}/**`];
 };
 
-function compile(patterns: readonly string[]): Matcher | null {
-  const cleaned = patterns.map(normalized).filter(Boolean);
+function compile(patterns: readonly string[], platform: NodeJS.Platform): Matcher | null {
+  const cleaned = patterns.map((p) => normalized(p, platform)).filter(Boolean);
   if (cleaned.length === 0) return null;
   return picomatch(cleaned.flatMap(expand), { dot: true });
 }
 
 /** Why a pattern cannot name anything inside an archive, or null. */
-function malformed(pattern: string): string | null {
-  const p = normalized(pattern);
+function malformed(pattern: string, platform: NodeJS.Platform): string | null {
+  const p = normalized(pattern, platform);
   if (pattern.trim() === '') return 'is empty';
   if (p.includes('\0')) return 'contains a NUL byte';
   if (/^[\\/]/.test(p) || /^[a-zA-Z]:/.test(p)) return 'is an absolute path';
@@ -61,15 +66,19 @@ const examples = (top: string | null, folder = '2024'): string =>
  * the flag to use in the message. Called by the restore and the download before
  * anything is asked of Pantheon. `top` is the archive's top folder when it is known (`files_<env>`).
  */
-export function checkPatterns(patterns: PathPatterns, top: string | null): void {
+export function checkPatterns(
+  patterns: PathPatterns,
+  top: string | null,
+  platform: NodeJS.Platform = process.platform,
+): void {
   const lists = [
     ['include', patterns.include ?? []],
     ['exclude', patterns.exclude ?? []],
   ] as const;
   for (const [kind, list] of lists)
     for (const p of list) {
-      const why = malformed(p);
-      if (why && normalized(p).startsWith('!'))
+      const why = malformed(p, platform);
+      if (why && normalized(p, platform).startsWith('!'))
         throw new LifeboatError(
           'invalid-request',
           `The ${kind} pattern "${p}" ${why}: ${NEGATION_HINT[kind]}.`,
@@ -119,14 +128,18 @@ export interface PathSelection {
 export function pathSelection(
   include: readonly string[] = [],
   exclude: readonly string[] = [],
+  platform: NodeJS.Platform = process.platform,
 ): PathSelection {
-  const inc = compile(include);
-  const exc = compile(exclude);
-  const prefixes = include.map((p) => normalized(p).replace(/\/+$/, ''));
+  const inc = compile(include, platform);
+  const exc = compile(exclude, platform);
+  const prefixes = include.map((p) => normalized(p, platform).replace(/\/+$/, ''));
   const pending = new Set<Rule>(
     [...new Set(include)]
-      .filter((p) => normalized(p) !== '')
-      .map((pattern) => ({ pattern, test: picomatch(expand(normalized(pattern)), { dot: true }) })),
+      .filter((p) => normalized(p, platform) !== '')
+      .map((pattern) => ({
+        pattern,
+        test: picomatch(expand(normalized(pattern, platform)), { dot: true }),
+      })),
   );
   // Include patterns whose every match was excluded, for a message that says so.
   const onlyExcluded = new Set<Rule>();

@@ -1,6 +1,7 @@
 import { lstat, opendir, readlink, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { LifeboatError } from '../errors';
+import { isAtOrInside, nameProblem } from '../paths/path-rules';
 
 /** How many symbolic links one lookup may follow before the kernel gives up with ELOOP (Linux's limit). */
 const MAX_LINK_HOPS = 40;
@@ -78,31 +79,53 @@ const MAX_LOOKUP_WORK = 256 * 1024 * 1024;
 
 class TooComplex extends Error {}
 
+/** A path looked up that is not a link as spelled, but folds onto one (see {@link TreeLinks}). */
+class OtherSpelling extends Error {
+  constructor(
+    readonly path: string,
+    readonly link: string,
+  ) {
+    super(path);
+  }
+}
+
 /**
  * The links of a tree being extracted, kept in memory so every entry can be checked against what the tree
  * will really be (component by component, as the kernel resolves it) without a system call per entry. Each
  * link's resolution remembers the paths it looked up; when one of those paths later becomes (or stops being) a
  * link, only the links that depend on it are resolved again. Paths are root-relative, slash-separated and
  * normalized (no empty, `.` or `..` parts).
+ *
+ * Where the file system takes names that differ in case or accents for one (Windows, macOS: give `fold`, see
+ * paths/path-rules.ts), the model stays exact and refuses whatever only a fold would make a link's: an entry
+ * written through `X/` when the link is `x`, a link target walking through such a spelling, a second name for a
+ * link. The disk may or may not take them for the link, so the model could not tell where they lead.
  */
 export class TreeLinks {
   readonly #links = new Map<string, string>();
   /** The link paths as a tree of components, so a path is checked in one walk over its parts. */
   readonly #root = newNode();
-  /** Path looked up -> the links whose resolution looked it up. */
+  /** Path looked up (folded, with `fold`) -> the links whose resolution looked it up. */
   readonly #dependents = new Map<string, Set<string>>();
   /** Link -> the paths its last resolution looked up. */
   readonly #lookups = new Map<string, string[]>();
+  /** With `fold`: a link's folded path -> its path. */
+  readonly #folded = new Map<string, string>();
+  readonly #fold: ((name: string) => string) | null;
   #work = 0;
+
+  constructor(fold?: (name: string) => string) {
+    this.#fold = fold ?? null;
+  }
 
   /** How many symbolic links the tree holds. */
   get size(): number {
     return this.#links.size;
   }
 
-  /** Whether `path` is a symbolic link. */
+  /** Whether `path` is a symbolic link (with `fold`: or may be one, spelled another way). */
   isLink(path: string): boolean {
-    return this.#links.has(path);
+    return this.#links.has(path) || (this.#fold !== null && this.#folded.has(this.#fold(path)));
   }
 
   /** The first folder of `path` that is a symbolic link, or null: an entry there would be written through it. */
@@ -112,11 +135,33 @@ export class TreeLinks {
     let node = this.#root;
     for (let i = 0; i < parts.length - 1; i++) {
       const next = node.children.get(parts[i] as string);
-      if (!next || next.below === 0) return null;
+      if (!next || next.below === 0) return this.#foldedLinkOnPath(path);
       if (next.link) return parts.slice(0, i + 1).join('/');
       node = next;
     }
+    return this.#foldedLinkOnPath(path);
+  }
+
+  /** A link that a folder of `path` may be on a file system that folds names (see the class), or null. */
+  #foldedLinkOnPath(path: string): string | null {
+    if (!this.#fold) return null;
+    // Folding never adds or removes a `/`, so the folded parts line up with the path's.
+    const parts = this.#fold(path).split('/');
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      prefix = i === 0 ? (parts[0] as string) : `${prefix}/${parts[i]}`;
+      const link = this.#folded.get(prefix);
+      if (link !== undefined) return link;
+    }
     return null;
+  }
+
+  /** Why `path` cannot be recorded as spelled: a link's other spelling (with `fold`), or null. */
+  #otherSpelling(path: string): string | null {
+    const other = this.#fold ? this.#folded.get(this.#fold(path)) : undefined;
+    return other !== undefined && other !== path
+      ? `"${path}" and the link "${other}" are one name on this system (names differing in case or accents only)`
+      : null;
   }
 
   /** Records a symbolic link at `path`; returns why the tree would then hold a link leading outside, or null. */
@@ -126,14 +171,20 @@ export class TreeLinks {
       // Only possible over an empty folder (node-tar cannot remove a full one); refuse rather than model it.
       return `link "${path}" replaces a folder that holds links`;
     }
+    const other = this.#otherSpelling(path);
+    if (other) return other;
     if (!this.#links.has(path)) this.#mark(path, true);
     this.#links.set(path, target);
+    if (this.#fold) this.#folded.set(this.#fold(path), path);
     return this.#changed(path);
   }
 
   /** Records that `path` is now a file or folder (replacing a link there, if any); as {@link addSymlink}. */
   setPlain(path: string): string | null {
+    const other = this.#otherSpelling(path);
+    if (other) return other;
     if (!this.#links.delete(path)) return null;
+    if (this.#fold) this.#folded.delete(this.#fold(path));
     this.#mark(path, false);
     this.#forget(path);
     return this.#changed(path);
@@ -158,9 +209,14 @@ export class TreeLinks {
     node.link = link;
   }
 
+  /** The key a looked-up path is remembered under: folded when names fold, so any spelling of it finds it. */
+  #key(path: string): string {
+    return this.#fold ? this.#fold(path) : path;
+  }
+
   /** Re-resolves the link at `path` (if any) and every link whose resolution looked `path` up. */
   #changed(path: string): string | null {
-    const affected = new Set(this.#dependents.get(path));
+    const affected = new Set(this.#dependents.get(this.#key(path)));
     if (this.#links.has(path)) affected.add(path);
     for (const link of affected) {
       const target = this.#links.get(link);
@@ -172,7 +228,12 @@ export class TreeLinks {
         r = resolveLink(
           link,
           target,
-          (p) => this.#links.get(p),
+          (p) => {
+            const exact = this.#links.get(p);
+            if (exact === undefined && this.#fold && this.#folded.has(this.#fold(p)))
+              throw new OtherSpelling(p, this.#folded.get(this.#fold(p)) as string);
+            return exact;
+          },
           (p) => {
             this.#work += p.length + 1;
             if (this.#work > MAX_LOOKUP_WORK) throw new TooComplex();
@@ -181,12 +242,15 @@ export class TreeLinks {
         );
       } catch (e) {
         if (e instanceof TooComplex) return `too many links depending on each other (at "${link}")`;
+        if (e instanceof OtherSpelling)
+          return `link "${link}" ("${target}") goes through "${e.path}", which this system may take for the link "${e.link}" (names differing in case or accents only)`;
         throw e;
       }
       this.#lookups.set(link, seen);
       for (const p of seen) {
-        let set = this.#dependents.get(p);
-        if (!set) this.#dependents.set(p, (set = new Set()));
+        const key = this.#key(p);
+        let set = this.#dependents.get(key);
+        if (!set) this.#dependents.set(key, (set = new Set()));
         set.add(link);
       }
       if (r.kind === 'outside') {
@@ -199,7 +263,7 @@ export class TreeLinks {
   }
 
   #forget(link: string): void {
-    for (const p of this.#lookups.get(link) ?? []) this.#dependents.get(p)?.delete(link);
+    for (const p of this.#lookups.get(link) ?? []) this.#dependents.get(this.#key(p))?.delete(link);
     this.#lookups.delete(link);
   }
 }
@@ -212,11 +276,21 @@ const hostile = (message: string): LifeboatError => new LifeboatError('hostile-a
  * symbolic link: a tree from an archive may hold one where Lifeboat is about to write, to send the write
  * elsewhere. Throws `hostile-archive` for a link or a path leaving `root`.
  */
-export async function safePathInside(root: string, relative_: string): Promise<string> {
+export async function safePathInside(
+  root: string,
+  relative_: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
   const raw = relative_.replace(/\\/g, '/');
   const parts = pathParts(raw);
   if (raw.startsWith('/') || /^[a-zA-Z]:/.test(raw) || parts.includes('..') || parts.length === 0)
     throw hostile(`"${relative_}" is not a path inside ${root}.`);
+  // A name Windows cannot hold (`x:stream`, `con`, `name.`) would be made as given through Node's `\\?\` paths
+  // and be out of reach for everything else, or (a `:`) write into a hidden stream of another file.
+  for (const part of parts) {
+    const why = nameProblem(part, platform);
+    if (why) throw hostile(`"${relative_}" is not a path Lifeboat can write inside ${root}: ${why}.`);
+  }
   const base = resolve(root);
   let at = base;
   for (const [i, part] of [null, ...parts].entries()) {
@@ -265,9 +339,7 @@ export async function assertNoEscapingLinks(root: string): Promise<void> {
     let outside = isAbsolute(target) || /^[a-zA-Z]:/.test(t) || resolveLink(p, t, lookup).kind === 'outside';
     if (!outside) {
       try {
-        const real = await realpath(join(base, p));
-        const rel = relative(base, real);
-        outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+        outside = !isAtOrInside(base, await realpath(join(base, p)));
       } catch {
         // Dangling or looping: nothing can be reached through it.
       }

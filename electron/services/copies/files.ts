@@ -1,8 +1,9 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LocalCopyState } from '@shared/models';
 import { LifeboatError } from '../errors';
 import { readSmallFile } from '../fs-util';
+import { foldName, namesFold } from '../paths/path-rules';
 
 /**
  * Reading the registry's files and the copies' folders: what is not a copy is skipped or marked, but a file that
@@ -81,18 +82,45 @@ export async function mapLimit<T, R>(
 
 /**
  * The one spelling of the folder `path` names: its parent's real path (no links) and its own name (the folder
- * itself, if a link, is not followed: a link is never a copy). A restore through `~/link/s` and an update
- * through `~/real/s` are then the same copy. The path as given when the parent cannot be resolved.
+ * itself, if a link, is not followed: a link is never a copy), as the disk spells it. A restore through
+ * `~/link/s` and an update through `~/real/s` are then the same copy, and so are `C:\Sites\Acme` and
+ * `c:\sites\acme` on Windows, or a name typed with composed and decomposed accents on macOS. The path as given
+ * when the parent cannot be resolved.
  */
-export async function canonicalPath(path: string): Promise<string> {
+export async function canonicalPath(
+  path: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
   const abs = resolve(path);
   const parent = dirname(abs);
   if (parent === abs) return abs;
+  let real: string;
   try {
-    return join(await realpath(parent), basename(abs));
+    real = await realpath(parent);
   } catch {
     return abs;
   }
+  const name = basename(abs);
+  return join(real, namesFold(platform) ? await spelledOnDisk(real, name) : name);
+}
+
+/**
+ * How the folder `dir` spells the entry `name` reaches, on a file system that takes names differing in case or
+ * accents for one: the listed name that is the very same file (device and inode), so two spellings can never
+ * make two copies. `name` itself when it is listed as typed, missing, or the folder cannot be read.
+ */
+async function spelledOnDisk(dir: string, name: string): Promise<string> {
+  const typed = await lstat(join(dir, name), { bigint: true }).catch(() => null);
+  if (!typed) return name;
+  const names = await readdir(dir).catch(() => [name]);
+  if (names.includes(name)) return name;
+  const folded = foldName(name);
+  for (const n of names) {
+    if (foldName(n) !== folded) continue;
+    const st = await lstat(join(dir, n), { bigint: true }).catch(() => null);
+    if (st && st.dev === typed.dev && st.ino === typed.ino) return n;
+  }
+  return name;
 }
 
 /** A `lifeboat.json` is a few KiB; anything much bigger is not one and is never read (1 MiB). */

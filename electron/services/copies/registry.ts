@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, parse, resolve } from 'node:path';
 import { z } from 'zod';
 import { ELEMENTS, type Element, type LocalCopy } from '@shared/models';
 import { LifeboatError } from '../errors';
+import { mayBeAtOrInside } from '../paths/path-rules';
 import type { RestoreRecord } from '../restore/assemble';
 import {
   canonicalPath,
@@ -138,11 +139,11 @@ export function storedCopyOf(
   };
 }
 
-/** Whether `child` is `parent` or inside it (by name: both are absolute, normal paths). */
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
+/**
+ * Whether `child` may be `parent` or inside it (by name, folding what this system's file systems may ignore: see
+ * paths/path-rules). Only ever used to refuse, so a doubt refuses.
+ */
+const isInside = (child: string, parent: string): boolean => mayBeAtOrInside(parent, child);
 
 /** `path`'s real path too, when it has one (a home folder reached through a link). */
 const spellings = (path: string): string[] => {

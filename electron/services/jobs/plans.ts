@@ -5,6 +5,7 @@ import { schemas } from '@shared/api/schemas';
 import type { Element, Job } from '@shared/models';
 import type { DbConnection } from '../database/mysql';
 import { andList } from '@shared/format';
+import { pipeName, pipePath } from '@shared/named-pipe';
 import { mirrorTitle } from './titles';
 
 /**
@@ -19,11 +20,13 @@ export const journaledConnectionSchema = z
     host: z.string().trim().min(1).max(255).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     socket: z.string().trim().min(1).max(4096).optional(),
+    /** A named pipe (Windows); absent in plans written before they were supported. */
+    pipe: z.string().trim().min(1).max(300).optional(),
     user: z.string().trim().min(1).max(80),
   })
   .refine(
-    (c) => c.socket !== undefined || c.host !== undefined,
-    'A database server needs a host or a socket.',
+    (c) => c.socket !== undefined || c.host !== undefined || c.pipe !== undefined,
+    'A database server needs a host, a socket or a named pipe.',
   );
 
 export type JournaledConnection = z.infer<typeof journaledConnectionSchema>;
@@ -87,20 +90,31 @@ export function journaledDatabase(db: {
 export function journaledConnection(c: DbConnection): JournaledConnection {
   return {
     user: c.user,
-    ...(c.socket ? { socket: c.socket } : { host: c.host ?? '127.0.0.1', port: c.port ?? 3306 }),
+    ...(c.pipe
+      ? { pipe: c.pipe }
+      : c.socket
+        ? { socket: c.socket }
+        : { host: c.host ?? '127.0.0.1', port: c.port ?? 3306 }),
   };
 }
 
-/** True when two connections reach the same server as the same user (a socket, or a host and port). */
+/** True when two connections reach the same server as the same user (a named pipe, a socket, or a host and port). */
 export function sameServer(a: JournaledConnection, b: JournaledConnection): boolean {
   if (a.user !== b.user) return false;
+  // Windows ignores case in pipe names, and `\\.\pipe\MySQL` is `MySQL`.
+  if (a.pipe !== undefined || b.pipe !== undefined)
+    return (
+      a.pipe !== undefined &&
+      b.pipe !== undefined &&
+      pipeName(a.pipe).toLowerCase() === pipeName(b.pipe).toLowerCase()
+    );
   if (a.socket !== undefined || b.socket !== undefined) return a.socket === b.socket;
   return a.host === b.host && (a.port ?? 3306) === (b.port ?? 3306);
 }
 
-/** `root@/run/mysqld.sock`, `root@127.0.0.1:3306`: a server for messages. */
+/** `root@/run/mysqld.sock`, `root@127.0.0.1:3306`, `root@\\.\pipe\MySQL`: a server for messages. */
 export const serverName = (c: JournaledConnection): string =>
-  `${c.user}@${c.socket ?? `${c.host}:${c.port ?? 3306}`}`;
+  `${c.user}@${c.pipe !== undefined ? pipePath(c.pipe) : (c.socket ?? `${c.host}:${c.port ?? 3306}`)}`;
 
 /** Terminus's order for a restore on Pantheon, the order its workflows run in. */
 const PANTHEON_RESTORE_ORDER: readonly Element[] = ['code', 'files', 'database'];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ELEMENTS, type BackupSet, type Element, type Environment, type Site } from '@shared/models';
+import { nameProblem, windowsNameProblem } from '../paths/path-rules';
 
 /**
  * The mirror's layout on disk, the one place its names and its manifest are defined (the mirror writes them,
@@ -49,7 +50,13 @@ const archiveFileName = z
   // eslint-disable-next-line no-control-regex
   .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'An archive name is a single file name.')
   .refine((n) => n !== '.' && n !== '..' && !n.startsWith('.'), 'An archive name is a plain file name.')
-  .refine((n) => /\.(tar\.gz|tgz|sql\.gz|gz)$/.test(n), 'An archive name ends in .tar.gz or .sql.gz.');
+  .refine((n) => /\.(tar\.gz|tgz|sql\.gz|gz)$/.test(n), 'An archive name ends in .tar.gz or .sql.gz.')
+  .refine(
+    // On every system, not only Windows: a mirror is a folder a person may carry to another computer, and
+    // Pantheon's names never have these (`:`, `?`, `CON.tar.gz`, …).
+    (n) => windowsNameProblem(n) === null,
+    'An archive name is one every system can hold (Windows included).',
+  );
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'A sha256 is 64 lowercase hex digits.');
 
@@ -109,6 +116,27 @@ export const MirrorManifestSchema = z.object({
   writtenBy: z.string(),
 });
 export type MirrorManifest = z.infer<typeof MirrorManifestSchema>;
+
+/** A site's name as a folder name: Pantheon's are lowercase letters, digits and dashes; this refuses any path. */
+const SITE_FOLDER = /^(?!\.)[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Why `<root>/<site>/<env>/` cannot be the mirror's folders of that environment on `platform`, or null: a name
+ * that is not one, or one that system cannot hold (a site or a multidev named `con` or `aux` on Windows).
+ */
+export function mirrorFoldersProblem(
+  siteName: string,
+  env: string,
+  platform: NodeJS.Platform = process.platform,
+): string | null {
+  if (!MirrorManifestSchema.shape.env.safeParse(env).success) return `"${env}" is not an environment name.`;
+  if (!SITE_FOLDER.test(siteName)) return `"${siteName}" cannot be a folder name in the mirror.`;
+  for (const name of [siteName, env]) {
+    const why = nameProblem(name, platform);
+    if (why) return `"${name}" cannot be a folder name in the mirror on this system: ${why}.`;
+  }
+  return null;
+}
 
 /** The catalog's backup set as the manifest recorded it (what a restore from the mirror plans with). */
 export function backupSetOf(m: MirrorManifest): BackupSet {

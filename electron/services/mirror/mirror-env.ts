@@ -17,6 +17,7 @@ import {
   MIRROR_PARTIAL,
   MirrorManifestSchema,
   MirroredArchiveSchema,
+  mirrorFoldersProblem,
   setFolderName,
   type MirrorManifest,
   type MirroredArchive,
@@ -35,9 +36,6 @@ import {
 import { pruneSets } from './retention';
 import { verifyArchive } from './verify';
 import type { MirrorEnvRequest, MirrorEnvResult } from './types';
-
-/** A site's name as a folder name: Pantheon's are lowercase letters, digits and dashes; this refuses any path. */
-const SITE_FOLDER = /^(?!\.)[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Mirrors one environment of one site into `<root>/<site>/<env>/<set>/` (see layout.ts): the newest finished
@@ -72,10 +70,8 @@ async function mirrorEnv(req: MirrorEnvRequest): Promise<MirrorEnvResult> {
   const elements: Element[] = ELEMENTS.filter((e) => req.elements.includes(e));
   if (elements.length === 0)
     throw new LifeboatError('invalid-request', 'Choose at least one of code, database and files to mirror.');
-  if (!MirrorManifestSchema.shape.env.safeParse(env).success)
-    throw new LifeboatError('invalid-request', `"${env}" is not an environment name.`);
-  if (!SITE_FOLDER.test(site.name))
-    throw new LifeboatError('invalid-request', `"${site.name}" cannot be a folder name in the mirror.`);
+  const folders = mirrorFoldersProblem(site.name, env);
+  if (folders) throw new LifeboatError('invalid-request', folders);
   const root = resolve(req.root);
   const envDir = join(root, site.name, env);
   const now = req.now ?? Date.now;

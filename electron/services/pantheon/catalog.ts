@@ -1,6 +1,7 @@
 import type { BackupArchive, BackupSet, Element } from '@shared/models';
 import { ELEMENTS } from '@shared/models';
 import { LifeboatError } from '../errors';
+import { windowsNameProblem } from '../paths/path-rules';
 import { numeric as num, saneTime, saneTtl } from './sane';
 
 const KEY = /^(\d+)_(backup|automated)_(code|files|database|manifest)$/;
@@ -27,9 +28,10 @@ export function parseCatalog(raw: unknown): BackupArchive[] {
     if (!m || m[3] === 'manifest' || !value || typeof value !== 'object' || Array.isArray(value)) continue;
     const e = value as Record<string, unknown>;
     if (typeof e.filename !== 'string' || e.filename === '') continue;
-    // The file name becomes a path on the user's disk: one plain name, never a path or a hidden file. An entry
-    // with anything else (a hostile or broken API) is skipped like an entry Lifeboat does not understand.
-    if (!SAFE_FILENAME.test(e.filename)) continue;
+    // The file name becomes a path on the user's disk: one plain name, never a path or a hidden file, and one
+    // every system can hold (not `CON.tar.gz` or `x.`, which Windows cannot). An entry with anything else (a
+    // hostile or broken API) is skipped like an entry Lifeboat does not understand.
+    if (!SAFE_FILENAME.test(e.filename) || windowsNameProblem(e.filename) !== null) continue;
     // The folder is the key without its element, as Terminus derives it for a restore's storage key: a `folder`
     // field that says otherwise (or is missing, or is not a plain name) cannot split one backup into two sets.
     const folder = `${m[1]}_${m[2]}`;

@@ -24,6 +24,7 @@ import { partProgress, type TransferPolicy } from '../transfer/download';
 import { partPathOf } from '../transfer/names';
 import { findConflicts, isNonEmptyDir, readCopyRecord } from './checks';
 import type { LocalArchive } from './fetch';
+import { nameProblem } from '../paths/path-rules';
 import { MANIFEST_REL } from './manifest';
 import { folderIdentity, interruptedUpdate, type FolderIdentity, type UpdateUndo } from './update-apply';
 
@@ -207,11 +208,30 @@ export function freeFolderName(targetDir: string, siteName: string, env: string)
 /** `name_2` within MySQL's 64 characters (the name is cut, the number kept). */
 const numbered = (name: string, n: number): string => `${name.slice(0, 64 - String(n).length - 1)}_${n}`;
 
-/** The folder a restore writes, its staging folder and its lock, from the request alone (no network). */
+/** A restore's staging folder beside its folder `name`: the longest name Lifeboat makes from that name. */
+const stagingName = (name: string): string => `.${name}.lifeboat`;
+
+/**
+ * Why the folder `name` cannot be made on `platform`, or null (the whole message). On Windows `C:x` or `x:y` would
+ * not be a folder of the target (a drive, or a hidden stream), and `con` or `x.` would be made as given (Node's
+ * `\\?\` paths) yet be out of reach of Explorer, git and PHP. Anywhere, the name and its staging folder's must fit
+ * the file system's 255 bytes (UTF-16 units on Windows), or the run would stop at its first mkdir.
+ */
+export function folderNameProblem(name: string, platform: NodeJS.Platform = process.platform): string | null {
+  const why = nameProblem(name, platform, stagingName);
+  return why ? `"${name}" cannot be a folder name here: ${why}. Give the folder another name.` : null;
+}
+
+/**
+ * The folder a restore writes, its staging folder and its lock, from the request alone (no network). A name that
+ * is no folder name at all (a path, `.`) is an error; one this system cannot make is `nameProblem`, which the
+ * plan reports as a conflict (so the preview and a dry run show it, and the run refuses with it).
+ */
 export function restorePaths(
   request: Pick<RestoreRequest, 'targetDir' | 'folderName' | 'env'>,
   siteName: string,
-): { targetDir: string; path: string; work: string; lockPath: string } {
+  platform: NodeJS.Platform = process.platform,
+): { targetDir: string; path: string; work: string; lockPath: string; nameProblem: string | null } {
   const targetDir = resolve(request.targetDir);
   const name = request.folderName ?? defaultFolderName(siteName, request.env);
   if (name === '.' || name === '..' || name === '' || /[/\\\0]/.test(name)) {
@@ -221,8 +241,14 @@ export function restorePaths(
     );
   }
   const path = join(targetDir, name);
-  const work = join(targetDir, `.${basename(path)}.lifeboat`);
-  return { targetDir, path, work, lockPath: join(work, 'lock') };
+  const work = join(targetDir, stagingName(basename(path)));
+  return {
+    targetDir,
+    path,
+    work,
+    lockPath: join(work, 'lock'),
+    nameProblem: folderNameProblem(name, platform),
+  };
 }
 
 /**
@@ -336,13 +362,21 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
     (request.updateInPlace
       ? defaultFolderName(site.name, request.env)
       : await freeFolderName(request.targetDir, site.name, request.env));
-  const { targetDir, path, work, lockPath } = restorePaths({ ...request, folderName }, site.name);
+  const { targetDir, path, work, lockPath, nameProblem } = restorePaths(
+    { ...request, folderName },
+    site.name,
+  );
+  // A folder this system cannot make is the plan's first conflict (the run refuses with it, invalid-request);
+  // nothing is read under that name, which no copy can have.
+  const badName: RestoreConflict | null = nameProblem
+    ? { kind: 'folder', code: 'invalid-request', message: nameProblem }
+    : null;
   // An update of this folder that a killed process left half way: the run undoes it first, under the lock; a
   // plan only reads its journal (a preview or a dry run changes nothing), and one it cannot act on is a conflict.
   let recoveryFailed: RestoreConflict | null = null;
   let interrupted: UpdateUndo | null = null;
   try {
-    interrupted = await interruptedUpdate(work, path);
+    interrupted = badName ? null : await interruptedUpdate(work, path);
   } catch (e) {
     const code = e instanceof LifeboatError ? e.code : 'io';
     recoveryFailed = {
@@ -361,7 +395,7 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
   // A pattern that can never match is refused before anything is asked of Pantheon.
   checkPatterns({ include, exclude }, `files_${request.env}`);
   const hasCode = elements.includes('code');
-  const update = Boolean(request.updateInPlace) && (await isNonEmptyDir(path).catch(() => true));
+  const update = !badName && Boolean(request.updateInPlace) && (await isNonEmptyDir(path).catch(() => true));
   const databaseName = request.database
     ? (request.database.name ??
       (request.database.replace
@@ -369,7 +403,7 @@ export async function planRestore(deps: RestoreDeps, request: RestoreRequest): P
         : await freeDatabaseName(request.database.connection, defaultDatabaseName(site.name, request.env))))
     : null;
 
-  const early: RestoreConflict[] = recoveryFailed ? [recoveryFailed] : [];
+  const early: RestoreConflict[] = [badName, recoveryFailed].filter((c) => c !== null);
   let set: BackupSet | null = null;
   if (request.backup !== 'new') {
     try {

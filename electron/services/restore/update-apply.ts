@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { resolveLink, safePathInside } from '../archive/safe-path';
 import { LifeboatError } from '../errors';
 import { readSmallFile } from '../fs-util';
+import { isInside } from '../paths/path-rules';
 import {
   branchExists,
   fetchedRefs,
@@ -128,10 +129,7 @@ const lexists = (p: string): Promise<boolean> =>
     () => false,
   );
 
-const inside = (child: string, parent: string): boolean => {
-  const rel = relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-};
+const inside = (child: string, parent: string): boolean => isInside(parent, child);
 
 /** `2026-03-04T10-11-12-123Z`: a folder name's part from a time, in every file system. */
 const stampOf = (d: Date): string => d.toISOString().replace(/[:.]/g, '-');

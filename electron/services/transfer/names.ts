@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
-/** The longest file name (in bytes) of the usual file systems: ext4, btrfs, XFS, APFS. */
+/**
+ * The longest file name (in bytes) of the usual file systems: ext4, btrfs, XFS, APFS. NTFS counts 255 UTF-16 units,
+ * which a name's UTF-8 bytes never undercount, so the byte limit holds there too.
+ */
 export const NAME_MAX_BYTES = 255;
 
 /**
