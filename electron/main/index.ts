@@ -17,6 +17,8 @@ import { utilityEngine } from '../host/engine-channel';
 import { startEngineClient } from '../host/engine-client';
 import { installProcessGuards } from '../host/process-guard';
 import { bindApi } from './ipc';
+import { isActiveJob } from './update-policy';
+import { startUpdates } from './updates';
 import { isTrustedRendererUrl } from './trusted-origin';
 import { windowState } from './window-state';
 
@@ -97,6 +99,20 @@ if (!app.requestSingleInstanceLock()) {
     );
     const dataDir = app.getPath('userData');
     const progressJobs = new Map<string, Job>();
+    // Set by the engine's stop, so quitting (also to install an update) waits for it only once.
+    let engineStopped = false;
+    // Updates are this process's own; their restart asks the engine which jobs would be stopped.
+    const updates = startUpdates({
+      emit: (update) => mainWindow?.webContents.send(eventChannelOf('updates.changed'), { update }),
+      activeJobs: async () => {
+        const r = await engine.api.jobs.list();
+        return r.ok ? r.value.filter(isActiveJob) : null;
+      },
+      beforeInstall: async () => {
+        await engine.stop();
+        engineStopped = true;
+      },
+    });
     // The engine runs in a utility process (out/main/engine.js): inflating and writing gigabytes there never
     // delays an IPC answer or a window event here.
     const engine = startEngineClient({
@@ -132,6 +148,7 @@ if (!app.requestSingleInstanceLock()) {
           const done = running.reduce((n, j) => n + j.progress.bytesDone, 0);
           const total = running.reduce((n, j) => n + (j.progress.bytesTotal ?? 0), 0);
           mainWindow?.setProgressBar(total > 0 ? done / total : -1);
+          updates.jobsChanged();
         }
       },
     });
@@ -140,15 +157,17 @@ if (!app.requestSingleInstanceLock()) {
       e.senderFrame !== null &&
       e.senderFrame === e.sender.mainFrame &&
       isOwnUrl(e.senderFrame.url);
-    bindApi(ipcMain, engine.api, trusted);
+    // The engine answers every domain but `app`: updating is this process's (the engine answers "unavailable").
+    bindApi(ipcMain, { ...engine.api, app: updates.api }, trusted);
     const state = windowState(dataDir);
     mainWindow = createWindow(state);
+    // Once the window shows, never before it: the check must not delay the start, and its errors stay quiet.
+    mainWindow.once('show', () => setTimeout(() => void updates.checkAtStart(), 3_000));
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow(state);
     });
     // Quitting waits (boundedly) for the engine to cancel its jobs and write the journal, so they show as
     // cancelled and resumable rather than interrupted.
-    let engineStopped = false;
     app.on('before-quit', (e) => {
       if (engineStopped) return;
       e.preventDefault();

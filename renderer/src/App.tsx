@@ -9,6 +9,7 @@ import { MAC_KEYS, QuickSwitcher, SWITCHER_KEYS } from './components/QuickSwitch
 import { SettingsView } from './components/Settings';
 import { SiteList } from './components/SiteList';
 import { SiteView } from './components/SiteView';
+import { UpdateNotice } from './components/Updates';
 import type { SiteList as Sites } from '@shared/api/contract';
 import type { Site } from '@shared/models';
 import { useStore, type SiteKey, type View } from './store';
@@ -149,6 +150,7 @@ export function App() {
           Go to site… <kbd>{SWITCHER_KEYS}</kbd>
         </button>
       </header>
+      <UpdateNotice />
       <div className="content">
         {view === 'sites' && (
           <div className="split">

@@ -26,6 +26,7 @@ export function subscribeEvents(): () => void {
     b.on('copies.changed', ({ copies }) => useStore.getState().setCopies(copies)),
     b.on('settings.changed', ({ settings }) => useStore.getState().setSettings(settings)),
     b.on('mirror.changed', ({ profile }) => useStore.getState().setMirrorProfile(profile)),
+    b.on('updates.changed', ({ update }) => useStore.getState().setUpdate(update)),
   ];
   return () => offs.forEach((off) => off());
 }

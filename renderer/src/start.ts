@@ -33,6 +33,8 @@ export async function loadAll(snapshot: Snapshot | null): Promise<void> {
     s.loadSites(false),
     // The local copies (a folder scan, no Pantheon request): the home screen shows them when there are some.
     s.loadCopies(),
+    // The desktop app's update (one may be ready from before this window was loaded); unavailable elsewhere.
+    s.loadUpdate(),
   ]);
   if (!snapshot) return;
   // A failure looks as it does without a snapshot: what the window remembered is not the engine's answer.

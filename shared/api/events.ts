@@ -1,4 +1,4 @@
-import type { Account, Job, LocalCopy, MirrorProfile, Settings } from '../models';
+import type { Account, Job, LocalCopy, MirrorProfile, Settings, UpdateState } from '../models';
 
 /** Events from the main side to the renderer, by channel; each payload is plain data. */
 export interface AppEvents {
@@ -9,6 +9,8 @@ export interface AppEvents {
   'copies.changed': { readonly copies: readonly LocalCopy[] };
   /** The saved mirror profile changed (saved in this or another window). */
   'mirror.changed': { readonly profile: MirrorProfile | null };
+  /** The desktop app's update moved on (checking, downloading, ready to restart, failed). */
+  'updates.changed': { readonly update: UpdateState };
 }
 
 /** An event channel name. */

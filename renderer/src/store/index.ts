@@ -8,6 +8,7 @@ import {
   settingsSlice,
   sitesSlice,
   uiSlice,
+  updatesSlice,
 } from './slices';
 import type { Store } from './types';
 
@@ -20,6 +21,7 @@ export const useStore = create<Store>()((...a) => ({
   ...copiesSlice(...a),
   ...mirrorSlice(...a),
   ...settingsSlice(...a),
+  ...updatesSlice(...a),
   ...uiSlice(...a),
 }));
 

@@ -10,5 +10,6 @@ export type {
   MirrorProfile,
   Settings,
   Site,
+  UpdateState,
 } from '@shared/models';
 export type { AppError as AppErrorLike } from '@shared/result';

@@ -15,6 +15,7 @@ import type {
   Slice,
   SitesSlice,
   UiSlice,
+  UpdatesSlice,
 } from './types';
 import { idle } from './types';
 
@@ -244,6 +245,43 @@ export const settingsSlice: Slice<SettingsSlice> = (set, get) => ({
     if (r.ok) get().setSettings(r.value);
     else get().toast('error', r.error.message);
   },
+});
+
+export const updatesSlice: Slice<UpdatesSlice> = (set) => ({
+  update: null,
+  updateChecking: false,
+  updateProblem: null,
+  updateLater: null,
+  loadUpdate: async () => {
+    try {
+      const r = await bridge().app.updateState();
+      if (r.ok) set({ update: r.value });
+    } catch {
+      // No state, no notice: the Settings row says it could not tell.
+    }
+  },
+  setUpdate: (update) => set({ update }),
+  checkForUpdates: async () => {
+    set({ updateChecking: true, updateProblem: null });
+    try {
+      const r = await bridge().app.checkForUpdates();
+      set(r.ok ? { update: r.value } : { updateProblem: r.error.message });
+    } catch (e) {
+      set({ updateProblem: (e as Error).message });
+    } finally {
+      set({ updateChecking: false });
+    }
+  },
+  restartToUpdate: async (when) => {
+    set({ updateProblem: null });
+    try {
+      const r = await bridge().app.restartToUpdate({ when });
+      set(r.ok ? { update: r.value } : { updateProblem: r.error.message });
+    } catch (e) {
+      set({ updateProblem: (e as Error).message });
+    }
+  },
+  updateLaterFor: (version) => set({ updateLater: version, updateProblem: null }),
 });
 
 let toastId = 0;

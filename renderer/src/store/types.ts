@@ -11,6 +11,7 @@ import type {
   LocalCopy,
   MirrorProfile,
   Settings,
+  UpdateState,
 } from './model-types';
 
 /** A value being loaded: data, whether a load is running, and the last error. */
@@ -106,6 +107,25 @@ export interface MirrorSlice {
   loadMirrorLastReport(): Promise<void>;
 }
 
+/** The desktop app's own update: the notice when one is ready, and Settings → Updates. */
+export interface UpdatesSlice {
+  /** As the main side last told it; null before it answered. */
+  update: UpdateState | null;
+  /** A check asked for from Settings is under way. */
+  updateChecking: boolean;
+  /** Why the last restart was refused (jobs running), or another answer to show beside the buttons; null: none. */
+  updateProblem: string | null;
+  /** The version whose notice was put off with "Later" (until the next start; Settings still offers it). */
+  updateLater: string | null;
+  loadUpdate(): Promise<void>;
+  setUpdate(update: UpdateState): void;
+  /** Looks for an update now; the answer is the state (in words in its `reason`). */
+  checkForUpdates(): Promise<void>;
+  /** Restart to install: `now` (refused while jobs run), `when-idle`, or `cancel` a restart waiting for jobs. */
+  restartToUpdate(when: 'now' | 'when-idle' | 'cancel'): Promise<void>;
+  updateLaterFor(version: string): void;
+}
+
 export type View = 'sites' | 'copies' | 'mirror' | 'jobs' | 'settings' | 'accounts';
 
 export interface Toast {
@@ -132,6 +152,7 @@ export type Store = AccountsSlice &
   CopiesSlice &
   MirrorSlice &
   SettingsSlice &
+  UpdatesSlice &
   UiSlice;
 
 /** A slice creator over the whole store. */

@@ -1,12 +1,14 @@
 // The browser host as `npm run start:web` runs it, from source: the page's process serves files and the WebSocket
 // and relays to the engine, which runs in a child process of its own with the host's options and environment.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { itUnless, noProc, onWindows } from '../../helpers/platform';
 import { until } from '../../helpers/until';
 import { call, openSocket, redeem } from './host-client';
 
@@ -32,7 +34,10 @@ const alive = (pid: number): boolean => {
 };
 
 describe('the browser host with its engine in a child process', () => {
-  it('relays calls and events, and passes its options and environment to the engine', async () => {
+  // Windows has no SIGTERM: kill() there ends the host at once, so its orderly stop (exit 0, the engine taken
+  // along) cannot be asked for.
+  const test = itUnless(onWindows ? 'Windows has no SIGTERM to ask the host for its orderly stop' : null);
+  test('relays calls and events, and passes its options and environment to the engine', async () => {
     // A stand-in for Pantheon's API at the TERMINUS_* address: only the engine process can reach it.
     const logins: string[] = [];
     const api = createServer((req, res) => {
@@ -88,6 +93,24 @@ describe('the browser host with its engine in a child process', () => {
       const engines = await enginesOf(host.pid!);
       expect(engines).toHaveLength(1);
 
+      // Updates are the desktop app's: through the real contract, the host says they are unavailable here, why,
+      // and refuses a restart to update.
+      expect(await call(ws, 11, 'app.updateState')).toMatchObject({
+        ok: true,
+        value: {
+          status: 'unavailable',
+          reason: expect.stringMatching(/^Updates are managed by the desktop app/),
+        },
+      });
+      expect(await call(ws, 12, 'app.checkForUpdates')).toMatchObject({
+        ok: true,
+        value: { status: 'unavailable' },
+      });
+      expect(await call(ws, 13, 'app.restartToUpdate', { when: 'now' })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-request', message: expect.stringMatching(/managed by the desktop app/) },
+      });
+
       // The environment reached the engine: a new account is checked at the TERMINUS_* address.
       expect(await call(ws, 2, 'accounts.add', { machineToken: 'not-a-real-token' })).toMatchObject({
         ok: false,
@@ -112,8 +135,15 @@ describe('the browser host with its engine in a child process', () => {
   });
 });
 
-/** The engine processes whose parent is `pid` (Linux's /proc). */
+/** The engine processes whose parent is `pid`: from Linux's /proc, or from `ps` where there is none (macOS). */
 async function enginesOf(pid: number): Promise<number[]> {
+  if (noProc) {
+    const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,args=']);
+    return stdout.split('\n').flatMap((line) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+      return m && Number(m[2]) === pid && m[3]!.includes('engine-process') ? [Number(m[1])] : [];
+    });
+  }
   const found: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
