@@ -172,7 +172,11 @@ export const backupsGet: CommandSpec = {
     // for the archive), then linked into place, which fails rather than overwrite a file that appeared
     // meanwhile. The folder goes whatever happens; the price is that such a download starts afresh each time.
     await mkdir(target.dir, { recursive: true });
-    const staging = await mkdtemp(join(target.dir, `.${basename(target.file)}.lifeboat-get-`));
+    // The staging name carries at most 64 characters of the file's: a name near the system's 255-byte limit must
+    // not make the temporary one too long (ENAMETOOLONG).
+    const staging = await mkdtemp(
+      join(target.dir, `.${[...basename(target.file)].slice(0, 64).join('')}.lifeboat-get-`),
+    );
     try {
       const r = await fetchInto(staging);
       try {

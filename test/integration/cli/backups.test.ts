@@ -102,6 +102,21 @@ describe('backups get', () => {
     expect(await sha256(file)).toBe(expected);
     // The hidden folder it was fetched in is gone.
     expect(await readdir(join(dir, 'named'))).toEqual(['db.sql.gz']);
+    // A name near the system's limit (255 bytes): the hidden folder's own name must not outgrow it.
+    const long = `${'é'.repeat(120)}.sql.gz`;
+    const asLong = await cli([
+      'backups',
+      'get',
+      'acme-blog.live',
+      '--element',
+      'db',
+      '--to',
+      join(dir, 'long', long),
+    ]);
+    expect(asLong.stderr).not.toContain('Something went wrong');
+    expect(asLong.code).toBe(0);
+    expect(await sha256(join(dir, 'long', long))).toBe(expected);
+    expect(await readdir(join(dir, 'long'))).toEqual([long]);
 
     await writeFile(join(dir, 'mine.sql.gz'), 'my own file');
     for (const to of [dir, join(dir, 'mine.sql.gz')]) {
