@@ -3,12 +3,19 @@
 // and GNOME Keyring so keychain tests use a real Secret Service), then the browser end-to-end suite.
 // Ends with the single line `N passed, N failed, N skipped` that CI reads.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Every test's temporary folder by its real path. macOS's is reached through a link (/var is /private/var), and a
+// Windows runner's TEMP holds a short 8.3 name (RUNNER~1); the engine keeps a copy's folder by its real path, so a
+// test comparing it with the path it made under tmpdir() would fail on the spelling alone. Linux's /tmp is real.
+const realTmp = realpathSync.native(tmpdir());
+if (realTmp !== tmpdir()) {
+  for (const name of process.platform === 'win32' ? ['TEMP', 'TMP'] : ['TMPDIR']) process.env[name] = realTmp;
+}
 const results = join(root, '.cache', 'test-results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
+import * as tar from 'tar';
 import type { Sandbox } from '../../electron/sandbox';
 import { mariadbUnavailable, startMariaDb } from '../helpers/mariadb';
 import { clientFor } from '../helpers/sandbox';
@@ -42,7 +43,8 @@ async function deployAndEditLive(
   expect(sandbox.deploy('acme-blog', 'live')).toBe('pantheon_live_13');
   const files = join(dir, 'files');
   await mkdir(files);
-  await run('tar', ['-xzf', (await sandbox.archive('acme-blog', 'live', 'files')).path, '-C', files]);
+  // node-tar, not a tar program: Windows's PATH may find Git's GNU tar first, which takes C: for a remote host.
+  await tar.x({ file: (await sandbox.archive('acme-blog', 'live', 'files')).path, cwd: files });
   const [filesTop] = await readdir(files);
   const all = (await filesUnder(join(files, filesTop!))).filter((f) => f.endsWith('.png'));
   const [changed, deleted] = all as [string, string];
@@ -50,7 +52,7 @@ async function deployAndEditLive(
   await rm(join(files, filesTop!, deleted));
   const added = join(dirname(changed), 'added-after-the-restore.txt');
   await writeFile(join(files, filesTop!, added), 'new on live');
-  await run('tar', ['-czf', join(dir, 'files.tar.gz'), '-C', files, filesTop!]);
+  await tar.c({ gzip: true, file: join(dir, 'files.tar.gz'), cwd: files }, [filesTop!]);
 
   sandbox.serveArchive('acme-blog', 'live', 'files', join(dir, 'files.tar.gz'));
   return { changed, deleted, added };

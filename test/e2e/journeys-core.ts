@@ -187,15 +187,19 @@ export const coreJourneys: Journey[] = [
       await expect(ask).toBeHidden({ timeout: 30_000 });
       await expect(page.getByText('No local copies yet')).toBeVisible();
       expect(existsSync(root)).toBe(false);
-      const inTrash = await trashed(root, ctx.work);
-      expect(inTrash, `${root} in the trash`).not.toBeNull();
-      expect(JSON.parse(await readFile(join(inTrash!.entry, 'lifeboat.json'), 'utf8'))).toMatchObject({
-        env: 'live',
-        code: { tag: 'pantheon_live_12' },
-      });
-      // A trash outside the run's folder (another disk's) is not left with the test's copy.
-      await rm(inTrash!.entry, { recursive: true, force: true });
-      await rm(inTrash!.info, { force: true });
+      // Only Linux's trash follows XDG_DATA_HOME (the run's own, see fixtures): on macOS and Windows it is the
+      // system's, and the journey checks only that the folder left its place (above).
+      if (process.platform === 'linux') {
+        const inTrash = await trashed(root, ctx.work);
+        expect(inTrash, `${root} in the trash`).not.toBeNull();
+        expect(JSON.parse(await readFile(join(inTrash!.entry, 'lifeboat.json'), 'utf8'))).toMatchObject({
+          env: 'live',
+          code: { tag: 'pantheon_live_12' },
+        });
+        // A trash outside the run's folder (another disk's) is not left with the test's copy.
+        await rm(inTrash!.entry, { recursive: true, force: true });
+        await rm(inTrash!.info, { force: true });
+      }
     },
   ),
   journey('designer: download only the files archive, with one folder picked from its tree', async (ctx) => {

@@ -1,6 +1,6 @@
 // Dialogs that fit the window, the restore dialog as it is filled in and when it is done, and the designer's
 // "Download files" (issue 10 §3).
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
@@ -35,14 +35,19 @@ async function expectNoSidewaysScroll(page: Page, where: string): Promise<void> 
   expect(sizes, `${where}; sticking out: ${past.join(', ') || 'nothing'}`).toEqual({ page: 0, site: 0 });
 }
 
-/** Saves the editor command in Settings: a script that writes the arguments it was started with into `log`. */
+/**
+ * Saves the editor command in Settings: Node running a script that writes the arguments it was started with into
+ * `log`, one a line (Node, not a #!/bin/sh script, so that it starts on Windows too).
+ */
 async function fakeEditor(page: Page, work: string): Promise<string> {
-  const script = join(work, 'fake-editor.sh');
+  const script = join(work, 'fake-editor.cjs');
   const log = join(work, 'editor-opened.txt');
-  await writeFile(script, `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\n`);
-  await chmod(script, 0o755);
+  await writeFile(
+    script,
+    `require('node:fs').writeFileSync(${JSON.stringify(log)}, process.argv.slice(2).map((a) => a + '\\n').join(''));\n`,
+  );
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByLabel('Editor command').fill(script);
+  await page.getByLabel('Editor command').fill(`"${process.execPath}" "${script}"`);
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Settings saved.')).toBeVisible();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sites' }).click();

@@ -122,7 +122,7 @@ export const firstBackupRow = (page: Page) =>
   page.getByRole('table', { name: 'Backups of live' }).getByRole('row').nth(1);
 
 /**
- * Where the system's trash put `path` (its `files/` entry and `.trashinfo`), or null. The app's trash is the run's
+ * Where the system's trash put `path` (its `files/` entry and `.trashinfo`), or null; Linux only (the XDG trash). The app's trash is the run's
  * own (`XDG_DATA_HOME`, see fixtures) when the run's folder is on the home folder's disk; on another disk the XDG
  * trash spec puts it in that disk's top folder (`.Trash/<uid>` or `.Trash-<uid>`).
  */

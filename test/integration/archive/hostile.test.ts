@@ -26,6 +26,7 @@ import {
 } from '../../helpers/hostile-tar';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
 import { rawTarGz } from '../../helpers/tarball';
+import { itUnless, noPermissionBits, noSymlinks } from '../../helpers/platform';
 
 const MiB = 1024 * 1024;
 /** How many folders the target sits below the test's root: room for every chain to climb into. */
@@ -120,20 +121,23 @@ describe('chains of links that read as inside but climb out', () => {
       ]),
     ));
 
-  it('walks the finished tree for escaping links too (one already in the folder, out of the model’s sight)', async () => {
-    await mkdir(join(target, 'pre'));
-    await symlink('../../outside', join(target, 'pre', 'old'));
-    const err = await extract(
-      rawTarGz([
-        { path: 'real.txt', body: 'real' },
-        { path: 'alias', type: 'SymbolicLink', linkpath: 'real.txt' },
-      ]),
-    ).catch((e: unknown) => e);
-    expect(err).toMatchObject({
-      code: 'hostile-archive',
-      message: expect.stringContaining(`${join(target, 'pre', 'old')} points outside`),
-    });
-  });
+  itUnless(noSymlinks())(
+    'walks the finished tree for escaping links too (one already in the folder, out of the model’s sight)',
+    async () => {
+      await mkdir(join(target, 'pre'));
+      await symlink('../../outside', join(target, 'pre', 'old'));
+      const err = await extract(
+        rawTarGz([
+          { path: 'real.txt', body: 'real' },
+          { path: 'alias', type: 'SymbolicLink', linkpath: 'real.txt' },
+        ]),
+      ).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'hostile-archive',
+        message: expect.stringContaining(`${join(target, 'pre', 'old')} points outside`),
+      });
+    },
+  );
 
   it('keeps chains and links that really stay inside', async () => {
     await extract(
@@ -269,7 +273,7 @@ describe('write failures are failures', () => {
 });
 
 describe('modes', () => {
-  it('never restores setuid, setgid or sticky bits', async () => {
+  itUnless(noPermissionBits)('never restores setuid, setgid or sticky bits', async () => {
     await extract(setuidFile());
     const mode = async (p: string) => (await stat(join(target, p))).mode & 0o7777;
     expect(await mode('bin/suid')).toBe(0o755);

@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { copyIdOf, type StoredCopy } from '../../../electron/services/copies/registry';
 import type { LocalCopy } from '../../../shared/models';
 import { lifeboat, type CliResult } from '../../helpers/cli';
+import { noXdgTrash } from '../../helpers/platform';
 
 export interface Scratch {
   readonly dir: string;
@@ -18,8 +19,12 @@ export interface Scratch {
   /** A real restore of the demo site (files only: quick) into `to`; returns the copy's folder. */
   pull(site: string, to: string, ...more: string[]): Promise<string>;
   list(): Promise<LocalCopy[]>;
-  /** What is in the trash now (the trashed folders' names are UUIDs). */
-  trashed(): Promise<string[]>;
+  /**
+   * Expects `count` folders in the trash. Checked on Linux only, where the trash follows XDG_DATA_HOME (this
+   * test's own); on macOS and Windows it is the system's, and the caller's own checks that the folder left (or
+   * stayed in) its place stand alone.
+   */
+  expectTrashed(count: number): Promise<void>;
   /** Writes a registry file for `path` as Lifeboat would, from `like`'s fields. */
   forge(path: string, like: StoredCopy): Promise<void>;
   cleanup(): Promise<void>;
@@ -31,7 +36,13 @@ export async function scratch(): Promise<Scratch> {
   await mkdir(home);
   const data = join(dir, 'data');
   const trash = join(home, '.local', 'share', 'Trash', 'files');
-  const env = { LIFEBOAT_DATA_DIR: data, HOME: home, XDG_DATA_HOME: join(home, '.local', 'share') };
+  // USERPROFILE: Windows's home folder (os.homedir() reads it there, not HOME).
+  const env = {
+    LIFEBOAT_DATA_DIR: data,
+    HOME: home,
+    USERPROFILE: home,
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+  };
   const run = (args: readonly string[]) => lifeboat(args, env);
   return {
     dir,
@@ -50,7 +61,9 @@ export async function scratch(): Promise<Scratch> {
       expect(r.code).toBe(0);
       return JSON.parse(r.stdout) as LocalCopy[];
     },
-    trashed: () => readdir(trash).catch(() => []),
+    async expectTrashed(count) {
+      if (noXdgTrash === null) expect(await readdir(trash).catch(() => [])).toHaveLength(count);
+    },
     async forge(path, like) {
       const id = copyIdOf(path);
       await mkdir(join(data, 'copies'), { recursive: true });

@@ -4,17 +4,18 @@
 // and not blame a hostile archive for the person's own link.
 import { readdir, rename, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { clientFor, DANA } from '../../helpers/sandbox';
 import { newBackup } from '../restore/newer-backup';
 import { updateKit, type UpdateKit } from './update-kit';
+import { itUnless, noSymlinks } from '../../helpers/platform';
 
 let k: UpdateKit;
 beforeEach(async () => void (k = await updateKit()));
 afterEach(() => k.close());
 
 describe('the uploads folder is a link to another disk, and local edits are to be replaced', () => {
-  it('is a conflict of the preview, and the run downloads nothing', async () => {
+  itUnless(noSymlinks())('is a conflict of the preview, and the run downloads nothing', async () => {
     await newBackup(clientFor(k.sandbox, DANA), 'acme-blog', 'live');
     const elsewhere = join(k.dir, 'other-disk-uploads');
     await rename(join(k.copy, 'wp-content', 'uploads'), elsewhere);

@@ -14,6 +14,7 @@ import { clientFor, DANA } from '../../helpers/sandbox';
 import { until } from '../../helpers/until';
 import { changedFiles, newBackup, snapshot } from '../restore/newer-backup';
 import { updateKit, type UpdateKit } from './update-kit';
+import { itUnless, noSymlinks } from '../../helpers/platform';
 
 let k: UpdateKit;
 beforeEach(async () => void (k = await updateKit()));
@@ -71,52 +72,55 @@ describe('the person works in the copy while the update downloads', () => {
 });
 
 describe('links in the files folder', () => {
-  it('a file and a folder replaced by links to outside: listed as local edits; replaced, the links go aside and outside stays', async () => {
-    const outside = join(k.dir, 'outside');
-    await mkdir(join(outside, 'dir'), { recursive: true });
-    await writeFile(join(outside, 'precious.txt'), 'mine');
-    await writeFile(join(outside, 'dir', 'keep.txt'), 'mine too');
-    await rm(uploads('2024', '01', 'photo-2-1.png'));
-    await symlink(join(outside, 'precious.txt'), uploads('2024', '01', 'photo-2-1.png'));
-    await rm(uploads('2024', '03'), { recursive: true });
-    await symlink(join(outside, 'dir'), uploads('2024', '03'));
-    // The newer backup changes both: the photo, and a file in the folder.
-    await changedFiles(k.sandbox, 'acme-blog', 'live', k.dir, async (files) => {
-      await writeFile(join(files, '2024', '01', 'photo-2-1.png'), 'new photo');
-      await writeFile(join(files, '2024', '03', 'photo-3-1.png'), 'new photo 3');
-    });
-    await newBackup(clientFor(k.sandbox, DANA), 'acme-blog', 'live');
+  itUnless(noSymlinks())(
+    'a file and a folder replaced by links to outside: listed as local edits; replaced, the links go aside and outside stays',
+    async () => {
+      const outside = join(k.dir, 'outside');
+      await mkdir(join(outside, 'dir'), { recursive: true });
+      await writeFile(join(outside, 'precious.txt'), 'mine');
+      await writeFile(join(outside, 'dir', 'keep.txt'), 'mine too');
+      await rm(uploads('2024', '01', 'photo-2-1.png'));
+      await symlink(join(outside, 'precious.txt'), uploads('2024', '01', 'photo-2-1.png'));
+      await rm(uploads('2024', '03'), { recursive: true });
+      await symlink(join(outside, 'dir'), uploads('2024', '03'));
+      // The newer backup changes both: the photo, and a file in the folder.
+      await changedFiles(k.sandbox, 'acme-blog', 'live', k.dir, async (files) => {
+        await writeFile(join(files, '2024', '01', 'photo-2-1.png'), 'new photo');
+        await writeFile(join(files, '2024', '03', 'photo-3-1.png'), 'new photo 3');
+      });
+      await newBackup(clientFor(k.sandbox, DANA), 'acme-blog', 'live');
 
-    const plan = await k.preview();
-    expect(plan.conflicts).toEqual([
-      expect.objectContaining({
-        kind: 'files',
-        message: expect.stringContaining('2024/01/photo-2-1.png, 2024/03'),
-      }),
-    ]);
-    const done = await k.update({ replaceLocalEdits: true });
-    expect(done).toMatchObject({ state: 'succeeded' });
-    // Outside the copy: not a byte changed, nothing added.
-    expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('mine');
-    expect((await readdir(outside, { recursive: true })).sort()).toEqual([
-      'dir',
-      'dir/keep.txt',
-      'precious.txt',
-    ]);
-    // In the copy: real files and folders from the backup; the links kept aside as links.
-    expect((await lstat(uploads('2024', '01', 'photo-2-1.png'))).isFile()).toBe(true);
-    expect(await readFile(uploads('2024', '01', 'photo-2-1.png'), 'utf8')).toBe('new photo');
-    expect((await lstat(uploads('2024', '03'))).isDirectory()).toBe(true);
-    expect(await readFile(uploads('2024', '03', 'photo-3-1.png'), 'utf8')).toBe('new photo 3');
-    const [aside] = await asideFolders();
-    const kept = join(k.copy, 'wp-content', aside!);
-    expect(await readlink(join(kept, '2024', '01', 'photo-2-1.png'))).toBe(join(outside, 'precious.txt'));
-    expect(await readlink(join(kept, '2024', '03'))).toBe(join(outside, 'dir'));
-  });
+      const plan = await k.preview();
+      expect(plan.conflicts).toEqual([
+        expect.objectContaining({
+          kind: 'files',
+          message: expect.stringContaining('2024/01/photo-2-1.png, 2024/03'),
+        }),
+      ]);
+      const done = await k.update({ replaceLocalEdits: true });
+      expect(done).toMatchObject({ state: 'succeeded' });
+      // Outside the copy: not a byte changed, nothing added.
+      expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('mine');
+      expect((await readdir(outside, { recursive: true })).sort()).toEqual([
+        'dir',
+        'dir/keep.txt',
+        'precious.txt',
+      ]);
+      // In the copy: real files and folders from the backup; the links kept aside as links.
+      expect((await lstat(uploads('2024', '01', 'photo-2-1.png'))).isFile()).toBe(true);
+      expect(await readFile(uploads('2024', '01', 'photo-2-1.png'), 'utf8')).toBe('new photo');
+      expect((await lstat(uploads('2024', '03'))).isDirectory()).toBe(true);
+      expect(await readFile(uploads('2024', '03', 'photo-3-1.png'), 'utf8')).toBe('new photo 3');
+      const [aside] = await asideFolders();
+      const kept = join(k.copy, 'wp-content', aside!);
+      expect(await readlink(join(kept, '2024', '01', 'photo-2-1.png'))).toBe(join(outside, 'precious.txt'));
+      expect(await readlink(join(kept, '2024', '03'))).toBe(join(outside, 'dir'));
+    },
+  );
 });
 
 describe('a new backup whose code points the files folder outside the copy', () => {
-  it('is refused before anything is checked out or moved', async () => {
+  itUnless(noSymlinks())('is refused before anything is checked out or moved', async () => {
     const outside = join(k.dir, 'sites', 'outside');
     await mkdir(outside, { recursive: true });
     await writeFile(join(outside, 'precious.txt'), 'mine');

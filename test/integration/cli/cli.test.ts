@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -176,8 +176,8 @@ describe('errors and exit codes', () => {
       code: 4,
       stderr: expect.stringContaining("Site 'no-such-site' was not found"),
     });
-    await run('mkdir', ['-p', join(dir, 'acme-blog-live')]);
-    await run('touch', [join(dir, 'acme-blog-live', 'keep.txt')]);
+    await mkdir(join(dir, 'acme-blog-live'), { recursive: true });
+    await writeFile(join(dir, 'acme-blog-live', 'keep.txt'), '');
     // Named: by default a restore picks a folder name that is free.
     const r = await lifeboat([
       ...auth,

@@ -25,6 +25,8 @@ import {
 
 const run = promisify(execFile);
 const git = async (cwd: string, ...args: string[]) => (await run('git', args, { cwd })).stdout.trim();
+/** `text` matched as it is in a RegExp (a Windows path's backslashes and dots included). */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let made: MadeMirror;
 let closedApi: string;
@@ -117,7 +119,7 @@ describe('lifeboat pull --from-mirror', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
       new RegExp(
-        `^Would restore acme-blog\\.live \\(.*\\) from the mirror's ${mirror.setDir} into ${target}/acme-blog-live`,
+        `^Would restore acme-blog\\.live \\(.*\\) from the mirror's ${literal(mirror.setDir)} into ${literal(join(target, 'acme-blog-live'))}`,
       ),
     );
     expect(text.stdout).toMatch(

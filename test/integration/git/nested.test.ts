@@ -36,6 +36,7 @@ import {
   userGit,
   type HostileRepo,
 } from '../../helpers/hostile-git';
+import { itUnless, noShellScripts, noSymlinks } from '../../helpers/platform';
 
 /*
  * Git directories nested in a restored repository (submodules' `.git/modules/**`, linked worktrees'
@@ -177,30 +178,33 @@ describe('a submodule (with a submodule of its own) and a linked worktree in the
     expect(first.join('\n')).not.toContain('from-archive-2');
   });
 
-  it("a submodule's core.worktree is kept only while it stays inside the repository, through no link", async () => {
-    const built = await build({ vectors: [], nested: true });
-    const repo = await extracted(built);
-    const sub = join(repo, '.git', 'modules', 'sub');
-    const inner = join(sub, 'modules', 'inner');
-    const outside = await mkdtemp(join(tmpdir(), 'lifeboat-outside-'));
-    cleanups.push(outside);
-    const setWorktree = (dir: string, value: string) =>
-      safeGit(repo, 'config', '--file', join(dir, 'config'), 'core.worktree', value);
-    await setWorktree(sub, outside);
-    await setWorktree(inner, '../../../../../../elsewhere');
-    await neutraliseRepository(repo);
-    expect(worktreeOf(await readFile(join(sub, 'config'), 'utf8'))).toBeNull();
-    expect(worktreeOf(await readFile(join(inner, 'config'), 'utf8'))).toBeNull();
+  itUnless(noSymlinks())(
+    "a submodule's core.worktree is kept only while it stays inside the repository, through no link",
+    async () => {
+      const built = await build({ vectors: [], nested: true });
+      const repo = await extracted(built);
+      const sub = join(repo, '.git', 'modules', 'sub');
+      const inner = join(sub, 'modules', 'inner');
+      const outside = await mkdtemp(join(tmpdir(), 'lifeboat-outside-'));
+      cleanups.push(outside);
+      const setWorktree = (dir: string, value: string) =>
+        safeGit(repo, 'config', '--file', join(dir, 'config'), 'core.worktree', value);
+      await setWorktree(sub, outside);
+      await setWorktree(inner, '../../../../../../elsewhere');
+      await neutraliseRepository(repo);
+      expect(worktreeOf(await readFile(join(sub, 'config'), 'utf8'))).toBeNull();
+      expect(worktreeOf(await readFile(join(inner, 'config'), 'utf8'))).toBeNull();
 
-    // Inside the repository, but into its git directory, or through a link to a folder outside.
-    await setWorktree(sub, '../..');
-    await rename(join(repo, 'sub', 'inner'), join(outside, 'inner'));
-    await symlink(join(outside, 'inner'), join(repo, 'sub', 'inner'));
-    await setWorktree(inner, '../../../../../sub/inner');
-    await neutraliseRepository(repo);
-    expect(worktreeOf(await readFile(join(sub, 'config'), 'utf8'))).toBeNull();
-    expect(worktreeOf(await readFile(join(inner, 'config'), 'utf8'))).toBeNull();
-  });
+      // Inside the repository, but into its git directory, or through a link to a folder outside.
+      await setWorktree(sub, '../..');
+      await rename(join(repo, 'sub', 'inner'), join(outside, 'inner'));
+      await symlink(join(outside, 'inner'), join(repo, 'sub', 'inner'));
+      await setWorktree(inner, '../../../../../sub/inner');
+      await neutraliseRepository(repo);
+      expect(worktreeOf(await readFile(join(sub, 'config'), 'utf8'))).toBeNull();
+      expect(worktreeOf(await readFile(join(inner, 'config'), 'utf8'))).toBeNull();
+    },
+  );
 });
 
 describe('a bare repository with nested git directories', () => {
@@ -255,7 +259,7 @@ describe('git directories that point git elsewhere are refused', () => {
     expect(await readdir(join(victim.repo, '.git'))).not.toContain('config.from-archive');
   });
 
-  it('a link inside .git/modules', async () => {
+  itUnless(noSymlinks())('a link inside .git/modules', async () => {
     const built = await build({ vectors: [], nested: true });
     const repo = await extracted(built);
     const moved = join(built.root, 'moved-sub');
@@ -283,76 +287,80 @@ describe('git directories that point git elsewhere are refused', () => {
 const run = promisify(execFile);
 
 describe('the environment of the git Lifeboat runs', () => {
-  it("holds none of the parent's secrets, for the restored repository's git and for the user's clone", async () => {
-    const built = await build({ vectors: [], nested: true });
-    const bare = await build({ vectors: [], bare: true });
-    const repo = await extracted(built);
-    const clone = await userClone(repo, built.root);
-    // The user's own smudge filter (their clone's config applies) records what it was given.
-    const filterEnv = join(built.root, 'user-filter-env');
-    await safeGit(clone, 'config', 'filter.lbevil.smudge', `sh -c 'env > "${filterEnv}"; cat'`);
-    await safeGit(clone, 'config', 'filter.lbevil.clean', 'cat');
+  // The recording git is a shell script found by name on PATH.
+  itUnless(noShellScripts)(
+    "holds none of the parent's secrets, for the restored repository's git and for the user's clone",
+    async () => {
+      const built = await build({ vectors: [], nested: true });
+      const bare = await build({ vectors: [], bare: true });
+      const repo = await extracted(built);
+      const clone = await userClone(repo, built.root);
+      // The user's own smudge filter (their clone's config applies) records what it was given.
+      const filterEnv = join(built.root, 'user-filter-env');
+      await safeGit(clone, 'config', 'filter.lbevil.smudge', `sh -c 'env > "${filterEnv}"; cat'`);
+      await safeGit(clone, 'config', 'filter.lbevil.clean', 'cat');
 
-    // A `git` ahead of the real one on PATH that records its environment and arguments, then runs git.
-    const realGit = (await run('sh', ['-c', 'command -v git'])).stdout.trim();
-    const bin = join(built.root, 'recording-bin');
-    const records = join(built.root, 'records');
-    await mkdir(bin);
-    await mkdir(records);
-    await writeFile(
-      join(bin, 'git'),
-      `#!/bin/sh\nf="${records}/$$"\nenv > "$f.env"\nprintf '%s\\n' "$@" > "$f.args"\nexec "${realGit}" "$@"\n`,
-    );
-    await chmod(join(bin, 'git'), 0o755);
+      // A `git` ahead of the real one on PATH that records its environment and arguments, then runs git.
+      const realGit = (await run('sh', ['-c', 'command -v git'])).stdout.trim();
+      const bin = join(built.root, 'recording-bin');
+      const records = join(built.root, 'records');
+      await mkdir(bin);
+      await mkdir(records);
+      await writeFile(
+        join(bin, 'git'),
+        `#!/bin/sh\nf="${records}/$$"\nenv > "$f.env"\nprintf '%s\\n' "$@" > "$f.args"\nexec "${realGit}" "$@"\n`,
+      );
+      await chmod(join(bin, 'git'), 0o755);
 
-    const secrets = {
-      TERMINUS_MACHINE_TOKEN: 'lbsecret-terminus-token',
-      LIFEBOAT_TEST_SECRET: 'lbsecret-lifeboat',
-      MYSQL_PWD: 'lbsecret-mysql',
-      AWS_SECRET_ACCESS_KEY: 'lbsecret-aws',
-    };
-    const saved = { ...process.env };
-    Object.assign(process.env, secrets, { PATH: `${bin}:${process.env.PATH ?? ''}` });
-    try {
-      await validateBranchName('lifeboat/live-x');
-      const chosen = await chooseRef(repo, 'live', null);
-      await createBranch(repo, 'lifeboat/live-x', chosen.ref, { checkout: true });
-      await cloneBare(bare.repo, join(bare.root, 'unpacked'));
-      expect(await branchExists(clone, 'lifeboat/b')).toBe(false);
-      expect(await uncommittedChanges(clone)).toEqual([]);
-      await importIntoClone({ restoredRepo: repo, clone, chosen, branch: 'lifeboat/b', checkout: true });
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-    const files = await readdir(records);
-    const envs = files.filter((f) => f.endsWith('.env'));
-    expect(envs.length).toBeGreaterThan(8);
-    const seen = [filterEnv, ...envs.map((f) => join(records, f))];
-    for (const file of seen) {
-      const env = await readFile(file, 'utf8');
-      for (const [name, value] of Object.entries(secrets)) {
-        expect({ file, leaked: env.includes(value) || env.includes(`${name}=`) }).toEqual({
-          file,
-          leaked: false,
-        });
+      const secrets = {
+        TERMINUS_MACHINE_TOKEN: 'lbsecret-terminus-token',
+        LIFEBOAT_TEST_SECRET: 'lbsecret-lifeboat',
+        MYSQL_PWD: 'lbsecret-mysql',
+        AWS_SECRET_ACCESS_KEY: 'lbsecret-aws',
+      };
+      const saved = { ...process.env };
+      Object.assign(process.env, secrets, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+      try {
+        await validateBranchName('lifeboat/live-x');
+        const chosen = await chooseRef(repo, 'live', null);
+        await createBranch(repo, 'lifeboat/live-x', chosen.ref, { checkout: true });
+        await cloneBare(bare.repo, join(bare.root, 'unpacked'));
+        expect(await branchExists(clone, 'lifeboat/b')).toBe(false);
+        expect(await uncommittedChanges(clone)).toEqual([]);
+        await importIntoClone({ restoredRepo: repo, clone, chosen, branch: 'lifeboat/b', checkout: true });
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
       }
-    }
-    // The user's filter did run, with what it needs of the user's environment.
-    expect(await readFile(filterEnv, 'utf8')).toMatch(/^PATH=/m);
-    // The restored repository's git (an explicit --git-dir) gets no home and no global config either.
-    let untrusted = 0;
-    for (const f of envs) {
-      const args = await readFile(join(records, f.replace(/\.env$/, '.args')), 'utf8');
-      if (!/^--git-dir=/m.test(args) && !args.includes('clone')) continue;
-      untrusted++;
-      const env = await readFile(join(records, f), 'utf8');
-      expect(env).toMatch(/^GIT_CONFIG_GLOBAL=/m);
-      expect(env).toMatch(/^GIT_CONFIG_NOSYSTEM=1$/m);
-      expect(env).not.toMatch(/^HOME=/m);
-    }
-    expect(untrusted).toBeGreaterThan(4);
-    expect(await payloadEnvOf(built)).toBe('');
-    expect(await markerOf(built)).toBe('');
-  });
+      const files = await readdir(records);
+      const envs = files.filter((f) => f.endsWith('.env'));
+      expect(envs.length).toBeGreaterThan(8);
+      const seen = [filterEnv, ...envs.map((f) => join(records, f))];
+      for (const file of seen) {
+        const env = await readFile(file, 'utf8');
+        for (const [name, value] of Object.entries(secrets)) {
+          expect({ file, leaked: env.includes(value) || env.includes(`${name}=`) }).toEqual({
+            file,
+            leaked: false,
+          });
+        }
+      }
+      // The user's filter did run, with what it needs of the user's environment.
+      expect(await readFile(filterEnv, 'utf8')).toMatch(/^PATH=/m);
+      // The restored repository's git (an explicit --git-dir) gets no home and no global config either.
+      let untrusted = 0;
+      for (const f of envs) {
+        const args = await readFile(join(records, f.replace(/\.env$/, '.args')), 'utf8');
+        if (!/^--git-dir=/m.test(args) && !args.includes('clone')) continue;
+        untrusted++;
+        const env = await readFile(join(records, f), 'utf8');
+        expect(env).toMatch(/^GIT_CONFIG_GLOBAL=/m);
+        expect(env).toMatch(/^GIT_CONFIG_NOSYSTEM=1$/m);
+        expect(env).not.toMatch(/^HOME=/m);
+      }
+      expect(untrusted).toBeGreaterThan(4);
+      expect(await payloadEnvOf(built)).toBe('');
+      expect(await markerOf(built)).toBe('');
+    },
+  );
 });

@@ -11,6 +11,7 @@ import { applySetup, planSetup } from '../../../electron/services/local-site/pla
 import { siteAccount } from '../../../electron/services/local-site/db-user';
 import { useMariaDb } from '../../helpers/mariadb-suite';
 import { makeCopy, php, phpUnavailable, wordpressTables } from '../../helpers/local-site';
+import { itUnless, noPermissionBits, noSymlinks } from '../../helpers/platform';
 
 const run = promisify(execFile);
 const suite = useMariaDb('lifeboat-setup-');
@@ -177,7 +178,9 @@ describe('copies setup', () => {
     ]);
     const local = await readFile(join(path, 'wp-config-local.php'), 'utf8');
     expect(local).not.toContain(BOSS_PASSWORD);
-    expect((await lstat(join(path, 'wp-config-local.php'))).mode & 0o077).toBe(0);
+    // Only its owner reads it (not checked on Windows, which has no POSIX permission bits).
+    if (noPermissionBits === null)
+      expect((await lstat(join(path, 'wp-config-local.php'))).mode & 0o077).toBe(0);
     // DDEV's file, against its documented format.
     const ddev = parse(await readFile(join(path, '.ddev', 'config.yaml'), 'utf8')) as Record<string, unknown>;
     expect(ddevProblems(ddev)).toEqual([]);
@@ -396,44 +399,47 @@ describe('copies setup', () => {
     expect(await suite.db.fingerprint('failing_db')).toBe(before);
   });
 
-  it('takes a settings file of yours that is a link (to shared settings) as yours: Lifeboat’s goes beside it, never through it', async () => {
-    await wordpressDb('acme_linked');
-    const shared = join(suite.dir, 'shared-lando');
-    await mkdir(shared);
-    await writeFile(join(shared, 'lando.yml'), 'name: shared\n');
-    const path = join(suite.dir, 'linked-lando');
-    const copy = await makeCopy(path, {
-      framework: 'wordpress',
-      database: 'acme_linked',
-      code: true,
-      files: { 'wp-config.php': WP_CONFIG },
-    });
-    await symlink(join(shared, 'lando.yml'), join(path, '.lando.yml'));
-    const conn = await boss();
-    const plan = await planSetup(copy, { lando: true }, conn);
-    expect(plan.conflicts).toEqual([]);
-    expect(plan.writes.map((w) => w.target)).toContain(join(path, '.lando.lifeboat.yml'));
-    expect(plan.notes).toContain(
-      `.lando.yml is your link to ${join(shared, 'lando.yml')}, so Lifeboat leaves it and that file as they are, and writes .lando.lifeboat.yml beside it: copy what you need from it into the file your link points to.`,
-    );
-    await applySetup(plan);
-    expect(await readFile(join(shared, 'lando.yml'), 'utf8')).toBe('name: shared\n');
-    expect((await lstat(join(path, '.lando.yml'))).isSymbolicLink()).toBe(true);
-    expect(parse(await readFile(join(path, '.lando.lifeboat.yml'), 'utf8'))).toMatchObject({
-      recipe: 'pantheon',
-    });
+  itUnless(noSymlinks())(
+    'takes a settings file of yours that is a link (to shared settings) as yours: Lifeboat’s goes beside it, never through it',
+    async () => {
+      await wordpressDb('acme_linked');
+      const shared = join(suite.dir, 'shared-lando');
+      await mkdir(shared);
+      await writeFile(join(shared, 'lando.yml'), 'name: shared\n');
+      const path = join(suite.dir, 'linked-lando');
+      const copy = await makeCopy(path, {
+        framework: 'wordpress',
+        database: 'acme_linked',
+        code: true,
+        files: { 'wp-config.php': WP_CONFIG },
+      });
+      await symlink(join(shared, 'lando.yml'), join(path, '.lando.yml'));
+      const conn = await boss();
+      const plan = await planSetup(copy, { lando: true }, conn);
+      expect(plan.conflicts).toEqual([]);
+      expect(plan.writes.map((w) => w.target)).toContain(join(path, '.lando.lifeboat.yml'));
+      expect(plan.notes).toContain(
+        `.lando.yml is your link to ${join(shared, 'lando.yml')}, so Lifeboat leaves it and that file as they are, and writes .lando.lifeboat.yml beside it: copy what you need from it into the file your link points to.`,
+      );
+      await applySetup(plan);
+      expect(await readFile(join(shared, 'lando.yml'), 'utf8')).toBe('name: shared\n');
+      expect((await lstat(join(path, '.lando.yml'))).isSymbolicLink()).toBe(true);
+      expect(parse(await readFile(join(path, '.lando.lifeboat.yml'), 'utf8'))).toMatchObject({
+        recipe: 'pantheon',
+      });
 
-    // Both names taken, one by a link, the other edited: a conflict that says so, not a hostile archive.
-    await writeFile(join(path, '.lando.lifeboat.yml'), 'name: edited\n');
-    const refused = await planSetup(copy, { lando: true }, conn);
-    expect(refused.conflicts).toEqual([
-      {
-        kind: 'files',
-        code: 'conflict',
-        message: `.lando.yml (your link to ${join(shared, 'lando.yml')}) and .lando.lifeboat.yml are both yours: Lifeboat writes neither, and never through a link. Move one away and set up again.`,
-      },
-    ]);
-  });
+      // Both names taken, one by a link, the other edited: a conflict that says so, not a hostile archive.
+      await writeFile(join(path, '.lando.lifeboat.yml'), 'name: edited\n');
+      const refused = await planSetup(copy, { lando: true }, conn);
+      expect(refused.conflicts).toEqual([
+        {
+          kind: 'files',
+          code: 'conflict',
+          message: `.lando.yml (your link to ${join(shared, 'lando.yml')}) and .lando.lifeboat.yml are both yours: Lifeboat writes neither, and never through a link. Move one away and set up again.`,
+        },
+      ]);
+    },
+  );
 
   it('refuses a local URL no site can have, on its own (the CLI and the app check it first)', async () => {
     await wordpressDb('acme_badurl');
@@ -469,31 +475,34 @@ describe('copies setup', () => {
     }
   });
 
-  it('refuses to write through a link the code planted, and a copy whose database is not on the server', async () => {
-    await wordpressDb('linked_db');
-    const outside = join(suite.dir, 'outside');
-    await mkdir(outside);
-    const copy = await makeCopy(join(suite.dir, 'linked'), {
-      framework: 'wordpress',
-      database: 'linked_db',
-      code: true,
-      files: { 'wp-config.php': WP_CONFIG },
-    });
-    await symlink(outside, join(copy.path, '.ddev'));
-    const plan = await planSetup(copy, { ddev: true }, await boss());
-    expect(plan.conflicts).toEqual([expect.objectContaining({ code: 'hostile-archive', kind: 'files' })]);
-    await expect(applySetup(plan)).rejects.toMatchObject({ code: 'hostile-archive' });
-    await expect(lstat(join(outside, 'config.yaml'))).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(lstat(join(copy.path, 'wp-config-local.php'))).rejects.toMatchObject({ code: 'ENOENT' });
+  itUnless(noSymlinks())(
+    'refuses to write through a link the code planted, and a copy whose database is not on the server',
+    async () => {
+      await wordpressDb('linked_db');
+      const outside = join(suite.dir, 'outside');
+      await mkdir(outside);
+      const copy = await makeCopy(join(suite.dir, 'linked'), {
+        framework: 'wordpress',
+        database: 'linked_db',
+        code: true,
+        files: { 'wp-config.php': WP_CONFIG },
+      });
+      await symlink(outside, join(copy.path, '.ddev'));
+      const plan = await planSetup(copy, { ddev: true }, await boss());
+      expect(plan.conflicts).toEqual([expect.objectContaining({ code: 'hostile-archive', kind: 'files' })]);
+      await expect(applySetup(plan)).rejects.toMatchObject({ code: 'hostile-archive' });
+      await expect(lstat(join(outside, 'config.yaml'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(lstat(join(copy.path, 'wp-config-local.php'))).rejects.toMatchObject({ code: 'ENOENT' });
 
-    const gone = await makeCopy(join(suite.dir, 'gone'), {
-      framework: 'wordpress',
-      database: 'no_such_db',
-      code: true,
-    });
-    const p = await planSetup(gone, {}, await boss());
-    expect(p.conflicts).toEqual([expect.objectContaining({ kind: 'database', code: 'not-found' })]);
-    const none = await planSetup(gone, {}, { connection: null, configureHint: 'set one up in Settings' });
-    expect(none.conflicts[0]?.message).toContain('set one up in Settings');
-  });
+      const gone = await makeCopy(join(suite.dir, 'gone'), {
+        framework: 'wordpress',
+        database: 'no_such_db',
+        code: true,
+      });
+      const p = await planSetup(gone, {}, await boss());
+      expect(p.conflicts).toEqual([expect.objectContaining({ kind: 'database', code: 'not-found' })]);
+      const none = await planSetup(gone, {}, { connection: null, configureHint: 'set one up in Settings' });
+      expect(none.conflicts[0]?.message).toContain('set one up in Settings');
+    },
+  );
 });

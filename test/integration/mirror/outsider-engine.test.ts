@@ -51,6 +51,7 @@ import {
 import { clientFor, DANA } from '../../helpers/sandbox';
 import { mountSmallFs, smallFsUnavailable } from '../../helpers/small-fs';
 import { fastTransfer } from '../../helpers/transfer';
+import { itUnless, noSymlinks } from '../../helpers/platform';
 
 /**
  * An outsider's attacks on the mirror engine (issue 11): mirror-env.ts, retention.ts, verify.ts and their files
@@ -156,100 +157,112 @@ describe('nothing is deleted that Lifeboat did not write', () => {
     expect(await readFile(join(older, 'notes.tar.gz'), 'utf8')).toBe('my notes, not a backup');
   });
 
-  it("a rerun with retention prunes a clean old set but leaves every set holding the user's things, and what links point to", async () => {
-    const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
-    const m = await readManifest(first.path!);
-    const at = (days: number) => m.backup.scheduledFor - days * 86_400;
-    const clean = await copySet(first.path!, envDirOf(), setFolderName(at(3)), { scheduledFor: at(3) });
-    // A hard link of the clean set's archive kept by the user elsewhere: removing the set's name keeps its bytes.
-    const archive = m.archives[0]!.filename;
-    await link(join(clean, archive), join(outside, 'handed-to-client.sql.gz'));
-    const cluttered = await copySet(first.path!, envDirOf(), setFolderName(at(5)), { scheduledFor: at(5) });
-    await mkdir(join(outside, 'precious'));
-    await writeFile(join(outside, 'precious', 'thesis.txt'), 'years of work');
-    await writeFile(join(outside, 'precious.sql.gz'), 'mine');
-    await writeFile(join(cluttered, 'other_database.sql.gz'), 'an archive-like name no manifest gives');
-    await writeFile(join(cluttered, 'other_database.sql.gz.part'), 'a .part of an archive no manifest gives');
-    await symlink(join(outside, 'precious'), join(cluttered, 'docs'));
-    await link(join(outside, 'precious.sql.gz'), join(cluttered, 'hard-linked.sql.gz'));
-    // A set-named folder that is a link to a folder elsewhere holding a set and the user's file.
-    const linkedTarget = join(outside, 'linked-set');
-    await copySet(first.path!, outside, 'linked-set', { scheduledFor: at(7) });
-    await writeFile(join(linkedTarget, 'mine.txt'), 'mine');
-    await symlink(linkedTarget, join(envDirOf(), setFolderName(at(7))));
-    const before = await snapshot(outside);
+  itUnless(noSymlinks())(
+    "a rerun with retention prunes a clean old set but leaves every set holding the user's things, and what links point to",
+    async () => {
+      const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
+      const m = await readManifest(first.path!);
+      const at = (days: number) => m.backup.scheduledFor - days * 86_400;
+      const clean = await copySet(first.path!, envDirOf(), setFolderName(at(3)), { scheduledFor: at(3) });
+      // A hard link of the clean set's archive kept by the user elsewhere: removing the set's name keeps its bytes.
+      const archive = m.archives[0]!.filename;
+      await link(join(clean, archive), join(outside, 'handed-to-client.sql.gz'));
+      const cluttered = await copySet(first.path!, envDirOf(), setFolderName(at(5)), { scheduledFor: at(5) });
+      await mkdir(join(outside, 'precious'));
+      await writeFile(join(outside, 'precious', 'thesis.txt'), 'years of work');
+      await writeFile(join(outside, 'precious.sql.gz'), 'mine');
+      await writeFile(join(cluttered, 'other_database.sql.gz'), 'an archive-like name no manifest gives');
+      await writeFile(
+        join(cluttered, 'other_database.sql.gz.part'),
+        'a .part of an archive no manifest gives',
+      );
+      await symlink(join(outside, 'precious'), join(cluttered, 'docs'));
+      await link(join(outside, 'precious.sql.gz'), join(cluttered, 'hard-linked.sql.gz'));
+      // A set-named folder that is a link to a folder elsewhere holding a set and the user's file.
+      const linkedTarget = join(outside, 'linked-set');
+      await copySet(first.path!, outside, 'linked-set', { scheduledFor: at(7) });
+      await writeFile(join(linkedTarget, 'mine.txt'), 'mine');
+      await symlink(linkedTarget, join(envDirOf(), setFolderName(at(7))));
+      const before = await snapshot(outside);
 
-    const r = await mirrorOnce(client, 'acme-blog', 'live', root, {
-      elements: ['database'],
-      retention: { keep: 1 },
-    });
-    expect(r.pruned).toEqual([clean]);
-    expect(r.note).toContain(cluttered);
-    expect(await snapshot(outside)).toEqual(before);
-    expect((await readdir(cluttered)).sort()).toEqual(
-      [
-        archive,
-        MIRROR_MANIFEST,
-        'docs',
-        'hard-linked.sql.gz',
-        'other_database.sql.gz',
-        'other_database.sql.gz.part',
-      ].sort(),
-    );
-    expect((await lstat(join(envDirOf(), setFolderName(at(7))))).isSymbolicLink()).toBe(true);
-    expect(await sha256Of(join(outside, 'handed-to-client.sql.gz'))).toBe(m.archives[0]!.sha256);
-  });
+      const r = await mirrorOnce(client, 'acme-blog', 'live', root, {
+        elements: ['database'],
+        retention: { keep: 1 },
+      });
+      expect(r.pruned).toEqual([clean]);
+      expect(r.note).toContain(cluttered);
+      expect(await snapshot(outside)).toEqual(before);
+      expect((await readdir(cluttered)).sort()).toEqual(
+        [
+          archive,
+          MIRROR_MANIFEST,
+          'docs',
+          'hard-linked.sql.gz',
+          'other_database.sql.gz',
+          'other_database.sql.gz.part',
+        ].sort(),
+      );
+      expect((await lstat(join(envDirOf(), setFolderName(at(7))))).isSymbolicLink()).toBe(true);
+      expect(await sha256Of(join(outside, 'handed-to-client.sql.gz'))).toBe(m.archives[0]!.sha256);
+    },
+  );
 
-  it("failing and retried downloads remove only the archive's own .part, never the user's files in the set", async () => {
-    const built = await sandbox.archive('acme-blog', 'live', 'files');
-    sandbox.setFaults({ store: { dropAfterBytes: Math.floor(built.size / 3), match: '_files' } });
-    await failure(
-      mirrorOnce(client, 'acme-blog', 'live', root, { transfer: fastTransfer({ maxFailures: 1 }) }),
-    );
-    const dir = join(envDirOf(), setFolderName((await newestSet()).scheduledFor));
-    await writeFile(join(outside, 'precious.txt'), 'precious');
-    const planted: Record<string, string> = {
-      'notes.txt': 'mine',
-      'other_files.tar.gz': 'archive-like, not named',
-      'other_files.tar.gz.part': 'part-like, not named',
-      [`${built.path.split('/').pop()}.bak`]: 'a backup of mine',
-    };
-    for (const [n, c] of Object.entries(planted)) await writeFile(join(dir, n), c);
-    await symlink(join(outside, 'precious.txt'), join(dir, 'link-to-precious'));
-    sandbox.setFaults({ store: { corrupt: true, match: '_files' } });
-    expect((await failure(mirrorOnce(client, 'acme-blog', 'live', root))).code).toBe('integrity');
-    sandbox.setFaults({});
-    const r = await mirrorOnce(client, 'acme-blog', 'live', root, { retention: { keep: 1 } });
-    expect(r.status).toBe('downloaded');
-    for (const [n, c] of Object.entries(planted)) expect(await readFile(join(dir, n), 'utf8')).toBe(c);
-    expect(await readlink(join(dir, 'link-to-precious'))).toBe(join(outside, 'precious.txt'));
-    expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('precious');
-    expect((await verifyMirror(root)).totals).toEqual({ ok: 1, damaged: 0, incomplete: 0 });
-  });
+  itUnless(noSymlinks())(
+    "failing and retried downloads remove only the archive's own .part, never the user's files in the set",
+    async () => {
+      const built = await sandbox.archive('acme-blog', 'live', 'files');
+      sandbox.setFaults({ store: { dropAfterBytes: Math.floor(built.size / 3), match: '_files' } });
+      await failure(
+        mirrorOnce(client, 'acme-blog', 'live', root, { transfer: fastTransfer({ maxFailures: 1 }) }),
+      );
+      const dir = join(envDirOf(), setFolderName((await newestSet()).scheduledFor));
+      await writeFile(join(outside, 'precious.txt'), 'precious');
+      const planted: Record<string, string> = {
+        'notes.txt': 'mine',
+        'other_files.tar.gz': 'archive-like, not named',
+        'other_files.tar.gz.part': 'part-like, not named',
+        [`${built.path.split('/').pop()}.bak`]: 'a backup of mine',
+      };
+      for (const [n, c] of Object.entries(planted)) await writeFile(join(dir, n), c);
+      await symlink(join(outside, 'precious.txt'), join(dir, 'link-to-precious'));
+      sandbox.setFaults({ store: { corrupt: true, match: '_files' } });
+      expect((await failure(mirrorOnce(client, 'acme-blog', 'live', root))).code).toBe('integrity');
+      sandbox.setFaults({});
+      const r = await mirrorOnce(client, 'acme-blog', 'live', root, { retention: { keep: 1 } });
+      expect(r.status).toBe('downloaded');
+      for (const [n, c] of Object.entries(planted)) expect(await readFile(join(dir, n), 'utf8')).toBe(c);
+      expect(await readlink(join(dir, 'link-to-precious'))).toBe(join(outside, 'precious.txt'));
+      expect(await readFile(join(outside, 'precious.txt'), 'utf8')).toBe('precious');
+      expect((await verifyMirror(root)).totals).toEqual({ ok: 1, damaged: 0, incomplete: 0 });
+    },
+  );
 
-  it('an environment folder replaced by a link between runs is refused, and nothing behind it is touched', async () => {
-    const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
-    const m = await readManifest(first.path!);
-    const moved = join(outside, 'live');
-    await rename(envDirOf(), moved);
-    // An old-looking set of the user's there: retention through the link would remove it.
-    await copySet(
-      join(moved, first.path!.split('/').pop()!),
-      moved,
-      setFolderName(m.backup.scheduledFor - 9e5),
-      {
-        scheduledFor: m.backup.scheduledFor - 9e5,
-      },
-    );
-    await symlink(moved, envDirOf());
-    const before = await snapshot(outside);
-    const e = await failure(
-      mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'], retention: { keep: 1 } }),
-    );
-    expect(e.code).toBe('conflict');
-    expect(e.message).toContain(envDirOf());
-    expect(await snapshot(outside)).toEqual(before);
-  });
+  itUnless(noSymlinks())(
+    'an environment folder replaced by a link between runs is refused, and nothing behind it is touched',
+    async () => {
+      const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
+      const m = await readManifest(first.path!);
+      const moved = join(outside, 'live');
+      await rename(envDirOf(), moved);
+      // An old-looking set of the user's there: retention through the link would remove it.
+      await copySet(
+        join(moved, first.path!.split('/').pop()!),
+        moved,
+        setFolderName(m.backup.scheduledFor - 9e5),
+        {
+          scheduledFor: m.backup.scheduledFor - 9e5,
+        },
+      );
+      await symlink(moved, envDirOf());
+      const before = await snapshot(outside);
+      const e = await failure(
+        mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'], retention: { keep: 1 } }),
+      );
+      expect(e.code).toBe('conflict');
+      expect(e.message).toContain(envDirOf());
+      expect(await snapshot(outside)).toEqual(before);
+    },
+  );
 });
 
 describe('nothing lands outside DIR', () => {
@@ -293,7 +306,7 @@ describe('nothing lands outside DIR', () => {
     expect((await readdir(tmp)).sort()).toEqual(['mirror', 'outside']);
   });
 
-  it('writes through no link planted where a .part or its metadata goes', async () => {
+  itUnless(noSymlinks())('writes through no link planted where a .part or its metadata goes', async () => {
     const built = await sandbox.archive('acme-blog', 'live', 'files');
     sandbox.setFaults({ store: { dropAfterBytes: Math.floor(built.size / 3), match: '_files' } });
     await failure(
@@ -317,19 +330,22 @@ describe('nothing lands outside DIR', () => {
     expect((await verifyMirror(root)).totals.ok).toBe(1);
   });
 
-  it('a set-named folder that is a link to elsewhere is passed over: the set goes beside it', async () => {
-    const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
-    await rename(first.path!, join(outside, 'set'));
-    await writeFile(join(outside, 'set', 'mine.txt'), 'mine');
-    await symlink(join(outside, 'set'), first.path!);
-    const before = await snapshot(outside);
-    const r = await mirrorOnce(client, 'acme-blog', 'live', root, {
-      elements: ['database'],
-      retention: { keep: 1 },
-    });
-    expect(r).toMatchObject({ status: 'downloaded', path: `${first.path!}-2`, pruned: [] });
-    expect(await snapshot(outside)).toEqual(before);
-  });
+  itUnless(noSymlinks())(
+    'a set-named folder that is a link to elsewhere is passed over: the set goes beside it',
+    async () => {
+      const first = await mirrorOnce(client, 'acme-blog', 'live', root, { elements: ['database'] });
+      await rename(first.path!, join(outside, 'set'));
+      await writeFile(join(outside, 'set', 'mine.txt'), 'mine');
+      await symlink(join(outside, 'set'), first.path!);
+      const before = await snapshot(outside);
+      const r = await mirrorOnce(client, 'acme-blog', 'live', root, {
+        elements: ['database'],
+        retention: { keep: 1 },
+      });
+      expect(r).toMatchObject({ status: 'downloaded', path: `${first.path!}-2`, pruned: [] });
+      expect(await snapshot(outside)).toEqual(before);
+    },
+  );
 });
 
 describe('a set is complete only when every archive is verified', () => {
@@ -475,18 +491,21 @@ describe('a set is complete only when every archive is verified', () => {
 });
 
 describe('a rerun never downloads a complete set again', () => {
-  it('asks no link and downloads no byte, with user files and links planted in the set', async () => {
-    const first = await mirrorOnce(client, 'acme-blog', 'live', root);
-    await writeFile(join(first.path!, 'README.txt'), 'mine');
-    await symlink(outside, join(first.path!, 'elsewhere'));
-    const downloads = storeRequests(sandbox).length;
-    const links = urlRequests(sandbox).length;
-    const r = await mirrorOnce(client, 'acme-blog', 'live', root, { retention: { keep: 1 } });
-    expect(r).toMatchObject({ status: 'up-to-date', bytes: 0, pruned: [] });
-    expect(storeRequests(sandbox).length).toBe(downloads);
-    expect(urlRequests(sandbox).length).toBe(links);
-    expect(await readFile(join(first.path!, 'README.txt'), 'utf8')).toBe('mine');
-  });
+  itUnless(noSymlinks())(
+    'asks no link and downloads no byte, with user files and links planted in the set',
+    async () => {
+      const first = await mirrorOnce(client, 'acme-blog', 'live', root);
+      await writeFile(join(first.path!, 'README.txt'), 'mine');
+      await symlink(outside, join(first.path!, 'elsewhere'));
+      const downloads = storeRequests(sandbox).length;
+      const links = urlRequests(sandbox).length;
+      const r = await mirrorOnce(client, 'acme-blog', 'live', root, { retention: { keep: 1 } });
+      expect(r).toMatchObject({ status: 'up-to-date', bytes: 0, pruned: [] });
+      expect(storeRequests(sandbox).length).toBe(downloads);
+      expect(urlRequests(sandbox).length).toBe(links);
+      expect(await readFile(join(first.path!, 'README.txt'), 'utf8')).toBe('mine');
+    },
+  );
 });
 
 describe('mirror verify', () => {
@@ -585,7 +604,7 @@ describe('bad input gets a clear, specific error', () => {
   });
 
   describe('on a small file system', () => {
-    it.skipIf(why !== null)(
+    itUnless(why && `no small file system to fill: ${why}`)(
       'a full disk is disk-full, keeps the set partial, and the rerun completes it',
       async () => {
         const fs = await mountSmallFs(1);
@@ -608,7 +627,7 @@ describe('bad input gets a clear, specific error', () => {
       },
     );
 
-    it.skipIf(why !== null)(
+    itUnless(why && `no small file system to fill: ${why}`)(
       'a read-only root is said to be read-only, naming it (not an internal error)',
       async () => {
         const fs = await mountSmallFs(1);

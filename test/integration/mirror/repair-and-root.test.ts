@@ -16,6 +16,7 @@ import {
   tempMirrorRoot,
   failure,
 } from '../../helpers/mirror';
+import { itUnless, noProc, noSymlinks } from '../../helpers/platform';
 
 let sandbox: Sandbox;
 let client: PantheonClient;
@@ -92,54 +93,57 @@ describe('a rerun with verify repairs a damaged archive of a complete set', () =
 });
 
 describe("the mirror's root", () => {
-  it.runIf(process.platform === 'linux')(
-    'a folder that takes no new folders (/proc/1/x) is a clear error, at once',
+  itUnless(noProc)('a folder that takes no new folders (/proc/1/x) is a clear error, at once', async () => {
+    await expect(checkMirrorRoot('/proc/1/x')).resolves.toBeUndefined();
+    const before = sandbox.requests.length;
+    for (const to of ['/proc/1/x', '/proc/1/x/y/z']) {
+      const e = await failure(mirrorOnce(client, 'acme-blog', 'live', to));
+      expect(e.code).toBe('io');
+      expect(e.message).toContain(`The mirror's folder ${to} cannot be made: /proc/1 takes no new folders`);
+    }
+    // Refused before Pantheon was asked about the site's environments or backups.
+    expect(sandbox.requests.slice(before).filter((r) => r.path.includes('/environments'))).toEqual([]);
+  });
+
+  itUnless(noSymlinks())(
+    'a root that is a link to nothing (an unmounted disk) is named with where it points, and nothing is made there',
     async () => {
-      await expect(checkMirrorRoot('/proc/1/x')).resolves.toBeUndefined();
-      const before = sandbox.requests.length;
-      for (const to of ['/proc/1/x', '/proc/1/x/y/z']) {
-        const e = await failure(mirrorOnce(client, 'acme-blog', 'live', to));
-        expect(e.code).toBe('io');
-        expect(e.message).toContain(`The mirror's folder ${to} cannot be made: /proc/1 takes no new folders`);
-      }
-      // Refused before Pantheon was asked about the site's environments or backups.
-      expect(sandbox.requests.slice(before).filter((r) => r.path.includes('/environments'))).toEqual([]);
+      const disk = join(root, 'mnt', 'backup', 'x');
+      const link = join(root, 'mirror');
+      await symlink(disk, link);
+      const message = `${link} is a link to ${disk}, which does not exist: is the disk mounted?`;
+      const checked = await failure(checkMirrorRoot(link));
+      expect(checked.code).toBe('not-found');
+      expect(checked.message).toContain(message);
+      const ran = await failure(mirrorOnce(client, 'acme-blog', 'live', link));
+      expect(ran.code).toBe('not-found');
+      expect(ran.message).toContain(message);
+      const verified = await failure(verifyMirror(link));
+      expect(verified).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
+      await expect(stat(join(root, 'mnt'))).rejects.toThrow();
     },
   );
 
-  it('a root that is a link to nothing (an unmounted disk) is named with where it points, and nothing is made there', async () => {
-    const disk = join(root, 'mnt', 'backup', 'x');
-    const link = join(root, 'mirror');
-    await symlink(disk, link);
-    const message = `${link} is a link to ${disk}, which does not exist: is the disk mounted?`;
-    const checked = await failure(checkMirrorRoot(link));
-    expect(checked.code).toBe('not-found');
-    expect(checked.message).toContain(message);
-    const ran = await failure(mirrorOnce(client, 'acme-blog', 'live', link));
-    expect(ran.code).toBe('not-found');
-    expect(ran.message).toContain(message);
-    const verified = await failure(verifyMirror(link));
-    expect(verified).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
-    await expect(stat(join(root, 'mnt'))).rejects.toThrow();
-  });
-
-  it('a root inside a link to nothing is named the same way, the link and not the root', async () => {
-    const disk = join(root, 'mnt', 'backup');
-    const link = join(root, 'backup');
-    await mkdir(join(root, 'mnt'));
-    await symlink(disk, link);
-    const mirror = join(link, 'sites');
-    const message = `${link} is a link to ${disk}, which does not exist (the mirror's folder ${mirror} is inside it): is the disk mounted?`;
-    const checked = await failure(checkMirrorRoot(mirror));
-    expect(checked).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
-    const ran = await failure(mirrorOnce(client, 'acme-blog', 'live', mirror));
-    expect(ran).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
-    expect(await readdir(join(root, 'mnt'))).toEqual([]);
-    // Once the disk is there, the same folder is a mirror like any other.
-    await mkdir(disk);
-    await expect(checkMirrorRoot(mirror)).resolves.toBeUndefined();
-    const r = await mirrorOnce(client, 'acme-blog', 'live', mirror, { elements: ['database'] });
-    expect(r.status).toBe('downloaded');
-    expect(await readdir(disk)).toEqual(['sites']);
-  });
+  itUnless(noSymlinks())(
+    'a root inside a link to nothing is named the same way, the link and not the root',
+    async () => {
+      const disk = join(root, 'mnt', 'backup');
+      const link = join(root, 'backup');
+      await mkdir(join(root, 'mnt'));
+      await symlink(disk, link);
+      const mirror = join(link, 'sites');
+      const message = `${link} is a link to ${disk}, which does not exist (the mirror's folder ${mirror} is inside it): is the disk mounted?`;
+      const checked = await failure(checkMirrorRoot(mirror));
+      expect(checked).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
+      const ran = await failure(mirrorOnce(client, 'acme-blog', 'live', mirror));
+      expect(ran).toMatchObject({ code: 'not-found', message: expect.stringContaining(message) });
+      expect(await readdir(join(root, 'mnt'))).toEqual([]);
+      // Once the disk is there, the same folder is a mirror like any other.
+      await mkdir(disk);
+      await expect(checkMirrorRoot(mirror)).resolves.toBeUndefined();
+      const r = await mirrorOnce(client, 'acme-blog', 'live', mirror, { elements: ['database'] });
+      expect(r.status).toBe('downloaded');
+      expect(await readdir(disk)).toEqual(['sites']);
+    },
+  );
 });

@@ -9,6 +9,7 @@ import { pruneSets } from '../../../electron/services/mirror/retention';
 import type { PantheonClient } from '../../../electron/services/pantheon/client';
 import { partPathOf } from '../../../electron/services/transfer/names';
 import { copySet, mirrorOnce, mirrorSandbox, readManifest, tempMirrorRoot } from '../../helpers/mirror';
+import { itUnless, noSymlinks } from '../../helpers/platform';
 
 let sandbox: Sandbox;
 let client: PantheonClient;
@@ -133,58 +134,64 @@ describe('pruneSets', () => {
     expect(await names()).toEqual([newest, old].map(nameOf).sort());
   });
 
-  it('follows no link: a link in place of an archive stays, and so does what it points to', async () => {
-    await setAt(1);
-    const old = await setAt(9);
-    const archive = (await readManifest(old)).archives[0]!.filename;
-    const outside = join(root, 'outside.sql.gz');
-    await cp(join(old, archive), outside);
-    await rm(join(old, archive));
-    await symlink(outside, join(old, archive));
-    const r = await pruneSets(envDir, { keep: 1 }, NOW * 1000);
-    expect(r.pruned).toEqual([]);
-    expect(r.kept[0]).toMatchObject({ path: old, reason: expect.stringContaining('links') as string });
-    expect((await stat(outside)).size).toBeGreaterThan(0);
-    expect(await readdir(old)).toContain(archive);
-  });
-
-  it("treats a set whose manifest names a path out of its folder, or is a link, as not Lifeboat's", async () => {
-    await setAt(1);
-    const victim = join(envDir, 'victim.tar.gz');
-    await writeFile(victim, 'not yours');
-    const absolute = join(dirname(root), `${nameOf(root)}-victim.tar.gz`);
-    await writeFile(absolute, 'not yours either');
-    try {
-      const hostile: string[] = [];
-      for (const [days, filename] of [
-        [9, '../victim.tar.gz'],
-        [10, absolute],
-      ] as const) {
-        const dir = await setAt(days);
-        const m = await readManifest(dir);
-        await writeFile(
-          join(dir, MIRROR_MANIFEST),
-          JSON.stringify({ ...m, archives: [{ ...m.archives[0], filename }] }),
-        );
-        hostile.push(dir);
-      }
-      // A manifest that is a link to a valid one elsewhere is not read.
-      const linked = await setAt(11);
-      await cp(join(linked, MIRROR_MANIFEST), join(root, 'real-manifest.json'));
-      await rm(join(linked, MIRROR_MANIFEST));
-      await symlink(join(root, 'real-manifest.json'), join(linked, MIRROR_MANIFEST));
+  itUnless(noSymlinks())(
+    'follows no link: a link in place of an archive stays, and so does what it points to',
+    async () => {
+      await setAt(1);
+      const old = await setAt(9);
+      const archive = (await readManifest(old)).archives[0]!.filename;
+      const outside = join(root, 'outside.sql.gz');
+      await cp(join(old, archive), outside);
+      await rm(join(old, archive));
+      await symlink(outside, join(old, archive));
       const r = await pruneSets(envDir, { keep: 1 }, NOW * 1000);
-      expect(r).toEqual({ pruned: [], kept: [] });
-      for (const dir of [...hostile, linked]) expect((await readdir(dir)).length).toBeGreaterThan(1);
-      expect(await readFile(victim, 'utf8')).toBe('not yours');
-      expect(await readFile(absolute, 'utf8')).toBe('not yours either');
-      expect((await stat(join(root, 'real-manifest.json'))).isFile()).toBe(true);
-    } finally {
-      await rm(absolute, { force: true });
-    }
-  });
+      expect(r.pruned).toEqual([]);
+      expect(r.kept[0]).toMatchObject({ path: old, reason: expect.stringContaining('links') as string });
+      expect((await stat(outside)).size).toBeGreaterThan(0);
+      expect(await readdir(old)).toContain(archive);
+    },
+  );
 
-  it('leaves folders that are not sets, and a set folder that is a link', async () => {
+  itUnless(noSymlinks())(
+    "treats a set whose manifest names a path out of its folder, or is a link, as not Lifeboat's",
+    async () => {
+      await setAt(1);
+      const victim = join(envDir, 'victim.tar.gz');
+      await writeFile(victim, 'not yours');
+      const absolute = join(dirname(root), `${nameOf(root)}-victim.tar.gz`);
+      await writeFile(absolute, 'not yours either');
+      try {
+        const hostile: string[] = [];
+        for (const [days, filename] of [
+          [9, '../victim.tar.gz'],
+          [10, absolute],
+        ] as const) {
+          const dir = await setAt(days);
+          const m = await readManifest(dir);
+          await writeFile(
+            join(dir, MIRROR_MANIFEST),
+            JSON.stringify({ ...m, archives: [{ ...m.archives[0], filename }] }),
+          );
+          hostile.push(dir);
+        }
+        // A manifest that is a link to a valid one elsewhere is not read.
+        const linked = await setAt(11);
+        await cp(join(linked, MIRROR_MANIFEST), join(root, 'real-manifest.json'));
+        await rm(join(linked, MIRROR_MANIFEST));
+        await symlink(join(root, 'real-manifest.json'), join(linked, MIRROR_MANIFEST));
+        const r = await pruneSets(envDir, { keep: 1 }, NOW * 1000);
+        expect(r).toEqual({ pruned: [], kept: [] });
+        for (const dir of [...hostile, linked]) expect((await readdir(dir)).length).toBeGreaterThan(1);
+        expect(await readFile(victim, 'utf8')).toBe('not yours');
+        expect(await readFile(absolute, 'utf8')).toBe('not yours either');
+        expect((await stat(join(root, 'real-manifest.json'))).isFile()).toBe(true);
+      } finally {
+        await rm(absolute, { force: true });
+      }
+    },
+  );
+
+  itUnless(noSymlinks())('leaves folders that are not sets, and a set folder that is a link', async () => {
     await setAt(1);
     const old = await setAt(9);
     await mkdir(join(envDir, 'my-folder'));

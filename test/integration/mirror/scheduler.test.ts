@@ -27,6 +27,7 @@ import {
   type CommandRunner,
 } from '../../../electron/services/mirror/scheduler';
 import { LifeboatError } from '../../../electron/services/errors';
+import { itUnless, noSh, noSymlinks } from '../../helpers/platform';
 
 const run = promisify(execFile);
 
@@ -217,7 +218,7 @@ describe('the command line a profile amounts to', () => {
     expect(parsed.values.concurrency).toBe('6');
   });
 
-  it('reads back through a POSIX shell as the same words', async () => {
+  itUnless(noSh)('reads back through a POSIX shell as the same words', async () => {
     const profile = hostile(hostileRoot());
     const line = mirrorCommandLine(profile);
     expect(line.startsWith('lifeboat mirror --to ')).toBe(true);
@@ -312,17 +313,20 @@ describe('a systemd user timer', () => {
     ]);
   });
 
-  it('remove leaves a file it did not write where a link stands: the link goes, not its target', async () => {
-    const runner: CommandRunner = async (argv) => ({ argv, ok: true, output: '' });
-    const outside = join(home, 'precious.txt');
-    await writeFile(outside, 'keep me');
-    const { symlink, mkdir } = await import('node:fs/promises');
-    await mkdir(join(home, '.config', 'systemd', 'user'), { recursive: true });
-    await symlink(outside, join(home, '.config', 'systemd', 'user', 'lifeboat-mirror.service'));
-    await removeScheduler({ platform: 'linux', home, dataDir, run: runner });
-    expect(await readFile(outside, 'utf8')).toBe('keep me');
-    expect(existsSync(join(home, '.config', 'systemd', 'user', 'lifeboat-mirror.service'))).toBe(false);
-  });
+  itUnless(noSymlinks())(
+    'remove leaves a file it did not write where a link stands: the link goes, not its target',
+    async () => {
+      const runner: CommandRunner = async (argv) => ({ argv, ok: true, output: '' });
+      const outside = join(home, 'precious.txt');
+      await writeFile(outside, 'keep me');
+      const { symlink, mkdir } = await import('node:fs/promises');
+      await mkdir(join(home, '.config', 'systemd', 'user'), { recursive: true });
+      await symlink(outside, join(home, '.config', 'systemd', 'user', 'lifeboat-mirror.service'));
+      await removeScheduler({ platform: 'linux', home, dataDir, run: runner });
+      expect(await readFile(outside, 'utf8')).toBe('keep me');
+      expect(existsSync(join(home, '.config', 'systemd', 'user', 'lifeboat-mirror.service'))).toBe(false);
+    },
+  );
 });
 
 describe('a launchd agent', () => {

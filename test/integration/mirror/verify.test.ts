@@ -9,6 +9,7 @@ import { verifyMirror } from '../../../electron/services/mirror/verify';
 import type { MirrorVerifySet } from '@shared/models';
 import { flipByte, mirrorOnce, mirrorSandbox, readManifest, tempMirrorRoot } from '../../helpers/mirror';
 import type { PantheonClient } from '../../../electron/services/pantheon/client';
+import { itUnless, noSymlinks } from '../../helpers/platform';
 
 let sandbox: Sandbox;
 let client: PantheonClient;
@@ -99,41 +100,47 @@ describe('mirror verify', () => {
     expect(report.totals).toEqual({ ok: 0, damaged: 0, incomplete: 1 });
   });
 
-  it('reads through no link: an archive replaced by a link to a good copy is missing', async () => {
-    const db = await archivePath('database');
-    const outside = join(root, '..', 'good-copy.sql.gz');
-    await cp(db, outside);
-    await rm(db);
-    await symlink(outside, db);
-    expect((await only()).archives.find((a) => a.filename.includes('_database'))).toMatchObject({
-      status: 'missing',
-    });
-  });
+  itUnless(noSymlinks())(
+    'reads through no link: an archive replaced by a link to a good copy is missing',
+    async () => {
+      const db = await archivePath('database');
+      const outside = join(root, '..', 'good-copy.sql.gz');
+      await cp(db, outside);
+      await rm(db);
+      await symlink(outside, db);
+      expect((await only()).archives.find((a) => a.filename.includes('_database'))).toMatchObject({
+        status: 'missing',
+      });
+    },
+  );
 
-  it('reads nothing a hostile manifest points to, and does not walk into a linked set folder', async () => {
-    const m = await readManifest(set);
-    // A good archive beside the set folder: a manifest naming "../<it>" would find it ok if it were followed.
-    const db = await archivePath('database');
-    await cp(db, join(set, '..', 'escaped.sql.gz'));
-    await writeFile(
-      join(set, MIRROR_MANIFEST),
-      JSON.stringify({
-        ...m,
-        archives: m.archives.map((a) =>
-          a.element === 'database' ? { ...a, filename: '../escaped.sql.gz' } : a,
-        ),
-      }),
-    );
-    const s = await only();
-    expect(s.status).toBe('damaged');
-    expect(s.archives).toEqual([]);
-    expect(s.message).toContain('not a Lifeboat manifest');
-    // A set folder that is a link to a whole good set elsewhere is not walked into.
-    const elsewhere = join(root, '..', 'elsewhere');
-    await cp(madeSet, elsewhere, { recursive: true });
-    await symlink(elsewhere, join(set, '..', '2020-01-01T00-00-00Z'));
-    expect((await verifyMirror(root)).sets.map((x) => x.path)).toEqual([set]);
-  });
+  itUnless(noSymlinks())(
+    'reads nothing a hostile manifest points to, and does not walk into a linked set folder',
+    async () => {
+      const m = await readManifest(set);
+      // A good archive beside the set folder: a manifest naming "../<it>" would find it ok if it were followed.
+      const db = await archivePath('database');
+      await cp(db, join(set, '..', 'escaped.sql.gz'));
+      await writeFile(
+        join(set, MIRROR_MANIFEST),
+        JSON.stringify({
+          ...m,
+          archives: m.archives.map((a) =>
+            a.element === 'database' ? { ...a, filename: '../escaped.sql.gz' } : a,
+          ),
+        }),
+      );
+      const s = await only();
+      expect(s.status).toBe('damaged');
+      expect(s.archives).toEqual([]);
+      expect(s.message).toContain('not a Lifeboat manifest');
+      // A set folder that is a link to a whole good set elsewhere is not walked into.
+      const elsewhere = join(root, '..', 'elsewhere');
+      await cp(madeSet, elsewhere, { recursive: true });
+      await symlink(elsewhere, join(set, '..', '2020-01-01T00-00-00Z'));
+      expect((await verifyMirror(root)).sets.map((x) => x.path)).toEqual([set]);
+    },
+  );
 
   it('refuses a folder that is not a mirror, or is not there', async () => {
     await rm(join(root, MIRROR_ROOT_MARK));

@@ -8,6 +8,7 @@ import type { Sandbox } from '../../../electron/sandbox';
 import { createBackupAndWait } from '../../../electron/services/backups/create-backup';
 import type { PantheonClient } from '../../../electron/services/pantheon/client';
 import { safeGit } from '../../helpers/hostile-git';
+import { noPermissionBits } from '../../helpers/platform';
 
 /** The archive of one element as the sandbox built it, extracted into a new folder under `dir`. */
 async function extracted(
@@ -156,6 +157,8 @@ export async function unwritable(folder: string): Promise<{ undo(): Promise<void
   const { promisify } = await import('node:util');
   const { chmod } = await import('node:fs/promises');
   const run = promisify(execFile);
+  // A folder's read-only flag on Windows does not stop renaming or removing what is in it.
+  if (noPermissionBits) return { skip: noPermissionBits };
   if (process.getuid?.() !== 0) {
     await chmod(folder, 0o555);
     return { undo: () => chmod(folder, 0o755) };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCommandLine, findProgram, splitCommandLine } from '../../../../electron/services/copies/open';
+import { itUnless, onWindows } from '../../../helpers/platform';
 
 describe('splitCommandLine', () => {
   it('splits on whitespace and keeps quoted words whole, expanding nothing', () => {
@@ -59,23 +60,27 @@ describe('findProgram', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('finds an executable on PATH, skips what cannot run, and takes absolute or ~/ paths as they are', async () => {
-    const a = join(dir, 'a');
-    const b = join(dir, 'b');
-    await mkdir(a);
-    await mkdir(b);
-    await writeFile(join(a, 'zed'), 'not executable');
-    await writeFile(join(b, 'zed'), '#!/bin/sh\n');
-    await chmod(join(b, 'zed'), 0o755);
-    await mkdir(join(a, 'code')); // a folder named like the program is not it
-    const env = { PATH: ['relative/bin', a, b].join(':'), HOME: dir };
-    expect(await findProgram('zed', env, 'linux')).toBe(join(b, 'zed'));
-    expect(await findProgram('code', env, 'linux')).toBeNull();
-    expect(await findProgram(join(b, 'zed'), env, 'linux')).toBe(join(b, 'zed'));
-    expect(await findProgram('~/b/zed', env, 'linux')).toBe(join(b, 'zed'));
-    // A relative path would mean a different program from each folder Lifeboat runs in.
-    expect(await findProgram('b/zed', env, 'linux')).toBeNull();
-  });
+  // Windows has no execute bit (access X_OK only asks whether the file is there), and its PATH holds drive letters.
+  itUnless(onWindows ? 'Windows has no execute bit to tell a program from a plain file' : null)(
+    'finds an executable on PATH, skips what cannot run, and takes absolute or ~/ paths as they are',
+    async () => {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      await mkdir(a);
+      await mkdir(b);
+      await writeFile(join(a, 'zed'), 'not executable');
+      await writeFile(join(b, 'zed'), '#!/bin/sh\n');
+      await chmod(join(b, 'zed'), 0o755);
+      await mkdir(join(a, 'code')); // a folder named like the program is not it
+      const env = { PATH: ['relative/bin', a, b].join(':'), HOME: dir };
+      expect(await findProgram('zed', env, 'linux')).toBe(join(b, 'zed'));
+      expect(await findProgram('code', env, 'linux')).toBeNull();
+      expect(await findProgram(join(b, 'zed'), env, 'linux')).toBe(join(b, 'zed'));
+      expect(await findProgram('~/b/zed', env, 'linux')).toBe(join(b, 'zed'));
+      // A relative path would mean a different program from each folder Lifeboat runs in.
+      expect(await findProgram('b/zed', env, 'linux')).toBeNull();
+    },
+  );
 
   it('on Windows, tries PATHEXT extensions along a ;-separated Path', async () => {
     await writeFile(join(dir, 'code.cmd'), '@echo off\r\n');

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -12,6 +12,7 @@ import {
   type StoredCopy,
 } from '../../../../electron/services/copies/registry';
 import type { RestoreRecord } from '../../../../electron/services/restore/assemble';
+import { firstMissing, itUnless, noFifos, noSymlinks } from '../../../helpers/platform';
 
 const run = promisify(execFile);
 let dir: string;
@@ -65,51 +66,57 @@ async function writeEntry(copy: StoredCopy, name = `${copy.id}.json`): Promise<v
 }
 
 describe('register and list', () => {
-  it('records a copy once per folder, with its size, and finds its state each time it lists', async () => {
-    const path = await restoredFolder('a');
-    const copy = await registry.register({ path, record: record() }, 'acct');
-    expect(copy).toMatchObject({ path, state: 'present', deployTag: 'pantheon_live_3', accountId: 'acct' });
-    expect(copy.sizeBytes).toBeGreaterThanOrEqual(10_000);
-    // An update in place: the folder's lifeboat.json is rewritten, and the same copy registered again.
-    const updated = record({ restoredAt: '2026-11-30T11:00:00.000Z' });
-    await writeFile(join(path, 'lifeboat.json'), JSON.stringify(updated));
-    await registry.register({ path, record: updated }, 'acct');
-    expect(await registry.list()).toHaveLength(1);
-    expect((await registry.list())[0]!.restoredAt).toBe('2026-11-30T11:00:00.000Z');
+  itUnless(noSymlinks())(
+    'records a copy once per folder, with its size, and finds its state each time it lists',
+    async () => {
+      const path = await restoredFolder('a');
+      const copy = await registry.register({ path, record: record() }, 'acct');
+      expect(copy).toMatchObject({ path, state: 'present', deployTag: 'pantheon_live_3', accountId: 'acct' });
+      expect(copy.sizeBytes).toBeGreaterThanOrEqual(10_000);
+      // An update in place: the folder's lifeboat.json is rewritten, and the same copy registered again.
+      const updated = record({ restoredAt: '2026-11-30T11:00:00.000Z' });
+      await writeFile(join(path, 'lifeboat.json'), JSON.stringify(updated));
+      await registry.register({ path, record: updated }, 'acct');
+      expect(await registry.list()).toHaveLength(1);
+      expect((await registry.list())[0]!.restoredAt).toBe('2026-11-30T11:00:00.000Z');
 
-    await writeFile(join(path, 'lifeboat.json'), JSON.stringify(record({ env: 'dev' })));
-    expect((await registry.list())[0]!.state).toBe('replaced');
-    await rm(join(path, 'lifeboat.json'));
-    expect((await registry.list())[0]!.state).toBe('replaced');
-    // A link where the folder was is not the folder.
-    await rm(path, { recursive: true });
-    await symlink(await restoredFolder('elsewhere'), path);
-    expect((await registry.list())[0]!.state).toBe('replaced');
-    await rm(path);
-    expect((await registry.list())[0]!.state).toBe('missing');
-  });
+      await writeFile(join(path, 'lifeboat.json'), JSON.stringify(record({ env: 'dev' })));
+      expect((await registry.list())[0]!.state).toBe('replaced');
+      await rm(join(path, 'lifeboat.json'));
+      expect((await registry.list())[0]!.state).toBe('replaced');
+      // A link where the folder was is not the folder.
+      await rm(path, { recursive: true });
+      await symlink(await restoredFolder('elsewhere'), path);
+      expect((await registry.list())[0]!.state).toBe('replaced');
+      await rm(path);
+      expect((await registry.list())[0]!.state).toBe('missing');
+    },
+  );
 
-  it('skips damaged, foreign, oversized, linked and FIFO registry files, and lists the good one', async () => {
-    const good = await registry.register({ path: await restoredFolder('good'), record: record() }, null);
-    const dirPath = copiesDir(data);
-    const other = (await registry.register({ path: await restoredFolder('b'), record: record() }, null)).id;
-    const text = await readdir(dirPath);
-    expect(text).toHaveLength(2);
-    await writeFile(join(dirPath, `${other}.json`), '{"version":1,"copy":{"id":');
-    const foreign = copyIdOf('/somewhere/else');
-    await writeFile(join(dirPath, `${foreign}.json`), JSON.stringify({ version: 2, whatever: true }));
-    // An id that is not its path's: two copies of one folder otherwise.
-    const { state: _s, newerBackup: _n, ...stored } = good;
-    const stranger = '00000000-0000-4000-8000-000000000001';
-    await writeEntry({ ...stored, id: stranger });
-    // A relative path would mean another folder in each process.
-    await writeEntry({ ...stored, id: copyIdOf('rel/path'), path: 'rel/path' });
-    await writeFile(join(dirPath, `${copyIdOf('/big')}.json`), ' '.repeat(200_000));
-    await symlink(join(dirPath, `${good.id}.json`), join(dirPath, `${copyIdOf('/linked')}.json`));
-    await run('mkfifo', [join(dirPath, `${copyIdOf('/fifo')}.json`)]);
-    await writeFile(join(dirPath, 'notes.txt'), 'hello');
-    expect((await registry.list()).map((c) => c.id)).toEqual([good.id]);
-  });
+  itUnless(firstMissing(noFifos, noSymlinks()))(
+    'skips damaged, foreign, oversized, linked and FIFO registry files, and lists the good one',
+    async () => {
+      const good = await registry.register({ path: await restoredFolder('good'), record: record() }, null);
+      const dirPath = copiesDir(data);
+      const other = (await registry.register({ path: await restoredFolder('b'), record: record() }, null)).id;
+      const text = await readdir(dirPath);
+      expect(text).toHaveLength(2);
+      await writeFile(join(dirPath, `${other}.json`), '{"version":1,"copy":{"id":');
+      const foreign = copyIdOf('/somewhere/else');
+      await writeFile(join(dirPath, `${foreign}.json`), JSON.stringify({ version: 2, whatever: true }));
+      // An id that is not its path's: two copies of one folder otherwise.
+      const { state: _s, newerBackup: _n, ...stored } = good;
+      const stranger = '00000000-0000-4000-8000-000000000001';
+      await writeEntry({ ...stored, id: stranger });
+      // A relative path would mean another folder in each process.
+      await writeEntry({ ...stored, id: copyIdOf('rel/path'), path: 'rel/path' });
+      await writeFile(join(dirPath, `${copyIdOf('/big')}.json`), ' '.repeat(200_000));
+      await symlink(join(dirPath, `${good.id}.json`), join(dirPath, `${copyIdOf('/linked')}.json`));
+      await run('mkfifo', [join(dirPath, `${copyIdOf('/fifo')}.json`)]);
+      await writeFile(join(dirPath, 'notes.txt'), 'hello');
+      expect((await registry.list()).map((c) => c.id)).toEqual([good.id]);
+    },
+  );
 
   it('an empty or absent registry folder lists nothing', async () => {
     expect(await registry.list()).toEqual([]);
@@ -125,7 +132,9 @@ describe('remove', () => {
     // The trash here only records: the folder stays, so the registry says it could not be moved. It was
     // handed over set aside beside itself (never by the path it is listed under), and is put back.
     await expect(registry.remove(c.id)).rejects.toMatchObject({ code: 'io' });
-    expect(trashed).toEqual([expect.stringMatching(/\/\.lifeboat-removing-[0-9a-f]{12}\/a$/)]);
+    expect(trashed.map((p) => p.split(sep).join('/'))).toEqual([
+      expect.stringMatching(/\/\.lifeboat-removing-[0-9a-f]{12}\/a$/),
+    ]);
     expect(await readdir(dir)).toEqual(['a', 'data']);
     expect(await registry.list()).toMatchObject([{ path, state: 'present' }]);
 
@@ -144,8 +153,10 @@ describe('remove', () => {
 
   it('never trashes the root, the home folder or the data folder, even with a lifeboat.json naming the copy there', async () => {
     const home = join(dir, 'home');
-    const saved = process.env.HOME;
+    const saved = { HOME: process.env.HOME, USERPROFILE: process.env.USERPROFILE };
+    // USERPROFILE: Windows's home folder (os.homedir() reads it there, not HOME).
     process.env.HOME = home;
+    process.env.USERPROFILE = home;
     try {
       await mkdir(home, { recursive: true });
       await writeFile(join(home, 'lifeboat.json'), JSON.stringify(record()));
@@ -174,7 +185,10 @@ describe('remove', () => {
       }
       expect(trashed).toEqual([]);
     } finally {
-      process.env.HOME = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 });

@@ -3,11 +3,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CopyRegistry } from '../../../../electron/services/copies/registry';
 import type { Trash } from '../../../../electron/services/copies/remove';
 import type { RestoreRecord } from '../../../../electron/services/restore/assemble';
+import { describeUnless, itUnless, noSymlinks } from '../../../helpers/platform';
 
 let dir: string;
 let trashDir: string;
@@ -88,68 +89,74 @@ describe('remove', () => {
     expect(await readdir(trashDir)).toEqual(['0']);
   });
 
-  describe('the parent swapped for a link to another folder of the same name while the trash runs', () => {
-    // The swap the trash cannot see: `sites` becomes a link to `work`, which has its own `a` (never a copy).
-    async function setUp(trash: (swap: () => Promise<void>) => Trash) {
-      const sites = join(dir, 'sites');
-      const path = await restored(join(sites, 'a'));
-      await mkdir(join(dir, 'work', 'a'), { recursive: true });
-      await writeFile(join(dir, 'work', 'a', 'precious.txt'), 'months of work');
-      const swap = async (): Promise<void> => {
-        await rename(sites, `${sites}-real`);
-        await symlink(join(dir, 'work'), sites);
+  describeUnless(noSymlinks())(
+    'the parent swapped for a link to another folder of the same name while the trash runs',
+    () => {
+      // The swap the trash cannot see: `sites` becomes a link to `work`, which has its own `a` (never a copy).
+      async function setUp(trash: (swap: () => Promise<void>) => Trash) {
+        const sites = join(dir, 'sites');
+        const path = await restored(join(sites, 'a'));
+        await mkdir(join(dir, 'work', 'a'), { recursive: true });
+        await writeFile(join(dir, 'work', 'a', 'precious.txt'), 'months of work');
+        const swap = async (): Promise<void> => {
+          await rename(sites, `${sites}-real`);
+          await symlink(join(dir, 'work'), sites);
+        };
+        const registry = registryWith(trash(swap));
+        const c = await registry.register({ path, record: record() }, null);
+        return { registry, c, sites };
+      }
+      const victimKept = async (): Promise<void> => {
+        expect(await readFile(join(dir, 'work', 'a', 'precious.txt'), 'utf8')).toBe('months of work');
+        expect(await readdir(join(dir, 'work'))).toEqual(['a']);
+        expect(await readdir(trashDir)).toEqual([]);
       };
-      const registry = registryWith(trash(swap));
-      const c = await registry.register({ path, record: record() }, null);
-      return { registry, c, sites };
-    }
-    const victimKept = async (): Promise<void> => {
-      expect(await readFile(join(dir, 'work', 'a', 'precious.txt'), 'utf8')).toBe('months of work');
-      expect(await readdir(join(dir, 'work'))).toEqual(['a']);
-      expect(await readdir(trashDir)).toEqual([]);
-    };
 
-    it('a trash that then fails to find what it was given: an error that says where the copy is', async () => {
-      const { registry, c, sites } = await setUp((swap) => async (path, original) => {
-        await swap();
-        await byName(path, original);
+      it('a trash that then fails to find what it was given: an error that says where the copy is', async () => {
+        const { registry, c, sites } = await setUp((swap) => async (path, original) => {
+          await swap();
+          await byName(path, original);
+        });
+        const err = (await registry.remove(c.id).catch((e: unknown) => e)) as Error;
+        expect(err).toMatchObject({ code: 'io' });
+        await victimKept();
+        // The copy is where the error says, whole, and still in the list.
+        const where = /is now in (.+)\.$/.exec(err.message)?.[1];
+        expect(where?.replace(sites, `${sites}-real`).split(sep).join('/')).toMatch(
+          /sites-real\/\.lifeboat-removing-[0-9a-f]{12}\/a$/,
+        );
+        expect(existsSync(join(where!.replace(sites, `${sites}-real`), 'lifeboat.json'))).toBe(true);
+        expect((await registry.list()).map((x) => x.id)).toEqual([c.id]);
       });
-      const err = (await registry.remove(c.id).catch((e: unknown) => e)) as Error;
-      expect(err).toMatchObject({ code: 'io' });
-      await victimKept();
-      // The copy is where the error says, whole, and still in the list.
-      const where = /is now in (.+)\.$/.exec(err.message)?.[1];
-      expect(where?.replace(sites, `${sites}-real`)).toMatch(
-        /sites-real\/\.lifeboat-removing-[0-9a-f]{12}\/a$/,
-      );
-      expect(existsSync(join(where!.replace(sites, `${sites}-real`), 'lifeboat.json'))).toBe(true);
-      expect((await registry.list()).map((x) => x.id)).toEqual([c.id]);
-    });
 
-    it('a trash that silently moves nothing (as the package does with a path that is gone): never a success', async () => {
-      const { registry, c } = await setUp((swap) => () => swap());
-      await expect(registry.remove(c.id)).rejects.toMatchObject({
-        code: 'io',
-        message: expect.stringContaining('cannot tell whether'),
+      it('a trash that silently moves nothing (as the package does with a path that is gone): never a success', async () => {
+        const { registry, c } = await setUp((swap) => () => swap());
+        await expect(registry.remove(c.id)).rejects.toMatchObject({
+          code: 'io',
+          message: expect.stringContaining('cannot tell whether'),
+        });
+        await victimKept();
+        expect((await registry.list()).map((x) => x.id)).toEqual([c.id]);
       });
-      await victimKept();
-      expect((await registry.list()).map((x) => x.id)).toEqual([c.id]);
-    });
-  });
+    },
+  );
 });
 
 describe('one copy per folder', () => {
-  it('a restore through a linked parent and an update through the real one are one copy, kept by its real path', async () => {
-    const registry = registryWith(byName);
-    await mkdir(join(dir, 'real'));
-    await symlink(join(dir, 'real'), join(dir, 'link'));
-    const real = await restored(join(dir, 'real', 's'));
-    const first = await registry.register({ path: join(dir, 'link', 's'), record: record() }, null);
-    expect(first.path).toBe(real);
-    await registry.register(
-      { path: real, record: { ...record(), restoredAt: '2026-12-01T00:00:00.000Z' } },
-      null,
-    );
-    expect(await registry.list()).toMatchObject([{ id: first.id, path: real, state: 'present' }]);
-  });
+  itUnless(noSymlinks())(
+    'a restore through a linked parent and an update through the real one are one copy, kept by its real path',
+    async () => {
+      const registry = registryWith(byName);
+      await mkdir(join(dir, 'real'));
+      await symlink(join(dir, 'real'), join(dir, 'link'));
+      const real = await restored(join(dir, 'real', 's'));
+      const first = await registry.register({ path: join(dir, 'link', 's'), record: record() }, null);
+      expect(first.path).toBe(real);
+      await registry.register(
+        { path: real, record: { ...record(), restoredAt: '2026-12-01T00:00:00.000Z' } },
+        null,
+      );
+      expect(await registry.list()).toMatchObject([{ id: first.id, path: real, state: 'present' }]);
+    },
+  );
 });
