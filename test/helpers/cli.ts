@@ -29,16 +29,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `lifeboat` as a user would, in its own process; resolves with its exit code and output. */
+/** Runs `lifeboat` as a user would, in its own process (from `cwd`, the checkout unless said); resolves with its exit code and output. */
 export function lifeboat(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
   onStart?: (child: ChildProcess) => void,
   input = '',
+  cwd = ROOT,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd,
       env: {
         ...process.env,
         VITEST: '',

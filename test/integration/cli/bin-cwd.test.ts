@@ -1,11 +1,10 @@
 // bin/lifeboat.js in a checkout runs the TypeScript source through tsx: with the checkout's tsconfig (its
 // @shared/* paths) wherever it is started from, never the current folder's (none, or someone else's).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, type CliResult } from '../../helpers/cli';
+import { lifeboat, type CliResult } from '../../helpers/cli';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,20 +15,8 @@ afterAll(async () => {
 });
 
 /** Runs `node <checkout>/bin/lifeboat.js args` from the folder `cwd`. */
-function lifeboatFrom(cwd: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { ...process.env, VITEST: '', LIFEBOAT_DATA_DIR: join(dir, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+const lifeboatFrom = (cwd: string, args: readonly string[]): Promise<CliResult> =>
+  lifeboat(args, { LIFEBOAT_DATA_DIR: join(dir, 'data') }, undefined, '', cwd);
 
 it('runs from a folder outside the checkout, and from one with a tsconfig.json of its own', async () => {
   const outside = await lifeboatFrom(dir, ['--demo', 'sites', '--json']);

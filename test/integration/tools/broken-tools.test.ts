@@ -2,7 +2,7 @@
 // --version and fails at everything else is a broken git, not a bad branch name; git given as the database client
 // is refused as such; a bare name given as the path never runs ./git from the current folder; and the client's
 // --help probe sees none of Lifeboat's secrets.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { clientSafetyArgs } from '../../../electron/services/database/mysql';
 import { validateBranchName } from '../../../electron/services/git/git';
 import { runVersion } from '../../../electron/services/tools/find-tool';
 import { configureTools } from '../../../electron/services/tools/tools';
-import { BIN, lifeboat, type CliResult } from '../../helpers/cli';
+import { lifeboat } from '../../helpers/cli';
 import { onPath } from '../../helpers/platform';
 
 /** The real git of this machine, found as a shell finds it. */
@@ -150,30 +150,23 @@ describe.skipIf(process.platform === 'win32')('another program given as a tool',
     const cwd = join(dir, 'site');
     const marker = join(dir, 'ran-dot-git');
     await script(join(cwd, 'git'), `touch '${marker}'\necho "git version 6.6.6"`);
-    const r = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          BIN,
-          '--demo',
-          'pull',
-          'acme-blog.live',
-          '--to',
-          join(dir, 'cli-bare'),
-          '--element',
-          'code',
-          '--git',
-          'git',
-        ],
-        { cwd, env: { ...process.env, VITEST: '', LIFEBOAT_DATA_DIR: join(dir, 'cli-data') } },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const r = await lifeboat(
+      [
+        '--demo',
+        'pull',
+        'acme-blog.live',
+        '--to',
+        join(dir, 'cli-bare'),
+        '--element',
+        'code',
+        '--git',
+        'git',
+      ],
+      { LIFEBOAT_DATA_DIR: join(dir, 'cli-data') },
+      undefined,
+      '',
+      cwd,
+    );
     expect({ code: r.code, stderr: r.stderr }).toEqual({
       code: 11,
       stderr: expect.stringContaining(
