@@ -31,6 +31,11 @@ export interface UpdateControllerOptions {
   readonly activeJobs: () => Promise<readonly Pick<Job, 'kind' | 'title'>[] | null>;
   /** Runs just before `install`: stops the engine so the journal is written (nothing runs by then). */
   readonly beforeInstall?: () => Promise<void>;
+  /**
+   * The install failed after `beforeInstall` ran (the updater's `error` event while installing: a cancelled
+   * password prompt for the deb, a failed installer): the engine is stopped, so the app must start again.
+   */
+  readonly afterFailedInstall?: () => void;
   /** Where every change of the state goes (the windows). */
   readonly emit: (state: UpdateState) => void;
   /** Where problems and decisions are logged; every line is redacted first. */
@@ -65,6 +70,8 @@ export function createUpdateController(options: UpdateControllerOptions): Update
   let state = initialUpdateState(options.current, options.offReason);
   let inFlight: Promise<UpdateState> | null = null;
   let installing = false;
+  /** beforeInstall has run: the engine is stopped for an install. */
+  let engineStopped = false;
   let settle: ReturnType<typeof setTimeout> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
 
@@ -78,6 +85,19 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     options.emit(state);
   };
 
+  /** The engine was stopped for an install that did not happen: say so, and let the app start again. */
+  const installFailed = (why: string): void => {
+    installing = false;
+    engineStopped = false;
+    log(`could not restart to update: ${why}`);
+    const { restartPending: _, ...rest } = state;
+    set({
+      ...rest,
+      reason: `Installing Lifeboat ${state.version ?? ''} failed: ${redact(why)}`.replace('  ', ' '),
+    });
+    options.afterFailedInstall?.();
+  };
+
   const handle = (event: UpdaterEvent): void => {
     if (event.type === 'error') {
       const e = event.error as { code?: unknown; message?: unknown } | null;
@@ -85,6 +105,9 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       log(
         `${typeof e?.code === 'string' ? `${e.code}: ` : ''}${message.split('\n').slice(0, 3).join(' | ')}`,
       );
+      // quitAndInstall reports a failed install as an event and does not quit: the app would stay open with
+      // its engine stopped and a Restart button that does nothing.
+      if (engineStopped) return installFailed(message.split('\n')[0] ?? message);
     }
     set(reduceUpdate(state, event));
   };
@@ -125,12 +148,20 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     return inFlight;
   };
 
-  /** Quits and installs, unless a job started meanwhile: then the restart waits for the jobs. */
-  const installNow = async (): Promise<void> => {
-    if (installing) return;
+  /**
+   * Quits and installs, unless a job started meanwhile: then the restart waits for the jobs. `pending`: called by
+   * a waiting restart's timers, which go no further once the person called the wait off.
+   */
+  const installNow = async (pending = false): Promise<void> => {
+    if (installing || (pending && !state.restartPending)) return;
     installing = true;
     try {
       const blocker = restartBlocker(await options.activeJobs());
+      // Called off while the jobs were being listed.
+      if (pending && !state.restartPending) {
+        installing = false;
+        return;
+      }
       if (blocker !== null) {
         installing = false;
         waitForJobs();
@@ -138,10 +169,15 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       }
       log(`restarting to install Lifeboat ${state.version ?? ''}`.trim());
       await options.beforeInstall?.();
+      engineStopped = true;
       options.install();
     } catch (e) {
-      installing = false;
-      log(`could not restart to update: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      if (engineStopped) installFailed(why);
+      else {
+        installing = false;
+        log(`could not restart to update: ${why}`);
+      }
     }
   };
 
@@ -152,7 +188,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       restartPending: true,
       reason: `Lifeboat ${state.version} is ready: Lifeboat restarts to update as soon as no job is running.`,
     });
-    poll ??= setInterval(() => void installNow(), options.pollMs ?? 30_000);
+    poll ??= setInterval(() => void installNow(true), options.pollMs ?? 30_000);
   };
 
   const api: AppApi['app'] = {
@@ -163,6 +199,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       if (!v.ok) return invalid(v.message);
       const when = v.value?.when ?? 'now';
       if (when === 'cancel') {
+        clearTimeout(settle);
         if (state.restartPending && state.status === 'ready') {
           const { restartPending: _, ...rest } = state;
           set({ ...rest, reason: `Lifeboat ${state.version} is ready: restart Lifeboat to update.` });
@@ -202,7 +239,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     jobsChanged() {
       if (!state.restartPending || installing) return;
       clearTimeout(settle);
-      settle = setTimeout(() => void installNow(), options.settleMs ?? 1_000);
+      settle = setTimeout(() => void installNow(true), options.settleMs ?? 1_000);
     },
     state: () => state,
     dispose() {

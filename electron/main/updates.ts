@@ -77,6 +77,11 @@ export function startUpdates(options: UpdatesOptions): UpdateController {
     },
     activeJobs: options.activeJobs,
     beforeInstall: options.beforeInstall,
+    // The engine was stopped for an install that failed: start Lifeboat again, whole, without the update.
+    afterFailedInstall: () => {
+      app.relaunch();
+      app.exit(0);
+    },
     emit: options.emit,
     log,
   });

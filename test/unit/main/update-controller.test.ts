@@ -22,11 +22,17 @@ function setup(
   options: {
     offReason?: string | null;
     script?: (send: (e: UpdaterEvent) => void) => Promise<UpdateCheck | null>;
+    /** What installing does besides being counted (e.g. electron-updater's `error` event of a failed install). */
+    onInstall?: (c: UpdateController) => void;
+    settleMs?: number;
+    pollMs?: number;
+    /** How long listing the jobs takes. */
+    jobsDelayMs?: number;
   } = {},
 ) {
   const emitted: UpdateState[] = [];
   const logs: string[] = [];
-  const calls = { check: 0, install: 0, beforeInstall: 0 };
+  const calls = { check: 0, install: 0, beforeInstall: 0, afterFailedInstall: 0 };
   let active: readonly ActiveJob[] | null = [];
   const c = createUpdateController({
     current: '0.1.0',
@@ -35,13 +41,20 @@ function setup(
       calls.check++;
       return (options.script ?? downloads('0.2.0'))((e) => c.handle(e));
     },
-    install: () => void calls.install++,
-    activeJobs: async () => active,
+    install: () => {
+      calls.install++;
+      options.onInstall?.(c);
+    },
+    activeJobs: async () => {
+      if (options.jobsDelayMs) await new Promise((r) => setTimeout(r, options.jobsDelayMs));
+      return active;
+    },
     beforeInstall: async () => void calls.beforeInstall++,
+    afterFailedInstall: () => void calls.afterFailedInstall++,
     emit: (s) => emitted.push(s),
     log: (line) => logs.push(line),
-    settleMs: 5,
-    pollMs: 20,
+    settleMs: options.settleMs ?? 5,
+    pollMs: options.pollMs ?? 20,
   });
   controller = c;
   return { c, emitted, logs, calls, setActive: (jobs: readonly ActiveJob[] | null) => (active = jobs) };
@@ -254,5 +267,43 @@ describe('restarting to update', () => {
     await until('the restart to wait for the job', async () => c.state().restartPending === true, 5_000);
     expect(calls.install).toBe(0);
     expect(calls.beforeInstall).toBe(0);
+  });
+
+  it('called off in the second after the last job ended, or while the jobs are being listed: no restart', async () => {
+    const settled = setup({ settleMs: 200, pollMs: 60_000 });
+    await ready(settled.c);
+    settled.setActive([{ kind: 'download', title: 'acme-blog live files' }]);
+    expect((await settled.c.api.restartToUpdate({ when: 'when-idle' })).ok).toBe(true);
+    settled.setActive([]);
+    settled.c.jobsChanged(); // the settle timer starts
+    expect((await settled.c.api.restartToUpdate({ when: 'cancel' })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(settled.calls.install).toBe(0);
+    settled.c.dispose();
+
+    const listing = setup({ pollMs: 20, jobsDelayMs: 150 });
+    await ready(listing.c);
+    listing.setActive([{ kind: 'mirror', title: 'Mirror' }]);
+    expect((await listing.c.api.restartToUpdate({ when: 'when-idle' })).ok).toBe(true);
+    listing.setActive([]);
+    await new Promise((r) => setTimeout(r, 60)); // a poll is now listing the jobs
+    expect((await listing.c.api.restartToUpdate({ when: 'cancel' })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(listing.calls.install).toBe(0);
+  });
+
+  it('an install that fails after the engine stopped (a cancelled password prompt) starts Lifeboat again and says so', async () => {
+    const { c, calls } = setup({
+      onInstall: (self) =>
+        self.handle({ type: 'error', error: new Error('pkexec: authentication cancelled') }),
+    });
+    await ready(c);
+    expect((await c.api.restartToUpdate({ when: 'now' })).ok).toBe(true);
+    await until('the failed install to be handled', async () => calls.afterFailedInstall === 1, 5_000);
+    expect(calls).toMatchObject({ beforeInstall: 1, install: 1, afterFailedInstall: 1 });
+    expect(c.state()).toMatchObject({
+      status: 'ready',
+      reason: expect.stringMatching(/^Installing Lifeboat 0\.2\.0 failed: pkexec: authentication cancelled/),
+    });
   });
 });
