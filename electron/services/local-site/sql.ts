@@ -86,6 +86,9 @@ export class SqlSession {
     options: { readonly signal?: AbortSignal; readonly secrets?: readonly string[] } = {},
   ): Promise<SqlSession> {
     const signal = options.signal;
+    // The connection first: a setting that cannot work here (a named pipe off Windows) says so before any
+    // client is looked for.
+    const connection = connectionArgs(conn);
     const prog = await clientProgram(conn);
     const args = [
       `--user=${conn.user}`,
@@ -96,7 +99,7 @@ export class SqlSession {
       '--quick',
       ...(await clientSafetyArgs(prog)),
     ];
-    args.push(...connectionArgs(conn));
+    args.push(...connection);
     if (database) args.push(`--database=${database}`);
     const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
     const child = spawn(prog, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });

@@ -28,6 +28,8 @@ export interface CliCommand {
   readonly program: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Why this command cannot be left to the OS to start later (it exists only while the app runs), if so. */
+  readonly transient?: string;
 }
 
 /** What a command run by install or remove did. */
@@ -111,7 +113,7 @@ export function lifeboatCli(dataDir: string, env: NodeJS.ProcessEnv = process.en
   const extra: Record<string, string> = {};
   if (resolve(dataDir) !== resolve(defaultDataDir({ ...env, LIFEBOAT_DATA_DIR: '' })))
     extra.LIFEBOAT_DATA_DIR = dataDir;
-  return cliCommandFor(script, extra, process.execPath, Boolean(process.versions.electron));
+  return cliCommandFor(script, extra, process.execPath, Boolean(process.versions.electron), env.APPIMAGE);
 }
 
 /**
@@ -124,9 +126,18 @@ export function cliCommandFor(
   env: Record<string, string>,
   execPath: string,
   underElectron: boolean,
+  appImage?: string,
 ): CliCommand {
   if (!underElectron) return { program: execPath, args: [script], env };
-  return { program: execPath, args: [script], env: { ...env, ELECTRON_RUN_AS_NODE: '1' } };
+  const command = { program: execPath, args: [script], env: { ...env, ELECTRON_RUN_AS_NODE: '1' } };
+  // An AppImage runs from a folder mounted only while it runs (/tmp/.mount_…): a timer would find nothing there.
+  return appImage
+    ? {
+        ...command,
+        transient:
+          'Lifeboat runs as an AppImage, whose files exist only while it is open, so the system cannot start its mirror when Lifeboat is closed. Install the .deb, or the lifeboat command (npm install -g), and schedule the mirror with it; "every N hours while Lifeboat is open" works as it is.',
+      }
+    : command;
 }
 
 /** The first `cli.js` (or `out/main/cli.js`) found from this module's folder upwards; the checkout's as a guess. */
@@ -277,6 +288,7 @@ function commandSize(
  * better said as a search, an organization, a tag or an account that takes the same sites.
  */
 function assertStartable(kind: SchedulerEntry['kind'], profile: MirrorProfile, cli: CliCommand): void {
+  if (cli.transient) throw new LifeboatError('invalid-request', cli.transient);
   const limit = COMMAND_LIMIT[kind];
   const sizeWith = (sites: readonly string[]): number =>
     commandSize(

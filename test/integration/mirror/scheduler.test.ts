@@ -549,4 +549,25 @@ describe('the CLI the entry runs', () => {
       env: { LIFEBOAT_DATA_DIR: '/d' },
     });
   });
+
+  it('from an AppImage (mounted only while it runs) is refused for the OS scheduler, saying what to use instead', async () => {
+    const mount = '/tmp/.mount_LifebtXYZ';
+    const cli = cliCommandFor(
+      `${mount}/resources/app.asar/out/main/cli.js`,
+      {},
+      `${mount}/lifeboat`,
+      true,
+      '/home/d/Lifeboat.AppImage',
+    );
+    const entry = schedulerEntry(hostile('/srv/mirror'), { platform: 'linux', home, dataDir, cli });
+    await expect(entry).rejects.toMatchObject({
+      code: 'invalid-request',
+      message: expect.stringMatching(/AppImage, whose files exist only while it is open.*Install the \.deb/),
+    });
+    await expect(
+      installScheduler(hostile('/srv/mirror'), { platform: 'linux', home, dataDir, cli }),
+    ).rejects.toMatchObject({
+      code: 'invalid-request',
+    });
+  });
 });
