@@ -250,23 +250,29 @@ describe('release.yml', () => {
   it('builds the installers on the three systems as `npm run dist:<system>` does, publishing to the draft', () => {
     const job = Object.values(wf.jobs).find((j) => j.strategy?.matrix?.include)!;
     const include = job.strategy!.matrix!.include!;
-    expect(include.map((e) => [e.os, e.platform])).toEqual([
-      ['macos-15', 'mac'],
-      ['windows-2025', 'win'],
-      ['ubuntu-24.04', 'linux'],
+    expect(include.map((e) => [e.os, e.platform, e.arch])).toEqual([
+      ['macos-15', 'mac', undefined],
+      ['windows-2025', 'win', undefined],
+      // keytar is compiled per architecture, and a Linux runner cannot cross-compile it: one runner per arch.
+      ['ubuntu-24.04', 'linux', ' --x64'],
+      ['ubuntu-24.04-arm', 'linux', ' --arm64'],
     ]);
     const build = job.steps.find((s) => s.run?.includes('electron-builder'))!;
     expect(build.env?.GH_TOKEN).toBe('${{ secrets.GITHUB_TOKEN }}');
-    for (const { os, platform } of include) {
+    for (const { os, platform, arch } of include) {
       const script = pkg.scripts[`dist:${platform}`];
       expect(script, `package.json scripts.dist:${platform}`).toContain('--publish never');
       const expected = script!
         .replace('--publish never', '--publish always')
+        .replace(`--${platform}`, `--${platform}${arch ?? ''}`)
         .split(' && ')
         .map((c) => `npx ${c}`);
-      const ran = commandsOn({ ...job, steps: [build] }, RUNNER_OS[os as (typeof OSES)[number]])
+      const runnerOs = os === 'ubuntu-24.04-arm' ? 'Linux' : RUNNER_OS[os as (typeof OSES)[number]];
+      const ran = commandsOn({ ...job, steps: [build] }, runnerOs)
         .filter((c) => c.startsWith('npx '))
-        .map((c) => c.replaceAll('${{ matrix.platform }}', platform!));
+        .map((c) =>
+          c.replaceAll('${{ matrix.platform }}', platform!).replaceAll('${{ matrix.arch }}', arch ?? ''),
+        );
       expect(ran).toEqual(expected);
     }
     expect(job.needs).toBe('draft');
