@@ -14,10 +14,11 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import Ajv from 'ajv';
@@ -290,6 +291,21 @@ describe('electron-builder.yml', () => {
 });
 
 /** Runs a Node script to its end, bounded; rejects with its output when it fails. */
+/** What `npm args` prints in `cwd` (npm through this Node: npm_execpath when npm started the run). */
+function runNpm(args: string[], cwd: string): Promise<string> {
+  const npmCli =
+    process.env.npm_execpath ??
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [npmCli, ...args], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b));
+    child.on('error', reject);
+    // npm ls exits 1 for problems elsewhere in the tree (extraneous packages): the listing is still whole.
+    child.on('close', () => resolve(output));
+  });
+}
+
 function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -362,6 +378,23 @@ describe('a packaging run with a stand-in Electron (electron-builder --linux dir
       project,
       env,
       90_000,
+    );
+    // electron-builder picks the app's packages with `npm list` in the project. Through a node_modules that is a
+    // link, npm (from a fresh `npm ci`) lists a package's platform binary (@node-rs/crc32-linux-x64-gnu) without
+    // its folder and the packaging leaves it out, which a real project would not: the build is done, so the link
+    // gives way to a real node_modules holding the runtime packages, as `npm ls --omit=dev` lists them here.
+    unlinkSync(join(project, 'node_modules'));
+    const runtime = (await runNpm(['ls', '--omit=dev', '--all', '--parseable'], ROOT))
+      .split('\n')
+      .filter((p) => p.startsWith(join(ROOT, 'node_modules') + sep));
+    for (const dir of runtime)
+      cpSync(dir, join(project, relative(ROOT, dir)), {
+        recursive: true,
+        filter: (src) => src === dir || !src.startsWith(join(dir, 'node_modules') + sep),
+      });
+    cpSync(
+      join(ROOT, 'node_modules', '.package-lock.json'),
+      join(project, 'node_modules', '.package-lock.json'),
     );
     const electronVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8'))
       .version as string;

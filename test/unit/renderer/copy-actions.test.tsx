@@ -163,6 +163,18 @@ const fake = {
       ])
     ),
   },
+  // Settings asks which system the engine runs on (a named pipe on Windows, a socket elsewhere).
+  system: {
+    info: async () =>
+      ok({
+        version: '0.1.0',
+        platform: 'linux',
+        keychainAvailable: true,
+        dataDir: '/home/dana/.config/Lifeboat',
+        native: false,
+        demoRunning: false,
+      }),
+  },
   // Settings → Tools asks where git and the client are.
   tools: {
     find: async () =>
