@@ -46,8 +46,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     // The cache (and registry/proxy settings) a developer configured are kept: the install then needs no network
-    // for what is already cached. npm's other settings (local_prefix: the checkout) must not leak into the copy.
-    const keep = /^npm_config_(cache|registry|https?_proxy|proxy|noproxy|strict_ssl|cafile)$/i.test(k);
+    // for what is already cached. So are the person's config files and nodedir: `npm test` runs the suites with
+    // HOME at a throwaway keyring home, where npm would find no .npmrc, and node-gyp (building keytar) would try
+    // to download Node's headers instead of using the installed ones. npm's other settings (local_prefix: the
+    // checkout) must not leak into the copy.
+    const keep =
+      /^npm_config_(cache|registry|https?_proxy|proxy|noproxy|strict_ssl|cafile|userconfig|globalconfig|nodedir)$/i.test(
+        k,
+      );
     if (!keep && (/^npm_/i.test(k) || /^VITEST/.test(k) || /^LIFEBOAT_/.test(k))) continue;
     env[k] = v;
   }
