@@ -146,18 +146,26 @@ function collectVitest(file) {
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
-  // A suite that fails to load has no tests to count: count the file itself.
   for (const f of r.testResults) {
     // Vitest names files with forward slashes on every system; the summary does too.
     const file = relative(root, f.name).split(sep).join('/');
-    if (f.status === 'failed' && f.assertionResults.length === 0) {
+    const notRun = (t) => t.status === 'skipped' || t.status === 'pending';
+    // A file that failed with no failing test (it did not load, or a beforeAll failed and its tests were never
+    // run, which vitest reports as skipped): the file counts as one failure, and its tests are not skips.
+    if (f.status === 'failed' && !f.assertionResults.some((t) => t.status === 'failed')) {
       totals.failed++;
-      failedNotes.push(`${file}: did not load: ${firstLine(f.message)}`);
+      const unrun = f.assertionResults.filter(notRun).length;
+      totals.skipped -= unrun;
+      failedNotes.push(
+        `${file}: ${unrun ? `its setup failed, ${unrun} tests did not run` : 'did not load'}: ${firstLine(f.message)}`,
+      );
+      continue;
     }
     for (const t of f.assertionResults) {
       if (t.status === 'failed')
         failedNotes.push(`${file}: ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
-      if (t.status === 'skipped' || t.status === 'pending') skippedNotes.push(`${file}: ${t.fullName}`);
+      // A vitest skip carries its reason in its name.
+      if (notRun(t)) skippedNotes.push({ test: `${file}: ${t.fullName}`, reason: null });
     }
   }
 }
@@ -182,7 +190,7 @@ function collectPlaywright(file) {
         }
         if (t.status === 'skipped') {
           const note = (t.annotations ?? []).find((a) => a.type === 'skip')?.description;
-          skippedNotes.push(`${spec.file}: ${spec.title}${note ? ` (${note})` : ''}`);
+          skippedNotes.push({ test: `${spec.file}: ${spec.title}`, reason: note ?? null });
         }
       }
     }
@@ -212,16 +220,13 @@ section('summary');
 // Skips that share a reason are listed once with their count, so the failures below stay in CI's view.
 if (skippedNotes.length) {
   const byReason = new Map();
-  for (const n of skippedNotes) {
-    const m = /^(.*?) \((.*)\)$/.exec(n);
-    const key = m ? `${m[2]}` : n;
-    byReason.set(key, [...(byReason.get(key) ?? []), m ? m[1] : n]);
+  const lines = [];
+  for (const { test, reason } of skippedNotes) {
+    if (reason === null) lines.push(`  - ${test}`);
+    else byReason.set(reason, [...(byReason.get(reason) ?? []), test]);
   }
-  const lines = [...byReason].map(([reason, tests]) =>
-    tests.length === 1
-      ? `  - ${tests[0]}${tests[0] === reason ? '' : ` (${reason})`}`
-      : `  - ${tests.length} tests: ${reason}`,
-  );
+  for (const [reason, tests] of byReason)
+    lines.push(tests.length === 1 ? `  - ${tests[0]} (${reason})` : `  - ${tests.length} tests: ${reason}`);
   process.stdout.write(`Skipped (each test prints its reason above):\n${lines.join('\n')}\n`);
 }
 if (failedNotes.length) process.stdout.write(`Failed:\n${failedNotes.map((n) => `  - ${n}`).join('\n')}\n`);
