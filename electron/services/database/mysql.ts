@@ -138,9 +138,12 @@ export { defaultDatabaseName } from '@shared/names';
 
 /**
  * The client program: the connection's own, else the one found where it lives (see tools/); a `missing-tool`
- * error that says how to install one when there is none. Every database step of Lifeboat runs this.
+ * error that says how to install one when there is none. Every database step of Lifeboat runs this, so it is
+ * also where a connection this system cannot make (a named pipe off Windows) is refused: before any client is
+ * looked for, so the message is about the connection, not a missing client.
  */
 export async function clientProgram(conn: DbConnection): Promise<string> {
+  assertConnectable(conn);
   if (conn.client) return conn.client;
   return (await locateTool('mysql-client')).path;
 }
@@ -264,7 +267,6 @@ async function runClient(
     secrets?: readonly string[];
   },
 ): Promise<string> {
-  assertConnectable(conn);
   const program = await clientProgram(conn);
   const secrets = [conn.password, ...(options.secrets ?? [])];
   // The password travels in the environment, never in argv where `ps` would show it.
@@ -741,7 +743,6 @@ interface ImportLock {
  * and the server frees the lock.
  */
 async function holdImportLock(conn: DbConnection, id: string): Promise<ImportLock> {
-  assertConnectable(conn);
   const program = await clientProgram(conn);
   const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
   // --unbuffered: the client prints the lock's answer at once, not when it exits.

@@ -86,9 +86,6 @@ export class SqlSession {
     options: { readonly signal?: AbortSignal; readonly secrets?: readonly string[] } = {},
   ): Promise<SqlSession> {
     const signal = options.signal;
-    // The connection first: a setting that cannot work here (a named pipe off Windows) says so before any
-    // client is looked for.
-    const connection = connectionArgs(conn);
     const prog = await clientProgram(conn);
     const args = [
       `--user=${conn.user}`,
@@ -99,7 +96,7 @@ export class SqlSession {
       '--quick',
       ...(await clientSafetyArgs(prog)),
     ];
-    args.push(...connection);
+    args.push(...connectionArgs(conn));
     if (database) args.push(`--database=${database}`);
     const env = { ...clientEnvironment(process.env), ...(conn.password ? { MYSQL_PWD: conn.password } : {}) };
     const child = spawn(prog, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });

@@ -17,6 +17,7 @@ import {
   serverVersion,
 } from '../../../../electron/services/database/mysql';
 import { LifeboatError } from '../../../../electron/services/errors';
+import { SqlSession } from '../../../../electron/services/local-site/sql';
 import {
   journaledConnection,
   planSchemas,
@@ -130,6 +131,28 @@ describe('the client options for a named pipe', () => {
         code: 'invalid-request',
         message: expect.stringContaining('Windows only'),
       });
+    },
+  );
+
+  it.skipIf(process.platform === 'win32')(
+    'refuse a pipe before any client is looked for, with no client on this computer either (skipped on Windows)',
+    async () => {
+      // No client anywhere Lifeboat looks: the pipe must still be what the message is about, for every way in.
+      const saved = { PATH: process.env.PATH, search: process.env.LIFEBOAT_TOOL_SEARCH };
+      process.env.PATH = '';
+      process.env.LIFEBOAT_TOOL_SEARCH = 'path';
+      try {
+        const conn = { user: 'root', pipe: 'MySQL' };
+        for (const attempt of [() => serverVersion(conn), () => SqlSession.open(conn)])
+          await expect(attempt()).rejects.toMatchObject({
+            code: 'invalid-request',
+            message: expect.stringContaining('Windows only'),
+          });
+      } finally {
+        process.env.PATH = saved.PATH;
+        if (saved.search === undefined) delete process.env.LIFEBOAT_TOOL_SEARCH;
+        else process.env.LIFEBOAT_TOOL_SEARCH = saved.search;
+      }
     },
   );
 
