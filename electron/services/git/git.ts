@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { devNull, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
@@ -8,6 +7,7 @@ import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
 import { pickEnvironment, START_VARIABLES } from '../tools/environment';
 import { brokenToolError, missingToolError, type FoundTool } from '../tools/find-tool';
+import { runProgram, type ProgramRun } from '../tools/run';
 import { knownTool, locateTool } from '../tools/tools';
 
 /*
@@ -825,7 +825,7 @@ export async function validateBranchName(name: string): Promise<void> {
     remember(validBranchNames, name);
     return;
   }
-  if (ran.kind === 'missing') throw gitMissingError();
+  if (ran.kind === 'failed' && ran.code === 'ENOENT') throw gitMissingError();
   // Git's own refusal of the name, and only that, is the name's fault: `--branch` dies with exit 128 and one
   // `fatal: '<name>' is not a valid branch name` line (the word may be translated, the quoted name is not);
   // plain check-ref-format exits 1 and says nothing. Anything else is git itself failing: a signal, another
@@ -846,43 +846,27 @@ export async function validateBranchName(name: string): Promise<void> {
   const how =
     ran.kind === 'signal'
       ? `signal ${ran.signal}`
-      : ran.kind === 'error'
-        ? ran.message
-        : `exit code ${ran.code}`;
+      : ran.kind === 'timeout'
+        ? 'no answer within 30 s'
+        : ran.kind === 'failed'
+          ? ran.code
+          : `exit code ${ran.code}`;
   throw brokenToolError(found, 'checking a branch name', how, lines[0] ?? '');
 }
 
-/** How a git run without simple-git ended (simple-git hides a silent non-zero exit and the signal). */
-type PlainRun =
-  | { readonly kind: 'ok'; readonly stdout: string; readonly stderr: string }
-  | { readonly kind: 'exit'; readonly code: number; readonly stderr: string }
-  | { readonly kind: 'signal'; readonly signal: string; readonly stderr: string }
-  | { readonly kind: 'missing'; readonly stderr: string }
-  | { readonly kind: 'error'; readonly message: string; readonly stderr: string };
-
 /**
  * Runs the git found with `args` outside any repository, as {@link untrustedGit} would (its `-c` safety settings,
- * no system or global config, the minimal environment), started without a shell; says how it ended.
+ * no system or global config, the minimal environment), started without a shell; says how it ended (simple-git
+ * hides a silent non-zero exit and the signal).
  */
-function runGitPlain(found: FoundTool, args: readonly string[]): Promise<PlainRun> {
+function runGitPlain(found: FoundTool, args: readonly string[]): Promise<ProgramRun> {
   const env = { ...gitEnvironment(false), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: NOWHERE };
   const config = [...safetyConfig(), ...UNTRUSTED_CONFIG].flatMap((c) => ['-c', c]);
-  return new Promise((done) => {
-    execFile(
-      found.path,
-      [...config, ...args],
-      { cwd: tmpdir(), env, windowsHide: true, timeout: 30_000, maxBuffer: 1 << 20 },
-      (e, stdout, stderr) => {
-        const err = String(stderr);
-        if (!e) return done({ kind: 'ok', stdout: String(stdout), stderr: err });
-        const code = (e as NodeJS.ErrnoException).code as unknown;
-        if (code === 'ENOENT') return done({ kind: 'missing', stderr: err });
-        if (e.killed) return done({ kind: 'error', message: 'no answer within 30 s', stderr: err });
-        if (e.signal) return done({ kind: 'signal', signal: e.signal, stderr: err });
-        if (typeof code === 'number') return done({ kind: 'exit', code, stderr: err });
-        done({ kind: 'error', message: typeof code === 'string' ? code : e.message, stderr: err });
-      },
-    );
+  return runProgram(found.path, [...config, ...args], {
+    env,
+    cwd: tmpdir(),
+    timeoutMs: 30_000,
+    maxBuffer: 1 << 20,
   });
 }
 

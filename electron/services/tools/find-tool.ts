@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { posix, win32, type PlatformPath } from 'node:path';
 import { LifeboatError } from '../errors';
 import { probeEnvironment } from './environment';
+import { runProgram } from './run';
 
 /*
  * Where git and the MySQL/MariaDB client are. An app started from the Dock, the Start menu or a desktop file does
@@ -268,33 +268,25 @@ export const realProbe: ToolProbe = {
 };
 
 /** Runs `file --version`: the first line it prints, or a rejection saying why it does not run. */
-export function runVersion(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      ['--version'],
-      // Never a secret of Lifeboat's (the machine token, MYSQL_PWD): see environment.ts.
-      { timeout: 15_000, windowsHide: true, env: probeEnvironment(), maxBuffer: 64 << 10 },
-      (e, stdout, stderr) => {
-        const first = (s: string): string =>
-          s
-            .split('\n')
-            .map((l) => l.trim())
-            .find(Boolean) ?? '';
-        if (e) {
-          const said = first(String(stderr));
-          const code = (e as NodeJS.ErrnoException).code;
-          reject(
-            new Error(
-              typeof code === 'string'
-                ? `${code}${said ? `: ${said}` : ''}`
-                : `it ended with ${e.killed ? 'a timeout' : e.signal ? `signal ${e.signal}` : `exit code ${String(code ?? '?')}`}${said ? `: ${said}` : ''}`,
-            ),
-          );
-        } else resolve(first(String(stdout)) || first(String(stderr)) || '(no version printed)');
-      },
-    );
+export async function runVersion(file: string): Promise<string> {
+  // Never a secret of Lifeboat's (the machine token, MYSQL_PWD): see environment.ts.
+  const ran = await runProgram(file, ['--version'], {
+    env: probeEnvironment(),
+    timeoutMs: 15_000,
+    maxBuffer: 64 << 10,
   });
+  const first = (s: string): string =>
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? '';
+  if (ran.kind === 'ok') return first(ran.stdout) || first(ran.stderr) || '(no version printed)';
+  const said = first(ran.stderr);
+  const how =
+    ran.kind === 'failed'
+      ? ran.code
+      : `it ended with ${ran.kind === 'timeout' ? 'a timeout' : ran.kind === 'signal' ? `signal ${ran.signal}` : `exit code ${ran.code}`}`;
+  throw new Error(`${how}${said ? `: ${said}` : ''}`);
 }
 
 /** The error for a path set by the person that does not run: naming the setting, never falling back. */
