@@ -5,6 +5,7 @@ import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
 import { safePathInside } from '../archive/safe-path';
 import { LifeboatError } from '../errors';
 import { exists, isDir } from '../fs-util';
+import { pathWithin } from '../paths/path-rules';
 import { pickEnvironment, START_VARIABLES } from '../tools/environment';
 import { brokenToolError, missingToolError, type FoundTool } from '../tools/find-tool';
 import { runProgram, type ProgramRun } from '../tools/run';
@@ -538,8 +539,9 @@ async function checkedWorktree(
     .filter((e) => e.section === 'core' && e.subsection === null && e.key === 'worktree')
     .at(-1)?.value;
   if (!value || hasControl(value) || isAbsolute(value) || win32.isAbsolute(value)) return null;
-  const rel = relative(root, resolve(gitDir, value));
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
+  // Strictly inside the working tree: not the tree itself, nothing that climbs out.
+  const rel = pathWithin(root, resolve(gitDir, value));
+  if (!rel) return null;
   const parts = rel.split(sep);
   if (parts.some((p) => p.toLowerCase() === '.git')) return null;
   let at = root;

@@ -228,20 +228,20 @@ export async function cloneState(repo: string): Promise<CloneState> {
   }
 }
 
+/** True for the error of a tool that is not there (said once, as a `tool` conflict). */
+const isMissingTool = (e: unknown): e is LifeboatError =>
+  e instanceof LifeboatError && e.code === 'missing-tool';
+
 /** Why git cannot be used here (a `missing-tool` error: not found, or the path set for it does not run), or null. */
 export async function gitMissing(): Promise<LifeboatError | null> {
   try {
     await locateTool('git');
     return null;
   } catch (e) {
-    if (e instanceof LifeboatError && e.code === 'missing-tool') return e;
+    if (isMissingTool(e)) return e;
     throw e;
   }
 }
-
-/** True for the error of a tool that is not there (said once, as a `tool` conflict). */
-const isMissingTool = (e: unknown): e is LifeboatError =>
-  e instanceof LifeboatError && e.code === 'missing-tool';
 
 /**
  * Every reason a planned restore must not start, found without writing anything. The preview lists them and
