@@ -93,7 +93,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     const { restartPending: _, ...rest } = state;
     set({
       ...rest,
-      reason: `Installing Lifeboat ${state.version ?? ''} failed: ${redact(why)}`.replace('  ', ' '),
+      reason: `Installing Lifeboat${state.version ? ` ${state.version}` : ''} failed: ${redact(why)}`,
     });
     options.afterFailedInstall?.();
   };
